@@ -1,0 +1,36 @@
+//! Embeds every file under `templates/` into the binary, so built-in presets work from any directory.
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .map(|e| e.expect("directory entry").path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            collect(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+fn main() {
+    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("manifest dir"));
+    let templates = root.join("templates");
+    println!("cargo:rerun-if-changed=templates");
+    let mut files = Vec::new();
+    collect(&templates, &mut files);
+    let mut code = String::from("/// Every file under `templates/`, as (relative path, contents).\npub static EMBEDDED_TEMPLATES: &[(&str, &str)] = &[\n");
+    for file in &files {
+        println!("cargo:rerun-if-changed={}", file.display());
+        let rel = file.strip_prefix(&templates).expect("under templates");
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        writeln!(code, "    ({rel:?}, include_str!({:?})),", file.display().to_string()).expect("write");
+    }
+    code.push_str("];\n");
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("out dir")).join("embedded.rs");
+    std::fs::write(out, code).expect("write embedded.rs");
+}

@@ -1,0 +1,267 @@
+//! The brief: what the user wants, as structured data. Its JSON Schema is generated from these
+//! types (`imgprompt schema spec`) and committed as `schemas/spec.schema.json`.
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// A structured image brief.
+///
+/// Every section but `subject` is optional; presets fill in defaults underneath.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "imgprompt brief", extend("$id" = "https://imgprompt.dev/schemas/spec.schema.json"))]
+pub struct Brief {
+    /// An optional name, used for ids and file names in batches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The preset that writes the prompt: `poster`, `product`, `ui`, … (default `basic`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<String>,
+    /// What the image shows.
+    #[schemars(length(min = 1))]
+    pub subject: String,
+    /// How it looks.
+    #[serde(default, skip_serializing_if = "Style::is_empty")]
+    pub style: Style,
+    /// How it is arranged.
+    #[serde(default, skip_serializing_if = "Composition::is_empty")]
+    pub composition: Composition,
+    /// Exact text that must appear in the image letter for letter, by role
+    /// (`headline`, `subheadline`, `cta`, `label`, `labels`, `title`, …).
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub text: IndexMap<String, TextValue>,
+    /// Where and for whom the image will be used.
+    #[serde(default, skip_serializing_if = "Context::is_empty")]
+    pub context: Context,
+    /// What the image must not contain.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub avoid: Vec<String>,
+    /// Request settings: model, size, quality, n, format, …
+    #[serde(default, skip_serializing_if = "Output::is_empty")]
+    pub output: Output,
+    /// Preset-specific values, validated by the preset's own params schema.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub params: Map<String, Value>,
+}
+
+/// One value or several.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    /// A single phrase.
+    One(String),
+    /// Several phrases.
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    /// The phrases, in order.
+    pub fn items(&self) -> Vec<&str> {
+        match self {
+            OneOrMany::One(s) => vec![s.as_str()],
+            OneOrMany::Many(v) => v.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+/// How the image looks.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Style {
+    /// The kind of image: "cinematic event poster", "product photograph", "UI mockup".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub medium: Option<String>,
+    /// Mood words: "calm", "professional".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mood: Option<OneOrMany>,
+    /// Lighting: "soft studio lighting".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lighting: Option<String>,
+    /// Colours: "navy and coral" or a list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub palette: Option<OneOrMany>,
+    /// How text is set: "bold, readable typography".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub typography: Option<String>,
+    /// Any further style details.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<OneOrMany>,
+}
+
+impl Style {
+    /// True when no field is set.
+    pub fn is_empty(&self) -> bool {
+        self == &Style::default()
+    }
+}
+
+/// How the image is arranged.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Composition {
+    /// Layout of the elements: "spending cards at the top, …".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layout: Option<String>,
+    /// Framing: "centered, three-quarter view".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub framing: Option<String>,
+    /// Camera and lens: "85mm, shallow depth of field".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub camera: Option<String>,
+    /// The scene: "a clean stage scene".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scene: Option<String>,
+    /// The background: "a minimal background".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub background: Option<String>,
+    /// What the subject stands on: "a stone surface".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub surface: Option<String>,
+    /// Empty space to keep: "strong empty space for sponsor logos".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub negative_space: Option<String>,
+    /// Any further composition details.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<OneOrMany>,
+}
+
+impl Composition {
+    /// True when no field is set.
+    pub fn is_empty(&self) -> bool {
+        self == &Composition::default()
+    }
+}
+
+/// Exact text for one role: a string, an entry with typography and placement, or a list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum TextValue {
+    /// Several texts for the same role (e.g. `labels`). Listed first: serde would otherwise
+    /// read a list as the fields of a [`TextSpec`].
+    Many(Vec<TextEntry>),
+    /// One text.
+    One(TextEntry),
+}
+
+impl TextValue {
+    /// The entries, in order.
+    pub fn entries(&self) -> Vec<&TextEntry> {
+        match self {
+            TextValue::One(e) => vec![e],
+            TextValue::Many(v) => v.iter().collect(),
+        }
+    }
+}
+
+/// One exact text: a plain string, or an object with typography and placement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum TextEntry {
+    /// Just the text.
+    Plain(String),
+    /// The text with how and where to set it.
+    Detailed(TextSpec),
+}
+
+impl TextEntry {
+    /// The exact text.
+    pub fn content(&self) -> &str {
+        match self {
+            TextEntry::Plain(s) => s,
+            TextEntry::Detailed(spec) => &spec.content,
+        }
+    }
+}
+
+/// Exact text with typography and placement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TextSpec {
+    /// The exact text, reproduced letter for letter.
+    pub content: String,
+    /// How to set it: "crisp label text", "bold condensed sans-serif".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub typography: Option<String>,
+    /// Where: "top centre", "on the bottle label".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<String>,
+}
+
+/// Where and for whom the image will be used.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Context {
+    /// What the image is for: "event poster for a design conference", "app store screenshot".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
+    /// Where it is published: "instagram story", "print", "web hero".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    /// Who sees it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
+    /// Device or platform: "mobile", "desktop", "iOS".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    /// The brand it belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brand: Option<String>,
+}
+
+impl Context {
+    /// True when no field is set.
+    pub fn is_empty(&self) -> bool {
+        self == &Context::default()
+    }
+}
+
+/// Request settings. Values are checked against the chosen model's rules (`data/models.json`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Output {
+    /// The model: `gpt-image-2` (default), `gpt-image-1.5`, `gpt-image-1-mini`, …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// `WIDTHxHEIGHT` (e.g. `1024x1536`) or `auto`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^(auto|[0-9]+x[0-9]+)$"))]
+    pub size: Option<String>,
+    /// An aspect ratio (`9:16`) instead of a size: mapped to the nearest size the model accepts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[0-9]+(\.[0-9]+)?:[0-9]+(\.[0-9]+)?$"))]
+    pub aspect_ratio: Option<String>,
+    /// `low`, `medium`, `high`, `auto` (GPT image models); `standard`, `hd` (DALL·E).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quality: Option<String>,
+    /// Number of images (1–10; DALL·E 3: 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n: Option<u32>,
+    /// Output file format: `png`, `jpeg` or `webp` (GPT image models).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// Compression 0–100, only with `jpeg` or `webp`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compression: Option<u32>,
+    /// `transparent` (needs `png` or `webp`), `opaque` or `auto`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub background: Option<String>,
+    /// `low` or `auto` (GPT image models).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moderation: Option<String>,
+    /// `vivid` or `natural` (DALL·E 3 only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub style: Option<String>,
+}
+
+impl Output {
+    /// True when no field is set.
+    pub fn is_empty(&self) -> bool {
+        self == &Output::default()
+    }
+}
+
+/// The JSON Schema of a brief, as committed in `schemas/spec.schema.json`.
+pub fn schema() -> Value {
+    serde_json::to_value(schemars::schema_for!(Brief)).expect("schema serialises")
+}

@@ -1,0 +1,425 @@
+//! The command line: argument parsing and glue over the library. Errors become exit codes:
+//! 0 ok, 1 invalid input found, 2 usage or I/O error.
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::catalog::Catalog;
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::emit::{Emit, emit};
+use crate::engine::Engine;
+use crate::models::ModelTable;
+use crate::source::{Format, SourceFile};
+
+/// Turns structured image briefs into the final prompt and a validated API request.
+#[derive(Debug, Parser)]
+#[command(name = "imgprompt", version, about, long_about = None, after_help = "Exit codes: 0 ok, 1 invalid input found, 2 usage or I/O error.")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Extra preset folder (repeatable); wins over built-in presets of the same name.
+    #[arg(long = "presets", value_name = "DIR", global = true)]
+    presets: Vec<PathBuf>,
+    /// Model rules overriding the built-in table (same format as data/models.json).
+    #[arg(long, value_name = "FILE", global = true, env = "IMGPROMPT_MODELS")]
+    models: Option<PathBuf>,
+    /// Colour diagnostics.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum InputFormat {
+    Json,
+    Yaml,
+}
+
+impl From<InputFormat> for Format {
+    fn from(f: InputFormat) -> Format {
+        match f {
+            InputFormat::Json => Format::Json,
+            InputFormat::Yaml => Format::Yaml,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum OutputFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Render a brief: the request payload (default), the prompt, or a report.
+    #[command(after_help = "Examples:\n  imgprompt render examples/poster-future-forms.yaml\n  imgprompt render examples/poster-future-forms.yaml --emit prompt\n  cat brief.json | imgprompt render -")]
+    Render {
+        /// Brief file (JSON or YAML), or `-` for standard input.
+        brief: PathBuf,
+        /// What to print.
+        #[arg(long, value_enum, default_value_t = Emit::Payload)]
+        emit: Emit,
+        /// The API to build the request for.
+        #[arg(long, default_value = "openai")]
+        target: String,
+        /// Force the input format instead of detecting it from the extension.
+        #[arg(long, value_enum)]
+        input_format: Option<InputFormat>,
+        /// Write to a file (atomically) instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Check briefs: exit 0 if all are valid, 1 otherwise; diagnostics on stderr.
+    Validate {
+        /// Brief files (JSON or YAML), or `-` for standard input.
+        #[arg(required = true)]
+        briefs: Vec<PathBuf>,
+        /// The API to validate the request for.
+        #[arg(long, default_value = "openai")]
+        target: String,
+        /// Force the input format.
+        #[arg(long, value_enum)]
+        input_format: Option<InputFormat>,
+        /// Diagnostics as text or as JSON lines.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        format: OutputFormat,
+    },
+    /// List presets or show one.
+    Presets {
+        #[command(subcommand)]
+        action: PresetsAction,
+    },
+    /// Print a JSON Schema: of a brief, of a preset's params, or of the model table.
+    Schema {
+        #[command(subcommand)]
+        which: SchemaWhich,
+    },
+    /// List the models, their limits and lifecycle.
+    Models,
+}
+
+#[derive(Debug, Subcommand)]
+enum PresetsAction {
+    /// Every preset, where it comes from, and what it hides.
+    List {
+        /// Text or JSON.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        format: OutputFormat,
+    },
+    /// One preset: what it takes, its defaults and an example.
+    Show {
+        /// The preset name.
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SchemaWhich {
+    /// The brief (committed as schemas/spec.schema.json).
+    Spec,
+    /// The `params` of one preset.
+    Params {
+        /// The preset name.
+        preset: String,
+    },
+}
+
+/// A failure: diagnostics plus the exit code they map to.
+#[derive(Debug)]
+pub struct Failure {
+    code: u8,
+    diagnostics: Diagnostics,
+}
+
+impl Failure {
+    fn invalid(diagnostics: Diagnostics) -> Self {
+        let code = if diagnostics.0.iter().any(|d| d.code == "io") { 2 } else { 1 };
+        Failure { code, diagnostics }
+    }
+    fn usage(d: Diagnostic) -> Self {
+        Failure { code: 2, diagnostics: Diagnostics(vec![d]) }
+    }
+}
+
+/// Runs the command line and maps the outcome to an exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let color = match cli.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(f) if is_broken_pipe(&f) => ExitCode::SUCCESS,
+        Err(f) => {
+            let _ = std::io::stderr().write_all(f.diagnostics.render(color).as_bytes());
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn is_broken_pipe(f: &Failure) -> bool {
+    f.diagnostics.0.iter().any(|d| d.code == "broken-pipe")
+}
+
+fn engine(cli: &Cli) -> Result<Engine, Failure> {
+    let dirs = Catalog::search_path(&cli.presets);
+    let catalog = Catalog::load(&dirs).map_err(Failure::invalid)?;
+    let mut models = ModelTable::builtin();
+    if let Some(path) = &cli.models {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Failure::usage(crate::source::io_error(&path.display().to_string(), &e)))?;
+        models
+            .apply_overrides(&path.display().to_string(), &text)
+            .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
+    }
+    Ok(Engine::with(catalog, models))
+}
+
+fn write_stdout(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            Failure::usage(Diagnostic::error("broken-pipe", "broken pipe"))
+        } else {
+            Failure::usage(Diagnostic::error("io", format!("cannot write to standard output: {e}")))
+        }
+    })
+}
+
+/// Writes `contents` to `path` through a temporary file in the same folder and a rename, so a
+/// crash never leaves a half-written file behind.
+pub fn write_atomic(path: &std::path::Path, contents: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(contents)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+fn run(cli: Cli) -> Result<u8, Failure> {
+    match &cli.command {
+        Command::Render { brief, emit: form, target, input_format, output } => {
+            let engine = engine(&cli)?;
+            let target = crate::target::by_name(target).map_err(Failure::usage)?;
+            let source = SourceFile::read(brief, input_format.map(Into::into))
+                .map_err(Failure::usage)?;
+            let rendering = engine.render(&source, target.as_ref()).map_err(Failure::invalid)?;
+            let text = emit(&rendering, *form);
+            if *form != Emit::Report && !rendering.warnings.is_empty() {
+                let _ = std::io::stderr().write_all(Diagnostics(rendering.warnings.clone()).render(false).as_bytes());
+            }
+            match output {
+                Some(path) => write_atomic(path, text.as_bytes()).map_err(|e| {
+                    Failure::usage(Diagnostic::error("io", format!("cannot write `{}`: {e}", path.display())))
+                })?,
+                None => write_stdout(&text)?,
+            }
+            Ok(0)
+        }
+        Command::Validate { briefs, target, input_format, format } => {
+            let engine = engine(&cli)?;
+            let target = crate::target::by_name(target).map_err(Failure::usage)?;
+            let mut all = Diagnostics::default();
+            let mut io_failed = false;
+            let mut valid = 0;
+            for path in briefs {
+                let result = SourceFile::read(path, input_format.map(Into::into))
+                    .map_err(|d| {
+                        io_failed = true;
+                        Diagnostics(vec![d])
+                    })
+                    .and_then(|s| engine.render(&s, target.as_ref()));
+                match result {
+                    Ok(r) => {
+                        valid += 1;
+                        all.0.extend(r.warnings);
+                    }
+                    Err(ds) => all.0.extend(ds.0),
+                }
+            }
+            let failed = briefs.len() - valid;
+            match format {
+                OutputFormat::Human => {
+                    let mut text = all.render(std::io::stderr().is_terminal());
+                    text.push_str(&format!("{valid} valid, {failed} invalid\n"));
+                    let _ = std::io::stderr().write_all(text.as_bytes());
+                }
+                OutputFormat::Json => {
+                    let mut text = String::new();
+                    for d in &all.0 {
+                        text.push_str(&serde_json::to_string(d).expect("diagnostic serialises"));
+                        text.push('\n');
+                    }
+                    write_stdout(&text)?;
+                }
+            }
+            Ok(if io_failed { 2 } else if failed > 0 { 1 } else { 0 })
+        }
+        Command::Presets { action } => {
+            let engine = engine(&cli)?;
+            match action {
+                PresetsAction::List { format } => write_stdout(&presets_list(&engine, *format))?,
+                PresetsAction::Show { name } => {
+                    let preset = engine.catalog().get(name).map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
+                    write_stdout(&preset_show(&engine, preset))?;
+                }
+            }
+            Ok(0)
+        }
+        Command::Schema { which } => {
+            let value = match which {
+                SchemaWhich::Spec => crate::brief::schema(),
+                SchemaWhich::Params { preset } => {
+                    let engine = engine(&cli)?;
+                    let p = engine.catalog().get(preset).map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
+                    p.params_schema_document()
+                }
+            };
+            let mut text = serde_json::to_string_pretty(&value).expect("schema serialises");
+            text.push('\n');
+            write_stdout(&text)?;
+            Ok(0)
+        }
+        Command::Models => {
+            let engine = engine(&cli)?;
+            write_stdout(&models_list(engine.models()))?;
+            Ok(0)
+        }
+    }
+}
+
+fn presets_list(engine: &Engine, format: OutputFormat) -> String {
+    let presets: Vec<_> = engine.catalog().iter().collect();
+    match format {
+        OutputFormat::Json => {
+            let items: Vec<serde_json::Value> = presets
+                .iter()
+                .map(|p| {
+                    serde_json::json!({
+                        "name": p.name(),
+                        "description": p.manifest.description,
+                        "version": p.manifest.version,
+                        "origin": p.origin.to_string(),
+                        "extends": p.manifest.extends,
+                        "shadows": p.shadows.as_ref().map(ToString::to_string),
+                        "text_roles": p.manifest.text_roles.keys().collect::<Vec<_>>(),
+                        "tags": p.manifest.tags,
+                    })
+                })
+                .collect();
+            let mut s = serde_json::to_string_pretty(&items).expect("json");
+            s.push('\n');
+            s
+        }
+        OutputFormat::Human => {
+            let width = presets.iter().map(|p| p.name().len()).max().unwrap_or(0);
+            let mut out = String::new();
+            for p in presets {
+                let mut origin = p.origin.to_string();
+                if let Some(shadowed) = &p.shadows {
+                    origin.push_str(&format!(", overrides {shadowed}"));
+                }
+                if let Some(parent) = &p.manifest.extends {
+                    origin.push_str(&format!(", extends {parent}"));
+                }
+                out.push_str(&format!("{:<width$}  {}  ({origin})\n", p.name(), p.manifest.description));
+            }
+            out
+        }
+    }
+}
+
+fn preset_show(engine: &Engine, p: &crate::preset::Preset) -> String {
+    let m = &p.manifest;
+    let mut out = format!("{} {} — {}\n", m.name, m.version, m.description);
+    out.push_str(&format!("origin: {}\n", p.origin));
+    if let Some(parent) = &m.extends {
+        out.push_str(&format!("extends: {parent}\n"));
+    }
+    if !m.tags.is_empty() {
+        out.push_str(&format!("tags: {}\n", m.tags.join(", ")));
+    }
+    if let Some(l) = &m.license {
+        out.push_str(&format!("license: {l}\n"));
+    }
+    out.push_str("\ntext roles:\n");
+    if m.text_roles.is_empty() {
+        out.push_str("  (any role)\n");
+    }
+    for (role, r) in &m.text_roles {
+        let plural = if r.plural { " (list)" } else { "" };
+        out.push_str(&format!("  {role:<12} {}{plural}\n", r.description));
+    }
+    out.push_str("\ndefaults (merged under your brief):\n");
+    let defaults = serde_saphyr::to_string(&m.defaults).unwrap_or_default();
+    for line in defaults.lines() {
+        out.push_str(&format!("  {line}\n"));
+    }
+    out.push_str("\nparams schema:\n");
+    let params = serde_json::to_string_pretty(&p.params_schema_document()).unwrap_or_default();
+    for line in params.lines() {
+        out.push_str(&format!("  {line}\n"));
+    }
+    if let Some((name, text)) = &p.example {
+        out.push_str(&format!("\nexample ({name}):\n"));
+        for line in text.lines() {
+            out.push_str(&format!("  {line}\n"));
+        }
+        let source = SourceFile::new(name.clone(), text.clone(), None);
+        if let Ok(r) = engine.render(&source, &crate::target::OpenAi) {
+            out.push_str("\nexample prompt:\n");
+            out.push_str(&format!("  {}\n", r.prompt.replace('\n', "\n  ")));
+        }
+    }
+    out
+}
+
+fn models_list(models: &ModelTable) -> String {
+    let mut out = format!("model rules as of {} ({})\n\n", models.as_of, models.source);
+    for (name, r) in &models.models {
+        let life = match r.lifecycle.status {
+            crate::models::Status::Current => String::from("current"),
+            crate::models::Status::Deprecated => format!("deprecated, shuts down {}", r.lifecycle.shutdown.as_deref().unwrap_or("?")),
+            crate::models::Status::Retired => format!("retired {}", r.lifecycle.shutdown.as_deref().unwrap_or("")),
+        };
+        out.push_str(&format!("{name}  [{life}]\n"));
+        let mut sizes = r.sizes.join(", ");
+        if let Some(rule) = &r.size_rule {
+            sizes.push_str(&format!(
+                "; any WxH with edges multiple of {}, ratio {}..{}, {}..{} pixels, edge ≤ {}",
+                rule.multiple_of, rule.min_ratio, rule.max_ratio,
+                crate::size::group_digits(rule.min_pixels), crate::size::group_digits(rule.max_pixels), rule.max_edge
+            ));
+        }
+        out.push_str(&format!("  sizes    {sizes}\n"));
+        out.push_str(&format!("  quality  {}\n", r.quality.join(", ")));
+        out.push_str(&format!("  n        {}..{}\n", r.n.min, r.n.max));
+        out.push_str(&format!("  prompt   up to {} characters\n", r.prompt_max_chars));
+    }
+    out
+}

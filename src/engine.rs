@@ -1,0 +1,208 @@
+//! The pipeline, end to end: load brief → resolve preset → render prompt → build payload for a
+//! target → validate. Each step lives in its own module; this file only chains them.
+use std::sync::OnceLock;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::brief::Brief;
+use crate::catalog::{Catalog, DEFAULT_PRESET, deep_merge};
+use crate::date::Date;
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::models::ModelTable;
+use crate::render::{Limits, render_prompt};
+use crate::schema::Schema;
+use crate::source::{JsonPath, SourceFile};
+use crate::target::{Payload, Request, Target};
+
+/// A rendered brief: the final prompt, the payload and any warnings.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rendering {
+    /// The brief's name, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The preset used.
+    pub preset: String,
+    /// The final prompt.
+    pub prompt: String,
+    /// The request.
+    pub payload: Payload,
+    /// Warnings (never errors).
+    pub warnings: Vec<Diagnostic>,
+    /// The brief with the preset's defaults merged in.
+    #[serde(skip)]
+    pub brief: Brief,
+}
+
+/// The engine: presets, model rules and limits, built once and reused for every brief.
+///
+/// ```
+/// use imgprompt::{Engine, SourceFile};
+///
+/// let engine = Engine::new().unwrap();
+/// let brief = SourceFile::new("brief.yaml", "preset: poster\nsubject: a jazz night\ntext:\n  headline: Blue Notes\n", None);
+/// let out = engine.render(&brief, &imgprompt::target::OpenAi).unwrap();
+/// assert!(out.prompt.contains("\"Blue Notes\""));
+/// assert_eq!(out.payload.body["model"], "gpt-image-2");
+/// ```
+#[derive(Debug)]
+pub struct Engine {
+    catalog: Catalog,
+    models: ModelTable,
+    limits: Limits,
+    today: Date,
+}
+
+/// The brief's JSON Schema, compiled once.
+pub fn brief_schema() -> &'static Schema {
+    static SCHEMA: OnceLock<Schema> = OnceLock::new();
+    SCHEMA.get_or_init(|| Schema::compile(crate::brief::schema()).expect("brief schema compiles"))
+}
+
+impl Engine {
+    /// Built-in presets and model rules; today's date from the clock (or `IMGPROMPT_TODAY`).
+    pub fn new() -> Result<Engine, Diagnostics> {
+        Ok(Engine::with(Catalog::builtin()?, ModelTable::builtin()))
+    }
+
+    /// An engine over a given catalog and model table.
+    pub fn with(catalog: Catalog, models: ModelTable) -> Engine {
+        Engine { catalog, models, limits: Limits::default(), today: Date::today() }
+    }
+
+    /// Sets the date lifecycle rules are checked against.
+    #[must_use]
+    pub fn today(mut self, today: Date) -> Self {
+        self.today = today;
+        self
+    }
+
+    /// Sets the template limits.
+    #[must_use]
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The presets.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// The model rules.
+    pub fn models(&self) -> &ModelTable {
+        &self.models
+    }
+
+    /// The date in use.
+    pub fn date(&self) -> Date {
+        self.today
+    }
+
+    /// Parses and renders a brief file. Errors point into the file.
+    pub fn render(&self, source: &SourceFile, target: &dyn Target) -> Result<Rendering, Diagnostics> {
+        let value = source.parse().map_err(|d| Diagnostics(vec![d]))?;
+        self.render_value(value, Some(source), target)
+    }
+
+    /// Renders a brief already parsed into JSON. With `source`, diagnostics point into it.
+    pub fn render_value(
+        &self,
+        value: Value,
+        source: Option<&SourceFile>,
+        target: &dyn Target,
+    ) -> Result<Rendering, Diagnostics> {
+        let point = |d: Diagnostic| match (source, d.path.clone()) {
+            (Some(s), Some(p)) => {
+                let key = matches!(d.code, "unknown-text-role" | "unknown-field" | "missing-field");
+                s.point(d, &JsonPath::parse(&p), key)
+            }
+            (Some(s), None) if d.file.is_none() => d.in_file(&s.name),
+            _ => d,
+        };
+        let fail = |ds: Vec<Diagnostic>| Diagnostics(ds.into_iter().map(point).collect());
+
+        // 1. the brief against its schema
+        let problems = brief_schema().check(&value, &JsonPath::root(), None);
+        if !problems.is_empty() {
+            return Err(fail(problems));
+        }
+        // 2. the preset
+        let preset_name = value.get("preset").and_then(Value::as_str).unwrap_or(DEFAULT_PRESET);
+        let preset = self
+            .catalog
+            .get(preset_name)
+            .map_err(|d| fail(vec![d.with_path("preset")]))?;
+        let mut errors = Vec::new();
+        if !preset.manifest.text_roles.is_empty() {
+            if let Some(text) = value.get("text").and_then(Value::as_object) {
+                let roles: Vec<&str> = preset.manifest.text_roles.keys().map(String::as_str).collect();
+                for role in text.keys() {
+                    if !preset.manifest.text_roles.contains_key(role) {
+                        let suggestion = crate::suggest::did_you_mean(role, roles.iter().copied());
+                        errors.push(
+                            Diagnostic::error(
+                                "unknown-text-role",
+                                format!("the `{}` preset has no text role `{role}`", preset.name()),
+                            )
+                            .with_path(format!("text.{role}"))
+                            .with_label(match suggestion {
+                                Some(s) => format!("did you mean `{s}`?"),
+                                None => String::from("unknown role"),
+                            })
+                            .with_help(format!("text roles of `{}`: {}", preset.name(), crate::suggest::one_of(&roles))),
+                        );
+                    }
+                }
+            }
+        }
+        // 3. defaults under the brief
+        let mut merged = Value::Object(preset.manifest.defaults.clone());
+        deep_merge(&mut merged, value);
+        let brief: Brief = serde_json::from_value(merged)
+            .map_err(|e| fail(vec![Diagnostic::error("invalid-brief", format!("invalid brief after merging preset defaults: {e}"))]))?;
+        // 4. params against the preset's schema
+        match preset.params_schema() {
+            Ok(schema) => {
+                let params = Value::Object(brief.params.clone());
+                errors.extend(schema.check(&params, &JsonPath::root().key("params"), None));
+            }
+            Err(e) => errors.push(Diagnostic::error("preset", format!("the params schema of `{}` is invalid: {e}", preset.name()))),
+        }
+        if !errors.is_empty() {
+            return Err(fail(errors));
+        }
+        // 5. the prompt
+        let compiled = self.catalog.compiled(preset).map_err(|d| Diagnostics(vec![*d]))?;
+        let prompt = render_prompt(&brief, preset, compiled, self.limits).map_err(|d| Diagnostics(vec![*d]))?;
+        for (role, text) in &brief.text {
+            for (i, entry) in text.entries().into_iter().enumerate() {
+                if !prompt.contains(entry.content()) {
+                    let path = if matches!(text, crate::brief::TextValue::Many(_)) { format!("text.{role}[{i}]") } else { format!("text.{role}") };
+                    errors.push(
+                        Diagnostic::error(
+                            "text-dropped",
+                            format!("the template of `{}` left out the exact {role} text", preset.name()),
+                        )
+                        .with_path(path)
+                        .with_help("every exact text must reach the prompt: use the `exact_text` component or loop over `text`"),
+                    );
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(fail(errors));
+        }
+        // 6. the payload, validated
+        let request = Request { prompt: &prompt, brief: &brief, models: &self.models, today: self.today };
+        let (payload, warnings) = target.build(&request).map_err(fail)?;
+        Ok(Rendering {
+            name: brief.name.clone(),
+            preset: preset.name().to_string(),
+            prompt,
+            payload,
+            warnings: warnings.into_iter().map(point).collect(),
+            brief,
+        })
+    }
+}

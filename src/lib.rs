@@ -1,0 +1,52 @@
+//! # imgprompt
+//!
+//! Structured image briefs → tera-rendered prompts → validated image API payloads.
+//!
+//! The pipeline, one module per step:
+//!
+//! 1. [`source`] and [`brief`] — load a brief (JSON or YAML) and check it against its schema;
+//! 2. [`catalog`] and [`preset`] — resolve the preset and merge its defaults;
+//! 3. [`render`] and [`filters`] — render the prompt with tera, exact text kept verbatim;
+//! 4. [`target`] — build the request payload for an image API;
+//! 5. [`validate`], [`models`] and [`size`] — check it against the model's real limits and the
+//!    official request schema;
+//! 6. [`emit`] — print it as a payload, a prompt or a report.
+//!
+//! [`engine::Engine`] chains them:
+//!
+//! ```
+//! use imgprompt::{Engine, SourceFile};
+//!
+//! let engine = Engine::new().unwrap();
+//! let brief = SourceFile::new(
+//!     "brief.json",
+//!     r#"{"preset": "product", "subject": "a ceramic mug", "text": {"label": "MUG & CO"}}"#,
+//!     None,
+//! );
+//! let rendering = engine.render(&brief, &imgprompt::target::OpenAi).unwrap();
+//! assert!(rendering.prompt.contains("\"MUG & CO\""));
+//! assert_eq!(rendering.payload.body["prompt"], rendering.prompt);
+//! ```
+
+pub mod brief;
+pub mod catalog;
+pub mod cli;
+pub mod date;
+pub mod diagnostic;
+pub mod emit;
+pub mod engine;
+pub mod filters;
+pub mod models;
+pub mod preset;
+pub mod render;
+pub mod schema;
+pub mod size;
+pub mod source;
+pub mod suggest;
+pub mod target;
+pub mod validate;
+
+pub use brief::Brief;
+pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use engine::{Engine, Rendering};
+pub use source::{Format, SourceFile};

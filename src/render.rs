@@ -1,0 +1,364 @@
+//! Rendering a prompt: the brief becomes a tera context, the preset's template writes the prompt.
+//!
+//! Exact text never passes through template code: each text enters the context as an opaque
+//! placeholder that is swapped for the user's bytes after the template has run and the prompt has
+//! been tidied. Whatever a text holds — quotes, `{{ }}`, newlines — it lands verbatim.
+use std::io::{self, Write};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value, json};
+use tera::Tera;
+
+use crate::brief::{Brief, OneOrMany};
+use crate::diagnostic::{Diagnostic, Location};
+use crate::preset::Preset;
+
+/// Limits applied to every template render.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Most bytes a template may write.
+    pub max_output: usize,
+    /// Longest a render may take.
+    pub timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_output: 256 * 1024, timeout: Duration::from_secs(2) }
+    }
+}
+
+/// A preset's templates compiled into a tera instance, built once and reused.
+#[derive(Debug)]
+pub struct Compiled {
+    tera: Tera,
+    sources: Vec<(String, Arc<str>)>,
+}
+
+impl Compiled {
+    /// Compiles the shared parts and the preset's own templates (with its parents').
+    pub fn new(templates: &[(String, Arc<str>)]) -> Result<Self, Box<Diagnostic>> {
+        let mut tera = Tera::new();
+        tera.autoescape_on(Vec::<&str>::new());
+        crate::filters::register(&mut tera);
+        tera.add_raw_templates(templates.iter().map(|(n, s)| (n.as_str(), &**s)))
+            .map_err(|e| Box::new(template_error(&e, templates, None)))?;
+        Ok(Compiled { tera, sources: templates.to_vec() })
+    }
+
+    /// Renders `template` with `context` under `limits`.
+    pub fn render(
+        &self,
+        template: &str,
+        context: &tera::Context,
+        limits: Limits,
+    ) -> Result<String, Box<Diagnostic>> {
+        let mut out = LimitedWriter {
+            buf: Vec::with_capacity(1024),
+            max: limits.max_output,
+            deadline: Instant::now() + limits.timeout,
+            tripped: None,
+        };
+        match self.tera.render_to(template, context, &mut out) {
+            Ok(()) => String::from_utf8(out.buf).map_err(|_| {
+                Box::new(Diagnostic::error("template", "template produced invalid UTF-8"))
+            }),
+            Err(e) => Err(Box::new(template_error(&e, &self.sources, out.tripped))),
+        }
+    }
+}
+
+struct LimitedWriter {
+    buf: Vec<u8>,
+    max: usize,
+    deadline: Instant,
+    tripped: Option<String>,
+}
+
+impl Write for LimitedWriter {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if self.buf.len() + data.len() > self.max {
+            let msg = format!("template output exceeded the limit of {} bytes", self.max);
+            self.tripped = Some(msg.clone());
+            return Err(io::Error::other(msg));
+        }
+        if Instant::now() > self.deadline {
+            let msg = String::from("template rendering exceeded its time limit");
+            self.tripped = Some(msg.clone());
+            return Err(io::Error::other(msg));
+        }
+        self.buf.extend_from_slice(data);
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Turns a tera error into a diagnostic pointing into the template source.
+pub fn template_error(
+    error: &tera::Error,
+    sources: &[(String, Arc<str>)],
+    tripped: Option<String>,
+) -> Diagnostic {
+    if let Some(limit) = tripped {
+        return Diagnostic::error("template-limit", limit)
+            .with_help("a template must not loop or grow without bound; check `for` loops and recursive components");
+    }
+    let (code, report) = match error.kind() {
+        tera::ErrorKind::SyntaxError(r) => ("template-syntax", Some(r)),
+        tera::ErrorKind::RenderingError(r) => ("template-render", Some(r)),
+        _ => ("template", None),
+    };
+    match report {
+        Some(report) => {
+            let mut d = Diagnostic::error(code, report.message().to_string());
+            let source = sources.iter().find(|(n, _)| n == report.filename());
+            match source {
+                Some((name, text)) => {
+                    let span = report.span();
+                    let start = span.range.start.min(text.len());
+                    let end = span.range.end.clamp(start, text.len());
+                    let mut location = Location::from_range(text, start..end);
+                    if span.start_line > 0 {
+                        location.line = span.start_line;
+                        location.column = span.start_col + 1;
+                    }
+                    d = d.with_label("here").at(format!("templates/{name}"), text.clone(), location);
+                }
+                None => d = d.in_file(report.filename().to_string()),
+            }
+            d
+        }
+        None => {
+            let mut message = error.to_string();
+            let mut source = std::error::Error::source(error);
+            while let Some(s) = source {
+                message.push_str(": ");
+                message.push_str(&s.to_string());
+                source = s.source();
+            }
+            Diagnostic::error("template", message)
+        }
+    }
+}
+
+/// Placeholders standing for exact texts while the template runs.
+#[derive(Debug)]
+struct Placeholders {
+    open: char,
+    close: char,
+    texts: Vec<String>,
+}
+
+impl Placeholders {
+    fn new(brief: &Value) -> Self {
+        // Pick delimiters from the private-use area that occur nowhere in the brief.
+        let mut used = std::collections::HashSet::new();
+        collect_private_use(brief, &mut used);
+        let mut free = (0xE000u32..0xF8FF).filter_map(char::from_u32).filter(|c| !used.contains(c));
+        let open = free.next().unwrap_or('\u{E000}');
+        let close = free.next().unwrap_or('\u{E001}');
+        Placeholders { open, close, texts: Vec::new() }
+    }
+
+    fn add(&mut self, text: &str) -> String {
+        self.texts.push(text.to_string());
+        format!("{}{}{}", self.open, self.texts.len() - 1, self.close)
+    }
+
+    /// Replaces every placeholder in one left-to-right pass.
+    fn substitute(&self, rendered: &str) -> String {
+        let mut out = String::with_capacity(rendered.len() + 64);
+        let mut rest = rendered;
+        while let Some(i) = rest.find(self.open) {
+            out.push_str(&rest[..i]);
+            let after = &rest[i + self.open.len_utf8()..];
+            match after.find(self.close).and_then(|j| after[..j].parse::<usize>().ok().map(|n| (j, n))) {
+                Some((j, n)) if n < self.texts.len() => {
+                    out.push_str(&self.texts[n]);
+                    rest = &after[j + self.close.len_utf8()..];
+                }
+                _ => {
+                    out.push(self.open);
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+fn collect_private_use(v: &Value, used: &mut std::collections::HashSet<char>) {
+    match v {
+        Value::String(s) => used.extend(s.chars().filter(|c| ('\u{E000}'..='\u{F8FF}').contains(c))),
+        Value::Array(a) => a.iter().for_each(|x| collect_private_use(x, used)),
+        Value::Object(o) => o.iter().for_each(|(k, x)| {
+            used.extend(k.chars().filter(|c| ('\u{E000}'..='\u{F8FF}').contains(c)));
+            collect_private_use(x, used);
+        }),
+        _ => {}
+    }
+}
+
+fn list(v: &Option<OneOrMany>) -> Value {
+    match v {
+        None => json!([]),
+        Some(m) => Value::from(m.items().into_iter().filter(|s| !s.trim().is_empty()).map(|s| s.trim().to_string()).collect::<Vec<_>>()),
+    }
+}
+
+fn opt(v: &Option<String>) -> Value {
+    match v.as_deref().map(str::trim) {
+        Some(s) if !s.is_empty() => Value::from(s),
+        _ => Value::Null,
+    }
+}
+
+/// Builds the template context for `brief` (defaults already merged).
+fn context_value(brief: &Brief, preset: &Preset, placeholders: &mut Placeholders) -> Value {
+    let s = &brief.style;
+    let c = &brief.composition;
+    let x = &brief.context;
+    let o = &brief.output;
+    let mut text = Vec::new();
+    for (role, value) in &brief.text {
+        let entries: Vec<Value> = value
+            .entries()
+            .into_iter()
+            .map(|e| {
+                let (typography, placement) = match e {
+                    crate::brief::TextEntry::Plain(_) => (None, None),
+                    crate::brief::TextEntry::Detailed(d) => (d.typography.clone(), d.placement.clone()),
+                };
+                json!({
+                    "content": placeholders.add(e.content()),
+                    "typography": opt(&typography),
+                    "placement": opt(&placement),
+                })
+            })
+            .collect();
+        let values: Vec<Value> = entries.iter().map(|e| e["content"].clone()).collect();
+        let plural = values.len() > 1;
+        let first = |k: &str| entries.iter().find_map(|e| e[k].as_str().map(str::to_string));
+        let typographies: Vec<Value> = entries.iter().filter_map(|e| e["typography"].as_str()).map(Value::from).collect();
+        let placements: Vec<Value> = entries.iter().filter_map(|e| e["placement"].as_str()).map(Value::from).collect();
+        let mut label = preset.role_label(role);
+        if plural && !label.ends_with('s') && preset.manifest.text_roles.get(role).is_none_or(|r| !r.plural) {
+            label.push('s');
+        }
+        text.push(json!({
+            "role": role,
+            "label": label,
+            "plural": plural,
+            "values": values,
+            "entries": entries,
+            "typography": first("typography").map_or(Value::Null, Value::from),
+            "placement": first("placement").map_or(Value::Null, Value::from),
+            "typographies": typographies,
+            "placements": placements,
+        }));
+    }
+    let text_by_role: Map<String, Value> = text
+        .iter()
+        .map(|t| (t["role"].as_str().unwrap_or_default().to_string(), t.clone()))
+        .collect();
+    json!({
+        "preset": {"name": preset.name(), "description": preset.manifest.description},
+        "subject": brief.subject.trim(),
+        "style": {
+            "medium": opt(&s.medium), "mood": list(&s.mood), "lighting": opt(&s.lighting),
+            "palette": list(&s.palette), "typography": opt(&s.typography), "details": list(&s.details),
+        },
+        "composition": {
+            "layout": opt(&c.layout), "framing": opt(&c.framing), "camera": opt(&c.camera),
+            "scene": opt(&c.scene), "background": opt(&c.background), "surface": opt(&c.surface),
+            "negative_space": opt(&c.negative_space), "details": list(&c.details),
+        },
+        "text": text,
+        "text_by_role": text_by_role,
+        "context": {
+            "purpose": opt(&x.purpose), "channel": opt(&x.channel), "audience": opt(&x.audience),
+            "platform": opt(&x.platform), "brand": opt(&x.brand),
+        },
+        "avoid": brief.avoid.iter().map(|a| a.trim()).filter(|a| !a.is_empty()).collect::<Vec<_>>(),
+        "output": {
+            "model": opt(&o.model), "size": opt(&o.size), "quality": opt(&o.quality),
+            "format": opt(&o.format), "background": opt(&o.background),
+        },
+        "params": brief.params,
+    })
+}
+
+/// Renders the prompt for `brief` with `preset`. The brief's defaults must already be merged.
+pub fn render_prompt(brief: &Brief, preset: &Preset, compiled: &Compiled, limits: Limits) -> Result<String, Box<Diagnostic>> {
+    let brief_value = serde_json::to_value(brief).unwrap_or(Value::Null);
+    let mut placeholders = Placeholders::new(&brief_value);
+    let value = context_value(brief, preset, &mut placeholders);
+    let context = tera::Context::from_serialize(&value)
+        .map_err(|e| Box::new(Diagnostic::error("template", format!("cannot build the template context: {e}"))))?;
+    let rendered = compiled.render(&preset.main_template(), &context, limits)?;
+    Ok(placeholders.substitute(&tidy(&rendered)))
+}
+
+/// Normalises whitespace and punctuation left by templates: the prompt becomes one paragraph
+/// (line breaks are spaces, so authors may write one sentence per line and leave empty `if`
+/// blocks), with no doubled spaces, no space before punctuation and no doubled or dangling
+/// separators. Exact texts are placeholders at this point, so their bytes are never touched.
+pub fn tidy(text: &str) -> String {
+    let joined = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ");
+    tidy_line(&joined)
+}
+
+fn tidy_line(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    for c in line.chars() {
+        let c = if c == '\t' { ' ' } else { c };
+        match c {
+            ' ' if out.is_empty() || out.ends_with(' ') => {}
+            ',' | ';' | ':' | '.' | '!' | '?' => {
+                while out.ends_with(' ') {
+                    out.pop();
+                }
+                // drop a separator directly after another separator or at the start
+                if c == ',' || c == ';' {
+                    if out.is_empty() || out.ends_with([',', ';', ':', '.', '!', '?', '(']) {
+                        continue;
+                    }
+                } else if c == '.' && out.ends_with([',', ';', ':']) {
+                    out.pop();
+                } else if c == ':' && out.ends_with([',', ';', ':']) {
+                    continue;
+                }
+                out.push(c);
+            }
+            ')' if out.ends_with('(') => {
+                out.pop();
+                while out.ends_with(' ') {
+                    out.pop();
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    let trimmed = out.trim();
+    let trimmed = trimmed.trim_start_matches([',', ';', ':', '.']).trim_start();
+    trimmed.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tidy_fixes_dangling_separators() {
+        assert_eq!(tidy("Create  a poster , with  light ,, and shade ."), "Create a poster, with light, and shade.");
+        assert_eq!(tidy("  Style: , cool light;."), "Style: cool light.");
+        assert_eq!(tidy("a\n\n\n\nb"), "a b");
+        assert_eq!(tidy("one.\n  two.\n"), "one. two.");
+        assert_eq!(tidy("Wait... what"), "Wait... what");
+        assert_eq!(tidy("empty () here"), "empty here");
+    }
+}

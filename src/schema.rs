@@ -1,0 +1,336 @@
+//! JSON Schema checks (jsonschema crate, no network) with errors translated into diagnostics that
+//! name the field, say what was expected and suggest the fix.
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use jsonschema::{ValidationError, Validator};
+use serde_json::Value;
+
+use crate::diagnostic::Diagnostic;
+use crate::source::{JsonPath, Segment, SourceFile};
+use crate::suggest::{did_you_mean, one_of};
+
+/// A compiled JSON Schema with the raw schema kept for suggestions.
+#[derive(Debug)]
+pub struct Schema {
+    raw: Value,
+    validator: Validator,
+}
+
+impl Schema {
+    /// Compiles a schema (draft detected from `$schema`, 2020-12 by default). Remote `$ref`s are
+    /// never fetched.
+    pub fn compile(raw: Value) -> Result<Self, String> {
+        let validator = jsonschema::options()
+            .should_validate_formats(true)
+            .build(&raw)
+            .map_err(|e| e.to_string())?;
+        Ok(Schema { raw, validator })
+    }
+
+    /// The schema as JSON.
+    pub fn raw(&self) -> &Value {
+        &self.raw
+    }
+
+    /// True when `instance` is valid.
+    pub fn is_valid(&self, instance: &Value) -> bool {
+        self.validator.is_valid(instance)
+    }
+
+    /// Every violation, as diagnostics whose path starts with `prefix`. When `source` is given,
+    /// each diagnostic points at the offending line and column.
+    pub fn check(
+        &self,
+        instance: &Value,
+        prefix: &JsonPath,
+        source: Option<&SourceFile>,
+    ) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        for error in self.validator.iter_errors(instance) {
+            self.translate(&error, instance, prefix, &mut out);
+        }
+        match source {
+            Some(source) => out
+                .into_iter()
+                .map(|(d, path, key)| source.point(d, &path, key))
+                .collect(),
+            None => out
+                .into_iter()
+                .map(|(d, path, _)| d.with_path(path.to_string()))
+                .collect(),
+        }
+    }
+
+    fn translate(
+        &self,
+        error: &ValidationError<'_>,
+        root: &Value,
+        prefix: &JsonPath,
+        out: &mut Vec<(Diagnostic, JsonPath, bool)>,
+    ) {
+        let local = JsonPath::from_pointer(error.instance_path().as_str());
+        let mut path = prefix.clone();
+        path.0.extend(local.0.iter().cloned());
+        let instance = error.instance();
+        let field = if path.0.is_empty() { String::from("the document") } else { format!("`{path}`") };
+        match error.kind() {
+            ValidationErrorKind::AdditionalProperties { unexpected }
+            | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
+                let known = properties_at(&self.raw, &local);
+                for name in unexpected {
+                    let mut d = Diagnostic::error("unknown-field", format!("unknown field `{name}`"));
+                    let suggestion = did_you_mean(name, known.iter().map(String::as_str));
+                    d = match suggestion {
+                        Some(s) => d.with_label(format!("did you mean `{s}`?")).with_help(format!(
+                            "did you mean `{s}`? Known fields here: {}",
+                            one_of(&known)
+                        )),
+                        None => d
+                            .with_label("unknown field")
+                            .with_help(format!("known fields here: {}", one_of(&known))),
+                    };
+                    out.push((d, path.key(name.clone()), true));
+                }
+            }
+            ValidationErrorKind::Required { property } => {
+                let name = property.as_str().unwrap_or_default();
+                let d = Diagnostic::error("missing-field", format!("missing required field `{name}`"))
+                    .with_label(format!("`{name}` is required here"))
+                    .with_help(hint_for_missing(name));
+                out.push((d, path, true));
+            }
+            ValidationErrorKind::Type { kind } => {
+                let expected = match kind {
+                    TypeKind::Single(t) => article_type(&t.to_string()),
+                    TypeKind::Multiple(set) => set
+                        .iter()
+                        .map(|t| article_type(&t.to_string()))
+                        .collect::<Vec<_>>()
+                        .join(" or "),
+                };
+                let d = Diagnostic::error(
+                    "wrong-type",
+                    format!("{field} must be {expected}, found {}", describe(instance)),
+                )
+                .with_label(format!("expected {expected}"));
+                out.push((d, path, false));
+            }
+            ValidationErrorKind::Enum { options } => {
+                let options: Vec<String> = options
+                    .as_array()
+                    .map(|a| a.iter().map(|v| v.as_str().map_or(v.to_string(), str::to_string)).collect())
+                    .unwrap_or_default();
+                let given = instance.as_str().map_or(instance.to_string(), str::to_string);
+                let suggestion = did_you_mean(&given, options.iter().map(String::as_str));
+                let d = Diagnostic::error(
+                    "invalid-value",
+                    format!("{field} must be one of {}, found `{given}`", one_of(&options)),
+                )
+                .with_label("not an accepted value")
+                .with_help_opt(suggestion.map(|s| format!("did you mean `{s}`?")));
+                out.push((d, path, false));
+            }
+            ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
+                // Report the branch that matched the value's type, if one did.
+                let branch = context.iter().find(|errors| {
+                    !errors.is_empty()
+                        && errors.iter().all(|e| {
+                            !(matches!(e.kind(), ValidationErrorKind::Type { .. })
+                                && e.instance_path() == error.instance_path())
+                        })
+                });
+                match branch {
+                    Some(errors) => {
+                        for e in errors {
+                            self.translate(e, root, prefix, out);
+                        }
+                    }
+                    None => {
+                        let expected = describe_schema(&self.raw, &local);
+                        let d = Diagnostic::error(
+                            "wrong-type",
+                            format!("{field} must be {expected}, found {}", describe(instance)),
+                        )
+                        .with_label(format!("expected {expected}"));
+                        out.push((d, path, false));
+                    }
+                }
+            }
+            ValidationErrorKind::MinLength { limit: 1 } => {
+                let d = Diagnostic::error("empty-value", format!("{field} must not be empty"))
+                    .with_label("empty");
+                out.push((d, path, false));
+            }
+            ValidationErrorKind::Minimum { limit } => {
+                let d = Diagnostic::error(
+                    "out-of-range",
+                    format!("{field} must be at least {limit}, found {instance}"),
+                )
+                .with_label("too small");
+                out.push((d, path, false));
+            }
+            ValidationErrorKind::Maximum { limit } => {
+                let d = Diagnostic::error(
+                    "out-of-range",
+                    format!("{field} must be at most {limit}, found {instance}"),
+                )
+                .with_label("too large");
+                out.push((d, path, false));
+            }
+            ValidationErrorKind::Pattern { pattern } => {
+                let expected = match path.last_key() {
+                    Some("size") => String::from("`WIDTHxHEIGHT` (e.g. `1024x1536`) or `auto`"),
+                    Some("aspect_ratio") => String::from("a ratio like `9:16` or `4:5`"),
+                    _ => format!("text matching `{pattern}`"),
+                };
+                let d = Diagnostic::error(
+                    "invalid-value",
+                    format!("{field} must be {expected}, found {instance}"),
+                )
+                .with_label("invalid format");
+                out.push((d, path, false));
+            }
+            _ => {
+                let d = Diagnostic::error("schema", format!("{field}: {}", error.masked()))
+                    .with_label("invalid");
+                out.push((d, path, false));
+            }
+        }
+    }
+}
+
+fn hint_for_missing(name: &str) -> String {
+    match name {
+        "subject" => String::from("add `subject:` with what the image shows, e.g. `subject: a matte black water bottle`"),
+        "content" => String::from("a text entry with options needs `content:` with the exact text"),
+        other => format!("add `{other}`"),
+    }
+}
+
+fn article_type(t: &str) -> String {
+    match t {
+        "object" => "an object (a mapping of fields)".into(),
+        "array" => "a list".into(),
+        "integer" => "an integer".into(),
+        "string" => "a string".into(),
+        "number" => "a number".into(),
+        "boolean" => "true or false".into(),
+        "null" => "null".into(),
+        other => other.into(),
+    }
+}
+
+/// "a string "abc"", "a number 3", "a list", …
+pub fn describe(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => format!("`{b}`"),
+        Value::Number(n) => format!("the number {n}"),
+        Value::String(s) => format!("the string {}", Value::from(s.as_str())),
+        Value::Array(_) => "a list".into(),
+        Value::Object(_) => "an object".into(),
+    }
+}
+
+/// Resolves the sub-schema describing the value at `path` (following `$ref`, `properties`,
+/// `items`, `additionalProperties` and `anyOf`/`oneOf`). Returns every candidate.
+fn schemas_at<'a>(root: &'a Value, path: &JsonPath) -> Vec<&'a Value> {
+    let mut current = vec![root];
+    for seg in &path.0 {
+        let mut next = Vec::new();
+        for schema in expand(root, current) {
+            match seg {
+                Segment::Key(k) => {
+                    if let Some(s) = schema.get("properties").and_then(|p| p.get(k)) {
+                        next.push(s);
+                    } else if let Some(s) = schema.get("additionalProperties").filter(|s| s.is_object()) {
+                        next.push(s);
+                    }
+                }
+                Segment::Index(_) => {
+                    if let Some(s) = schema.get("items") {
+                        next.push(s);
+                    }
+                }
+            }
+        }
+        current = next;
+    }
+    expand(root, current)
+}
+
+fn expand<'a>(root: &'a Value, schemas: Vec<&'a Value>) -> Vec<&'a Value> {
+    let mut out = Vec::new();
+    let mut stack = schemas;
+    let mut guard = 0;
+    while let Some(s) = stack.pop() {
+        guard += 1;
+        if guard > 256 {
+            break;
+        }
+        if let Some(r) = s.get("$ref").and_then(Value::as_str) {
+            if let Some(target) = r.strip_prefix('#').and_then(|p| root.pointer(p)) {
+                stack.push(target);
+            }
+        }
+        for key in ["anyOf", "oneOf", "allOf"] {
+            if let Some(list) = s.get(key).and_then(Value::as_array) {
+                stack.extend(list.iter());
+            }
+        }
+        out.push(s);
+    }
+    out
+}
+
+/// The property names the schema allows at `path`.
+pub fn properties_at(root: &Value, path: &JsonPath) -> Vec<String> {
+    let mut names = Vec::new();
+    for s in schemas_at(root, path) {
+        if let Some(props) = s.get("properties").and_then(Value::as_object) {
+            for k in props.keys() {
+                if !names.contains(k) {
+                    names.push(k.clone());
+                }
+            }
+        }
+    }
+    names
+}
+
+fn describe_schema(root: &Value, path: &JsonPath) -> String {
+    let mut kinds: Vec<String> = Vec::new();
+    for s in schemas_at(root, path) {
+        let kind = match s.get("type").and_then(Value::as_str) {
+            Some("array") => {
+                let item = s
+                    .get("items")
+                    .map(|i| expand(root, vec![i]))
+                    .and_then(|v| v.iter().find_map(|i| i.get("type").and_then(Value::as_str)))
+                    .unwrap_or("value");
+                format!("a list of {item}s")
+            }
+            Some("object") => {
+                let props: Vec<String> = s
+                    .get("properties")
+                    .and_then(Value::as_object)
+                    .map(|p| p.keys().cloned().collect())
+                    .unwrap_or_default();
+                if props.is_empty() {
+                    "an object".into()
+                } else {
+                    format!("an object with {}", props.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", "))
+                }
+            }
+            Some(t) => article_type(t),
+            None => continue,
+        };
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    if kinds.is_empty() {
+        "a valid value".into()
+    } else {
+        kinds.join(" or ")
+    }
+}

@@ -1,0 +1,7 @@
+//! The single integration-test binary. Each area of the tool has one module; fixtures live under
+//! `tests/inputs/<area>/`, snapshots under `tests/it/snapshots/`.
+//!
+//! Snapshots are never updated in CI (`CI=true`): a mismatch fails. Review changes locally with
+//! `cargo insta review` (or `INSTA_UPDATE=always cargo test` then `git diff`).
+
+mod common;

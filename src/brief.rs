@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 /// Every section but `subject` is optional; presets fill in defaults underneath.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[schemars(title = "imgprompt brief", extend("$id" = "https://imgprompt.dev/schemas/spec.schema.json"))]
+#[schemars(title = "imgprompt brief")]
 pub struct Brief {
     /// An optional name, used for ids and file names in batches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -137,8 +137,8 @@ impl Composition {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum TextValue {
-    /// Several texts for the same role (e.g. `labels`). Listed first: serde would otherwise
-    /// read a list as the fields of a [`TextSpec`].
+    // Listed first: serde would otherwise read a list as the fields of a `TextSpec`.
+    /// Several texts for the same role (e.g. `labels`).
     Many(Vec<TextEntry>),
     /// One text.
     One(TextEntry),

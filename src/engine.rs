@@ -120,7 +120,12 @@ impl Engine {
             (Some(s), None) if d.file.is_none() => d.in_file(&s.name),
             _ => d,
         };
-        let fail = |ds: Vec<Diagnostic>| Diagnostics(ds.into_iter().map(point).collect());
+        let fail = |ds: Vec<Diagnostic>| {
+            let mut ds: Vec<Diagnostic> = ds.into_iter().map(point).collect();
+            // report in reading order
+            ds.sort_by_key(|d| d.location.as_ref().map_or((usize::MAX, 0), |l| (l.line, l.column)));
+            Diagnostics(ds)
+        };
 
         // 1. the brief against its schema
         let problems = brief_schema().check(&value, &JsonPath::root(), None);
@@ -169,9 +174,8 @@ impl Engine {
             }
             Err(e) => errors.push(Diagnostic::error("preset", format!("the params schema of `{}` is invalid: {e}", preset.name()))),
         }
-        if !errors.is_empty() {
-            return Err(fail(errors));
-        }
+        // Problems so far don't stop the prompt or payload from being built: go on, so that
+        // one run reports everything wrong with the brief.
         // 5. the prompt
         let compiled = self.catalog.compiled(preset).map_err(|d| Diagnostics(vec![*d]))?;
         let prompt = render_prompt(&brief, preset, compiled, self.limits).map_err(|d| Diagnostics(vec![*d]))?;
@@ -190,12 +194,16 @@ impl Engine {
                 }
             }
         }
-        if !errors.is_empty() {
-            return Err(fail(errors));
-        }
         // 6. the payload, validated
         let request = Request { prompt: &prompt, brief: &brief, models: &self.models, today: self.today };
-        let (payload, warnings) = target.build(&request).map_err(fail)?;
+        let (payload, warnings) = match target.build(&request) {
+            Ok(built) if errors.is_empty() => built,
+            Ok(_) => return Err(fail(errors)),
+            Err(mut e) => {
+                errors.append(&mut e);
+                return Err(fail(errors));
+            }
+        };
         Ok(Rendering {
             name: brief.name.clone(),
             preset: preset.name().to_string(),

@@ -103,7 +103,10 @@ impl Schema {
                     TypeKind::Single(t) => article_type(&t.to_string()),
                     TypeKind::Multiple(set) => set
                         .iter()
-                        .map(|t| article_type(&t.to_string()))
+                        .map(|t| t.to_string())
+                        // optional fields accept null; saying so only confuses
+                        .filter(|t| t != "null")
+                        .map(|t| article_type(&t))
                         .collect::<Vec<_>>()
                         .join(" or "),
                 };

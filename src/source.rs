@@ -389,6 +389,9 @@ impl<'de> Deserialize<'de> for KeyString {
             fn visit_str<E: de::Error>(self, v: &str) -> Result<KeyString, E> {
                 Ok(KeyString(v.to_string()))
             }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<KeyString, E> {
+                Ok(KeyString(v))
+            }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<KeyString, E> {
                 Ok(KeyString(v.to_string()))
             }
@@ -399,6 +402,7 @@ impl<'de> Deserialize<'de> for KeyString {
                 Ok(KeyString(v.to_string()))
             }
         }
-        d.deserialize_any(V)
+        // not `deserialize_any`: YAML 1.1 would read the key `n` as a boolean
+        d.deserialize_string(V)
     }
 }

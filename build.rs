@@ -23,12 +23,19 @@ fn main() {
     println!("cargo:rerun-if-changed=templates");
     let mut files = Vec::new();
     collect(&templates, &mut files);
-    let mut code = String::from("/// Every file under `templates/`, as (relative path, contents).\npub static EMBEDDED_TEMPLATES: &[(&str, &str)] = &[\n");
+    let mut code = String::from(
+        "/// Every file under `templates/`, as (relative path, contents).\npub static EMBEDDED_TEMPLATES: &[(&str, &str)] = &[\n",
+    );
     for file in &files {
         println!("cargo:rerun-if-changed={}", file.display());
         let rel = file.strip_prefix(&templates).expect("under templates");
         let rel = rel.to_string_lossy().replace('\\', "/");
-        writeln!(code, "    ({rel:?}, include_str!({:?})),", file.display().to_string()).expect("write");
+        writeln!(
+            code,
+            "    ({rel:?}, include_str!({:?})),",
+            file.display().to_string()
+        )
+        .expect("write");
     }
     code.push_str("];\n");
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("out dir")).join("embedded.rs");

@@ -156,7 +156,11 @@ impl Catalog {
         let mut chain = Vec::new();
         let mut current = preset.manifest.extends.as_deref();
         while let Some(parent) = current.and_then(|n| self.presets.get(n)) {
-            if chain.iter().any(|p: &&Arc<Preset>| p.name() == parent.name()) || parent.name() == preset.name() {
+            if chain
+                .iter()
+                .any(|p: &&Arc<Preset>| p.name() == parent.name())
+                || parent.name() == preset.name()
+            {
                 break;
             }
             chain.push(parent);
@@ -178,14 +182,21 @@ fn has_preset_subdir(dir: &Path) -> bool {
 
 fn read_dir_presets(dir: &Path) -> Result<Vec<RawPreset>, Diagnostic> {
     let io = |e: std::io::Error| {
-        Diagnostic::error("io", format!("cannot read preset folder `{}`: {e}", dir.display()))
-            .in_file(dir.display().to_string())
+        Diagnostic::error(
+            "io",
+            format!("cannot read preset folder `{}`: {e}", dir.display()),
+        )
+        .in_file(dir.display().to_string())
     };
     if dir.join(MANIFEST).is_file() {
         return Ok(vec![read_preset_folder(dir).map_err(io)?]);
     }
     let mut found = Vec::new();
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).map_err(io)?.flatten().map(|e| e.path()).collect();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     entries.sort();
     for path in entries {
         if path.join(MANIFEST).is_file() {
@@ -198,14 +209,29 @@ fn read_dir_presets(dir: &Path) -> Result<Vec<RawPreset>, Diagnostic> {
 fn read_preset_folder(dir: &Path) -> std::io::Result<RawPreset> {
     let mut files = Vec::new();
     collect_files(dir, dir, &mut files)?;
-    Ok(RawPreset { dir: dir.display().to_string(), files, origin: Origin::Dir(dir.display().to_string()) })
+    Ok(RawPreset {
+        dir: dir.display().to_string(),
+        files,
+        origin: Origin::Dir(dir.display().to_string()),
+    })
 }
 
-fn collect_files(root: &Path, dir: &Path, out: &mut Vec<(String, Arc<str>)>) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?.flatten().map(|e| e.path()).collect();
+fn collect_files(
+    root: &Path,
+    dir: &Path,
+    out: &mut Vec<(String, Arc<str>)>,
+) -> std::io::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     entries.sort();
     for path in entries {
-        let rel = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+        let rel = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
         if path.is_dir() {
             if rel != "fixtures" && !rel.starts_with('.') {
                 collect_files(root, &path, out)?;
@@ -220,7 +246,10 @@ fn collect_files(root: &Path, dir: &Path, out: &mut Vec<(String, Arc<str>)>) -> 
 fn parse_preset(raw: RawPreset) -> Result<Preset, Vec<Diagnostic>> {
     let manifest_name = format!("{}/{MANIFEST}", raw.dir);
     let Some((_, text)) = raw.files.iter().find(|(n, _)| n == MANIFEST) else {
-        return Err(vec![Diagnostic::error("preset", format!("`{}` has no {MANIFEST}", raw.dir))]);
+        return Err(vec![Diagnostic::error(
+            "preset",
+            format!("`{}` has no {MANIFEST}", raw.dir),
+        )]);
     };
     let source = SourceFile::new(manifest_name.clone(), text.clone(), Some(Format::Yaml));
     let value = source.parse().map_err(|d| vec![d])?;
@@ -228,16 +257,20 @@ fn parse_preset(raw: RawPreset) -> Result<Preset, Vec<Diagnostic>> {
     if !problems.is_empty() {
         return Err(problems);
     }
-    let manifest: Manifest = serde_json::from_value(value)
-        .map_err(|e| vec![Diagnostic::error("preset", format!("invalid manifest: {e}")).in_file(&manifest_name)])?;
-    if let Some(params) = &manifest.params {
-        if let Err(e) = Schema::compile(params.clone()) {
-            return Err(vec![source.point(
-                Diagnostic::error("preset", format!("`params` is not a valid JSON Schema: {e}")),
-                &JsonPath::root().key("params"),
-                true,
-            )]);
-        }
+    let manifest: Manifest = serde_json::from_value(value).map_err(|e| {
+        vec![Diagnostic::error("preset", format!("invalid manifest: {e}")).in_file(&manifest_name)]
+    })?;
+    if let Some(params) = &manifest.params
+        && let Err(e) = Schema::compile(params.clone())
+    {
+        return Err(vec![source.point(
+            Diagnostic::error(
+                "preset",
+                format!("`params` is not a valid JSON Schema: {e}"),
+            ),
+            &JsonPath::root().key("params"),
+            true,
+        )]);
     }
     let name = manifest.name.clone();
     let templates: Vec<(String, Arc<str>)> = raw
@@ -251,19 +284,28 @@ fn parse_preset(raw: RawPreset) -> Result<Preset, Vec<Diagnostic>> {
         .as_ref()
         .and_then(|e| raw.files.iter().find(|(n, _)| n == e))
         .map(|(n, t)| (format!("{}/{n}", raw.dir), t.clone()));
-    if let Some(e) = &manifest.example {
-        if example.is_none() {
-            return Err(vec![source.point(
-                Diagnostic::error("preset", format!("the example `{e}` is not in the preset folder")),
-                &JsonPath::root().key("example"),
-                false,
-            )]);
-        }
+    if let Some(e) = &manifest.example
+        && example.is_none()
+    {
+        return Err(vec![source.point(
+            Diagnostic::error(
+                "preset",
+                format!("the example `{e}` is not in the preset folder"),
+            ),
+            &JsonPath::root().key("example"),
+            false,
+        )]);
     }
     let main = format!("{name}/{}", manifest.template);
     if manifest.extends.is_none() && !templates.iter().any(|(n, _)| *n == main) {
         return Err(vec![source.point(
-            Diagnostic::error("preset", format!("the template `{}` is not in the preset folder", manifest.template)),
+            Diagnostic::error(
+                "preset",
+                format!(
+                    "the template `{}` is not in the preset folder",
+                    manifest.template
+                ),
+            ),
             &JsonPath::root().key("template"),
             false,
         )]);
@@ -305,12 +347,21 @@ fn resolve_extends(presets: &mut IndexMap<String, Preset>, diagnostics: &mut Dia
         let mut current = presets[name].manifest.extends.clone();
         while let Some(parent) = current {
             if parent == *name || chain.contains(&parent) {
-                diagnostics.push(Diagnostic::error("preset", format!("preset `{name}` extends itself through `{parent}`")));
+                diagnostics.push(Diagnostic::error(
+                    "preset",
+                    format!("preset `{name}` extends itself through `{parent}`"),
+                ));
                 break;
             }
             let Some(p) = presets.get(&parent) else {
-                let d = Diagnostic::error("unknown-preset", format!("preset `{name}` extends unknown preset `{parent}`"))
-                    .with_help_opt(did_you_mean(&parent, names.iter().map(String::as_str)).map(|s| format!("did you mean `{s}`?")));
+                let d = Diagnostic::error(
+                    "unknown-preset",
+                    format!("preset `{name}` extends unknown preset `{parent}`"),
+                )
+                .with_help_opt(
+                    did_you_mean(&parent, names.iter().map(String::as_str))
+                        .map(|s| format!("did you mean `{s}`?")),
+                );
                 diagnostics.push(d);
                 break;
             };
@@ -334,7 +385,10 @@ fn resolve_extends(presets: &mut IndexMap<String, Preset>, diagnostics: &mut Dia
             main = Some(p.main.clone());
         }
         let preset = presets.get_mut(name).expect("present");
-        deep_merge(&mut defaults, Value::Object(preset.manifest.defaults.clone()));
+        deep_merge(
+            &mut defaults,
+            Value::Object(preset.manifest.defaults.clone()),
+        );
         if let Value::Object(d) = defaults {
             preset.manifest.defaults = d;
         }
@@ -343,10 +397,10 @@ fn resolve_extends(presets: &mut IndexMap<String, Preset>, diagnostics: &mut Dia
         if preset.manifest.params.is_none() {
             preset.manifest.params = params;
         }
-        if !preset.templates.iter().any(|(n, _)| *n == preset.main) {
-            if let Some(m) = main {
-                preset.main = m;
-            }
+        if !preset.templates.iter().any(|(n, _)| *n == preset.main)
+            && let Some(m) = main
+        {
+            preset.main = m;
         }
     }
 }

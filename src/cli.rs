@@ -61,7 +61,9 @@ enum OutputFormat {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Render a brief: the request payload (default), the prompt, or a report.
-    #[command(after_help = "Examples:\n  imgprompt render examples/poster-future-forms.yaml\n  imgprompt render examples/poster-future-forms.yaml --emit prompt\n  cat brief.json | imgprompt render -")]
+    #[command(
+        after_help = "Examples:\n  imgprompt render examples/poster-future-forms.yaml\n  imgprompt render examples/poster-future-forms.yaml --emit prompt\n  cat brief.json | imgprompt render -"
+    )]
     Render {
         /// Brief file (JSON or YAML), or `-` for standard input.
         brief: PathBuf,
@@ -98,7 +100,7 @@ enum Command {
         #[command(subcommand)]
         action: PresetsAction,
     },
-    /// Print a JSON Schema: of a brief, of a preset's params, or of the model table.
+    /// Print a JSON Schema: of a brief, or of a preset's params.
     Schema {
         #[command(subcommand)]
         which: SchemaWhich,
@@ -142,11 +144,18 @@ pub struct Failure {
 
 impl Failure {
     fn invalid(diagnostics: Diagnostics) -> Self {
-        let code = if diagnostics.0.iter().any(|d| d.code == "io") { 2 } else { 1 };
+        let code = if diagnostics.0.iter().any(|d| d.code == "io") {
+            2
+        } else {
+            1
+        };
         Failure { code, diagnostics }
     }
     fn usage(d: Diagnostic) -> Self {
-        Failure { code: 2, diagnostics: Diagnostics(vec![d]) }
+        Failure {
+            code: 2,
+            diagnostics: Diagnostics(vec![d]),
+        }
     }
 }
 
@@ -162,7 +171,9 @@ pub fn main() -> ExitCode {
     let color = match cli.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        ColorChoice::Auto => {
+            std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
     };
     match run(cli) {
         Ok(code) => ExitCode::from(code),
@@ -183,8 +194,9 @@ fn engine(cli: &Cli) -> Result<Engine, Failure> {
     let catalog = Catalog::load(&dirs).map_err(Failure::invalid)?;
     let mut models = ModelTable::builtin();
     if let Some(path) = &cli.models {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Failure::usage(crate::source::io_error(&path.display().to_string(), &e)))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Failure::usage(crate::source::io_error(&path.display().to_string(), &e))
+        })?;
         models
             .apply_overrides(&path.display().to_string(), &text)
             .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
@@ -194,20 +206,31 @@ fn engine(cli: &Cli) -> Result<Engine, Failure> {
 
 fn write_stdout(text: &str) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            Failure::usage(Diagnostic::error("broken-pipe", "broken pipe"))
-        } else {
-            Failure::usage(Diagnostic::error("io", format!("cannot write to standard output: {e}")))
-        }
-    })
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                Failure::usage(Diagnostic::error("broken-pipe", "broken pipe"))
+            } else {
+                Failure::usage(Diagnostic::error(
+                    "io",
+                    format!("cannot write to standard output: {e}"),
+                ))
+            }
+        })
 }
 
 /// Writes `contents` to `path` through a temporary file in the same folder and a rename, so a
 /// crash never leaves a half-written file behind.
 pub fn write_atomic(path: &std::path::Path, contents: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
@@ -223,25 +246,45 @@ pub fn write_atomic(path: &std::path::Path, contents: &[u8]) -> std::io::Result<
 
 fn run(cli: Cli) -> Result<u8, Failure> {
     match &cli.command {
-        Command::Render { brief, emit: form, target, input_format, output } => {
+        Command::Render {
+            brief,
+            emit: form,
+            target,
+            input_format,
+            output,
+        } => {
             let engine = engine(&cli)?;
             let target = crate::target::by_name(target).map_err(Failure::usage)?;
-            let source = SourceFile::read(brief, input_format.map(Into::into))
-                .map_err(Failure::usage)?;
-            let rendering = engine.render(&source, target.as_ref()).map_err(Failure::invalid)?;
+            let source =
+                SourceFile::read(brief, input_format.map(Into::into)).map_err(Failure::usage)?;
+            let rendering = engine
+                .render(&source, target.as_ref())
+                .map_err(Failure::invalid)?;
             let text = emit(&rendering, *form);
             if *form != Emit::Report && !rendering.warnings.is_empty() {
-                let _ = std::io::stderr().write_all(Diagnostics(rendering.warnings.clone()).render(false).as_bytes());
+                let _ = std::io::stderr().write_all(
+                    Diagnostics(rendering.warnings.clone())
+                        .render(false)
+                        .as_bytes(),
+                );
             }
             match output {
                 Some(path) => write_atomic(path, text.as_bytes()).map_err(|e| {
-                    Failure::usage(Diagnostic::error("io", format!("cannot write `{}`: {e}", path.display())))
+                    Failure::usage(Diagnostic::error(
+                        "io",
+                        format!("cannot write `{}`: {e}", path.display()),
+                    ))
                 })?,
                 None => write_stdout(&text)?,
             }
             Ok(0)
         }
-        Command::Validate { briefs, target, input_format, format } => {
+        Command::Validate {
+            briefs,
+            target,
+            input_format,
+            format,
+        } => {
             let engine = engine(&cli)?;
             let target = crate::target::by_name(target).map_err(Failure::usage)?;
             let mut all = Diagnostics::default();
@@ -278,14 +321,23 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                     write_stdout(&text)?;
                 }
             }
-            Ok(if io_failed { 2 } else if failed > 0 { 1 } else { 0 })
+            Ok(if io_failed {
+                2
+            } else if failed > 0 {
+                1
+            } else {
+                0
+            })
         }
         Command::Presets { action } => {
             let engine = engine(&cli)?;
             match action {
                 PresetsAction::List { format } => write_stdout(&presets_list(&engine, *format))?,
                 PresetsAction::Show { name } => {
-                    let preset = engine.catalog().get(name).map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
+                    let preset = engine
+                        .catalog()
+                        .get(name)
+                        .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
                     write_stdout(&preset_show(&engine, preset))?;
                 }
             }
@@ -296,7 +348,10 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                 SchemaWhich::Spec => crate::brief::schema(),
                 SchemaWhich::Params { preset } => {
                     let engine = engine(&cli)?;
-                    let p = engine.catalog().get(preset).map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
+                    let p = engine
+                        .catalog()
+                        .get(preset)
+                        .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
                     p.params_schema_document()
                 }
             };
@@ -347,7 +402,11 @@ fn presets_list(engine: &Engine, format: OutputFormat) -> String {
                 if let Some(parent) = &p.manifest.extends {
                     origin.push_str(&format!(", extends {parent}"));
                 }
-                out.push_str(&format!("{:<width$}  {}  ({origin})\n", p.name(), p.manifest.description));
+                out.push_str(&format!(
+                    "{:<width$}  {}  ({origin})\n",
+                    p.name(),
+                    p.manifest.description
+                ));
             }
             out
         }
@@ -404,22 +463,34 @@ fn models_list(models: &ModelTable) -> String {
     for (name, r) in &models.models {
         let life = match r.lifecycle.status {
             crate::models::Status::Current => String::from("current"),
-            crate::models::Status::Deprecated => format!("deprecated, shuts down {}", r.lifecycle.shutdown.as_deref().unwrap_or("?")),
-            crate::models::Status::Retired => format!("retired {}", r.lifecycle.shutdown.as_deref().unwrap_or("")),
+            crate::models::Status::Deprecated => format!(
+                "deprecated, shuts down {}",
+                r.lifecycle.shutdown.as_deref().unwrap_or("?")
+            ),
+            crate::models::Status::Retired => {
+                format!("retired {}", r.lifecycle.shutdown.as_deref().unwrap_or(""))
+            }
         };
         out.push_str(&format!("{name}  [{life}]\n"));
         let mut sizes = r.sizes.join(", ");
         if let Some(rule) = &r.size_rule {
             sizes.push_str(&format!(
                 "; any WxH with edges multiple of {}, ratio {}..{}, {}..{} pixels, edge ≤ {}",
-                rule.multiple_of, rule.min_ratio, rule.max_ratio,
-                crate::size::group_digits(rule.min_pixels), crate::size::group_digits(rule.max_pixels), rule.max_edge
+                rule.multiple_of,
+                rule.min_ratio,
+                rule.max_ratio,
+                crate::size::group_digits(rule.min_pixels),
+                crate::size::group_digits(rule.max_pixels),
+                rule.max_edge
             ));
         }
         out.push_str(&format!("  sizes    {sizes}\n"));
         out.push_str(&format!("  quality  {}\n", r.quality.join(", ")));
         out.push_str(&format!("  n        {}..{}\n", r.n.min, r.n.max));
-        out.push_str(&format!("  prompt   up to {} characters\n", r.prompt_max_chars));
+        out.push_str(&format!(
+            "  prompt   up to {} characters\n",
+            r.prompt_max_chars
+        ));
     }
     out
 }

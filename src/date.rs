@@ -17,14 +17,25 @@ impl Date {
     pub fn parse(s: &str) -> Option<Date> {
         let mut parts = s.trim().splitn(3, '-');
         let year = parts.next()?.parse().ok()?;
-        let month = parts.next()?.parse().ok().filter(|m| (1..=12).contains(m))?;
-        let day = parts.next()?.parse().ok().filter(|d| (1..=31).contains(d))?;
+        let month = parts
+            .next()?
+            .parse()
+            .ok()
+            .filter(|m| (1..=12).contains(m))?;
+        let day = parts
+            .next()?
+            .parse()
+            .ok()
+            .filter(|d| (1..=31).contains(d))?;
         Some(Date { year, month, day })
     }
 
     /// Today (UTC), or `IMGPROMPT_TODAY` (`YYYY-MM-DD`) when set, for reproducible runs.
     pub fn today() -> Date {
-        if let Some(d) = std::env::var("IMGPROMPT_TODAY").ok().and_then(|s| Date::parse(&s)) {
+        if let Some(d) = std::env::var("IMGPROMPT_TODAY")
+            .ok()
+            .and_then(|s| Date::parse(&s))
+        {
             return d;
         }
         let secs = std::time::SystemTime::now()
@@ -62,7 +73,14 @@ mod tests {
     fn civil_from_days() {
         assert_eq!(Date::from_days(0).to_string(), "1970-01-01");
         assert_eq!(Date::from_days(20_781).to_string(), "2026-11-24");
-        assert_eq!(Date::parse("2026-12-01"), Some(Date { year: 2026, month: 12, day: 1 }));
+        assert_eq!(
+            Date::parse("2026-12-01"),
+            Some(Date {
+                year: 2026,
+                month: 12,
+                day: 1
+            })
+        );
         assert_eq!(Date::parse("2026-13-01"), None);
     }
 }

@@ -48,7 +48,11 @@ impl Location {
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let column = before[line_start..].chars().count() + 1;
-        Location { line, column, range }
+        Location {
+            line,
+            column,
+            range,
+        }
     }
 
     /// The byte range of a 1-based line and column (in characters) in `text`, `len` characters long.
@@ -65,11 +69,19 @@ impl Location {
                     .nth(len.max(1))
                     .map_or(text.len(), |(b, _)| start + b);
                 let end = end.min(start + text[start..].find('\n').unwrap_or(text.len() - start));
-                return Location { line, column, range: start..end.max(start) };
+                return Location {
+                    line,
+                    column,
+                    range: start..end.max(start),
+                };
             }
             offset += l.len();
         }
-        Location { line, column, range: text.len()..text.len() }
+        Location {
+            line,
+            column,
+            range: text.len()..text.len(),
+        }
     }
 }
 
@@ -222,7 +234,11 @@ impl Diagnostic {
                 }
             }
         }
-        let renderer = if color { Renderer::styled() } else { Renderer::plain() };
+        let renderer = if color {
+            Renderer::styled()
+        } else {
+            Renderer::plain()
+        };
         renderer.render(&[self.footer(group)])
     }
 

@@ -39,10 +39,29 @@ fn pretty(v: &serde_json::Value) -> String {
 fn report(r: &Rendering) -> String {
     let mut out = String::new();
     let body = &r.payload.body;
-    let field = |k: &str| body.get(k).and_then(|v| v.as_str().map(str::to_string).or_else(|| Some(v.to_string()))).filter(|s| s != "null");
+    let field = |k: &str| {
+        body.get(k)
+            .and_then(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .or_else(|| Some(v.to_string()))
+            })
+            .filter(|s| s != "null")
+    };
     let _ = writeln!(out, "preset   {}", r.preset);
-    let _ = writeln!(out, "target   {} {} {}", r.payload.target, r.payload.method, r.payload.url);
-    for k in ["model", "size", "quality", "n", "output_format", "background"] {
+    let _ = writeln!(
+        out,
+        "target   {} {} {}",
+        r.payload.target, r.payload.method, r.payload.url
+    );
+    for k in [
+        "model",
+        "size",
+        "quality",
+        "n",
+        "output_format",
+        "background",
+    ] {
         if let Some(v) = field(k) {
             let _ = writeln!(out, "{k:<8} {v}");
         }

@@ -67,7 +67,12 @@ impl Engine {
 
     /// An engine over a given catalog and model table.
     pub fn with(catalog: Catalog, models: ModelTable) -> Engine {
-        Engine { catalog, models, limits: Limits::default(), today: Date::today() }
+        Engine {
+            catalog,
+            models,
+            limits: Limits::default(),
+            today: Date::today(),
+        }
     }
 
     /// Sets the date lifecycle rules are checked against.
@@ -100,7 +105,11 @@ impl Engine {
     }
 
     /// Parses and renders a brief file. Errors point into the file.
-    pub fn render(&self, source: &SourceFile, target: &dyn Target) -> Result<Rendering, Diagnostics> {
+    pub fn render(
+        &self,
+        source: &SourceFile,
+        target: &dyn Target,
+    ) -> Result<Rendering, Diagnostics> {
         let value = source.parse().map_err(|d| Diagnostics(vec![d]))?;
         self.render_value(value, Some(source), target)
     }
@@ -114,16 +123,24 @@ impl Engine {
     ) -> Result<Rendering, Diagnostics> {
         let point = |d: Diagnostic| match (source, d.path.clone()) {
             (Some(s), Some(p)) => {
-                let key = matches!(d.code, "unknown-text-role" | "unknown-field" | "missing-field");
+                let key = matches!(
+                    d.code,
+                    "unknown-text-role" | "unknown-field" | "missing-field"
+                );
                 s.point(d, &JsonPath::parse(&p), key)
             }
+            (Some(s), None) if d.code == "missing-field" => s.point(d, &JsonPath::root(), false),
             (Some(s), None) if d.file.is_none() => d.in_file(&s.name),
             _ => d,
         };
         let fail = |ds: Vec<Diagnostic>| {
             let mut ds: Vec<Diagnostic> = ds.into_iter().map(point).collect();
             // report in reading order
-            ds.sort_by_key(|d| d.location.as_ref().map_or((usize::MAX, 0), |l| (l.line, l.column)));
+            ds.sort_by_key(|d| {
+                d.location
+                    .as_ref()
+                    .map_or((usize::MAX, 0), |l| (l.line, l.column))
+            });
             Diagnostics(ds)
         };
 
@@ -133,56 +150,92 @@ impl Engine {
             return Err(fail(problems));
         }
         // 2. the preset
-        let preset_name = value.get("preset").and_then(Value::as_str).unwrap_or(DEFAULT_PRESET);
+        let preset_name = value
+            .get("preset")
+            .and_then(Value::as_str)
+            .unwrap_or(DEFAULT_PRESET);
         let preset = self
             .catalog
             .get(preset_name)
             .map_err(|d| fail(vec![d.with_path("preset")]))?;
         let mut errors = Vec::new();
-        if !preset.manifest.text_roles.is_empty() {
-            if let Some(text) = value.get("text").and_then(Value::as_object) {
-                let roles: Vec<&str> = preset.manifest.text_roles.keys().map(String::as_str).collect();
-                for role in text.keys() {
-                    if !preset.manifest.text_roles.contains_key(role) {
-                        let suggestion = crate::suggest::did_you_mean(role, roles.iter().copied());
-                        errors.push(
-                            Diagnostic::error(
-                                "unknown-text-role",
-                                format!("the `{}` preset has no text role `{role}`", preset.name()),
-                            )
-                            .with_path(format!("text.{role}"))
-                            .with_label(match suggestion {
-                                Some(s) => format!("did you mean `{s}`?"),
-                                None => String::from("unknown role"),
-                            })
-                            .with_help(format!("text roles of `{}`: {}", preset.name(), crate::suggest::one_of(&roles))),
-                        );
-                    }
+        if !preset.manifest.text_roles.is_empty()
+            && let Some(text) = value.get("text").and_then(Value::as_object)
+        {
+            let roles: Vec<&str> = preset
+                .manifest
+                .text_roles
+                .keys()
+                .map(String::as_str)
+                .collect();
+            for role in text.keys() {
+                if !preset.manifest.text_roles.contains_key(role) {
+                    let suggestion = crate::suggest::did_you_mean(role, roles.iter().copied());
+                    errors.push(
+                        Diagnostic::error(
+                            "unknown-text-role",
+                            format!("the `{}` preset has no text role `{role}`", preset.name()),
+                        )
+                        .with_path(format!("text.{role}"))
+                        .with_label(match suggestion {
+                            Some(s) => format!("did you mean `{s}`?"),
+                            None => String::from("unknown role"),
+                        })
+                        .with_help(format!(
+                            "text roles of `{}`: {}",
+                            preset.name(),
+                            crate::suggest::one_of(&roles)
+                        )),
+                    );
                 }
             }
         }
         // 3. defaults under the brief
-        let mut merged = Value::Object(preset.manifest.defaults.clone());
+        let mut defaults = preset.manifest.defaults.clone();
+        // a size or ratio from the user replaces the preset's default one of either kind
+        if let (Some(Value::Object(d)), Some(user)) =
+            (defaults.get_mut("output"), value.get("output"))
+            && (user.get("size").is_some() || user.get("aspect_ratio").is_some())
+        {
+            d.remove("size");
+            d.remove("aspect_ratio");
+        }
+        let mut merged = Value::Object(defaults);
         deep_merge(&mut merged, value);
-        let brief: Brief = serde_json::from_value(merged)
-            .map_err(|e| fail(vec![Diagnostic::error("invalid-brief", format!("invalid brief after merging preset defaults: {e}"))]))?;
+        let brief: Brief = serde_json::from_value(merged).map_err(|e| {
+            fail(vec![Diagnostic::error(
+                "invalid-brief",
+                format!("invalid brief after merging preset defaults: {e}"),
+            )])
+        })?;
         // 4. params against the preset's schema
         match preset.params_schema() {
             Ok(schema) => {
                 let params = Value::Object(brief.params.clone());
                 errors.extend(schema.check(&params, &JsonPath::root().key("params"), None));
             }
-            Err(e) => errors.push(Diagnostic::error("preset", format!("the params schema of `{}` is invalid: {e}", preset.name()))),
+            Err(e) => errors.push(Diagnostic::error(
+                "preset",
+                format!("the params schema of `{}` is invalid: {e}", preset.name()),
+            )),
         }
         // Problems so far don't stop the prompt or payload from being built: go on, so that
         // one run reports everything wrong with the brief.
         // 5. the prompt
-        let compiled = self.catalog.compiled(preset).map_err(|d| Diagnostics(vec![*d]))?;
-        let prompt = render_prompt(&brief, preset, compiled, self.limits).map_err(|d| Diagnostics(vec![*d]))?;
+        let compiled = self
+            .catalog
+            .compiled(preset)
+            .map_err(|d| Diagnostics(vec![*d]))?;
+        let prompt = render_prompt(&brief, preset, compiled, self.limits)
+            .map_err(|d| Diagnostics(vec![*d]))?;
         for (role, text) in &brief.text {
             for (i, entry) in text.entries().into_iter().enumerate() {
                 if !prompt.contains(entry.content()) {
-                    let path = if matches!(text, crate::brief::TextValue::Many(_)) { format!("text.{role}[{i}]") } else { format!("text.{role}") };
+                    let path = if matches!(text, crate::brief::TextValue::Many(_)) {
+                        format!("text.{role}[{i}]")
+                    } else {
+                        format!("text.{role}")
+                    };
                     errors.push(
                         Diagnostic::error(
                             "text-dropped",
@@ -195,7 +248,12 @@ impl Engine {
             }
         }
         // 6. the payload, validated
-        let request = Request { prompt: &prompt, brief: &brief, models: &self.models, today: self.today };
+        let request = Request {
+            prompt: &prompt,
+            brief: &brief,
+            models: &self.models,
+            today: self.today,
+        };
         let (payload, warnings) = match target.build(&request) {
             Ok(built) if errors.is_empty() => built,
             Ok(_) => return Err(fail(errors)),

@@ -33,7 +33,11 @@ fn bounded_range(kwargs: Kwargs, _: &State) -> TeraResult<Vec<i64>> {
     if step == 0 {
         return Err(tera::Error::message("`range` was called with `step_by=0`"));
     }
-    let len = if step > 0 { (end - start).max(0) / step } else { (start - end).max(0) / -step };
+    let len = if step > 0 {
+        (end - start).max(0) / step
+    } else {
+        (start - end).max(0) / -step
+    };
     if len > MAX_RANGE {
         return Err(tera::Error::message(format!(
             "`range` would produce {len} items; templates are limited to {MAX_RANGE}"
@@ -47,8 +51,14 @@ fn strings(value: &Value) -> Vec<String> {
         Some(items) => items.iter().flat_map(strings).collect(),
         None if value.is_none() || value.is_undefined() => Vec::new(),
         None => {
-            let s = value.as_str().map_or_else(|| value.to_string(), str::to_string);
-            if s.trim().is_empty() { Vec::new() } else { vec![s] }
+            let s = value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_string);
+            if s.trim().is_empty() {
+                Vec::new()
+            } else {
+                vec![s]
+            }
         }
     }
 }
@@ -84,13 +94,19 @@ fn quote(value: &Value, _: Kwargs, _: &State) -> Value {
                 .map(Value::from)
                 .collect::<Vec<_>>(),
         ),
-        None => Value::from(strings(value).first().map(|s| format!("\"{s}\"")).unwrap_or_default()),
+        None => Value::from(
+            strings(value)
+                .first()
+                .map(|s| format!("\"{s}\""))
+                .unwrap_or_default(),
+        ),
     }
 }
 
 const DETERMINERS: &[&str] = &[
     "a ", "an ", "the ", "this ", "that ", "these ", "those ", "some ", "one ", "two ", "three ",
-    "several ", "many ", "his ", "her ", "their ", "our ", "my ", "your ", "its ", "every ", "each ",
+    "several ", "many ", "his ", "her ", "their ", "our ", "my ", "your ", "its ", "every ",
+    "each ",
 ];
 
 /// `event poster` → `an event poster`; leaves `the stage`, `two cats`, `Apple's store` alone.
@@ -100,15 +116,32 @@ pub fn with_article(phrase: &str) -> String {
     if p.is_empty()
         || DETERMINERS.iter().any(|d| lower.starts_with(d))
         || p.starts_with(|c: char| c.is_ascii_digit() || c == '"' || c == '\'')
-        || p.split_whitespace().next().is_some_and(|w| w.ends_with("'s") || w.ends_with('s') && w.len() > 3 && !w.ends_with("ss") && p.split_whitespace().count() == 1)
+        || p.split_whitespace().next().is_some_and(|w| {
+            w.ends_with("'s")
+                || w.ends_with('s')
+                    && w.len() > 3
+                    && !w.ends_with("ss")
+                    && p.split_whitespace().count() == 1
+        })
     {
         return p.to_string();
     }
     let first_word = lower.split_whitespace().next().unwrap_or("");
     let vowel_sound = match first_word {
-        w if w.starts_with("uni") || w.starts_with("use") || w.starts_with("eu") || w.starts_with("one") => false,
+        w if w.starts_with("uni")
+            || w.starts_with("use")
+            || w.starts_with("eu")
+            || w.starts_with("one") =>
+        {
+            false
+        }
         w if w.starts_with("hour") || w.starts_with("honest") || w.starts_with("heir") => true,
-        w if w.len() <= 4 && w.chars().all(|c| c.is_ascii_alphabetic()) && p.split_whitespace().next().is_some_and(|o| o.chars().all(|c| c.is_ascii_uppercase())) => {
+        w if w.len() <= 4
+            && w.chars().all(|c| c.is_ascii_alphabetic())
+            && p.split_whitespace()
+                .next()
+                .is_some_and(|o| o.chars().all(|c| c.is_ascii_uppercase())) =>
+        {
             // acronyms are read letter by letter: an SVG, a UI, an FAQ
             "aefhilmnorsx".contains(first_word.chars().next().unwrap_or('b'))
         }
@@ -127,7 +160,10 @@ fn sentence(value: &str, _: Kwargs, _: &State) -> String {
         return String::new();
     }
     let mut chars = t.chars();
-    let first = chars.next().map(|c| c.to_uppercase().collect::<String>()).unwrap_or_default();
+    let first = chars
+        .next()
+        .map(|c| c.to_uppercase().collect::<String>())
+        .unwrap_or_default();
     let mut out = first + chars.as_str();
     if !out.ends_with(['.', '!', '?', '"', '\u{E001}']) {
         out.push('.');
@@ -156,7 +192,12 @@ fn lcfirst(value: &str, _: Kwargs, _: &State) -> String {
 }
 
 fn compact(value: &Value, _: Kwargs, _: &State) -> Value {
-    Value::from(strings(value).into_iter().map(Value::from).collect::<Vec<_>>())
+    Value::from(
+        strings(value)
+            .into_iter()
+            .map(Value::from)
+            .collect::<Vec<_>>(),
+    )
 }
 
 #[cfg(test)]
@@ -166,13 +207,19 @@ mod tests {
     #[test]
     fn articles() {
         assert_eq!(with_article("event poster"), "an event poster");
-        assert_eq!(with_article("cinematic event poster"), "a cinematic event poster");
+        assert_eq!(
+            with_article("cinematic event poster"),
+            "a cinematic event poster"
+        );
         assert_eq!(with_article("the stage"), "the stage");
         assert_eq!(with_article("unique mug"), "a unique mug");
         assert_eq!(with_article("hour glass"), "an hour glass");
         assert_eq!(with_article("UI mockup"), "a UI mockup");
         assert_eq!(with_article("SVG icon"), "an SVG icon");
-        assert_eq!(with_article("app store screenshot"), "an app store screenshot");
+        assert_eq!(
+            with_article("app store screenshot"),
+            "an app store screenshot"
+        );
     }
 
     #[test]

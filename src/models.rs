@@ -208,12 +208,14 @@ impl ModelTable {
         let Some((canonical, rules)) = self.get(name) else {
             let names = self.names();
             let suggestion = did_you_mean(name, names.iter().copied());
-            return Err(Diagnostic::error("unknown-model", format!("unknown model `{name}`"))
-                .with_label("unknown model")
-                .with_help(match suggestion {
-                    Some(s) => format!("did you mean `{s}`? Known models: {}", one_of(&names)),
-                    None => format!("known models: {}", one_of(&names)),
-                }));
+            return Err(
+                Diagnostic::error("unknown-model", format!("unknown model `{name}`"))
+                    .with_label("unknown model")
+                    .with_help(match suggestion {
+                        Some(s) => format!("did you mean `{s}`? Known models: {}", one_of(&names)),
+                        None => format!("known models: {}", one_of(&names)),
+                    }),
+            );
         };
         let life = &rules.lifecycle;
         let replacement = life
@@ -224,7 +226,11 @@ impl ModelTable {
         let shutdown = life.shutdown.as_deref().and_then(Date::parse);
         let gone = life.status == Status::Retired || shutdown.is_some_and(|d| today >= d);
         if gone {
-            let when = life.shutdown.as_deref().map(|d| format!(" on {d}")).unwrap_or_default();
+            let when = life
+                .shutdown
+                .as_deref()
+                .map(|d| format!(" on {d}"))
+                .unwrap_or_default();
             return Err(Diagnostic::error(
                 "retired-model",
                 format!("model `{name}` was retired{when} and no longer accepts requests"),
@@ -233,7 +239,11 @@ impl ModelTable {
             .with_help(replacement));
         }
         let warning = (life.status == Status::Deprecated).then(|| {
-            let when = life.shutdown.as_deref().map(|d| format!(" on {d}")).unwrap_or_default();
+            let when = life
+                .shutdown
+                .as_deref()
+                .map(|d| format!(" on {d}"))
+                .unwrap_or_default();
             Diagnostic::warning(
                 "deprecated-model",
                 format!("model `{name}` is deprecated and shuts down{when}"),

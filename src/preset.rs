@@ -126,9 +126,9 @@ impl Preset {
     pub fn params_schema(&self) -> Result<&Schema, String> {
         self.params_schema
             .get_or_init(|| {
-                let raw = self.manifest.params.clone().unwrap_or_else(|| {
-                    serde_json::json!({"type": "object", "additionalProperties": false})
-                });
+                let raw = self.manifest.params.clone().unwrap_or_else(
+                    || serde_json::json!({"type": "object", "additionalProperties": false}),
+                );
                 Schema::compile(raw)
             })
             .as_ref()
@@ -142,8 +142,14 @@ impl Preset {
         );
         if let Some(obj) = raw.as_object_mut() {
             let mut doc = serde_json::Map::new();
-            doc.insert("$schema".into(), "https://json-schema.org/draft/2020-12/schema".into());
-            doc.insert("title".into(), format!("params of the `{}` preset", self.name()).into());
+            doc.insert(
+                "$schema".into(),
+                "https://json-schema.org/draft/2020-12/schema".into(),
+            );
+            doc.insert(
+                "title".into(),
+                format!("params of the `{}` preset", self.name()).into(),
+            );
             for (k, v) in std::mem::take(obj) {
                 if k != "$schema" && k != "title" {
                     doc.insert(k, v);

@@ -25,7 +25,10 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_output: 256 * 1024, timeout: Duration::from_secs(2) }
+        Limits {
+            max_output: 256 * 1024,
+            timeout: Duration::from_secs(2),
+        }
     }
 }
 
@@ -44,7 +47,10 @@ impl Compiled {
         crate::filters::register(&mut tera);
         tera.add_raw_templates(templates.iter().map(|(n, s)| (n.as_str(), &**s)))
             .map_err(|e| Box::new(template_error(&e, templates, None)))?;
-        Ok(Compiled { tera, sources: templates.to_vec() })
+        Ok(Compiled {
+            tera,
+            sources: templates.to_vec(),
+        })
     }
 
     /// Renders `template` with `context` under `limits`.
@@ -62,7 +68,10 @@ impl Compiled {
         };
         match self.tera.render_to(template, context, &mut out) {
             Ok(()) => String::from_utf8(out.buf).map_err(|_| {
-                Box::new(Diagnostic::error("template", "template produced invalid UTF-8"))
+                Box::new(Diagnostic::error(
+                    "template",
+                    "template produced invalid UTF-8",
+                ))
             }),
             Err(e) => Err(Box::new(template_error(&e, &self.sources, out.tripped))),
         }
@@ -125,7 +134,11 @@ pub fn template_error(
                         location.line = span.start_line;
                         location.column = span.start_col + 1;
                     }
-                    d = d.with_label("here").at(format!("templates/{name}"), text.clone(), location);
+                    d = d.with_label("here").at(
+                        format!("templates/{name}"),
+                        text.clone(),
+                        location,
+                    );
                 }
                 None => d = d.in_file(report.filename().to_string()),
             }
@@ -157,10 +170,16 @@ impl Placeholders {
         // Pick delimiters from the private-use area that occur nowhere in the brief.
         let mut used = std::collections::HashSet::new();
         collect_private_use(brief, &mut used);
-        let mut free = (0xE000u32..0xF8FF).filter_map(char::from_u32).filter(|c| !used.contains(c));
+        let mut free = (0xE000u32..0xF8FF)
+            .filter_map(char::from_u32)
+            .filter(|c| !used.contains(c));
         let open = free.next().unwrap_or('\u{E000}');
         let close = free.next().unwrap_or('\u{E001}');
-        Placeholders { open, close, texts: Vec::new() }
+        Placeholders {
+            open,
+            close,
+            texts: Vec::new(),
+        }
     }
 
     fn add(&mut self, text: &str) -> String {
@@ -175,7 +194,10 @@ impl Placeholders {
         while let Some(i) = rest.find(self.open) {
             out.push_str(&rest[..i]);
             let after = &rest[i + self.open.len_utf8()..];
-            match after.find(self.close).and_then(|j| after[..j].parse::<usize>().ok().map(|n| (j, n))) {
+            match after
+                .find(self.close)
+                .and_then(|j| after[..j].parse::<usize>().ok().map(|n| (j, n)))
+            {
                 Some((j, n)) if n < self.texts.len() => {
                     out.push_str(&self.texts[n]);
                     rest = &after[j + self.close.len_utf8()..];
@@ -193,7 +215,9 @@ impl Placeholders {
 
 fn collect_private_use(v: &Value, used: &mut std::collections::HashSet<char>) {
     match v {
-        Value::String(s) => used.extend(s.chars().filter(|c| ('\u{E000}'..='\u{F8FF}').contains(c))),
+        Value::String(s) => {
+            used.extend(s.chars().filter(|c| ('\u{E000}'..='\u{F8FF}').contains(c)))
+        }
         Value::Array(a) => a.iter().for_each(|x| collect_private_use(x, used)),
         Value::Object(o) => o.iter().for_each(|(k, x)| {
             used.extend(k.chars().filter(|c| ('\u{E000}'..='\u{F8FF}').contains(c)));
@@ -206,7 +230,13 @@ fn collect_private_use(v: &Value, used: &mut std::collections::HashSet<char>) {
 fn list(v: &Option<OneOrMany>) -> Value {
     match v {
         None => json!([]),
-        Some(m) => Value::from(m.items().into_iter().filter(|s| !s.trim().is_empty()).map(|s| s.trim().to_string()).collect::<Vec<_>>()),
+        Some(m) => Value::from(
+            m.items()
+                .into_iter()
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| s.trim().to_string())
+                .collect::<Vec<_>>(),
+        ),
     }
 }
 
@@ -231,7 +261,9 @@ fn context_value(brief: &Brief, preset: &Preset, placeholders: &mut Placeholders
             .map(|e| {
                 let (typography, placement) = match e {
                     crate::brief::TextEntry::Plain(_) => (None, None),
-                    crate::brief::TextEntry::Detailed(d) => (d.typography.clone(), d.placement.clone()),
+                    crate::brief::TextEntry::Detailed(d) => {
+                        (d.typography.clone(), d.placement.clone())
+                    }
                 };
                 json!({
                     "content": placeholders.add(e.content()),
@@ -242,11 +274,30 @@ fn context_value(brief: &Brief, preset: &Preset, placeholders: &mut Placeholders
             .collect();
         let values: Vec<Value> = entries.iter().map(|e| e["content"].clone()).collect();
         let plural = values.len() > 1;
-        let first = |k: &str| entries.iter().find_map(|e| e[k].as_str().map(str::to_string));
-        let typographies: Vec<Value> = entries.iter().filter_map(|e| e["typography"].as_str()).map(Value::from).collect();
-        let placements: Vec<Value> = entries.iter().filter_map(|e| e["placement"].as_str()).map(Value::from).collect();
+        let first = |k: &str| {
+            entries
+                .iter()
+                .find_map(|e| e[k].as_str().map(str::to_string))
+        };
+        let typographies: Vec<Value> = entries
+            .iter()
+            .filter_map(|e| e["typography"].as_str())
+            .map(Value::from)
+            .collect();
+        let placements: Vec<Value> = entries
+            .iter()
+            .filter_map(|e| e["placement"].as_str())
+            .map(Value::from)
+            .collect();
         let mut label = preset.role_label(role);
-        if plural && !label.ends_with('s') && preset.manifest.text_roles.get(role).is_none_or(|r| !r.plural) {
+        if plural
+            && !label.ends_with('s')
+            && preset
+                .manifest
+                .text_roles
+                .get(role)
+                .is_none_or(|r| !r.plural)
+        {
             label.push('s');
         }
         text.push(json!({
@@ -263,7 +314,12 @@ fn context_value(brief: &Brief, preset: &Preset, placeholders: &mut Placeholders
     }
     let text_by_role: Map<String, Value> = text
         .iter()
-        .map(|t| (t["role"].as_str().unwrap_or_default().to_string(), t.clone()))
+        .map(|t| {
+            (
+                t["role"].as_str().unwrap_or_default().to_string(),
+                t.clone(),
+            )
+        })
         .collect();
     json!({
         "preset": {"name": preset.name(), "description": preset.manifest.description},
@@ -293,13 +349,22 @@ fn context_value(brief: &Brief, preset: &Preset, placeholders: &mut Placeholders
 }
 
 /// Renders the prompt for `brief` with `preset`. The brief's defaults must already be merged.
-pub fn render_prompt(brief: &Brief, preset: &Preset, compiled: &Compiled, limits: Limits) -> Result<String, Box<Diagnostic>> {
+pub fn render_prompt(
+    brief: &Brief,
+    preset: &Preset,
+    compiled: &Compiled,
+    limits: Limits,
+) -> Result<String, Box<Diagnostic>> {
     let brief_value = serde_json::to_value(brief).unwrap_or(Value::Null);
     let mut placeholders = Placeholders::new(&brief_value);
     let value = context_value(brief, preset, &mut placeholders);
-    let context = tera::Context::from_serialize(&value)
-        .map_err(|e| Box::new(Diagnostic::error("template", format!("cannot build the template context: {e}"))))?;
-    let rendered = compiled.render(&preset.main_template(), &context, limits)?;
+    let context = tera::Context::from_serialize(&value).map_err(|e| {
+        Box::new(Diagnostic::error(
+            "template",
+            format!("cannot build the template context: {e}"),
+        ))
+    })?;
+    let rendered = compiled.render(preset.main_template(), &context, limits)?;
     Ok(placeholders.substitute(&tidy(&rendered)))
 }
 
@@ -308,7 +373,12 @@ pub fn render_prompt(brief: &Brief, preset: &Preset, compiled: &Compiled, limits
 /// blocks), with no doubled spaces, no space before punctuation and no doubled or dangling
 /// separators. Exact texts are placeholders at this point, so their bytes are never touched.
 pub fn tidy(text: &str) -> String {
-    let joined = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ");
+    let joined = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
     tidy_line(&joined)
 }
 
@@ -344,7 +414,9 @@ fn tidy_line(line: &str) -> String {
         }
     }
     let trimmed = out.trim();
-    let trimmed = trimmed.trim_start_matches([',', ';', ':', '.']).trim_start();
+    let trimmed = trimmed
+        .trim_start_matches([',', ';', ':', '.'])
+        .trim_start();
     trimmed.to_string()
 }
 
@@ -354,7 +426,10 @@ mod tests {
 
     #[test]
     fn tidy_fixes_dangling_separators() {
-        assert_eq!(tidy("Create  a poster , with  light ,, and shade ."), "Create a poster, with light, and shade.");
+        assert_eq!(
+            tidy("Create  a poster , with  light ,, and shade ."),
+            "Create a poster, with light, and shade."
+        );
         assert_eq!(tidy("  Style: , cool light;."), "Style: cool light.");
         assert_eq!(tidy("a\n\n\n\nb"), "a b");
         assert_eq!(tidy("one.\n  two.\n"), "one. two.");

@@ -46,7 +46,7 @@ impl Schema {
     ) -> Vec<Diagnostic> {
         let mut out = Vec::new();
         for error in self.validator.iter_errors(instance) {
-            self.translate(&error, instance, prefix, &mut out);
+            self.translate(&error, prefix, &mut out);
         }
         match source {
             Some(source) => out
@@ -63,7 +63,6 @@ impl Schema {
     fn translate(
         &self,
         error: &ValidationError<'_>,
-        root: &Value,
         prefix: &JsonPath,
         out: &mut Vec<(Diagnostic, JsonPath, bool)>,
     ) {
@@ -71,19 +70,26 @@ impl Schema {
         let mut path = prefix.clone();
         path.0.extend(local.0.iter().cloned());
         let instance = error.instance();
-        let field = if path.0.is_empty() { String::from("the document") } else { format!("`{path}`") };
+        let field = if path.0.is_empty() {
+            String::from("the document")
+        } else {
+            format!("`{path}`")
+        };
         match error.kind() {
             ValidationErrorKind::AdditionalProperties { unexpected }
             | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
                 let known = properties_at(&self.raw, &local);
                 for name in unexpected {
-                    let mut d = Diagnostic::error("unknown-field", format!("unknown field `{name}`"));
+                    let mut d =
+                        Diagnostic::error("unknown-field", format!("unknown field `{name}`"));
                     let suggestion = did_you_mean(name, known.iter().map(String::as_str));
                     d = match suggestion {
-                        Some(s) => d.with_label(format!("did you mean `{s}`?")).with_help(format!(
-                            "did you mean `{s}`? Known fields here: {}",
-                            one_of(&known)
-                        )),
+                        Some(s) => d
+                            .with_label(format!("did you mean `{s}`?"))
+                            .with_help(format!(
+                                "did you mean `{s}`? Known fields here: {}",
+                                one_of(&known)
+                            )),
                         None => d
                             .with_label("unknown field")
                             .with_help(format!("known fields here: {}", one_of(&known))),
@@ -93,9 +99,10 @@ impl Schema {
             }
             ValidationErrorKind::Required { property } => {
                 let name = property.as_str().unwrap_or_default();
-                let d = Diagnostic::error("missing-field", format!("missing required field `{name}`"))
-                    .with_label(format!("`{name}` is required here"))
-                    .with_help(hint_for_missing(name));
+                let d =
+                    Diagnostic::error("missing-field", format!("missing required field `{name}`"))
+                        .with_label(format!("`{name}` is required here"))
+                        .with_help(hint_for_missing(name));
                 out.push((d, path, true));
             }
             ValidationErrorKind::Type { kind } => {
@@ -120,19 +127,29 @@ impl Schema {
             ValidationErrorKind::Enum { options } => {
                 let options: Vec<String> = options
                     .as_array()
-                    .map(|a| a.iter().map(|v| v.as_str().map_or(v.to_string(), str::to_string)).collect())
+                    .map(|a| {
+                        a.iter()
+                            .map(|v| v.as_str().map_or(v.to_string(), str::to_string))
+                            .collect()
+                    })
                     .unwrap_or_default();
-                let given = instance.as_str().map_or(instance.to_string(), str::to_string);
+                let given = instance
+                    .as_str()
+                    .map_or(instance.to_string(), str::to_string);
                 let suggestion = did_you_mean(&given, options.iter().map(String::as_str));
                 let d = Diagnostic::error(
                     "invalid-value",
-                    format!("{field} must be one of {}, found `{given}`", one_of(&options)),
+                    format!(
+                        "{field} must be one of {}, found `{given}`",
+                        one_of(&options)
+                    ),
                 )
                 .with_label("not an accepted value")
                 .with_help_opt(suggestion.map(|s| format!("did you mean `{s}`?")));
                 out.push((d, path, false));
             }
-            ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
+            ValidationErrorKind::AnyOf { context }
+            | ValidationErrorKind::OneOfNotValid { context } => {
                 // Report the branch that matched the value's type, if one did.
                 let branch = context.iter().find(|errors| {
                     !errors.is_empty()
@@ -144,7 +161,7 @@ impl Schema {
                 match branch {
                     Some(errors) => {
                         for e in errors {
-                            self.translate(e, root, prefix, out);
+                            self.translate(e, prefix, out);
                         }
                     }
                     None => {
@@ -203,7 +220,9 @@ impl Schema {
 
 fn hint_for_missing(name: &str) -> String {
     match name {
-        "subject" => String::from("add `subject:` with what the image shows, e.g. `subject: a matte black water bottle`"),
+        "subject" => String::from(
+            "add `subject:` with what the image shows, e.g. `subject: a matte black water bottle`",
+        ),
         "content" => String::from("a text entry with options needs `content:` with the exact text"),
         other => format!("add `{other}`"),
     }
@@ -245,7 +264,9 @@ fn schemas_at<'a>(root: &'a Value, path: &JsonPath) -> Vec<&'a Value> {
                 Segment::Key(k) => {
                     if let Some(s) = schema.get("properties").and_then(|p| p.get(k)) {
                         next.push(s);
-                    } else if let Some(s) = schema.get("additionalProperties").filter(|s| s.is_object()) {
+                    } else if let Some(s) =
+                        schema.get("additionalProperties").filter(|s| s.is_object())
+                    {
                         next.push(s);
                     }
                 }
@@ -270,10 +291,10 @@ fn expand<'a>(root: &'a Value, schemas: Vec<&'a Value>) -> Vec<&'a Value> {
         if guard > 256 {
             break;
         }
-        if let Some(r) = s.get("$ref").and_then(Value::as_str) {
-            if let Some(target) = r.strip_prefix('#').and_then(|p| root.pointer(p)) {
-                stack.push(target);
-            }
+        if let Some(r) = s.get("$ref").and_then(Value::as_str)
+            && let Some(target) = r.strip_prefix('#').and_then(|p| root.pointer(p))
+        {
+            stack.push(target);
         }
         for key in ["anyOf", "oneOf", "allOf"] {
             if let Some(list) = s.get(key).and_then(Value::as_array) {
@@ -321,7 +342,14 @@ fn describe_schema(root: &Value, path: &JsonPath) -> String {
                 if props.is_empty() {
                     "an object".into()
                 } else {
-                    format!("an object with {}", props.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", "))
+                    format!(
+                        "an object with {}",
+                        props
+                            .iter()
+                            .map(|p| format!("`{p}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
                 }
             }
             Some(t) => article_type(t),

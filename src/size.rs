@@ -77,7 +77,11 @@ pub fn check(size: &str, rules: &ModelRules) -> Result<Option<String>, SizeProbl
         let listed: Vec<&str> = rules.sizes.iter().map(String::as_str).collect();
         return Err(SizeProblem {
             reason: format!("this model only accepts {}", one_of(&listed)),
-            suggestions: parsed.map(|p| nearest_listed(p, rules)).into_iter().flatten().collect(),
+            suggestions: parsed
+                .map(|p| nearest_listed(p, rules))
+                .into_iter()
+                .flatten()
+                .collect(),
         });
     };
     let Some(size) = parsed else {
@@ -91,18 +95,24 @@ pub fn check(size: &str, rules: &ModelRules) -> Result<Option<String>, SizeProbl
         if let Some(fixed) = nearest_valid(size, rule) {
             suggestions.push(fixed.to_string());
         }
-        if let Some(s) = nearest_listed(size, rules) {
-            if !suggestions.contains(&s) {
-                suggestions.push(s);
-            }
+        if let Some(s) = nearest_listed(size, rules)
+            && !suggestions.contains(&s)
+        {
+            suggestions.push(s);
         }
-        return Err(SizeProblem { reason, suggestions });
+        return Err(SizeProblem {
+            reason,
+            suggestions,
+        });
     }
     Ok(rule
         .experimental_above_pixels
         .filter(|limit| size.pixels() > *limit)
         .map(|limit| {
-            format!("sizes above {} pixels are experimental; results may vary", group_digits(limit))
+            format!(
+                "sizes above {} pixels are experimental; results may vary",
+                group_digits(limit)
+            )
         }))
 }
 
@@ -111,17 +121,27 @@ pub fn rule_violation(size: Size, rule: &SizeRule) -> Option<String> {
     let m = rule.multiple_of;
     let min_ratio = parse_ratio(&rule.min_ratio).unwrap_or(0.0);
     let max_ratio = parse_ratio(&rule.max_ratio).unwrap_or(f64::INFINITY);
-    if size.width % m != 0 || size.height % m != 0 {
-        let which = match (size.width % m != 0, size.height % m != 0) {
+    if !size.width.is_multiple_of(m) || !size.height.is_multiple_of(m) {
+        let which = match (
+            !size.width.is_multiple_of(m),
+            !size.height.is_multiple_of(m),
+        ) {
             (true, true) => "both edges",
             (true, false) => "the width",
             _ => "the height",
         };
-        let verb = if which == "both edges" { "must be multiples" } else { "must be a multiple" };
+        let verb = if which == "both edges" {
+            "must be multiples"
+        } else {
+            "must be a multiple"
+        };
         return Some(format!("{which} {verb} of {m}"));
     }
     if size.width.max(size.height) > rule.max_edge {
-        return Some(format!("the longest edge must be at most {} pixels", rule.max_edge));
+        return Some(format!(
+            "the longest edge must be at most {} pixels",
+            rule.max_edge
+        ));
     }
     let r = size.ratio();
     if r < min_ratio - 1e-9 || r > max_ratio + 1e-9 {
@@ -187,7 +207,10 @@ pub fn nearest_valid(size: Size, rule: &SizeRule) -> Option<Size> {
         (round_to(w, m) + m, round_to(h, m) + m),
         (round_to(w, m).saturating_sub(m), round_to(h, m)),
         (round_to(w, m), round_to(h, m).saturating_sub(m)),
-        (round_to(w, m).saturating_sub(m), round_to(h, m).saturating_sub(m)),
+        (
+            round_to(w, m).saturating_sub(m),
+            round_to(h, m).saturating_sub(m),
+        ),
     ];
     candidates
         .into_iter()
@@ -210,8 +233,14 @@ pub fn nearest_listed(size: Size, rules: &ModelRules) -> Option<String> {
         .iter()
         .filter_map(|s| Size::parse(s).map(|p| (s, p)))
         .min_by(|(_, a), (_, b)| {
-            let ka = ((a.ratio().ln() - size.ratio().ln()).abs(), (a.pixels() as f64 - size.pixels() as f64).abs());
-            let kb = ((b.ratio().ln() - size.ratio().ln()).abs(), (b.pixels() as f64 - size.pixels() as f64).abs());
+            let ka = (
+                (a.ratio().ln() - size.ratio().ln()).abs(),
+                (a.pixels() as f64 - size.pixels() as f64).abs(),
+            );
+            let kb = (
+                (b.ratio().ln() - size.ratio().ln()).abs(),
+                (b.pixels() as f64 - size.pixels() as f64).abs(),
+            );
             ka.partial_cmp(&kb).unwrap_or(std::cmp::Ordering::Equal)
         })
         .map(|(s, _)| s.clone())
@@ -228,14 +257,24 @@ pub fn for_ratio(ratio: f64, rules: &ModelRules) -> Option<(Size, bool)> {
         } else {
             (1536.0 * ratio, 1536.0)
         };
-        let target = Size { width: round_to(w, rule.multiple_of), height: round_to(h, rule.multiple_of) };
-        let size = if rule_violation(target, rule).is_none() { Some(target) } else { nearest_valid(target, rule) };
+        let target = Size {
+            width: round_to(w, rule.multiple_of),
+            height: round_to(h, rule.multiple_of),
+        };
+        let size = if rule_violation(target, rule).is_none() {
+            Some(target)
+        } else {
+            nearest_valid(target, rule)
+        };
         if let Some(size) = size {
             let changed = (size.ratio() - ratio).abs() / ratio > 0.01;
             return Some((size, changed));
         }
     }
-    let probe = Size { width: (1000.0 * ratio.sqrt()) as u32 + 1, height: (1000.0 / ratio.sqrt()) as u32 + 1 };
+    let probe = Size {
+        width: (1000.0 * ratio.sqrt()) as u32 + 1,
+        height: (1000.0 / ratio.sqrt()) as u32 + 1,
+    };
     let listed = nearest_listed(probe, rules)?;
     let size = Size::parse(&listed)?;
     Some((size, (size.ratio() - ratio).abs() / ratio > 0.01))
@@ -246,7 +285,7 @@ pub fn group_digits(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -270,7 +309,12 @@ mod tests {
         assert_eq!(p.reason, "both edges must be multiples of 16");
         assert_eq!(p.suggestions, vec!["1008x1008", "1024x1024"]);
         assert!(check("4000x1000", rules).is_err());
-        assert!(check("512x512", rules).unwrap_err().reason.contains("at least 655,360"));
+        assert!(
+            check("512x512", rules)
+                .unwrap_err()
+                .reason
+                .contains("at least 655,360")
+        );
         assert!(check("3840x3840", rules).is_err());
         assert!(check("2000x640", rules).is_err(), "ratio above 3:1");
     }
@@ -279,9 +323,36 @@ mod tests {
     fn ratios() {
         let table = ModelTable::builtin();
         let (_, rules) = table.get("gpt-image-2").expect("model");
-        assert_eq!(for_ratio(9.0 / 16.0, rules), Some((Size { width: 864, height: 1536 }, false)));
-        assert_eq!(for_ratio(1.0, rules), Some((Size { width: 1024, height: 1024 }, false)));
+        assert_eq!(
+            for_ratio(9.0 / 16.0, rules),
+            Some((
+                Size {
+                    width: 864,
+                    height: 1536
+                },
+                false
+            ))
+        );
+        assert_eq!(
+            for_ratio(1.0, rules),
+            Some((
+                Size {
+                    width: 1024,
+                    height: 1024
+                },
+                false
+            ))
+        );
         let (_, dalle) = table.get("dall-e-3").expect("model");
-        assert_eq!(for_ratio(9.0 / 16.0, dalle), Some((Size { width: 1024, height: 1792 }, false)));
+        assert_eq!(
+            for_ratio(9.0 / 16.0, dalle),
+            Some((
+                Size {
+                    width: 1024,
+                    height: 1792
+                },
+                false
+            ))
+        );
     }
 }

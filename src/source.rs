@@ -31,7 +31,11 @@ impl Format {
 
     /// Guesses from the content: JSON objects start with `{`.
     pub fn sniff(text: &str) -> Format {
-        if text.trim_start_matches('\u{feff}').trim_start().starts_with('{') {
+        if text
+            .trim_start_matches('\u{feff}')
+            .trim_start()
+            .starts_with('{')
+        {
             Format::Json
         } else {
             Format::Yaml
@@ -151,7 +155,9 @@ impl fmt::Display for JsonPath {
 }
 
 fn is_identifier(k: &str) -> bool {
-    !k.is_empty() && k.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+    !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
 }
 
 /// A file read into memory, with its name as the user gave it.
@@ -170,7 +176,11 @@ impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>, format: Option<Format>) -> Self {
         let text = text.into();
         let format = format.unwrap_or_else(|| Format::sniff(&text));
-        SourceFile { name: name.into(), text, format }
+        SourceFile {
+            name: name.into(),
+            text,
+            format,
+        }
     }
 
     /// Reads a file, or standard input for `-`. The format comes from `forced`, the extension,
@@ -216,7 +226,8 @@ impl SourceFile {
                                 loc.column() as usize,
                                 1,
                             );
-                            d.with_label("here").at(&self.name, self.text.clone(), location)
+                            d.with_label("here")
+                                .at(&self.name, self.text.clone(), location)
                         }
                         _ => d.in_file(&self.name),
                     }
@@ -245,7 +256,11 @@ impl SourceFile {
                 _ => return None,
             }
         }
-        let loc = if key { key_loc.unwrap_or(node.loc) } else { node.loc };
+        let loc = if key {
+            key_loc.unwrap_or(node.loc)
+        } else {
+            node.loc
+        };
         self.to_location(loc, !key && matches!(node.kind, SpanKind::Leaf))
     }
 
@@ -264,7 +279,10 @@ impl SourceFile {
                         .find('\n')
                         .map_or(end, |i| start + i);
                 }
-                Some(Location::from_range(&self.text, start..end.min(self.text.len())))
+                Some(Location::from_range(
+                    &self.text,
+                    start..end.min(self.text.len()),
+                ))
             }
             _ => Some(Location::from_line_column(
                 &self.text,
@@ -318,7 +336,10 @@ enum SpanKind {
 impl<'de> Deserialize<'de> for SpanTree {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = serde_saphyr::Spanned::<SpanKind>::deserialize(d)?;
-        Ok(SpanTree { loc: s.referenced, kind: s.value })
+        Ok(SpanTree {
+            loc: s.referenced,
+            kind: s.value,
+        })
     }
 }
 

@@ -50,7 +50,10 @@ pub fn against_schema(schema: TargetSchema, body: &Value) -> Vec<Diagnostic> {
         .into_iter()
         .map(|mut d| {
             d.code = "payload-schema";
-            d.message = format!("payload rejected by the official request schema: {}", d.message);
+            d.message = format!(
+                "payload rejected by the official request schema: {}",
+                d.message
+            );
             let p = d.path.take().unwrap_or_default();
             d.with_note(format!("payload path `{p}`"))
         })
@@ -67,20 +70,29 @@ fn value_check(
     let value = value?;
     match allowed {
         None => Some(
-            Diagnostic::error("unsupported-parameter", format!("{model} does not accept `{field}`"))
-                .with_path(path)
-                .with_label(format!("not accepted by {model}"))
-                .with_help(format!("remove `{path}`")),
+            Diagnostic::error(
+                "unsupported-parameter",
+                format!("{model} does not accept `{field}`"),
+            )
+            .with_path(path)
+            .with_label(format!("not accepted by {model}"))
+            .with_help(format!("remove `{path}`")),
         ),
         Some(list) if !list.iter().any(|v| v == value) => {
             let suggestion = did_you_mean(value, list.iter().map(String::as_str));
             Some(
                 Diagnostic::error(
                     "invalid-value",
-                    format!("{field} `{value}` is not valid for {model}: use {}", one_of(list)),
+                    format!(
+                        "{field} `{value}` is not valid for {model}: use {}",
+                        one_of(list)
+                    ),
                 )
                 .with_path(path)
-                .with_label(format!("not a {field} {model} accepts"))
+                .with_label(format!(
+                    "not {} {model} accepts",
+                    crate::filters::with_article(field)
+                ))
                 .with_help_opt(suggestion.map(|s| format!("did you mean `{s}`?"))),
             )
         }
@@ -92,34 +104,73 @@ fn value_check(
 pub fn openai_rules(p: &OpenAiImageRequest, model: &str, rules: &ModelRules) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let quality = Some(&rules.quality);
-    out.extend(value_check("quality", "output.quality", p.quality.as_deref(), quality, model));
-    out.extend(value_check("background", "output.background", p.background.as_deref(), rules.background.as_ref(), model));
-    out.extend(value_check("output format", "output.format", p.output_format.as_deref(), rules.output_format.as_ref(), model));
-    out.extend(value_check("moderation", "output.moderation", p.moderation.as_deref(), rules.moderation.as_ref(), model));
-    out.extend(value_check("style", "output.style", p.style.as_deref(), rules.style.as_ref(), model));
+    out.extend(value_check(
+        "quality",
+        "output.quality",
+        p.quality.as_deref(),
+        quality,
+        model,
+    ));
+    out.extend(value_check(
+        "background",
+        "output.background",
+        p.background.as_deref(),
+        rules.background.as_ref(),
+        model,
+    ));
+    out.extend(value_check(
+        "output format",
+        "output.format",
+        p.output_format.as_deref(),
+        rules.output_format.as_ref(),
+        model,
+    ));
+    out.extend(value_check(
+        "moderation",
+        "output.moderation",
+        p.moderation.as_deref(),
+        rules.moderation.as_ref(),
+        model,
+    ));
+    out.extend(value_check(
+        "style",
+        "output.style",
+        p.style.as_deref(),
+        rules.style.as_ref(),
+        model,
+    ));
 
-    if let Some(n) = p.n {
-        if n < rules.n.min || n > rules.n.max {
-            let range = if rules.n.min == rules.n.max {
-                format!("only n={} is supported", rules.n.min)
-            } else {
-                format!("n must be between {} and {}", rules.n.min, rules.n.max)
-            };
-            out.push(
-                Diagnostic::error("invalid-value", format!("n={n} is not valid for {model}: {range}"))
-                    .with_path("output.n")
-                    .with_label("out of range")
-                    .with_help(format!("use n between {} and {}, or send several requests", rules.n.min, rules.n.max)),
-            );
-        }
+    if let Some(n) = p.n
+        && (n < rules.n.min || n > rules.n.max)
+    {
+        let range = if rules.n.min == rules.n.max {
+            format!("only n={} is supported", rules.n.min)
+        } else {
+            format!("n must be between {} and {}", rules.n.min, rules.n.max)
+        };
+        out.push(
+            Diagnostic::error(
+                "invalid-value",
+                format!("n={n} is not valid for {model}: {range}"),
+            )
+            .with_path("output.n")
+            .with_label("out of range")
+            .with_help(format!(
+                "use n between {} and {}, or send several requests",
+                rules.n.min, rules.n.max
+            )),
+        );
     }
 
     if let Some(s) = &p.size {
         match size::check(s, rules) {
             Ok(None) => {}
             Ok(Some(warning)) => out.push(
-                Diagnostic::warning("experimental-size", format!("size {s} on {model}: {warning}"))
-                    .with_path("output.size"),
+                Diagnostic::warning(
+                    "experimental-size",
+                    format!("size {s} on {model}: {warning}"),
+                )
+                .with_path("output.size"),
             ),
             Err(problem) => {
                 let mut d = Diagnostic::error(
@@ -130,7 +181,8 @@ pub fn openai_rules(p: &OpenAiImageRequest, model: &str, rules: &ModelRules) -> 
                 .with_label("invalid size");
                 if !problem.suggestions.is_empty() {
                     let list: Vec<&str> = problem.suggestions.iter().map(String::as_str).collect();
-                    d.message.push_str(&format!(" — nearest: {}", list.join(" or ")));
+                    d.message
+                        .push_str(&format!(" — nearest: {}", list.join(" or ")));
                     d = d.with_help(format!("use `{}`", list[0]));
                 }
                 out.push(d);
@@ -141,9 +193,12 @@ pub fn openai_rules(p: &OpenAiImageRequest, model: &str, rules: &ModelRules) -> 
     if let Some(c) = p.output_compression {
         match &rules.output_compression {
             None => out.push(
-                Diagnostic::error("unsupported-parameter", format!("{model} does not accept `compression`"))
-                    .with_path("output.compression")
-                    .with_help("remove `output.compression`"),
+                Diagnostic::error(
+                    "unsupported-parameter",
+                    format!("{model} does not accept `compression`"),
+                )
+                .with_path("output.compression")
+                .with_help("remove `output.compression`"),
             ),
             Some(rule) => {
                 let format = p.output_format.as_deref().unwrap_or("png");
@@ -151,37 +206,48 @@ pub fn openai_rules(p: &OpenAiImageRequest, model: &str, rules: &ModelRules) -> 
                     out.push(
                         Diagnostic::error(
                             "invalid-combination",
-                            format!("compression only applies to {} output, but the format is {format}", one_of(&rule.only_with)),
+                            format!(
+                                "compression only applies to {} output, but the format is {format}",
+                                one_of(&rule.only_with)
+                            ),
                         )
                         .with_path("output.compression")
                         .with_label("ignored with this format")
-                        .with_help("set `output.format: jpeg` or `webp`, or remove `output.compression`"),
+                        .with_help(
+                            "set `output.format: jpeg` or `webp`, or remove `output.compression`",
+                        ),
                     );
                 }
                 if c < rule.min || c > rule.max {
                     out.push(
-                        Diagnostic::error("invalid-value", format!("compression {c} is out of range {}–{}", rule.min, rule.max))
-                            .with_path("output.compression"),
+                        Diagnostic::error(
+                            "invalid-value",
+                            format!("compression {c} is out of range {}–{}", rule.min, rule.max),
+                        )
+                        .with_path("output.compression"),
                     );
                 }
             }
         }
     }
 
-    if p.background.as_deref() == Some("transparent") {
-        if let Some(needs) = &rules.transparent_requires {
-            let format = p.output_format.as_deref().unwrap_or("png");
-            if !needs.iter().any(|f| f == format) {
-                out.push(
-                    Diagnostic::error(
-                        "invalid-combination",
-                        format!("a transparent background needs {} output, but the format is {format}", one_of(needs)),
-                    )
-                    .with_path("output.background")
-                    .with_label("needs png or webp")
-                    .with_help("set `output.format: png` (or `webp`)"),
-                );
-            }
+    if p.background.as_deref() == Some("transparent")
+        && let Some(needs) = &rules.transparent_requires
+    {
+        let format = p.output_format.as_deref().unwrap_or("png");
+        if !needs.iter().any(|f| f == format) {
+            out.push(
+                Diagnostic::error(
+                    "invalid-combination",
+                    format!(
+                        "a transparent background needs {} output, but the format is {format}",
+                        one_of(needs)
+                    ),
+                )
+                .with_path("output.background")
+                .with_label("needs png or webp")
+                .with_help("set `output.format: png` (or `webp`)"),
+            );
         }
     }
 
@@ -190,7 +256,10 @@ pub fn openai_rules(p: &OpenAiImageRequest, model: &str, rules: &ModelRules) -> 
         out.push(
             Diagnostic::error(
                 "prompt-too-long",
-                format!("the prompt has {chars} characters; {model} accepts at most {}", rules.prompt_max_chars),
+                format!(
+                    "the prompt has {chars} characters; {model} accepts at most {}",
+                    rules.prompt_max_chars
+                ),
             )
             .with_help("shorten the brief, or choose a model with a longer prompt limit"),
         );

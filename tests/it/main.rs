@@ -4,4 +4,9 @@
 //! Snapshots are never updated in CI (`CI=true`): a mismatch fails. Review changes locally with
 //! `cargo insta review` (or `INSTA_UPDATE=always cargo test` then `git diff`).
 
+mod cli;
 mod common;
+mod errors;
+mod exact_text;
+mod render;
+mod schemas;

@@ -1,0 +1,236 @@
+//! The real binary: output, stderr and exit codes, snapshotted with insta-cmd.
+use std::io::Write;
+use std::process::Stdio;
+
+use insta_cmd::assert_cmd_snapshot;
+
+use crate::common::cli;
+
+#[test]
+fn render_payload_is_the_default() {
+    assert_cmd_snapshot!(cli().args(["render", "examples/poster-future-forms.yaml"]));
+}
+
+#[test]
+fn render_prompt_only() {
+    assert_cmd_snapshot!(cli().args([
+        "render",
+        "examples/product-water-bottle.yaml",
+        "--emit",
+        "prompt"
+    ]));
+}
+
+#[test]
+fn render_report() {
+    assert_cmd_snapshot!(cli().args([
+        "render",
+        "examples/ui-finance-dashboard.json",
+        "--emit",
+        "report"
+    ]));
+}
+
+#[test]
+fn render_json_record() {
+    assert_cmd_snapshot!(cli().args([
+        "render",
+        "tests/inputs/render/deprecated-model.yaml",
+        "--emit",
+        "json"
+    ]));
+}
+
+#[test]
+fn render_from_stdin_with_forced_format() {
+    let mut child = cli()
+        .args(["render", "-", "--input-format", "yaml", "--emit", "prompt"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"preset: poster\nsubject: a book fair\ntext:\n  headline: Read More\n")
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn render_warns_on_stderr_but_succeeds() {
+    assert_cmd_snapshot!(cli().args([
+        "render",
+        "tests/inputs/render/custom-size.yaml",
+        "--emit",
+        "prompt"
+    ]));
+}
+
+#[test]
+fn render_invalid_brief_exits_1() {
+    assert_cmd_snapshot!(cli().args(["render", "tests/inputs/errors/invalid-size.yaml"]));
+}
+
+#[test]
+fn render_missing_file_exits_2() {
+    assert_cmd_snapshot!(cli().args(["render", "no/such/brief.yaml"]));
+}
+
+#[test]
+fn render_unknown_target_exits_2() {
+    assert_cmd_snapshot!(cli().args([
+        "render",
+        "examples/poster-future-forms.yaml",
+        "--target",
+        "opnai"
+    ]));
+}
+
+#[test]
+fn usage_error_exits_2() {
+    assert_cmd_snapshot!(cli().args([
+        "render",
+        "examples/poster-future-forms.yaml",
+        "--emit",
+        "yaml"
+    ]));
+}
+
+#[test]
+fn render_to_file_atomically() {
+    let dir = std::env::temp_dir().join(format!("imgprompt-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    let out = dir.join("payload.json");
+    let status = cli()
+        .args(["render", "examples/poster-future-forms.yaml", "-o"])
+        .arg(&out)
+        .status()
+        .expect("run");
+    assert!(status.success());
+    let body: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&out).expect("written")).expect("JSON");
+    assert_eq!(body["model"], "gpt-image-2");
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .expect("dir")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left behind");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn validate_all_examples_ok() {
+    assert_cmd_snapshot!(cli().args([
+        "validate",
+        "examples/poster-future-forms.yaml",
+        "examples/product-water-bottle.yaml",
+        "examples/ui-finance-dashboard.json",
+    ]));
+}
+
+#[test]
+fn validate_mixed_exits_1() {
+    assert_cmd_snapshot!(cli().args([
+        "validate",
+        "examples/poster-future-forms.yaml",
+        "tests/inputs/errors/unknown-field.yaml",
+        "tests/inputs/errors/transparent-jpeg.yaml",
+    ]));
+}
+
+#[test]
+fn validate_json_diagnostics() {
+    assert_cmd_snapshot!(cli().args([
+        "validate",
+        "--format",
+        "json",
+        "tests/inputs/errors/unknown-text-role.yaml"
+    ]));
+}
+
+#[test]
+fn validate_unreadable_exits_2() {
+    assert_cmd_snapshot!(cli().args([
+        "validate",
+        "examples/poster-future-forms.yaml",
+        "missing.yaml"
+    ]));
+}
+
+#[test]
+fn presets_list() {
+    assert_cmd_snapshot!(cli().args(["presets", "list"]));
+}
+
+#[test]
+fn presets_show_poster() {
+    assert_cmd_snapshot!(cli().args(["presets", "show", "poster"]));
+}
+
+#[test]
+fn presets_show_unknown() {
+    assert_cmd_snapshot!(cli().args(["presets", "show", "postr"]));
+}
+
+#[test]
+fn models_list() {
+    assert_cmd_snapshot!(cli().args(["models"]));
+}
+
+#[test]
+fn help() {
+    assert_cmd_snapshot!(cli().args(["--help"]));
+}
+
+#[test]
+fn models_override_file() {
+    let dir = std::env::temp_dir().join(format!("imgprompt-models-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    let file = dir.join("models.json");
+    // a team raising the n cap of gpt-image-2 without recompiling
+    let mut table: serde_json::Value =
+        serde_json::from_str(imgprompt::models::BUILTIN_MODELS).expect("json");
+    let mut rules = table["models"]["gpt-image-2"].clone();
+    rules["n"]["max"] = 1.into();
+    table = serde_json::json!({"models": {"gpt-image-2": rules}});
+    std::fs::write(&file, table.to_string()).expect("write");
+    let out = cli()
+        .args(["render", "tests/inputs/render/poster-full.yaml", "--models"])
+        .arg(&file)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("n=2 is not valid for gpt-image-2: only n=1 is supported")
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn broken_pipe_exits_quietly() {
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "'{}' render examples/poster-future-forms.yaml --emit report | head -c 1 >/dev/null; exit ${{PIPESTATUS:-0}}",
+            env!("CARGO_BIN_EXE_imgprompt")
+        ))
+        .current_dir(crate::common::root())
+        .output()
+        .expect("sh");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -344,14 +344,16 @@ mod tests {
             ))
         );
         let (_, dalle) = table.get("dall-e-3").expect("model");
+        // 1024x1792 is 4:7, not 9:16: flagged so the caller warns
+        let mapped = for_ratio(9.0 / 16.0, dalle);
         assert_eq!(
-            for_ratio(9.0 / 16.0, dalle),
+            mapped,
             Some((
                 Size {
                     width: 1024,
                     height: 1792
                 },
-                false
+                true
             ))
         );
     }

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::preset::{Manifest, Origin, Preset};
-use crate::render::Compiled;
+use crate::render::{Compiled, TemplateFile};
 use crate::schema::Schema;
 use crate::source::{Format, JsonPath, SourceFile};
 use crate::suggest::{did_you_mean, one_of};
@@ -142,7 +142,7 @@ impl Catalog {
     }
 
     /// The compiled templates of `preset`, built on first use and reused.
-    pub fn compiled<'a>(&self, preset: &'a Preset) -> Result<&'a Compiled, Box<Diagnostic>> {
+    pub fn compiled<'a>(&self, preset: &'a Preset) -> Result<&'a Compiled, Vec<Diagnostic>> {
         preset
             .compiled
             .get_or_init(|| Compiled::new(&self.template_set(preset)))
@@ -151,8 +151,25 @@ impl Catalog {
     }
 
     /// Shared parts, then the templates of the preset's ancestors, then its own.
-    pub fn template_set(&self, preset: &Preset) -> Vec<(String, Arc<str>)> {
-        let mut set = self.shared.clone();
+    pub fn template_set(&self, preset: &Preset) -> Vec<TemplateFile> {
+        let file = |p: &Preset, name: &str, text: &Arc<str>| TemplateFile {
+            name: name.to_string(),
+            text: text.clone(),
+            path: format!(
+                "{}/{}",
+                p.dir,
+                name.split_once('/').map_or(name, |(_, f)| f)
+            ),
+        };
+        let mut set: Vec<TemplateFile> = self
+            .shared
+            .iter()
+            .map(|(n, t)| TemplateFile {
+                name: n.clone(),
+                text: t.clone(),
+                path: format!("templates/{n}"),
+            })
+            .collect();
         let mut chain = Vec::new();
         let mut current = preset.manifest.extends.as_deref();
         while let Some(parent) = current.and_then(|n| self.presets.get(n)) {
@@ -167,9 +184,9 @@ impl Catalog {
             current = parent.manifest.extends.as_deref();
         }
         for parent in chain.iter().rev() {
-            set.extend(parent.templates.iter().cloned());
+            set.extend(parent.templates.iter().map(|(n, t)| file(parent, n, t)));
         }
-        set.extend(preset.templates.iter().cloned());
+        set.extend(preset.templates.iter().map(|(n, t)| file(preset, n, t)));
         set
     }
 }
@@ -313,6 +330,7 @@ fn parse_preset(raw: RawPreset) -> Result<Preset, Vec<Diagnostic>> {
     Ok(Preset {
         manifest,
         origin: raw.origin,
+        dir: raw.dir.clone(),
         templates,
         example,
         shadows: None,

@@ -225,9 +225,8 @@ impl Engine {
         let compiled = self
             .catalog
             .compiled(preset)
-            .map_err(|d| Diagnostics(vec![*d]))?;
-        let prompt = render_prompt(&brief, preset, compiled, self.limits)
-            .map_err(|d| Diagnostics(vec![*d]))?;
+            .map_err(|d| Diagnostics(d.clone()))?;
+        let prompt = render_prompt(&brief, preset, compiled, self.limits).map_err(Diagnostics)?;
         for (role, text) in &brief.text {
             for (i, entry) in text.entries().into_iter().enumerate() {
                 if !prompt.contains(entry.content()) {

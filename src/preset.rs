@@ -99,6 +99,8 @@ pub struct Preset {
     pub manifest: Manifest,
     /// Where it was found.
     pub origin: Origin,
+    /// Its folder, as shown in diagnostics (`templates/poster`, `presets/mine`).
+    pub dir: String,
     /// Template files as (name inside tera, source). Names are `<preset>/<file>`.
     pub templates: Vec<(String, Arc<str>)>,
     /// The example brief's text, if the preset ships one.
@@ -108,7 +110,7 @@ pub struct Preset {
     /// The tera name of the main template (may be inherited from the parent).
     pub main: String,
     pub(crate) params_schema: OnceLock<Result<Schema, String>>,
-    pub(crate) compiled: OnceLock<Result<crate::render::Compiled, Box<Diagnostic>>>,
+    pub(crate) compiled: OnceLock<Result<crate::render::Compiled, Vec<Diagnostic>>>,
 }
 
 impl Preset {

@@ -32,21 +32,32 @@ impl Default for Limits {
     }
 }
 
+/// One template file: its name inside tera, its text, and the path shown in diagnostics.
+#[derive(Debug, Clone)]
+pub struct TemplateFile {
+    /// `<preset>/<file>` or `_shared/<file>`.
+    pub name: String,
+    /// The template source.
+    pub text: Arc<str>,
+    /// Where the file lives, for diagnostics (`templates/poster/prompt.tera`).
+    pub path: String,
+}
+
 /// A preset's templates compiled into a tera instance, built once and reused.
 #[derive(Debug)]
 pub struct Compiled {
     tera: Tera,
-    sources: Vec<(String, Arc<str>)>,
+    sources: Vec<TemplateFile>,
 }
 
 impl Compiled {
     /// Compiles the shared parts and the preset's own templates (with its parents').
-    pub fn new(templates: &[(String, Arc<str>)]) -> Result<Self, Box<Diagnostic>> {
+    pub fn new(templates: &[TemplateFile]) -> Result<Self, Vec<Diagnostic>> {
         let mut tera = Tera::new();
         tera.autoescape_on(Vec::<&str>::new());
         crate::filters::register(&mut tera);
-        tera.add_raw_templates(templates.iter().map(|(n, s)| (n.as_str(), &**s)))
-            .map_err(|e| Box::new(template_error(&e, templates, None)))?;
+        tera.add_raw_templates(templates.iter().map(|t| (t.name.as_str(), &*t.text)))
+            .map_err(|e| template_error(&e, templates, None))?;
         Ok(Compiled {
             tera,
             sources: templates.to_vec(),
@@ -59,7 +70,7 @@ impl Compiled {
         template: &str,
         context: &tera::Context,
         limits: Limits,
-    ) -> Result<String, Box<Diagnostic>> {
+    ) -> Result<String, Vec<Diagnostic>> {
         let mut out = LimitedWriter {
             buf: Vec::with_capacity(1024),
             max: limits.max_output,
@@ -68,13 +79,32 @@ impl Compiled {
         };
         match self.tera.render_to(template, context, &mut out) {
             Ok(()) => String::from_utf8(out.buf).map_err(|_| {
-                Box::new(Diagnostic::error(
+                vec![Diagnostic::error(
                     "template",
                     "template produced invalid UTF-8",
-                ))
+                )]
             }),
-            Err(e) => Err(Box::new(template_error(&e, &self.sources, out.tripped))),
+            Err(e) => Err(template_error(&e, &self.sources, out.tripped)
+                .into_iter()
+                .map(|d| {
+                    if d.file.is_none() {
+                        d.in_file(self.path_of(template))
+                    } else {
+                        d
+                    }
+                })
+                .collect()),
         }
+    }
+}
+
+impl Compiled {
+    /// The display path of a template.
+    pub fn path_of(&self, name: &str) -> String {
+        self.sources
+            .iter()
+            .find(|t| t.name == name)
+            .map_or_else(|| name.to_string(), |t| t.path.clone())
     }
 }
 
@@ -105,56 +135,89 @@ impl Write for LimitedWriter {
     }
 }
 
-/// Turns a tera error into a diagnostic pointing into the template source.
+/// Turns a tera error into diagnostics pointing into the template sources (tera reports
+/// reference checks, such as unknown filters, several at a time).
 pub fn template_error(
     error: &tera::Error,
-    sources: &[(String, Arc<str>)],
+    sources: &[TemplateFile],
     tripped: Option<String>,
-) -> Diagnostic {
+) -> Vec<Diagnostic> {
     if let Some(limit) = tripped {
-        return Diagnostic::error("template-limit", limit)
-            .with_help("a template must not loop or grow without bound; check `for` loops and recursive components");
+        return vec![Diagnostic::error("template-limit", limit).with_help(
+            "a template must not loop or grow without bound; check `for` loops and recursive components",
+        )];
     }
+    let find = |name: &str| sources.iter().find(|t| t.name == name);
     let (code, report) = match error.kind() {
         tera::ErrorKind::SyntaxError(r) => ("template-syntax", Some(r)),
         tera::ErrorKind::RenderingError(r) => ("template-render", Some(r)),
         _ => ("template", None),
     };
-    match report {
-        Some(report) => {
-            let mut d = Diagnostic::error(code, report.message().to_string());
-            let source = sources.iter().find(|(n, _)| n == report.filename());
-            match source {
-                Some((name, text)) => {
-                    let span = report.span();
-                    let start = span.range.start.min(text.len());
-                    let end = span.range.end.clamp(start, text.len());
-                    let mut location = Location::from_range(text, start..end);
-                    if span.start_line > 0 {
-                        location.line = span.start_line;
-                        location.column = span.start_col + 1;
-                    }
-                    d = d.with_label("here").at(
-                        format!("templates/{name}"),
-                        text.clone(),
-                        location,
-                    );
+    if let Some(report) = report {
+        let mut d = Diagnostic::error(code, report.message().to_string())
+            .with_help_opt(suggest_name(report.message()));
+        match find(report.filename()) {
+            Some(t) => {
+                let span = report.span();
+                let start = span.range.start.min(t.text.len());
+                let end = span.range.end.clamp(start, t.text.len());
+                let mut location = Location::from_range(&t.text, start..end);
+                if span.start_line > 0 {
+                    location.line = span.start_line;
+                    location.column = span.start_col + 1;
                 }
-                None => d = d.in_file(report.filename().to_string()),
+                d = d
+                    .with_label("here")
+                    .at(t.path.clone(), t.text.clone(), location);
             }
-            d
+            None => d = d.in_file(report.filename().to_string()),
         }
-        None => {
-            let mut message = error.to_string();
-            let mut source = std::error::Error::source(error);
-            while let Some(s) = source {
-                message.push_str(": ");
-                message.push_str(&s.to_string());
-                source = s.source();
-            }
-            Diagnostic::error("template", message)
-        }
+        return vec![d];
     }
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    // Reference checks come pre-rendered: `error: MSG\n --> NAME:LINE:COL\n ... ^^^`.
+    static REPORT: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = REPORT.get_or_init(|| {
+        regex::Regex::new(r"(?m)^error: (.+)\n\s*--> (.+):(\d+):(\d+)\n(?:.*\n)*?\s*\|\s*(\^+)")
+            .expect("valid regex")
+    });
+    let found: Vec<Diagnostic> = re
+        .captures_iter(&message)
+        .map(|c| {
+            let d = Diagnostic::error("template", c[1].to_string()).with_label("here");
+            let (line, col) = (c[3].parse().unwrap_or(1), c[4].parse().unwrap_or(1));
+            match find(&c[2]) {
+                Some(t) => {
+                    let location = Location::from_line_column(&t.text, line, col, c[5].len());
+                    d.at(t.path.clone(), t.text.clone(), location)
+                }
+                None => d.in_file(c[2].to_string()),
+            }
+        })
+        .collect();
+    if found.is_empty() {
+        vec![Diagnostic::error("template", message)]
+    } else {
+        found
+    }
+}
+
+/// "did you mean" for tera's "Variable `x` is not defined. Available variables: a, b".
+fn suggest_name(message: &str) -> Option<String> {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(r"`([^`]+)` is not defined\. Available (?:variables|fields): (.+)$")
+            .expect("valid regex")
+    });
+    let c = re.captures(message)?;
+    let known: Vec<&str> = c[2].split(", ").map(str::trim).collect();
+    crate::suggest::did_you_mean(&c[1], known).map(|s| format!("did you mean `{s}`?"))
 }
 
 /// Placeholders standing for exact texts while the template runs.
@@ -354,15 +417,15 @@ pub fn render_prompt(
     preset: &Preset,
     compiled: &Compiled,
     limits: Limits,
-) -> Result<String, Box<Diagnostic>> {
+) -> Result<String, Vec<Diagnostic>> {
     let brief_value = serde_json::to_value(brief).unwrap_or(Value::Null);
     let mut placeholders = Placeholders::new(&brief_value);
     let value = context_value(brief, preset, &mut placeholders);
     let context = tera::Context::from_serialize(&value).map_err(|e| {
-        Box::new(Diagnostic::error(
+        vec![Diagnostic::error(
             "template",
             format!("cannot build the template context: {e}"),
-        ))
+        )]
     })?;
     let rendered = compiled.render(preset.main_template(), &context, limits)?;
     Ok(placeholders.substitute(&tidy(&rendered)))

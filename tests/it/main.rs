@@ -10,3 +10,4 @@ mod errors;
 mod exact_text;
 mod render;
 mod schemas;
+mod templates;

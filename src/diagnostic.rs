@@ -271,6 +271,8 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+impl std::error::Error for Diagnostic {}
+
 /// Every diagnostic found for one input, errors and warnings.
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(transparent)]
@@ -302,3 +304,11 @@ impl Diagnostics {
         out
     }
 }
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.render(false).trim_end())
+    }
+}
+
+impl std::error::Error for Diagnostics {}

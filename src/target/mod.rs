@@ -1,0 +1,79 @@
+//! Targets: turn the prompt and the output settings into a request payload for one image API.
+//! Each target is one file implementing [`Target`]; adding a target means adding a file and a line
+//! in [`all`].
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::brief::Brief;
+use crate::date::Date;
+use crate::diagnostic::Diagnostic;
+use crate::models::ModelTable;
+
+mod openai;
+
+pub use openai::{OpenAi, OpenAiImageRequest};
+
+/// What a target needs to build a payload.
+#[derive(Debug)]
+pub struct Request<'a> {
+    /// The rendered prompt.
+    pub prompt: &'a str,
+    /// The brief, preset defaults merged in.
+    pub brief: &'a Brief,
+    /// Model rules.
+    pub models: &'a ModelTable,
+    /// The day lifecycle rules are checked against.
+    pub today: Date,
+}
+
+/// A request ready to send.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Payload {
+    /// The target that built it.
+    pub target: &'static str,
+    /// HTTP method.
+    pub method: &'static str,
+    /// Endpoint URL.
+    pub url: String,
+    /// The request body, as JSON.
+    pub body: Value,
+}
+
+/// Outcome of building: the payload with its warnings, or the errors.
+pub type BuildResult = Result<(Payload, Vec<Diagnostic>), Vec<Diagnostic>>;
+
+/// One image API.
+pub trait Target: Send + Sync + std::fmt::Debug {
+    /// The name used with `--target`.
+    fn name(&self) -> &'static str;
+    /// One line on what it targets.
+    fn description(&self) -> &'static str;
+    /// Builds and validates the payload. Diagnostics carry the brief path they are about
+    /// (`output.size`), so the caller can point into the source file.
+    fn build(&self, request: &Request<'_>) -> BuildResult;
+}
+
+/// Every built-in target.
+pub fn all() -> Vec<Box<dyn Target>> {
+    vec![Box::new(OpenAi)]
+}
+
+/// Finds a target by name, with a suggestion when the name is misspelled.
+pub fn by_name(name: &str) -> Result<Box<dyn Target>, Diagnostic> {
+    let targets = all();
+    let names: Vec<&'static str> = targets.iter().map(|t| t.name()).collect();
+    targets
+        .into_iter()
+        .find(|t| t.name() == name)
+        .ok_or_else(|| {
+            Diagnostic::error("unknown-target", format!("unknown target `{name}`")).with_help(
+                match crate::suggest::did_you_mean(name, names.iter().copied()) {
+                    Some(s) => format!(
+                        "did you mean `{s}`? Targets: {}",
+                        crate::suggest::one_of(&names)
+                    ),
+                    None => format!("targets: {}", crate::suggest::one_of(&names)),
+                },
+            )
+        })
+}

@@ -25,6 +25,9 @@ pub struct Cli {
     /// Model rules overriding the built-in table (same format as data/models.json).
     #[arg(long, value_name = "FILE", global = true, env = "IMGPROMPT_MODELS")]
     models: Option<PathBuf>,
+    /// Prices overriding the built-in table (same format as data/prices.json).
+    #[arg(long, value_name = "FILE", global = true, env = "IMGPROMPT_PRICES")]
+    prices: Option<PathBuf>,
     /// Colour diagnostics.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     color: ColorChoice,
@@ -50,6 +53,12 @@ impl From<InputFormat> for Format {
             InputFormat::Yaml => Format::Yaml,
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum CostFormat {
+    Table,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -107,6 +116,33 @@ enum Command {
     },
     /// List the models, their limits and lifecycle.
     Models,
+    /// Estimate what briefs cost: per image, per request, per period, with retries.
+    #[command(
+        after_help = "Examples:\n  imgprompt cost examples/*.yaml\n  imgprompt cost brief.yaml --volume 500 --per day --retries 0.1 --batch-api"
+    )]
+    Cost {
+        /// Brief files (JSON or YAML).
+        #[arg(required = true)]
+        briefs: Vec<PathBuf>,
+        /// Requests of each brief per period.
+        #[arg(long, default_value_t = 1)]
+        volume: u64,
+        /// The period of `--volume`.
+        #[arg(long, value_enum, default_value_t = crate::emit::Period::Day)]
+        per: crate::emit::Period,
+        /// Fraction of requests sent again (0.1 = 10%).
+        #[arg(long, default_value_t = 0.0)]
+        retries: f64,
+        /// Priced through the OpenAI Batch API (50%).
+        #[arg(long)]
+        batch_api: bool,
+        /// Partial images streamed per image (each adds 100 output tokens).
+        #[arg(long, default_value_t = 0)]
+        partial_images: u32,
+        /// Table or JSON.
+        #[arg(long, value_enum, default_value_t = CostFormat::Table)]
+        format: CostFormat,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -201,7 +237,27 @@ fn engine(cli: &Cli) -> Result<Engine, Failure> {
             .apply_overrides(&path.display().to_string(), &text)
             .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
     }
-    Ok(Engine::with(catalog, models))
+    let mut prices = crate::cost::PriceTable::builtin();
+    if let Some(path) = &cli.prices {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Failure::usage(crate::source::io_error(&path.display().to_string(), &e))
+        })?;
+        prices
+            .apply_overrides(&path.display().to_string(), &text)
+            .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
+    }
+    let options = match &cli.command {
+        Command::Cost {
+            batch_api,
+            partial_images,
+            ..
+        } => crate::cost::CostOptions {
+            batch_api: *batch_api,
+            partial_images: *partial_images,
+        },
+        _ => crate::cost::CostOptions::default(),
+    };
+    Ok(Engine::with(catalog, models).prices(prices, options))
 }
 
 fn write_stdout(text: &str) -> Result<(), Failure> {
@@ -357,6 +413,49 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             };
             let mut text = serde_json::to_string_pretty(&value).expect("schema serialises");
             text.push('\n');
+            write_stdout(&text)?;
+            Ok(0)
+        }
+        Command::Cost {
+            briefs,
+            volume,
+            per,
+            retries,
+            format,
+            ..
+        } => {
+            if !(0.0..=10.0).contains(retries) {
+                return Err(Failure::usage(Diagnostic::error(
+                    "usage",
+                    format!("--retries must be between 0 and 10, got {retries}"),
+                )));
+            }
+            let engine = engine(&cli)?;
+            let mut rows = Vec::new();
+            let mut problems = Diagnostics::default();
+            for path in briefs {
+                let source = SourceFile::read(path, None).map_err(Failure::usage)?;
+                match engine.render(&source, &crate::target::OpenAi) {
+                    Ok(r) => {
+                        if let Some(c) = r.cost {
+                            rows.push((source.name.clone(), c));
+                        }
+                    }
+                    Err(d) => problems.0.extend(d.0),
+                }
+            }
+            if problems.has_errors() {
+                return Err(Failure::invalid(problems));
+            }
+            let volume = crate::emit::Volume {
+                requests: *volume,
+                per: *per,
+                retries: *retries,
+            };
+            let text = match format {
+                CostFormat::Table => crate::emit::cost_table(&rows, volume, engine.price_table()),
+                CostFormat::Json => crate::emit::cost_json(&rows, volume),
+            };
             write_stdout(&text)?;
             Ok(0)
         }

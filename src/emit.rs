@@ -66,7 +66,21 @@ fn report(r: &Rendering) -> String {
             let _ = writeln!(out, "{k:<8} {v}");
         }
     }
-    let _ = writeln!(out, "prompt   {} characters\n", r.prompt.chars().count());
+    let _ = writeln!(out, "prompt   {} characters", r.prompt.chars().count());
+    if let Some(c) = &r.cost {
+        let basis = match &c.image_output_basis {
+            crate::cost::Basis::Official => String::from("official price"),
+            crate::cost::Basis::Estimated(m) => format!("estimate: {m}"),
+            crate::cost::Basis::Unknown(m) => format!("unknown: {m}"),
+        };
+        let _ = writeln!(
+            out,
+            "cost     {} per request, {} per image ({basis})",
+            crate::cost::usd(c.per_request),
+            crate::cost::usd(c.per_image)
+        );
+    }
+    out.push('\n');
     let _ = writeln!(out, "── prompt ──");
     let _ = writeln!(out, "{}\n", r.prompt);
     let _ = writeln!(out, "── payload ──");
@@ -80,4 +94,139 @@ fn report(r: &Rendering) -> String {
         }
     }
     out
+}
+
+/// A period for volume estimates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Period {
+    /// Per day.
+    Day,
+    /// Per week.
+    Week,
+    /// Per month.
+    Month,
+}
+
+/// Volume and retry assumptions for `cost`.
+#[derive(Debug, Clone, Copy)]
+pub struct Volume {
+    /// Requests per period (per brief).
+    pub requests: u64,
+    /// The period.
+    pub per: Period,
+    /// Fraction of requests retried (0.1 = 10%).
+    pub retries: f64,
+}
+
+/// The cost of each brief and the totals, as a table.
+pub fn cost_table(
+    rows: &[(String, crate::cost::Estimate)],
+    volume: Volume,
+    prices: &crate::cost::PriceTable,
+) -> String {
+    use crate::cost::{Basis, usd};
+    let name_w = rows
+        .iter()
+        .map(|(n, _)| n.chars().count())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    let mut out = format!(
+        "{:<name_w$}  {:<16} {:<7} {:<10} {:>2}  {:>10}  {:>11}  basis\n",
+        "brief", "model", "quality", "size", "n", "per image", "per request"
+    );
+    let mut total = Some(0.0);
+    let mut images = 0u64;
+    let mut notes: Vec<String> = Vec::new();
+    let mut sources: Vec<String> = Vec::new();
+    for (name, e) in rows {
+        let basis = match &e.image_output_basis {
+            Basis::Official => String::from("official"),
+            Basis::Estimated(m) => format!("estimate: {m}"),
+            Basis::Unknown(m) => format!("unknown: {m}"),
+        };
+        let _ = writeln!(
+            out,
+            "{name:<name_w$}  {:<16} {:<7} {:<10} {:>2}  {:>10}  {:>11}  {basis}",
+            e.model,
+            e.quality,
+            e.size,
+            e.n,
+            usd(e.per_image),
+            usd(e.per_request)
+        );
+        total = match (total, e.per_request) {
+            (Some(t), Some(c)) => Some(t + c),
+            _ => None,
+        };
+        images += u64::from(e.n);
+        for n in e.notes.iter().chain(&e.sources) {
+            let list = if e.sources.contains(n) {
+                &mut sources
+            } else {
+                &mut notes
+            };
+            if !list.contains(n) {
+                list.push(n.clone());
+            }
+        }
+    }
+    let per = match volume.per {
+        Period::Day => "day",
+        Period::Week => "week",
+        Period::Month => "month",
+    };
+    let with_retries = total.map(|t| t * (1.0 + volume.retries));
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "one request per brief: {} for {images} images",
+        usd(total)
+    );
+    if volume.retries > 0.0 {
+        let _ = writeln!(
+            out,
+            "with {:.0}% retries:    {}",
+            volume.retries * 100.0,
+            usd(with_retries)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{} requests per brief per {per}: {} per {per} ({} images)",
+        volume.requests,
+        usd(with_retries.map(|t| t * volume.requests as f64)),
+        images * volume.requests
+    );
+    if total.is_none() {
+        let _ = writeln!(out, "totals are unknown: at least one brief has no price");
+    }
+    if !notes.is_empty() || !sources.is_empty() {
+        let _ = writeln!(out);
+    }
+    for n in notes {
+        let _ = writeln!(out, "note: {n}");
+    }
+    for s in sources {
+        let _ = writeln!(out, "source: {s}");
+    }
+    let _ = writeln!(out, "currency: {}", prices.currency);
+    out
+}
+
+/// The same as JSON.
+pub fn cost_json(rows: &[(String, crate::cost::Estimate)], volume: Volume) -> String {
+    let total: Option<f64> = rows.iter().map(|(_, e)| e.per_request).sum();
+    let with_retries = total.map(|t| t * (1.0 + volume.retries));
+    let v = serde_json::json!({
+        "briefs": rows.iter().map(|(n, e)| serde_json::json!({"brief": n, "estimate": e})).collect::<Vec<_>>(),
+        "per_request_set": total,
+        "with_retries": with_retries,
+        "retries": volume.retries,
+        "period": volume.per,
+        "requests_per_period": volume.requests,
+        "per_period": with_retries.map(|t| t * volume.requests as f64),
+    });
+    pretty(&v)
 }

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::brief::Brief;
 use crate::catalog::{Catalog, DEFAULT_PRESET, deep_merge};
+use crate::cost::{CostOptions, PriceTable};
 use crate::date::Date;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::models::ModelTable;
@@ -29,6 +30,9 @@ pub struct Rendering {
     pub payload: Payload,
     /// Warnings (never errors).
     pub warnings: Vec<Diagnostic>,
+    /// What the request costs, when the target is priced.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost: Option<crate::cost::Estimate>,
     /// The brief with the preset's defaults merged in.
     #[serde(skip)]
     pub brief: Brief,
@@ -49,6 +53,8 @@ pub struct Rendering {
 pub struct Engine {
     catalog: Catalog,
     models: ModelTable,
+    prices: PriceTable,
+    cost_options: CostOptions,
     limits: Limits,
     today: Date,
 }
@@ -70,6 +76,8 @@ impl Engine {
         Engine {
             catalog,
             models,
+            prices: PriceTable::builtin(),
+            cost_options: CostOptions::default(),
             limits: Limits::default(),
             today: Date::today(),
         }
@@ -80,6 +88,19 @@ impl Engine {
     pub fn today(mut self, today: Date) -> Self {
         self.today = today;
         self
+    }
+
+    /// Sets the price table and the options every rendering is priced with.
+    #[must_use]
+    pub fn prices(mut self, prices: PriceTable, options: CostOptions) -> Self {
+        self.prices = prices;
+        self.cost_options = options;
+        self
+    }
+
+    /// The price table.
+    pub fn price_table(&self) -> &PriceTable {
+        &self.prices
     }
 
     /// Sets the template limits.
@@ -261,7 +282,10 @@ impl Engine {
                 return Err(fail(errors));
             }
         };
+        let cost = (payload.target == "openai")
+            .then(|| crate::cost::estimate(&payload.body, &self.prices, self.cost_options));
         Ok(Rendering {
+            cost,
             name: brief.name.clone(),
             preset: preset.name().to_string(),
             prompt,

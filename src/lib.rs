@@ -31,6 +31,7 @@
 pub mod brief;
 pub mod catalog;
 pub mod cli;
+pub mod cost;
 pub mod date;
 pub mod diagnostic;
 pub mod emit;

@@ -234,3 +234,60 @@ fn broken_pipe_exits_quietly() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn cost_table_with_volume_and_retries() {
+    assert_cmd_snapshot!(cli().args([
+        "cost",
+        "examples/poster-future-forms.yaml",
+        "examples/ui-finance-dashboard.json",
+        "tests/inputs/render/custom-size.yaml",
+        "--volume",
+        "500",
+        "--per",
+        "month",
+        "--retries",
+        "0.1",
+    ]));
+}
+
+#[test]
+fn cost_json_batch_api() {
+    assert_cmd_snapshot!(cli().args([
+        "cost",
+        "examples/product-water-bottle.yaml",
+        "--batch-api",
+        "--partial-images",
+        "2",
+        "--format",
+        "json",
+    ]));
+}
+
+#[test]
+fn cost_price_override() {
+    let dir = std::env::temp_dir().join(format!("imgprompt-prices-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    let file = dir.join("prices.json");
+    std::fs::write(
+        &file,
+        r#"{"models": {"gpt-image-2": {"per_image": {"as_of": "2027-01-01", "source": "our contract", "prices": {"high": {"1024x1536": 0.1}}}}}}"#,
+    )
+    .expect("write");
+    let out = cli()
+        .args(["cost", "examples/poster-future-forms.yaml", "--prices"])
+        .arg(&file)
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("$0.1000") && text.contains("our contract (as of 2027-01-01)"),
+        "{text}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

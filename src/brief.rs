@@ -43,6 +43,13 @@ pub struct Brief {
     /// Preset-specific values, validated by the preset's own params schema.
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub params: Map<String, Value>,
+    /// Variations: a field path (`style.palette`, `text.headline`, `output.size`) → a list of
+    /// values; or a name (`colourway`) → a list of objects setting several paths together.
+    /// Expanded by `imgprompt expand` and `imgprompt batch` as a cartesian product, the last axis
+    /// varying fastest.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(with = "IndexMap<String, Vec<Value>>")]
+    pub vary: IndexMap<String, Vec<Value>>,
 }
 
 /// One value or several.

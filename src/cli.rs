@@ -55,6 +55,20 @@ impl From<InputFormat> for Format {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ExpandEmit {
+    /// `{id, index, values, brief}` per line.
+    Brief,
+    /// Rendered records, as `batch --emit json`.
+    Json,
+    /// Request bodies.
+    Payload,
+    /// Prompts.
+    Prompt,
+    /// OpenAI Batch API input lines.
+    OpenaiBatch,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum CostFormat {
     Table,
@@ -116,6 +130,63 @@ enum Command {
     },
     /// List the models, their limits and lifecycle.
     Models,
+    /// Render many briefs: one JSON brief per line (JSONL), from a file, `-` or a folder of brief
+    /// files. One record per line, in input order; bad lines never stop the batch.
+    #[command(
+        after_help = "Examples:\n  imgprompt batch briefs.jsonl -o results.jsonl --errors errors.jsonl\n  cat briefs.jsonl | imgprompt batch - --emit openai-batch > batch-input.jsonl\n  imgprompt batch examples/"
+    )]
+    Batch {
+        /// JSONL file, `-` for standard input, or a folder of brief files.
+        #[arg(default_value = "-")]
+        input: PathBuf,
+        /// Write results here (atomically) instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Write error records here (atomically) instead of among the results.
+        #[arg(long, value_name = "FILE")]
+        errors: Option<PathBuf>,
+        /// What each result record holds.
+        #[arg(long, value_enum, default_value_t = Emit::Json)]
+        emit: Emit,
+        /// The API to build requests for.
+        #[arg(long, default_value = "openai")]
+        target: String,
+        /// Stop at the first bad line.
+        #[arg(long)]
+        fail_fast: bool,
+        /// Render on one thread (default: all cores).
+        #[arg(long)]
+        sequential: bool,
+        /// No progress bar and no summary on stderr.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// List a brief's variations (`vary`), count them and price them, within a budget.
+    #[command(
+        after_help = "Examples:\n  imgprompt expand campaign.yaml --count\n  imgprompt expand campaign.yaml --sample 20 --seed 7 --emit openai-batch\n  imgprompt expand campaign.yaml --max-variants 500 --max-cost 25"
+    )]
+    Expand {
+        /// The brief (JSON or YAML).
+        brief: PathBuf,
+        /// Print only the number of variants and what generating them all costs.
+        #[arg(long)]
+        count: bool,
+        /// Keep a reproducible random subset of N variants.
+        #[arg(long, value_name = "N")]
+        sample: Option<u64>,
+        /// Seed of `--sample`.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Refuse to expand past N variants.
+        #[arg(long, value_name = "N")]
+        max_variants: Option<u64>,
+        /// Refuse to expand when generating every variant would cost more than USD.
+        #[arg(long, value_name = "USD")]
+        max_cost: Option<f64>,
+        /// Variants as briefs (default) or rendered like `batch`.
+        #[arg(long, value_enum, default_value_t = ExpandEmit::Brief)]
+        emit: ExpandEmit,
+    },
     /// Estimate what briefs cost: per image, per request, per period, with retries.
     #[command(
         after_help = "Examples:\n  imgprompt cost examples/*.yaml\n  imgprompt cost brief.yaml --volume 500 --per day --retries 0.1 --batch-api"
@@ -300,6 +371,64 @@ pub fn write_atomic(path: &std::path::Path, contents: &[u8]) -> std::io::Result<
     result
 }
 
+/// A file written through a temporary sibling and renamed into place on `commit`; dropped
+/// uncommitted, the temporary file is removed and the target is untouched.
+#[derive(Debug)]
+pub struct AtomicFile {
+    path: PathBuf,
+    tmp: PathBuf,
+    writer: Option<std::io::BufWriter<std::fs::File>>,
+}
+
+impl AtomicFile {
+    /// Starts writing `path`.
+    pub fn create(path: &std::path::Path) -> std::io::Result<Self> {
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let file = std::fs::File::create(&tmp)?;
+        Ok(AtomicFile {
+            path: path.to_path_buf(),
+            tmp,
+            writer: Some(std::io::BufWriter::with_capacity(1 << 16, file)),
+        })
+    }
+
+    /// The writer.
+    pub fn writer(&mut self) -> &mut dyn Write {
+        self.writer.as_mut().expect("not committed")
+    }
+
+    /// Flushes, syncs and renames into place.
+    pub fn commit(mut self) -> std::io::Result<()> {
+        let w = self.writer.take().expect("not committed");
+        let file = w.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        std::fs::rename(&self.tmp, &self.path)
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.writer.is_some() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+fn io_failure(what: &str, e: &std::io::Error) -> Failure {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return Failure::usage(Diagnostic::error("broken-pipe", "broken pipe"));
+    }
+    Failure::usage(Diagnostic::error("io", format!("{what}: {e}")))
+}
+
 fn run(cli: Cli) -> Result<u8, Failure> {
     match &cli.command {
         Command::Render {
@@ -413,6 +542,275 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             };
             let mut text = serde_json::to_string_pretty(&value).expect("schema serialises");
             text.push('\n');
+            write_stdout(&text)?;
+            Ok(0)
+        }
+        Command::Batch {
+            input,
+            output,
+            errors,
+            emit: form,
+            target,
+            fail_fast,
+            sequential,
+            quiet,
+        } => {
+            let engine = engine(&cli)?;
+            let target = crate::target::by_name(target).map_err(Failure::usage)?;
+            let opts = crate::batch::BatchOptions {
+                emit: *form,
+                fail_fast: *fail_fast,
+                parallel: !*sequential,
+                input_name: if input.as_os_str() == "-" {
+                    String::from("<stdin>")
+                } else {
+                    input.display().to_string()
+                },
+            };
+            let mut out_file = output
+                .as_deref()
+                .map(AtomicFile::create)
+                .transpose()
+                .map_err(|e| io_failure("cannot create the output file", &e))?;
+            let mut err_file = errors
+                .as_deref()
+                .map(AtomicFile::create)
+                .transpose()
+                .map_err(|e| io_failure("cannot create the errors file", &e))?;
+            let stdout = std::io::stdout();
+            let mut stdout_lock = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+            let results: &mut dyn Write = match out_file.as_mut() {
+                Some(f) => f.writer(),
+                None => &mut stdout_lock,
+            };
+            let bar = if !*quiet && std::io::stderr().is_terminal() {
+                let bar = indicatif::ProgressBar::new_spinner();
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "{spinner} {pos} lines  {per_sec}  {elapsed}",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                );
+                bar
+            } else {
+                indicatif::ProgressBar::hidden()
+            };
+            let progress = |n: u64| bar.set_position(n);
+            let errors_w: Option<&mut dyn Write> = err_file.as_mut().map(|f| f.writer());
+            let summary = if input.is_dir() {
+                let mut files: Vec<PathBuf> = std::fs::read_dir(input)
+                    .map_err(|e| io_failure(&format!("cannot read `{}`", input.display()), &e))?
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| Format::from_path(p).is_some())
+                    .collect();
+                files.sort();
+                crate::batch::run_files(
+                    &engine,
+                    target.as_ref(),
+                    &files,
+                    results,
+                    errors_w,
+                    &opts,
+                    progress,
+                )
+            } else if input.as_os_str() == "-" {
+                let stdin = std::io::stdin();
+                crate::batch::run(
+                    &engine,
+                    target.as_ref(),
+                    stdin.lock(),
+                    results,
+                    errors_w,
+                    &opts,
+                    progress,
+                )
+            } else {
+                let file = std::fs::File::open(input)
+                    .map_err(|e| io_failure(&format!("cannot read `{}`", input.display()), &e))?;
+                crate::batch::run(
+                    &engine,
+                    target.as_ref(),
+                    std::io::BufReader::with_capacity(1 << 16, file),
+                    results,
+                    errors_w,
+                    &opts,
+                    progress,
+                )
+            }
+            .map_err(|e| io_failure("batch failed", &e))?;
+            bar.finish_and_clear();
+            stdout_lock
+                .flush()
+                .map_err(|e| io_failure("cannot write to standard output", &e))?;
+            drop(stdout_lock);
+            if let Some(f) = out_file {
+                f.commit()
+                    .map_err(|e| io_failure("cannot write the output file", &e))?;
+            }
+            if let Some(f) = err_file {
+                f.commit()
+                    .map_err(|e| io_failure("cannot write the errors file", &e))?;
+            }
+            if !*quiet {
+                let unpriced = if summary.unpriced > 0 {
+                    format!(" ({} results unpriced)", summary.unpriced)
+                } else {
+                    String::new()
+                };
+                let stopped = if summary.stopped_early {
+                    " — stopped at the first failure (--fail-fast)"
+                } else {
+                    ""
+                };
+                eprintln!(
+                    "batch: {} lines, {} results, {} failed, {} warnings; cost {}{unpriced}{stopped}",
+                    summary.lines,
+                    summary.results,
+                    summary.failed,
+                    summary.warnings,
+                    crate::cost::usd(Some(summary.cost))
+                );
+            }
+            Ok(if summary.failed > 0 { 1 } else { 0 })
+        }
+        Command::Expand {
+            brief,
+            count,
+            sample,
+            seed,
+            max_variants,
+            max_cost,
+            emit: form,
+        } => {
+            let engine = engine(&cli)?;
+            let source = SourceFile::read(brief, None).map_err(Failure::usage)?;
+            let value = source
+                .parse()
+                .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
+            let stem = brief.file_stem().map_or_else(
+                || String::from("brief"),
+                |s| s.to_string_lossy().into_owned(),
+            );
+            let variations = crate::vary::Variations::from_brief(&value, &stem, Some(&source))
+                .map_err(Failure::invalid)?;
+            let total = variations.count().ok_or_else(|| {
+                Failure::invalid(Diagnostics(vec![Diagnostic::error(
+                    "too-many-variants",
+                    "more than 2^64 variants",
+                )]))
+            })?;
+            let indices: Vec<u64> = match sample {
+                Some(n) => variations.sample(*n, *seed),
+                None => Vec::new(),
+            };
+            let selected = if sample.is_some() {
+                indices.len() as u64
+            } else {
+                total
+            };
+            if let Some(max) = max_variants {
+                if selected > *max {
+                    return Err(Failure::invalid(Diagnostics(vec![Diagnostic::error(
+                        "over-budget",
+                        format!("this brief expands to {selected} variants, more than --max-variants {max}"),
+                    )
+                    .in_file(&source.name)
+                    .with_help("lower the number of values under `vary`, or take a subset with `--sample N --seed S`")])));
+                }
+            }
+            let pick = |i: u64| {
+                if sample.is_some() {
+                    indices[i as usize]
+                } else {
+                    i
+                }
+            };
+            // Render every selected variant when a price is asked for: the cost depends on each
+            // variant's prompt, size and quality.
+            let mut renderings = Vec::new();
+            let mut problems = Diagnostics::default();
+            if *count || max_cost.is_some() || *form != ExpandEmit::Brief {
+                for i in 0..selected {
+                    let v = variations.variant(pick(i));
+                    match engine.render_value(
+                        v.brief.clone(),
+                        Some(&source),
+                        &crate::target::OpenAi,
+                    ) {
+                        Ok(r) => renderings.push((v, r)),
+                        Err(d) => {
+                            problems.0.extend(d.0.into_iter().map(|mut x| {
+                                x.notes.push(format!("in variant {} ({})", v.index, v.id));
+                                x
+                            }));
+                        }
+                    }
+                }
+                if problems.has_errors() {
+                    return Err(Failure::invalid(problems));
+                }
+            }
+            let cost: Option<f64> = renderings
+                .iter()
+                .map(|(_, r)| r.cost.as_ref().and_then(|c| c.per_request))
+                .sum();
+            if let Some(max) = max_cost {
+                match cost {
+                    Some(c) if c > *max => {
+                        return Err(Failure::invalid(Diagnostics(vec![Diagnostic::error(
+                            "over-budget",
+                            format!(
+                                "generating all {selected} variants would cost {}, more than --max-cost {}",
+                                crate::cost::usd(Some(c)),
+                                crate::cost::usd(Some(*max))
+                            ),
+                        )
+                        .in_file(&source.name)
+                        .with_help("lower quality or n, take a subset with `--sample N`, or raise the budget")])));
+                    }
+                    None => {
+                        return Err(Failure::invalid(Diagnostics(vec![Diagnostic::error(
+                            "over-budget",
+                            "the cost of some variants is unknown, so --max-cost cannot be checked",
+                        )
+                        .in_file(&source.name)])));
+                    }
+                    _ => {}
+                }
+            }
+            let mut text = String::new();
+            if *count {
+                let images: u64 = renderings
+                    .iter()
+                    .map(|(_, r)| r.payload.body["n"].as_u64().unwrap_or(1))
+                    .sum();
+                text.push_str(&format!("{selected} variants"));
+                if sample.is_some() {
+                    text.push_str(&format!(" (sampled from {total}, seed {seed})"));
+                }
+                text.push_str(&format!(
+                    ", {images} images, {} to generate them all\n",
+                    crate::cost::usd(cost)
+                ));
+            } else if *form == ExpandEmit::Brief {
+                for i in 0..selected {
+                    let v = variations.variant(pick(i));
+                    text.push_str(&serde_json::to_string(&v).expect("variant serialises"));
+                    text.push('\n');
+                }
+            } else {
+                for (v, r) in &renderings {
+                    let line = match form {
+                        ExpandEmit::Payload => serde_json::to_string(&r.payload.body).expect("json"),
+                        ExpandEmit::Prompt => serde_json::to_string(&serde_json::json!({"id": v.id, "prompt": r.prompt})).expect("json"),
+                        ExpandEmit::OpenaiBatch => crate::emit::openai_batch_line(&v.id, r),
+                        _ => serde_json::to_string(&serde_json::json!({"id": v.id, "variant": v.index, "values": v.values, "rendering": r})).expect("json"),
+                    };
+                    text.push_str(&line);
+                    text.push('\n');
+                }
+            }
             write_stdout(&text)?;
             Ok(0)
         }

@@ -12,8 +12,10 @@ pub enum Emit {
     Prompt,
     /// A human view: prompt, payload, warnings.
     Report,
-    /// One JSON record: name, preset, prompt, payload (with method and URL), warnings.
+    /// One JSON record: name, preset, prompt, payload (with method and URL), warnings, cost.
     Json,
+    /// An OpenAI Batch API input line: `custom_id`, `method`, `url`, `body`.
+    OpenaiBatch,
 }
 
 /// Renders `r` in the chosen form. The text ends with a newline.
@@ -27,7 +29,29 @@ pub fn emit(r: &Rendering, form: Emit) -> String {
             s
         }
         Emit::Report => report(r),
+        Emit::OpenaiBatch => {
+            let id = r.name.clone().unwrap_or_else(|| String::from("request-1"));
+            let mut s = openai_batch_line(&id, r);
+            s.push('\n');
+            s
+        }
     }
+}
+
+/// The OpenAI Batch API input line for a rendering (no trailing newline).
+pub fn openai_batch_line(custom_id: &str, r: &Rendering) -> String {
+    let path = r
+        .payload
+        .url
+        .strip_prefix("https://api.openai.com")
+        .unwrap_or(&r.payload.url);
+    serde_json::to_string(&serde_json::json!({
+        "custom_id": custom_id,
+        "method": r.payload.method,
+        "url": path,
+        "body": r.payload.body,
+    }))
+    .expect("batch line serialises")
 }
 
 fn pretty(v: &serde_json::Value) -> String {

@@ -165,6 +165,18 @@ impl Engine {
             Diagnostics(ds)
         };
 
+        if value
+            .get("vary")
+            .and_then(Value::as_object)
+            .is_some_and(|v| !v.is_empty())
+        {
+            return Err(fail(vec![Diagnostic::error(
+                "has-variants",
+                "this brief declares variations (`vary`): it renders to several requests",
+            )
+            .with_path("vary")
+            .with_help("use `imgprompt expand BRIEF` to list them or `imgprompt batch` to render them all")]));
+        }
         // 1. the brief against its schema
         let problems = brief_schema().check(&value, &JsonPath::root(), None);
         if !problems.is_empty() {

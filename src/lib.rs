@@ -28,6 +28,7 @@
 //! assert_eq!(rendering.payload.body["prompt"], rendering.prompt);
 //! ```
 
+pub mod batch;
 pub mod brief;
 pub mod catalog;
 pub mod cli;
@@ -46,6 +47,7 @@ pub mod source;
 pub mod suggest;
 pub mod target;
 pub mod validate;
+pub mod vary;
 
 pub use brief::Brief;
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};

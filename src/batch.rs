@@ -1,0 +1,353 @@
+//! Batches: one brief per JSONL line, streamed, rendered in parallel, written in input order.
+//!
+//! Every input line gives one record, in input order: a result or an error. A line whose brief
+//! declares `vary` gives one result per variant, each carrying the same `line`. Bad lines never
+//! stop the batch unless `fail_fast` is set.
+use std::io::{self, BufRead, Write};
+
+use rayon::prelude::*;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::emit::{Emit, openai_batch_line};
+use crate::engine::{Engine, Rendering};
+use crate::source::{Format, SourceFile};
+use crate::target::Target;
+use crate::vary::Variations;
+
+/// Options of a batch run.
+#[derive(Debug, Clone)]
+pub struct BatchOptions {
+    /// What each result record holds.
+    pub emit: Emit,
+    /// Stop after the first failing line.
+    pub fail_fast: bool,
+    /// Render in parallel (rayon) when true.
+    pub parallel: bool,
+    /// The input's name, used in ids and messages.
+    pub input_name: String,
+}
+
+/// Counts of a finished batch.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Input lines read.
+    pub lines: u64,
+    /// Result records written.
+    pub results: u64,
+    /// Lines that failed.
+    pub failed: u64,
+    /// Warnings across all results.
+    pub warnings: u64,
+    /// Sum of the known costs, USD.
+    pub cost: f64,
+    /// Results whose cost is unknown.
+    pub unpriced: u64,
+    /// True when `fail_fast` stopped the batch early.
+    pub stopped_early: bool,
+}
+
+/// One error record.
+#[derive(Debug, Serialize)]
+struct ErrorRecord<'a> {
+    line: u64,
+    error: ErrorBody<'a>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    more: &'a [Diagnostic],
+}
+
+#[derive(Debug, Serialize)]
+struct ErrorBody<'a> {
+    code: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    column: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<&'a str>,
+}
+
+/// One result record.
+#[derive(Debug, Serialize)]
+struct ResultRecord<'a> {
+    line: u64,
+    id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    variant: Option<u64>,
+    #[serde(flatten)]
+    rendering: &'a Rendering,
+}
+
+/// What one line produced: output text for the results stream and for the errors stream.
+#[derive(Debug, Default)]
+struct LineOutput {
+    results: String,
+    errors: String,
+    ok: u64,
+    failed: bool,
+    warnings: u64,
+    cost: f64,
+    unpriced: u64,
+}
+
+fn error_record(line: u64, diagnostics: &[Diagnostic]) -> String {
+    let first = diagnostics
+        .iter()
+        .find(|d| d.severity == Severity::Error)
+        .or(diagnostics.first());
+    let Some(d) = first else {
+        return String::new();
+    };
+    let rest: Vec<Diagnostic> = diagnostics
+        .iter()
+        .filter(|x| !std::ptr::eq(*x, d))
+        .cloned()
+        .collect();
+    let record = ErrorRecord {
+        line,
+        error: ErrorBody {
+            code: d.code,
+            message: &d.message,
+            path: d.path.as_deref(),
+            column: d.location.as_ref().map(|l| l.column),
+            help: d.help.as_deref(),
+        },
+        more: &rest,
+    };
+    let mut s = serde_json::to_string(&record).expect("record serialises");
+    s.push('\n');
+    s
+}
+
+fn result_text(line: u64, id: &str, variant: Option<u64>, r: &Rendering, emit: Emit) -> String {
+    let mut s = match emit {
+        Emit::Json | Emit::Report => serde_json::to_string(&ResultRecord {
+            line,
+            id,
+            variant,
+            rendering: r,
+        })
+        .expect("record serialises"),
+        Emit::Payload => serde_json::to_string(&r.payload.body).expect("payload serialises"),
+        Emit::Prompt => {
+            serde_json::to_string(&serde_json::json!({"line": line, "id": id, "prompt": r.prompt}))
+                .expect("json")
+        }
+        Emit::OpenaiBatch => openai_batch_line(id, r),
+    };
+    s.push('\n');
+    s
+}
+
+fn process_line(
+    engine: &Engine,
+    target: &dyn Target,
+    opts: &BatchOptions,
+    line_no: u64,
+    text: &str,
+) -> LineOutput {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        let mut out = LineOutput::default();
+        let d = Diagnostic::error("empty-line", "empty line: expected a JSON brief")
+            .with_help("remove blank lines, or put one brief per line");
+        out.errors.push_str(&error_record(line_no, &[d]));
+        out.failed = true;
+        return out;
+    }
+    let source = SourceFile::new(opts.input_name.clone(), trimmed, Some(Format::Json));
+    process_source(
+        engine,
+        target,
+        opts,
+        line_no,
+        &source,
+        &format!("line-{line_no}"),
+    )
+}
+
+fn process_source(
+    engine: &Engine,
+    target: &dyn Target,
+    opts: &BatchOptions,
+    line_no: u64,
+    source: &SourceFile,
+    stem: &str,
+) -> LineOutput {
+    let mut out = LineOutput::default();
+    let fail = |out: &mut LineOutput, ds: &[Diagnostic]| {
+        out.errors.push_str(&error_record(line_no, ds));
+        out.failed = true;
+    };
+    let value: Value = match source.parse() {
+        Ok(v) => v,
+        Err(d) => {
+            fail(&mut out, &[d]);
+            return out;
+        }
+    };
+    let stem = stem.to_string();
+    let has_vary = value
+        .get("vary")
+        .and_then(Value::as_object)
+        .is_some_and(|v| !v.is_empty());
+    let emit_one = |out: &mut LineOutput, id: &str, variant: Option<u64>, brief: Value| -> bool {
+        match engine.render_value(brief, Some(source), target) {
+            Ok(r) => {
+                out.results
+                    .push_str(&result_text(line_no, id, variant, &r, opts.emit));
+                out.ok += 1;
+                out.warnings += r.warnings.len() as u64;
+                match r.cost.as_ref().and_then(|c| c.per_request) {
+                    Some(c) => out.cost += c,
+                    None => out.unpriced += 1,
+                }
+                true
+            }
+            Err(d) => {
+                fail(out, &d.0);
+                false
+            }
+        }
+    };
+    if !has_vary {
+        let id = value
+            .get("name")
+            .and_then(Value::as_str)
+            .map_or(stem, str::to_string);
+        emit_one(&mut out, &id, None, value);
+        return out;
+    }
+    let variations = match Variations::from_brief(&value, &stem, Some(source)) {
+        Ok(v) => v,
+        Err(d) => {
+            fail(&mut out, &d.0);
+            return out;
+        }
+    };
+    let count = variations.count().unwrap_or(u64::MAX);
+    // all or nothing: a line's variants either all render or the line is one error record
+    let mut staged = LineOutput::default();
+    for i in 0..count {
+        let v = variations.variant(i);
+        if !emit_one(&mut staged, &v.id, Some(v.index), v.brief) {
+            out.errors = staged.errors;
+            out.failed = true;
+            return out;
+        }
+    }
+    staged
+}
+
+/// Runs a batch from `input` to `results` (and `errors` when given; otherwise error records go
+/// to `results` too, in order). `progress` is called with the number of lines done.
+pub fn run(
+    engine: &Engine,
+    target: &dyn Target,
+    input: impl BufRead,
+    results: &mut dyn Write,
+    mut errors: Option<&mut dyn Write>,
+    opts: &BatchOptions,
+    mut progress: impl FnMut(u64),
+) -> io::Result<Summary> {
+    let mut summary = Summary::default();
+    let mut lines = input.lines();
+    let mut chunk_size = 1usize;
+    let mut line_no = 0u64;
+    loop {
+        let mut chunk: Vec<(u64, String)> = Vec::with_capacity(chunk_size);
+        for line in lines.by_ref().take(chunk_size) {
+            line_no += 1;
+            chunk.push((line_no, line?));
+        }
+        if chunk.is_empty() {
+            break;
+        }
+        let outputs: Vec<LineOutput> = if opts.parallel && chunk.len() > 1 {
+            chunk
+                .par_iter()
+                .map(|(n, text)| process_line(engine, target, opts, *n, text))
+                .collect()
+        } else {
+            chunk
+                .iter()
+                .map(|(n, text)| process_line(engine, target, opts, *n, text))
+                .collect()
+        };
+        for o in outputs {
+            summary.lines += 1;
+            summary.results += o.ok;
+            summary.warnings += o.warnings;
+            summary.cost += o.cost;
+            summary.unpriced += o.unpriced;
+            results.write_all(o.results.as_bytes())?;
+            if o.failed {
+                summary.failed += 1;
+                match errors.as_deref_mut() {
+                    Some(e) => e.write_all(o.errors.as_bytes())?,
+                    None => results.write_all(o.errors.as_bytes())?,
+                }
+                if opts.fail_fast {
+                    summary.stopped_early = true;
+                    results.flush()?;
+                    return Ok(summary);
+                }
+            }
+        }
+        results.flush()?;
+        progress(summary.lines);
+        // start small so the first records appear at once, then grow for throughput
+        chunk_size = (chunk_size * 2).min(1024);
+    }
+    Ok(summary)
+}
+
+/// Runs a batch over brief files (JSON or YAML, e.g. a folder's files in name order): each file
+/// counts as one input "line", numbered from 1; ids default to the file stem.
+pub fn run_files(
+    engine: &Engine,
+    target: &dyn Target,
+    files: &[std::path::PathBuf],
+    results: &mut dyn Write,
+    mut errors: Option<&mut dyn Write>,
+    opts: &BatchOptions,
+    mut progress: impl FnMut(u64),
+) -> io::Result<Summary> {
+    let mut summary = Summary::default();
+    for (i, path) in files.iter().enumerate() {
+        let n = i as u64 + 1;
+        let stem = path
+            .file_stem()
+            .map_or_else(|| format!("file-{n}"), |s| s.to_string_lossy().into_owned());
+        let o = match SourceFile::read(path, None) {
+            Ok(source) => process_source(engine, target, opts, n, &source, &stem),
+            Err(d) => LineOutput {
+                errors: error_record(n, &[d]),
+                failed: true,
+                ..LineOutput::default()
+            },
+        };
+        summary.lines += 1;
+        summary.results += o.ok;
+        summary.warnings += o.warnings;
+        summary.cost += o.cost;
+        summary.unpriced += o.unpriced;
+        results.write_all(o.results.as_bytes())?;
+        if o.failed {
+            summary.failed += 1;
+            match errors.as_deref_mut() {
+                Some(e) => e.write_all(o.errors.as_bytes())?,
+                None => results.write_all(o.errors.as_bytes())?,
+            }
+            if opts.fail_fast {
+                summary.stopped_early = true;
+                break;
+            }
+        }
+        progress(summary.lines);
+    }
+    results.flush()?;
+    Ok(summary)
+}

@@ -1,0 +1,417 @@
+//! Variations: a brief's `vary` section expanded into variants, deterministically.
+//!
+//! ```yaml
+//! vary:
+//!   text.headline: [Spring Sale, Summer Sale]      # a path → values
+//!   output.size: [1024x1024, 1024x1536]
+//!   colourway:                                     # a name → linked values, set together
+//!     - {style.palette: [navy, coral], avoid: [neon colours]}
+//!     - {style.palette: [black, gold], avoid: [pastels]}
+//! ```
+//!
+//! The variants are the cartesian product of the axes in the order written, the last axis varying
+//! fastest (like nested loops): variant 0 takes the first value of every axis. Each variant has a
+//! stable id: the brief's name (or the file stem) and a short hash of the values it chose, so ids
+//! do not change when axes are reordered or values added elsewhere.
+use serde_json::{Map, Value};
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::schema::properties_at;
+use crate::source::{JsonPath, Segment, SourceFile};
+use crate::suggest::{did_you_mean, one_of};
+
+/// Top-level fields a path may start with.
+const SECTIONS: &[&str] = &[
+    "name",
+    "preset",
+    "subject",
+    "style",
+    "composition",
+    "text",
+    "context",
+    "avoid",
+    "output",
+    "params",
+];
+
+/// One axis of variation.
+#[derive(Debug, Clone)]
+pub struct Axis {
+    /// The key as written under `vary`.
+    pub name: String,
+    /// Each choice: the (path, value) pairs it sets.
+    pub choices: Vec<Vec<(JsonPath, Value)>>,
+}
+
+/// A brief with its variations.
+#[derive(Debug, Clone)]
+pub struct Variations {
+    base: Value,
+    stem: String,
+    axes: Vec<Axis>,
+}
+
+/// One variant.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Variant {
+    /// Position in the expansion order, from 0.
+    pub index: u64,
+    /// Stable id: `<name>-<hash of the chosen values>`.
+    pub id: String,
+    /// The values chosen, by path.
+    pub values: Map<String, Value>,
+    /// The brief to render (no `vary` left).
+    pub brief: Value,
+}
+
+/// Sets `value` at `path` in `target`, creating objects on the way.
+pub fn set_path(target: &mut Value, path: &JsonPath, value: Value) {
+    let mut cur = target;
+    for seg in &path.0 {
+        cur = match seg {
+            Segment::Key(k) => {
+                if !cur.is_object() {
+                    *cur = Value::Object(Map::new());
+                }
+                cur.as_object_mut()
+                    .expect("object")
+                    .entry(k.clone())
+                    .or_insert(Value::Null)
+            }
+            Segment::Index(i) => {
+                if !cur.is_array() {
+                    *cur = Value::Array(Vec::new());
+                }
+                let a = cur.as_array_mut().expect("array");
+                while a.len() <= *i {
+                    a.push(Value::Null);
+                }
+                &mut a[*i]
+            }
+        };
+    }
+    *cur = value;
+}
+
+fn sanitize(s: &str) -> String {
+    let out: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let out = out.trim_matches('-').to_string();
+    if out.is_empty() {
+        String::from("brief")
+    } else {
+        out
+    }
+}
+
+/// FNV-1a, 64 bits: a stable short hash (not for security).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+impl Variations {
+    /// Reads `vary` from a parsed brief. `stem` names the variants when the brief has no `name`.
+    /// Paths are checked against the brief schema; errors point at the key in `source`.
+    pub fn from_brief(
+        brief: &Value,
+        stem: &str,
+        source: Option<&SourceFile>,
+    ) -> Result<Self, Diagnostics> {
+        let mut base = brief.clone();
+        let vary = base.as_object_mut().and_then(|o| o.remove("vary"));
+        let stem = sanitize(brief.get("name").and_then(Value::as_str).unwrap_or(stem));
+        let mut axes = Vec::new();
+        let mut errors = Vec::new();
+        let point = |d: Diagnostic, path: JsonPath, key: bool| match source {
+            Some(s) => s.point(d, &path, key),
+            None => d.with_path(path.to_string()),
+        };
+        let schema = crate::brief::schema();
+        if let Some(Value::Object(vary)) = vary {
+            for (key, values) in vary {
+                let at = JsonPath::root().key("vary").key(key.clone());
+                let Value::Array(values) = values else {
+                    errors.push(point(
+                        Diagnostic::error(
+                            "wrong-type",
+                            format!("`vary.{key}` must be a list of values"),
+                        ),
+                        at,
+                        false,
+                    ));
+                    continue;
+                };
+                if values.is_empty() {
+                    errors.push(point(
+                        Diagnostic::error("empty-value", format!("`vary.{key}` has no values")),
+                        at,
+                        false,
+                    ));
+                    continue;
+                }
+                let first = key.split(['.', '[']).next().unwrap_or("");
+                if SECTIONS.contains(&first) {
+                    let path = JsonPath::parse(&key);
+                    if let Err(d) = check_path(&schema, &path) {
+                        errors.push(point(d, at, true));
+                        continue;
+                    }
+                    axes.push(Axis {
+                        name: key,
+                        choices: values
+                            .into_iter()
+                            .map(|v| vec![(path.clone(), v)])
+                            .collect(),
+                    });
+                } else {
+                    // a linked axis: each value is an object of path → value
+                    let mut choices = Vec::new();
+                    for (i, v) in values.into_iter().enumerate() {
+                        let Value::Object(set) = v else {
+                            let d = Diagnostic::error(
+                                "wrong-type",
+                                format!("`vary.{key}` is not a field path, so each of its values must be an object of `path: value` pairs"),
+                            )
+                            .with_help_opt(did_you_mean(&key, SECTIONS.iter().copied()).map(|s| format!("did you mean a path under `{s}`?")));
+                            errors.push(point(d, at.index(i), false));
+                            continue;
+                        };
+                        let mut choice = Vec::new();
+                        for (p, v) in set {
+                            let path = JsonPath::parse(&p);
+                            match check_path(&schema, &path) {
+                                Ok(()) => choice.push((path, v)),
+                                Err(d) => errors.push(point(d, at.index(i).key(p), true)),
+                            }
+                        }
+                        choices.push(choice);
+                    }
+                    axes.push(Axis { name: key, choices });
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(Diagnostics(errors));
+        }
+        Ok(Variations { base, stem, axes })
+    }
+
+    /// The axes.
+    pub fn axes(&self) -> &[Axis] {
+        &self.axes
+    }
+
+    /// How many variants (1 when the brief has no `vary`); `None` past `u64::MAX`.
+    pub fn count(&self) -> Option<u64> {
+        self.axes
+            .iter()
+            .try_fold(1u64, |acc, a| acc.checked_mul(a.choices.len() as u64))
+    }
+
+    /// The variant at `index` (0-based, expansion order).
+    pub fn variant(&self, index: u64) -> Variant {
+        let mut brief = self.base.clone();
+        let mut values = Map::new();
+        let mut rest = index;
+        let mut picks = vec![0usize; self.axes.len()];
+        for (i, axis) in self.axes.iter().enumerate().rev() {
+            let n = axis.choices.len() as u64;
+            picks[i] = (rest % n) as usize;
+            rest /= n;
+        }
+        for (axis, pick) in self.axes.iter().zip(picks) {
+            for (path, v) in &axis.choices[pick] {
+                set_path(&mut brief, path, v.clone());
+                values.insert(path.to_string(), v.clone());
+            }
+        }
+        let id = if self.axes.is_empty() {
+            self.stem.clone()
+        } else {
+            let mut sorted: Vec<(&String, &Value)> = values.iter().collect();
+            sorted.sort_by(|a, b| a.0.cmp(b.0));
+            let canonical = serde_json::to_string(&sorted).unwrap_or_default();
+            format!("{}-{:08x}", self.stem, fnv1a(canonical.as_bytes()) as u32)
+        };
+        Variant {
+            index,
+            id,
+            values,
+            brief,
+        }
+    }
+
+    /// `n` distinct indices chosen with a seeded generator (Floyd's algorithm), in ascending
+    /// order. The same seed always gives the same sample.
+    pub fn sample(&self, n: u64, seed: u64) -> Vec<u64> {
+        let total = self.count().unwrap_or(u64::MAX);
+        if n >= total {
+            return (0..total).collect();
+        }
+        let mut rng = SplitMix64(seed);
+        let mut chosen = std::collections::BTreeSet::new();
+        for j in (total - n)..total {
+            let t = rng.next() % (j + 1);
+            if !chosen.insert(t) {
+                chosen.insert(j);
+            }
+        }
+        chosen.into_iter().collect()
+    }
+}
+
+fn check_path(schema: &Value, path: &JsonPath) -> Result<(), Diagnostic> {
+    let mut prefix = JsonPath::root();
+    for seg in &path.0 {
+        if let Segment::Key(k) = seg {
+            let known = properties_at(schema, &prefix);
+            let free =
+                matches!(prefix.0.first(), Some(Segment::Key(s)) if s == "text" || s == "params");
+            if !free && !known.is_empty() && !known.contains(k) {
+                let d = Diagnostic::error(
+                    "unknown-field",
+                    format!("`{path}` is not a field of the brief: no `{k}` here"),
+                )
+                .with_label("unknown path")
+                .with_help(
+                    match did_you_mean(k, known.iter().map(String::as_str)) {
+                        Some(s) => format!("did you mean `{s}`? Fields here: {}", one_of(&known)),
+                        None => format!("fields here: {}", one_of(&known)),
+                    },
+                );
+                return Err(d);
+            }
+            if k == "vary" {
+                return Err(Diagnostic::error(
+                    "invalid-value",
+                    "`vary` cannot vary itself",
+                ));
+            }
+        }
+        prefix.0.push(seg.clone());
+    }
+    Ok(())
+}
+
+/// splitmix64: a tiny, well-known seeded generator.
+#[derive(Debug, Clone)]
+pub struct SplitMix64(pub u64);
+
+impl SplitMix64 {
+    /// The next number.
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn variations(v: Value) -> Variations {
+        Variations::from_brief(&v, "t", None).expect("valid")
+    }
+
+    #[test]
+    fn cartesian_product_last_axis_fastest() {
+        let v = variations(
+            json!({"subject": "s", "vary": {"text.headline": ["A", "B"], "output.size": ["1024x1024", "1024x1536", "1536x1024"]}}),
+        );
+        assert_eq!(v.count(), Some(6));
+        let heads: Vec<String> = (0..6)
+            .map(|i| {
+                let b = v.variant(i).brief;
+                format!(
+                    "{}:{}",
+                    b["text"]["headline"].as_str().unwrap(),
+                    b["output"]["size"].as_str().unwrap()
+                )
+            })
+            .collect();
+        assert_eq!(
+            heads,
+            [
+                "A:1024x1024",
+                "A:1024x1536",
+                "A:1536x1024",
+                "B:1024x1024",
+                "B:1024x1536",
+                "B:1536x1024"
+            ]
+        );
+        assert!(v.variant(0).brief.get("vary").is_none());
+    }
+
+    #[test]
+    fn linked_values_set_fields_together() {
+        let v = variations(json!({"subject": "s", "vary": {"colourway": [
+            {"style.palette": ["navy"], "avoid": ["neon"]},
+            {"style.palette": ["gold"], "avoid": ["pastels"]}
+        ]}}));
+        let b = v.variant(1).brief;
+        assert_eq!(b["style"]["palette"], json!(["gold"]));
+        assert_eq!(b["avoid"], json!(["pastels"]));
+    }
+
+    #[test]
+    fn ids_are_stable_across_axis_order() {
+        let a = variations(
+            json!({"name": "sale", "subject": "s", "vary": {"text.headline": ["A", "B"], "output.quality": ["low", "high"]}}),
+        );
+        let b = variations(
+            json!({"name": "sale", "subject": "s", "vary": {"output.quality": ["low", "high"], "text.headline": ["A", "B"]}}),
+        );
+        let ids_a: std::collections::BTreeSet<String> = (0..4).map(|i| a.variant(i).id).collect();
+        let ids_b: std::collections::BTreeSet<String> = (0..4).map(|i| b.variant(i).id).collect();
+        assert_eq!(ids_a, ids_b);
+        assert!(ids_a.iter().all(|id| id.starts_with("sale-")));
+    }
+
+    #[test]
+    fn samples_are_reproducible_and_distinct() {
+        let v = variations(
+            json!({"subject": "s", "vary": {"text.headline": (0..100).map(|i| i.to_string()).collect::<Vec<_>>(), "output.n": [1, 2, 3]}}),
+        );
+        let s1 = v.sample(10, 42);
+        assert_eq!(s1, v.sample(10, 42));
+        assert_ne!(s1, v.sample(10, 43));
+        assert_eq!(s1.len(), 10);
+        assert!(s1.windows(2).all(|w| w[0] < w[1]) && s1.iter().all(|i| *i < 300));
+    }
+
+    #[test]
+    fn bad_paths_are_named() {
+        let e = Variations::from_brief(
+            &json!({"subject": "s", "vary": {"style.pallete": ["a"]}}),
+            "t",
+            None,
+        )
+        .unwrap_err();
+        assert!(
+            e.0[0]
+                .help
+                .as_deref()
+                .unwrap_or("")
+                .contains("did you mean `palette`"),
+            "{e:?}"
+        );
+    }
+}

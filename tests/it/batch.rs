@@ -1,0 +1,219 @@
+//! `batch` and `expand` on the real binary: one record per line in order, nothing lost, exact
+//! counts, budgets, atomic files.
+use std::io::Write;
+use std::process::Stdio;
+
+use insta_cmd::assert_cmd_snapshot;
+
+use crate::common::{self, cli};
+
+#[test]
+fn mixed_batch_one_record_per_line_in_order() {
+    assert_cmd_snapshot!(cli().args([
+        "batch",
+        "tests/inputs/batch/mixed.jsonl",
+        "--emit",
+        "prompt"
+    ]));
+}
+
+#[test]
+fn expand_count_is_exact() {
+    assert_cmd_snapshot!(cli().args(["expand", "tests/inputs/batch/campaign.yaml", "--count"]));
+}
+
+#[test]
+fn expand_lists_variants() {
+    assert_cmd_snapshot!(cli().args(["expand", "tests/inputs/batch/campaign.yaml"]));
+}
+
+#[test]
+fn expand_sample_is_reproducible() {
+    let run = |seed: &str| {
+        let out = cli()
+            .args([
+                "expand",
+                "tests/inputs/batch/campaign.yaml",
+                "--sample",
+                "3",
+                "--seed",
+                seed,
+                "--emit",
+                "openai-batch",
+            ])
+            .output()
+            .expect("run");
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).expect("utf8")
+    };
+    assert_eq!(run("7"), run("7"));
+    assert_ne!(run("7"), run("8"));
+    assert_eq!(run("7").lines().count(), 3);
+}
+
+#[test]
+fn expand_budgets_refuse() {
+    assert_cmd_snapshot!(cli().args([
+        "expand",
+        "tests/inputs/batch/campaign.yaml",
+        "--max-variants",
+        "4"
+    ]));
+    assert_cmd_snapshot!(cli().args([
+        "expand",
+        "tests/inputs/batch/campaign.yaml",
+        "--max-cost",
+        "0.10"
+    ]));
+}
+
+#[test]
+fn expand_bad_paths() {
+    assert_cmd_snapshot!(cli().args(["expand", "tests/inputs/batch/bad-vary.yaml"]));
+}
+
+#[test]
+fn render_refuses_a_brief_with_variants() {
+    assert_cmd_snapshot!(cli().args(["render", "tests/inputs/batch/campaign.yaml"]));
+}
+
+#[test]
+fn batch_over_a_folder() {
+    assert_cmd_snapshot!(cli().args(["batch", "examples", "--emit", "openai-batch"]));
+}
+
+/// 2,000 lines with a bad line every 7: exactly one record per line, in order, errors in their
+/// own file, both files written atomically, exit code 1.
+#[test]
+fn large_batch_loses_nothing() {
+    let dir = std::env::temp_dir().join(format!("imgprompt-batch-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let input = dir.join("in.jsonl");
+    let mut text = String::new();
+    let presets = ["poster", "product", "ui", "basic"];
+    for i in 1..=2000u32 {
+        if i % 7 == 0 {
+            text.push_str("{\"subject\": \n");
+        } else if i % 11 == 0 {
+            text.push_str(&format!(
+                "{{\"subject\":\"s{i}\",\"output\":{{\"quality\":\"hihg\"}}}}\n"
+            ));
+        } else {
+            let p = presets[i as usize % 4];
+            let role = match p {
+                "product" => "label",
+                "ui" => "title",
+                _ => "headline",
+            };
+            text.push_str(&format!("{{\"name\":\"b{i}\",\"preset\":\"{p}\",\"subject\":\"item {i}\",\"text\":{{\"{role}\":\"Text {i}\"}}}}\n"));
+        }
+    }
+    std::fs::write(&input, text).expect("write");
+    let out = dir.join("out.jsonl");
+    let errs = dir.join("errors.jsonl");
+    let status = cli()
+        .args(["batch", "-q"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .arg("--errors")
+        .arg(&errs)
+        .status()
+        .expect("run");
+    assert_eq!(status.code(), Some(1));
+    let results: Vec<serde_json::Value> = std::fs::read_to_string(&out)
+        .expect("out")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    let errors: Vec<serde_json::Value> = std::fs::read_to_string(&errs)
+        .expect("errors")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(results.len() + errors.len(), 2000);
+    let bad = (1..=2000).filter(|i| i % 7 == 0 || i % 11 == 0).count();
+    assert_eq!(errors.len(), bad);
+    let mut lines: Vec<u64> = results
+        .iter()
+        .chain(&errors)
+        .map(|r| r["line"].as_u64().expect("line"))
+        .collect();
+    assert!(
+        results
+            .windows(2)
+            .all(|w| w[0]["line"].as_u64() < w[1]["line"].as_u64()),
+        "results in order"
+    );
+    assert!(
+        errors
+            .windows(2)
+            .all(|w| w[0]["line"].as_u64() < w[1]["line"].as_u64()),
+        "errors in order"
+    );
+    lines.sort_unstable();
+    assert_eq!(lines, (1..=2000).collect::<Vec<u64>>());
+    for r in &results {
+        let i = r["line"].as_u64().expect("line");
+        assert_eq!(r["id"], format!("b{i}"));
+        assert!(
+            r["prompt"]
+                .as_str()
+                .expect("prompt")
+                .contains(&format!("\"Text {i}\""))
+        );
+    }
+    let leftovers = std::fs::read_dir(&dir)
+        .expect("dir")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .count();
+    assert_eq!(leftovers, 0);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn fail_fast_stops_at_the_first_bad_line() {
+    let out = cli()
+        .args([
+            "batch",
+            "tests/inputs/batch/mixed.jsonl",
+            "--fail-fast",
+            "--emit",
+            "payload",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        stdout.lines().count(),
+        2,
+        "line 1's payload and line 2's error:\n{stdout}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--fail-fast"));
+}
+
+#[test]
+fn batch_streams_from_stdin() {
+    let mut child = cli()
+        .args(["batch", "-", "-q", "--emit", "payload"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin
+        .write_all(b"{\"subject\":\"one\"}\n{\"subject\":\"two\"}\n")
+        .expect("write");
+    drop(stdin);
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success());
+    let lines: Vec<&str> = std::str::from_utf8(&out.stdout)
+        .expect("utf8")
+        .lines()
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert!(lines[0].contains("Create an image of one."));
+    let _ = common::root();
+}

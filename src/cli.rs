@@ -709,15 +709,15 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             } else {
                 total
             };
-            if let Some(max) = max_variants {
-                if selected > *max {
-                    return Err(Failure::invalid(Diagnostics(vec![Diagnostic::error(
+            if let Some(max) = max_variants
+                && selected > *max
+            {
+                return Err(Failure::invalid(Diagnostics(vec![Diagnostic::error(
                         "over-budget",
                         format!("this brief expands to {selected} variants, more than --max-variants {max}"),
                     )
                     .in_file(&source.name)
                     .with_help("lower the number of values under `vary`, or take a subset with `--sample N --seed S`")])));
-                }
             }
             let pick = |i: u64| {
                 if sample.is_some() {

@@ -264,7 +264,7 @@ impl Variations {
         let mut rng = SplitMix64(seed);
         let mut chosen = std::collections::BTreeSet::new();
         for j in (total - n)..total {
-            let t = rng.next() % (j + 1);
+            let t = rng.next_u64() % (j + 1);
             if !chosen.insert(t) {
                 chosen.insert(j);
             }
@@ -312,7 +312,7 @@ pub struct SplitMix64(pub u64);
 
 impl SplitMix64 {
     /// The next number.
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);

@@ -135,6 +135,12 @@ impl Engine {
         self.render_value(value, Some(source), target)
     }
 
+    /// Only the prompt: the brief checked, the preset resolved and its template rendered, with
+    /// no payload built or validated (used to measure the template step on its own).
+    pub fn prompt_value(&self, value: Value) -> Result<String, Diagnostics> {
+        self.run(value, None, None).map(|(prompt, _)| prompt)
+    }
+
     /// Renders a brief already parsed into JSON. With `source`, diagnostics point into it.
     pub fn render_value(
         &self,
@@ -142,6 +148,17 @@ impl Engine {
         source: Option<&SourceFile>,
         target: &dyn Target,
     ) -> Result<Rendering, Diagnostics> {
+        let (_, rendering) = self.run(value, source, Some(target))?;
+        Ok(rendering.expect("a target gives a rendering"))
+    }
+
+    /// The pipeline; without a target it stops after the prompt.
+    fn run(
+        &self,
+        value: Value,
+        source: Option<&SourceFile>,
+        target: Option<&dyn Target>,
+    ) -> Result<(String, Option<Rendering>), Diagnostics> {
         let point = |d: Diagnostic| match (source, d.path.clone()) {
             (Some(s), Some(p)) => {
                 let key = matches!(
@@ -280,6 +297,9 @@ impl Engine {
             }
         }
         // 6. the payload, validated
+        let Some(target) = target else {
+            return if errors.is_empty() { Ok((prompt, None)) } else { Err(fail(errors)) };
+        };
         let request = Request {
             prompt: &prompt,
             brief: &brief,
@@ -296,14 +316,17 @@ impl Engine {
         };
         let cost = (payload.target == "openai")
             .then(|| crate::cost::estimate(&payload.body, &self.prices, self.cost_options));
-        Ok(Rendering {
-            cost,
-            name: brief.name.clone(),
-            preset: preset.name().to_string(),
-            prompt,
-            payload,
-            warnings: warnings.into_iter().map(point).collect(),
-            brief,
-        })
+        Ok((
+            String::new(),
+            Some(Rendering {
+                cost,
+                name: brief.name.clone(),
+                preset: preset.name().to_string(),
+                prompt,
+                payload,
+                warnings: warnings.into_iter().map(point).collect(),
+                brief,
+            }),
+        ))
     }
 }

@@ -229,10 +229,12 @@ struct Placeholders {
 }
 
 impl Placeholders {
-    fn new(brief: &Value) -> Self {
-        // Pick delimiters from the private-use area that occur nowhere in the brief.
-        let mut used = std::collections::HashSet::new();
-        collect_private_use(brief, &mut used);
+    fn new(brief: &Brief) -> Self {
+        // Pick delimiters from the private-use area that occur nowhere in the brief. Scanning
+        // its JSON text is enough: serde_json writes these characters unescaped.
+        let text = serde_json::to_string(brief).unwrap_or_default();
+        let used: std::collections::HashSet<char> =
+            text.chars().filter(|c| ('\u{E000}'..='\u{F8FF}').contains(c)).collect();
         let mut free = (0xE000u32..0xF8FF)
             .filter_map(char::from_u32)
             .filter(|c| !used.contains(c));
@@ -276,19 +278,6 @@ impl Placeholders {
     }
 }
 
-fn collect_private_use(v: &Value, used: &mut std::collections::HashSet<char>) {
-    match v {
-        Value::String(s) => {
-            used.extend(s.chars().filter(|c| ('\u{E000}'..='\u{F8FF}').contains(c)))
-        }
-        Value::Array(a) => a.iter().for_each(|x| collect_private_use(x, used)),
-        Value::Object(o) => o.iter().for_each(|(k, x)| {
-            used.extend(k.chars().filter(|c| ('\u{E000}'..='\u{F8FF}').contains(c)));
-            collect_private_use(x, used);
-        }),
-        _ => {}
-    }
-}
 
 fn list(v: &Option<OneOrMany>) -> Value {
     match v {
@@ -418,8 +407,7 @@ pub fn render_prompt(
     compiled: &Compiled,
     limits: Limits,
 ) -> Result<String, Vec<Diagnostic>> {
-    let brief_value = serde_json::to_value(brief).unwrap_or(Value::Null);
-    let mut placeholders = Placeholders::new(&brief_value);
+    let mut placeholders = Placeholders::new(brief);
     let value = context_value(brief, preset, &mut placeholders);
     let context = tera::Context::from_serialize(&value).map_err(|e| {
         vec![Diagnostic::error(

@@ -16,7 +16,12 @@ use serde_json::Value;
 const QUALITIES: [&str; 3] = ["low", "medium", "high"];
 
 fn generate(n: usize) -> String {
-    let presets = [("poster", "headline"), ("product", "label"), ("ui", "title"), ("basic", "headline")];
+    let presets = [
+        ("poster", "headline"),
+        ("product", "label"),
+        ("ui", "title"),
+        ("basic", "headline"),
+    ];
     let mut out = String::with_capacity(n * 300);
     for i in 0..n {
         if i % 100 == 99 {
@@ -45,23 +50,40 @@ fn generate(n: usize) -> String {
 }
 
 fn rate(n: usize, d: Duration) -> String {
-    format!("{:>10.0} briefs/s  {:>8.2} µs/brief", n as f64 / d.as_secs_f64(), d.as_secs_f64() * 1e6 / n as f64)
+    format!(
+        "{:>10.0} briefs/s  {:>8.2} µs/brief",
+        n as f64 / d.as_secs_f64(),
+        d.as_secs_f64() * 1e6 / n as f64
+    )
 }
 
 fn peak_rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
 }
 
 fn main() {
-    let n: usize = std::env::var("IMGPROMPT_BENCH_N").ok().and_then(|s| s.parse().ok()).unwrap_or(100_000);
+    let n: usize = std::env::var("IMGPROMPT_BENCH_N")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(100_000);
     let data = generate(n);
     let dir = std::env::temp_dir().join(format!("imgprompt-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let input = dir.join("briefs.jsonl");
     std::fs::write(&input, &data).expect("write input");
     let lines: Vec<&str> = data.lines().collect();
-    println!("imgprompt throughput: {n} briefs ({:.1} MB JSONL), {} cores", data.len() as f64 / 1e6, std::thread::available_parallelism().map_or(1, |p| p.get()));
+    println!(
+        "imgprompt throughput: {n} briefs ({:.1} MB JSONL), {} cores",
+        data.len() as f64 / 1e6,
+        std::thread::available_parallelism().map_or(1, |p| p.get())
+    );
 
     // the floor: serde_json alone
     let t = Instant::now();
@@ -90,20 +112,33 @@ fn main() {
         }
     }
     let render = t.elapsed();
-    println!("render only (1 thread)                 {}   ({ok} prompts)", rate(n, render));
+    println!(
+        "render only (1 thread)                 {}   ({ok} prompts)",
+        rate(n, render)
+    );
 
     let t = Instant::now();
     let mut ok = 0;
     for l in &lines {
         if let Ok(v) = serde_json::from_str::<Value>(l) {
-            ok += usize::from(engine.render_value(v, None, &imgprompt::target::OpenAi).is_ok());
+            ok += usize::from(
+                engine
+                    .render_value(v, None, &imgprompt::target::OpenAi)
+                    .is_ok(),
+            );
         }
     }
     let full = t.elapsed();
-    println!("render + validate (1 thread)           {}   ({ok} payloads)", rate(n, full));
+    println!(
+        "render + validate (1 thread)           {}   ({ok} payloads)",
+        rate(n, full)
+    );
 
     let bin = env!("CARGO_BIN_EXE_imgprompt");
-    for (label, extra) in [("batch command, parallel", &[][..]), ("batch command, --sequential", &["--sequential"][..])] {
+    for (label, extra) in [
+        ("batch command, parallel", &[][..]),
+        ("batch command, --sequential", &["--sequential"][..]),
+    ] {
         let out = dir.join("out.jsonl");
         let t = Instant::now();
         let mut child = std::process::Command::new(bin)
@@ -126,10 +161,19 @@ fn main() {
             std::thread::sleep(Duration::from_millis(5));
         }
         let d = t.elapsed();
-        let records = std::fs::read_to_string(&out).map(|s| s.lines().count()).unwrap_or(0);
-        println!("{label:<38} {}   peak RSS {:.1} MB, {records} records", rate(n, d), peak as f64 / 1024.0);
+        let records = std::fs::read_to_string(&out)
+            .map(|s| s.lines().count())
+            .unwrap_or(0);
+        println!(
+            "{label:<38} {}   peak RSS {:.1} MB, {records} records",
+            rate(n, d),
+            peak as f64 / 1024.0
+        );
     }
-    println!("ratios: render+validate / floor = {:.1}x", full.as_secs_f64() / floor.as_secs_f64());
+    println!(
+        "ratios: render+validate / floor = {:.1}x",
+        full.as_secs_f64() / floor.as_secs_f64()
+    );
 
     // cold start of one render
     let runs = 20;
@@ -143,7 +187,10 @@ fn main() {
             .expect("render");
         assert!(status.success());
     }
-    println!("cold start: `imgprompt render examples/poster-future-forms.yaml` {:.1} ms (mean of {runs})", t.elapsed().as_secs_f64() * 1e3 / runs as f64);
+    println!(
+        "cold start: `imgprompt render examples/poster-future-forms.yaml` {:.1} ms (mean of {runs})",
+        t.elapsed().as_secs_f64() * 1e3 / runs as f64
+    );
     let _ = std::io::stdout().flush();
     std::fs::remove_dir_all(&dir).ok();
 }

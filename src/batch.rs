@@ -136,6 +136,11 @@ fn result_text(line: u64, id: &str, variant: Option<u64>, r: &Rendering, emit: E
                 .expect("json")
         }
         Emit::OpenaiBatch => openai_batch_line(id, r),
+        Emit::Curl | Emit::Python | Emit::Js | Emit::Http => {
+            let snippet = crate::emit::emit(r, emit).unwrap_or_else(|d| d.message);
+            serde_json::to_string(&serde_json::json!({"line": line, "id": id, "snippet": snippet}))
+                .expect("json")
+        }
     };
     s.push('\n');
     s

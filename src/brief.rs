@@ -43,6 +43,14 @@ pub struct Brief {
     /// Preset-specific values, validated by the preset's own params schema.
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub params: Map<String, Value>,
+    /// Input images, for editing targets (`openai-edit`).
+    #[serde(default, skip_serializing_if = "Inputs::is_empty")]
+    pub inputs: Inputs,
+    /// Options of one target, by target name: `stability: {style_preset: cinematic}`,
+    /// `flux: {safety_tolerance: 2}`, `midjourney: {stylize: 250, v: "7"}`, `imagen:
+    /// {person_generation: dont_allow}`.
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub targets: Map<String, Value>,
     /// Variations: a field path (`style.palette`, `text.headline`, `output.size`) → a list of
     /// values; or a name (`colourway`) → a list of objects setting several paths together.
     /// Expanded by `imgprompt expand` and `imgprompt batch` as a cartesian product, the last axis
@@ -259,12 +267,34 @@ pub struct Output {
     /// `vivid` or `natural` (DALL·E 3 only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub style: Option<String>,
+    /// A seed, for targets that take one (Stability, FLUX, Midjourney).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
 }
 
 impl Output {
     /// True when no field is set.
     pub fn is_empty(&self) -> bool {
         self == &Output::default()
+    }
+}
+
+/// Input images for editing.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Inputs {
+    /// Images to edit: URLs (`https://…`, `data:…`) or uploaded file ids (`file-…`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<String>,
+    /// A mask: a URL or a file id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mask: Option<String>,
+}
+
+impl Inputs {
+    /// True when no input is given.
+    pub fn is_empty(&self) -> bool {
+        self.images.is_empty() && self.mask.is_none()
     }
 }
 

@@ -213,6 +213,9 @@ enum Command {
         /// Table or JSON.
         #[arg(long, value_enum, default_value_t = CostFormat::Table)]
         format: CostFormat,
+        /// The API to price the request for.
+        #[arg(long, default_value = "openai")]
+        target: String,
     },
 }
 
@@ -445,7 +448,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             let rendering = engine
                 .render(&source, target.as_ref())
                 .map_err(Failure::invalid)?;
-            let text = emit(&rendering, *form);
+            let text = emit(&rendering, *form).map_err(Failure::usage)?;
             if *form != Emit::Report && !rendering.warnings.is_empty() {
                 let _ = std::io::stderr().write_all(
                     Diagnostics(rendering.warnings.clone())
@@ -820,6 +823,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             per,
             retries,
             format,
+            target,
             ..
         } => {
             if !(0.0..=10.0).contains(retries) {
@@ -829,11 +833,12 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                 )));
             }
             let engine = engine(&cli)?;
+            let target = crate::target::by_name(target).map_err(Failure::usage)?;
             let mut rows = Vec::new();
             let mut problems = Diagnostics::default();
             for path in briefs {
                 let source = SourceFile::read(path, None).map_err(Failure::usage)?;
-                match engine.render(&source, &crate::target::OpenAi) {
+                match engine.render(&source, target.as_ref()) {
                     Ok(r) => {
                         if let Some(c) = r.cost {
                             rows.push((source.name.clone(), c));

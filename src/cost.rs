@@ -323,6 +323,95 @@ pub fn estimate(body: &Value, prices: &PriceTable, options: CostOptions) -> Esti
     }
 }
 
+/// Estimates the cost of any target's payload: OpenAI from the full table; Stability from its
+/// credits and FLUX from its per-image prices (labelled with their sources); Google and
+/// Midjourney are unknown (no official per-image figure; Midjourney is a subscription).
+pub fn estimate_payload(
+    payload: &crate::target::Payload,
+    prices: &PriceTable,
+    options: CostOptions,
+) -> Estimate {
+    let body = &payload.body;
+    let unknown = |model: String, why: &str| Estimate {
+        model,
+        quality: String::from("-"),
+        size: String::from("-"),
+        n: 1,
+        image_output: None,
+        image_output_basis: Basis::Unknown(why.to_string()),
+        input_tokens: 0,
+        input: None,
+        partial_images: None,
+        batch_api: false,
+        per_request: None,
+        per_image: None,
+        notes: vec![why.to_string()],
+        sources: Vec::new(),
+    };
+    let others = &prices.others;
+    let per_image =
+        |model: String, usd: Option<f64>, n: u32, source: String, method: Option<String>| {
+            let mut e = unknown(model, "no price listed");
+            e.n = n;
+            e.image_output = usd;
+            e.per_image = usd;
+            e.per_request = usd.map(|u| u * f64::from(n));
+            e.image_output_basis = match (usd, method) {
+                (None, _) => Basis::Unknown(String::from("no price listed for this model")),
+                (Some(_), Some(m)) => Basis::Estimated(m),
+                (Some(_), None) => Basis::Official,
+            };
+            e.notes.clear();
+            e.sources.push(source);
+            e
+        };
+    match payload.target {
+        "openai" | "openai-edit" => estimate(body, prices, options),
+        "stability" => {
+            let s = &others["stability"];
+            let endpoint = payload.url.rsplit('/').next().unwrap_or("core");
+            let model = body["model"].as_str().unwrap_or(endpoint).to_string();
+            let credits = s["credits"][&model]
+                .as_f64()
+                .or_else(|| s["credits"][endpoint].as_f64());
+            let usd = credits.and_then(|c| s["usd_per_credit"].as_f64().map(|u| c * u));
+            let source = format!(
+                "{} (as of {})",
+                s["source"].as_str().unwrap_or(""),
+                s["as_of"].as_str().unwrap_or("")
+            );
+            per_image(
+                model,
+                usd,
+                1,
+                source,
+                Some(String::from(
+                    "credits × $0.01 per credit, from a third-party summary",
+                )),
+            )
+        }
+        "flux" => {
+            let f = &others["flux"];
+            let model = payload.url.rsplit('/').next().unwrap_or("").to_string();
+            let usd = f["per_image"][&model].as_f64();
+            let source = format!(
+                "{} (as of {})",
+                f["source"].as_str().unwrap_or(""),
+                f["as_of"].as_str().unwrap_or("")
+            );
+            per_image(model, usd, 1, source, None)
+        }
+        "imagen" | "gemini" => unknown(
+            payload.target.to_string(),
+            "no official per-image price found for Google image models: unknown, not guessed",
+        ),
+        _ => unknown(
+            payload.target.to_string(),
+            "priced by subscription, not per request",
+        ),
+    }
+}
+
 /// Formats dollars with enough precision for fractions of a cent.
 pub fn usd(v: Option<f64>) -> String {
     match v {

@@ -16,11 +16,24 @@ pub enum Emit {
     Json,
     /// An OpenAI Batch API input line: `custom_id`, `method`, `url`, `body`.
     OpenaiBatch,
+    /// A shell script calling the API with curl (key from the environment).
+    Curl,
+    /// A Python script (official `openai` SDK for OpenAI).
+    Python,
+    /// A JavaScript module (official `openai` SDK for OpenAI).
+    Js,
+    /// A raw HTTP request.
+    Http,
 }
 
 /// Renders `r` in the chosen form. The text ends with a newline.
-pub fn emit(r: &Rendering, form: Emit) -> String {
-    match form {
+pub fn emit(r: &Rendering, form: Emit) -> Result<String, crate::diagnostic::Diagnostic> {
+    use crate::handoff::{HandOff, snippet};
+    Ok(match form {
+        Emit::Curl => snippet(r, HandOff::Curl)?,
+        Emit::Python => snippet(r, HandOff::Python)?,
+        Emit::Js => snippet(r, HandOff::Js)?,
+        Emit::Http => snippet(r, HandOff::Http)?,
         Emit::Payload => pretty(&r.payload.body),
         Emit::Prompt => format!("{}\n", r.prompt),
         Emit::Json => {
@@ -35,7 +48,7 @@ pub fn emit(r: &Rendering, form: Emit) -> String {
             s.push('\n');
             s
         }
-    }
+    })
 }
 
 /// The OpenAI Batch API input line for a rendering (no trailing newline).

@@ -276,7 +276,9 @@ impl Engine {
             .catalog
             .compiled(preset)
             .map_err(|d| Diagnostics(d.clone()))?;
-        let prompt = render_prompt(&brief, preset, compiled, self.limits).map_err(Diagnostics)?;
+        let avoid_in_prompt = target.is_none_or(|t| t.avoid_in_prompt());
+        let prompt = render_prompt(&brief, preset, compiled, self.limits, avoid_in_prompt)
+            .map_err(Diagnostics)?;
         for (role, text) in &brief.text {
             for (i, entry) in text.entries().into_iter().enumerate() {
                 if !prompt.contains(entry.content()) {
@@ -298,7 +300,11 @@ impl Engine {
         }
         // 6. the payload, validated
         let Some(target) = target else {
-            return if errors.is_empty() { Ok((prompt, None)) } else { Err(fail(errors)) };
+            return if errors.is_empty() {
+                Ok((prompt, None))
+            } else {
+                Err(fail(errors))
+            };
         };
         let request = Request {
             prompt: &prompt,
@@ -314,8 +320,11 @@ impl Engine {
                 return Err(fail(errors));
             }
         };
-        let cost = (payload.target == "openai")
-            .then(|| crate::cost::estimate(&payload.body, &self.prices, self.cost_options));
+        let cost = Some(crate::cost::estimate_payload(
+            &payload,
+            &self.prices,
+            self.cost_options,
+        ));
         Ok((
             String::new(),
             Some(Rendering {

@@ -38,6 +38,7 @@ pub mod diagnostic;
 pub mod emit;
 pub mod engine;
 pub mod filters;
+pub mod handoff;
 pub mod models;
 pub mod preset;
 pub mod render;

@@ -233,8 +233,10 @@ impl Placeholders {
         // Pick delimiters from the private-use area that occur nowhere in the brief. Scanning
         // its JSON text is enough: serde_json writes these characters unescaped.
         let text = serde_json::to_string(brief).unwrap_or_default();
-        let used: std::collections::HashSet<char> =
-            text.chars().filter(|c| ('\u{E000}'..='\u{F8FF}').contains(c)).collect();
+        let used: std::collections::HashSet<char> = text
+            .chars()
+            .filter(|c| ('\u{E000}'..='\u{F8FF}').contains(c))
+            .collect();
         let mut free = (0xE000u32..0xF8FF)
             .filter_map(char::from_u32)
             .filter(|c| !used.contains(c));
@@ -278,7 +280,6 @@ impl Placeholders {
     }
 }
 
-
 fn list(v: &Option<OneOrMany>) -> Value {
     match v {
         None => json!([]),
@@ -300,7 +301,12 @@ fn opt(v: &Option<String>) -> Value {
 }
 
 /// Builds the template context for `brief` (defaults already merged).
-fn context_value(brief: &Brief, preset: &Preset, placeholders: &mut Placeholders) -> Value {
+fn context_value(
+    brief: &Brief,
+    preset: &Preset,
+    placeholders: &mut Placeholders,
+    avoid_in_prompt: bool,
+) -> Value {
     let s = &brief.style;
     let c = &brief.composition;
     let x = &brief.context;
@@ -364,6 +370,12 @@ fn context_value(brief: &Brief, preset: &Preset, placeholders: &mut Placeholders
             "placements": placements,
         }));
     }
+    let avoid: Vec<&str> = brief
+        .avoid
+        .iter()
+        .map(|a| a.trim())
+        .filter(|a| !a.is_empty())
+        .collect();
     let text_by_role: Map<String, Value> = text
         .iter()
         .map(|t| {
@@ -391,7 +403,10 @@ fn context_value(brief: &Brief, preset: &Preset, placeholders: &mut Placeholders
             "purpose": opt(&x.purpose), "channel": opt(&x.channel), "audience": opt(&x.audience),
             "platform": opt(&x.platform), "brand": opt(&x.brand),
         },
-        "avoid": brief.avoid.iter().map(|a| a.trim()).filter(|a| !a.is_empty()).collect::<Vec<_>>(),
+        // the target compiles the avoid list itself (negative prompt, --no) when it can
+        "avoid": if avoid_in_prompt { avoid.clone() } else { Vec::new() },
+        "avoid_all": avoid,
+        "target": {"avoid_in_prompt": avoid_in_prompt},
         "output": {
             "model": opt(&o.model), "size": opt(&o.size), "quality": opt(&o.quality),
             "format": opt(&o.format), "background": opt(&o.background),
@@ -401,14 +416,17 @@ fn context_value(brief: &Brief, preset: &Preset, placeholders: &mut Placeholders
 }
 
 /// Renders the prompt for `brief` with `preset`. The brief's defaults must already be merged.
+/// Without `avoid_in_prompt`, templates see an empty `avoid` (the full list stays in
+/// `avoid_all`): the target puts it in a negative-prompt field instead.
 pub fn render_prompt(
     brief: &Brief,
     preset: &Preset,
     compiled: &Compiled,
     limits: Limits,
+    avoid_in_prompt: bool,
 ) -> Result<String, Vec<Diagnostic>> {
     let mut placeholders = Placeholders::new(brief);
-    let value = context_value(brief, preset, &mut placeholders);
+    let value = context_value(brief, preset, &mut placeholders, avoid_in_prompt);
     let context = tera::Context::from_serialize(&value).map_err(|e| {
         vec![Diagnostic::error(
             "template",

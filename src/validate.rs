@@ -12,30 +12,78 @@ use crate::source::JsonPath;
 use crate::suggest::{did_you_mean, one_of};
 use crate::target::OpenAiImageRequest;
 
-/// Request schemas shipped with the binary.
+/// Request schemas shipped with the binary (`schemas/targets/`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TargetSchema {
     /// OpenAI `CreateImageRequest`.
     OpenAiGenerations,
+    /// OpenAI `EditImageBodyJsonParam`.
+    OpenAiEdits,
+    /// Stability v2beta core.
+    StabilityCore,
+    /// Stability v2beta ultra.
+    StabilityUltra,
+    /// Stability v2beta sd3.
+    StabilitySd3,
+    /// Black Forest Labs.
+    Flux,
+    /// Google Imagen.
+    Imagen,
+    /// Google Gemini.
+    Gemini,
+    /// Midjourney.
+    Midjourney,
 }
 
-impl TargetSchema {
-    fn text(self) -> &'static str {
-        match self {
-            TargetSchema::OpenAiGenerations => {
-                include_str!("../schemas/targets/openai-images-generations.schema.json")
-            }
-        }
-    }
+const SCHEMAS: &[(TargetSchema, &str)] = &[
+    (
+        TargetSchema::OpenAiGenerations,
+        include_str!("../schemas/targets/openai-images-generations.schema.json"),
+    ),
+    (
+        TargetSchema::OpenAiEdits,
+        include_str!("../schemas/targets/openai-images-edits.schema.json"),
+    ),
+    (
+        TargetSchema::StabilityCore,
+        include_str!("../schemas/targets/stability-core.schema.json"),
+    ),
+    (
+        TargetSchema::StabilityUltra,
+        include_str!("../schemas/targets/stability-ultra.schema.json"),
+    ),
+    (
+        TargetSchema::StabilitySd3,
+        include_str!("../schemas/targets/stability-sd3.schema.json"),
+    ),
+    (
+        TargetSchema::Flux,
+        include_str!("../schemas/targets/flux.schema.json"),
+    ),
+    (
+        TargetSchema::Imagen,
+        include_str!("../schemas/targets/imagen.schema.json"),
+    ),
+    (
+        TargetSchema::Gemini,
+        include_str!("../schemas/targets/gemini.schema.json"),
+    ),
+    (
+        TargetSchema::Midjourney,
+        include_str!("../schemas/targets/midjourney.schema.json"),
+    ),
+];
 
-    /// The compiled schema (compiled once per process).
+impl TargetSchema {
+    /// The compiled schema (compiled once per process, on first use).
     pub fn schema(self) -> &'static Schema {
-        static OPENAI: OnceLock<Schema> = OnceLock::new();
-        let cell = match self {
-            TargetSchema::OpenAiGenerations => &OPENAI,
-        };
-        cell.get_or_init(|| {
-            let raw: Value = serde_json::from_str(self.text()).expect("shipped schema is JSON");
+        static CELLS: [OnceLock<Schema>; 9] = [const { OnceLock::new() }; 9];
+        let i = SCHEMAS
+            .iter()
+            .position(|(t, _)| *t == self)
+            .expect("every schema is listed");
+        CELLS[i].get_or_init(|| {
+            let raw: Value = serde_json::from_str(SCHEMAS[i].1).expect("shipped schema is JSON");
             Schema::compile(raw).expect("shipped schema compiles")
         })
     }

@@ -9,9 +9,22 @@ use crate::date::Date;
 use crate::diagnostic::Diagnostic;
 use crate::models::ModelTable;
 
+mod common;
+mod flux;
+mod gemini;
+mod imagen;
+mod midjourney;
 mod openai;
+mod openai_edit;
+mod stability;
 
+pub use flux::Flux;
+pub use gemini::Gemini;
+pub use imagen::Imagen;
+pub use midjourney::Midjourney;
 pub use openai::{OpenAi, OpenAiImageRequest};
+pub use openai_edit::OpenAiEdit;
+pub use stability::Stability;
 
 /// What a target needs to build a payload.
 #[derive(Debug)]
@@ -48,6 +61,11 @@ pub trait Target: Send + Sync + std::fmt::Debug {
     fn name(&self) -> &'static str;
     /// One line on what it targets.
     fn description(&self) -> &'static str;
+    /// Whether the prompt should carry the avoid list ("Avoid …"). Targets with a negative
+    /// prompt field (or `--no`) say no and put the list there instead.
+    fn avoid_in_prompt(&self) -> bool {
+        true
+    }
     /// Builds and validates the payload. Diagnostics carry the brief path they are about
     /// (`output.size`), so the caller can point into the source file.
     fn build(&self, request: &Request<'_>) -> BuildResult;
@@ -55,7 +73,15 @@ pub trait Target: Send + Sync + std::fmt::Debug {
 
 /// Every built-in target.
 pub fn all() -> Vec<Box<dyn Target>> {
-    vec![Box::new(OpenAi)]
+    vec![
+        Box::new(OpenAi),
+        Box::new(OpenAiEdit),
+        Box::new(Stability),
+        Box::new(Flux),
+        Box::new(Imagen),
+        Box::new(Gemini),
+        Box::new(Midjourney),
+    ]
 }
 
 /// Finds a target by name, with a suggestion when the name is misspelled.

@@ -11,4 +11,5 @@ mod errors;
 mod exact_text;
 mod render;
 mod schemas;
+mod targets;
 mod templates;

@@ -1,0 +1,138 @@
+//! Midjourney: no HTTP API, so the payload is the prompt line with its parameters
+//! (`--ar`, `--no`, `--seed`, `--stylize`, `--v`), plus the parameters as data.
+use serde_json::{Value, json};
+
+use super::common::{self, data, strings};
+use super::{BuildResult, Payload, Request, Target};
+use crate::diagnostic::Diagnostic;
+use crate::size::parse_ratio;
+use crate::validate::{TargetSchema, against_schema};
+
+/// The Midjourney target.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Midjourney;
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
+impl Target for Midjourney {
+    fn name(&self) -> &'static str {
+        "midjourney"
+    }
+    fn description(&self) -> &'static str {
+        "Midjourney prompt line with --ar, --no, --seed, --stylize and --v"
+    }
+    fn avoid_in_prompt(&self) -> bool {
+        false
+    }
+    fn build(&self, req: &Request<'_>) -> BuildResult {
+        let d = &data()["midjourney"];
+        let opts = common::options(req.brief, "midjourney", &["stylize", "v"])?;
+        let warnings = common::unsupported(
+            req.brief,
+            "midjourney",
+            &[
+                "n",
+                "compression",
+                "background",
+                "moderation",
+                "style",
+                "format",
+                "model",
+            ],
+        );
+        // --ar: the exact ratio, reduced (Midjourney takes any whole-number ratio within limits)
+        let ar = match (
+            &req.brief.output.aspect_ratio,
+            req.brief
+                .output
+                .size
+                .as_deref()
+                .and_then(crate::size::Size::parse),
+        ) {
+            (Some(r), _) => r.replace(' ', ""),
+            (None, Some(s)) => {
+                let g = gcd(u64::from(s.width), u64::from(s.height)).max(1);
+                format!("{}:{}", u64::from(s.width) / g, u64::from(s.height) / g)
+            }
+            _ => String::from("1:1"),
+        };
+        let ratio = parse_ratio(&ar).unwrap_or(1.0);
+        let (lo, hi) = (
+            parse_ratio(d["min_ratio"].as_str().unwrap_or("1:3")).unwrap_or(0.0),
+            parse_ratio(d["max_ratio"].as_str().unwrap_or("3:1")).unwrap_or(9.0),
+        );
+        if ratio < lo || ratio > hi {
+            return Err(vec![
+                Diagnostic::error(
+                    "invalid-size",
+                    format!("--ar {ar} is outside Midjourney's range"),
+                )
+                .with_path("output.aspect_ratio"),
+            ]);
+        }
+        let version = opts.get("v").and_then(Value::as_str).map_or_else(
+            || d["default_version"].as_str().unwrap_or("7").to_string(),
+            str::to_string,
+        );
+        if !strings(&d["versions"]).contains(&version) {
+            return Err(vec![
+                Diagnostic::error(
+                    "invalid-value",
+                    format!("unknown Midjourney version `{version}`"),
+                )
+                .with_path("targets.midjourney.v"),
+            ]);
+        }
+        let no: Vec<String> = req
+            .brief
+            .avoid
+            .iter()
+            .map(|a| a.trim().replace(',', " "))
+            .filter(|a| !a.is_empty())
+            .collect();
+        // one line: Midjourney reads parameters at the end of a single-line prompt
+        let mut line = req
+            .prompt
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .replace("--", "—");
+        line.push_str(&format!(" --ar {ar}"));
+        if !no.is_empty() {
+            line.push_str(&format!(" --no {}", no.join(", ")));
+        }
+        if let Some(seed) = req.brief.output.seed {
+            line.push_str(&format!(" --seed {seed}"));
+        }
+        if let Some(s) = opts.get("stylize").and_then(Value::as_u64) {
+            line.push_str(&format!(" --stylize {s}"));
+        }
+        line.push_str(&format!(" --v {version}"));
+        let mut parameters = json!({"ar": ar, "v": version});
+        if !no.is_empty() {
+            parameters["no"] = json!(no);
+        }
+        if let Some(seed) = req.brief.output.seed {
+            parameters["seed"] = json!(seed);
+        }
+        if let Some(s) = opts.get("stylize") {
+            parameters["stylize"] = s.clone();
+        }
+        let body = json!({"prompt": line, "parameters": parameters});
+        let errors = against_schema(TargetSchema::Midjourney, &body);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok((
+            Payload {
+                target: "midjourney",
+                method: "PROMPT",
+                url: String::from("midjourney:imagine"),
+                body,
+            },
+            warnings,
+        ))
+    }
+}

@@ -1,0 +1,100 @@
+//! Stability AI v2beta stable-image generate (core, ultra, sd3). The request is multipart form
+//! data; the payload is the JSON object of its form fields.
+use serde::Serialize;
+
+use super::common::{self, data, strings};
+use super::{BuildResult, Payload, Request, Target};
+use crate::validate::{TargetSchema, against_schema};
+
+/// The Stability target.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Stability;
+
+#[derive(Debug, Serialize)]
+struct Form {
+    prompt: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    negative_prompt: Option<String>,
+    aspect_ratio: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seed: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    output_format: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    style_preset: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    model: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cfg_scale: Option<f64>,
+}
+
+impl Target for Stability {
+    fn name(&self) -> &'static str {
+        "stability"
+    }
+    fn description(&self) -> &'static str {
+        "Stability AI v2beta stable-image/generate (core, ultra, sd3.5-*): multipart form fields as JSON"
+    }
+    fn avoid_in_prompt(&self) -> bool {
+        false
+    }
+    fn build(&self, req: &Request<'_>) -> BuildResult {
+        let d = &data()["stability"];
+        let endpoints = d["endpoints"].as_object().expect("endpoints");
+        let models: Vec<String> = endpoints.keys().cloned().collect();
+        let model = common::model(
+            req.brief,
+            "stability",
+            &models,
+            d["default_model"].as_str().unwrap_or("core"),
+        )
+        .map_err(|e| vec![e])?;
+        let endpoint = endpoints[&model].as_str().unwrap_or("core");
+        let opts = common::options(req.brief, "stability", &["style_preset", "cfg_scale"])?;
+        let mut warnings = common::unsupported(
+            req.brief,
+            "stability",
+            &["n", "compression", "background", "moderation", "style"],
+        );
+        let (ratio, asked) = common::requested_ratio(req.brief).map_err(|e| vec![e])?;
+        let (aspect, changed) = common::nearest_ratio(ratio, &strings(&d["aspect_ratios"]));
+        if changed {
+            warnings.push(common::size_changed("stability", &asked, &aspect));
+        }
+        let form = Form {
+            prompt: req.prompt.to_string(),
+            negative_prompt: common::negative_prompt(req.brief),
+            aspect_ratio: aspect,
+            seed: req.brief.output.seed,
+            output_format: req.brief.output.format.clone(),
+            style_preset: opts
+                .get("style_preset")
+                .and_then(|v| v.as_str())
+                .map(str::to_string),
+            model: (endpoint == "sd3").then(|| model.clone()),
+            cfg_scale: opts
+                .get("cfg_scale")
+                .and_then(serde_json::Value::as_f64)
+                .filter(|_| endpoint == "sd3"),
+        };
+        let body = serde_json::to_value(&form).expect("form serialises");
+        let schema = match endpoint {
+            "ultra" => TargetSchema::StabilityUltra,
+            "sd3" => TargetSchema::StabilitySd3,
+            _ => TargetSchema::StabilityCore,
+        };
+        let errors = against_schema(schema, &body);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok((
+            Payload {
+                target: "stability",
+                method: "POST",
+                url: format!("https://api.stability.ai/v2beta/stable-image/generate/{endpoint}"),
+                body,
+            },
+            warnings,
+        ))
+    }
+}

@@ -1,0 +1,256 @@
+//! Every target builds a payload that passes its own schema (checked here by an independent
+//! validator over the files in `schemas/targets/`), for every fixture in `tests/inputs/targets/`;
+//! and the hand-off snippets run: Python compiles, JavaScript parses, curl reaches a local server
+//! with exactly the payload.
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+
+use imgprompt::SourceFile;
+
+use crate::common;
+
+fn schema_for<'a>(url: &str, target: &'a str) -> &'a str {
+    match target {
+        "openai" => "openai-images-generations",
+        "openai-edit" => "openai-images-edits",
+        "stability" if url.ends_with("/ultra") => "stability-ultra",
+        "stability" if url.ends_with("/sd3") => "stability-sd3",
+        "stability" => "stability-core",
+        other => other,
+    }
+}
+
+fn validator(name: &str) -> jsonschema::Validator {
+    let text =
+        std::fs::read_to_string(common::root().join(format!("schemas/targets/{name}.schema.json")))
+            .expect("schema");
+    jsonschema::validator_for(&serde_json::from_str(&text).expect("json")).expect("compiles")
+}
+
+#[test]
+fn every_target_payload_passes_its_schema() {
+    let engine = common::engine();
+    insta::glob!("../inputs/targets", "*.*", |path| {
+        let source = SourceFile::read(path, None).expect("fixture");
+        let mut snap = String::new();
+        for target in imgprompt::target::all() {
+            let r = engine.render(&source, target.as_ref()).unwrap_or_else(|d| {
+                panic!(
+                    "{} / {}:\n{}",
+                    path.display(),
+                    target.name(),
+                    d.render(false)
+                )
+            });
+            let v = validator(schema_for(&r.payload.url, target.name()));
+            let errors: Vec<String> = v
+                .iter_errors(&r.payload.body)
+                .map(|e| e.to_string())
+                .collect();
+            assert!(errors.is_empty(), "{}: {errors:?}", target.name());
+            // exact text reaches every target's prompt
+            for value in r.brief.text.values() {
+                for entry in value.entries() {
+                    assert!(
+                        serde_json::to_string(&r.payload.body)
+                            .expect("json")
+                            .contains(
+                                &serde_json::to_string(entry.content())
+                                    .expect("json")
+                                    .trim_matches('"')
+                                    .to_string()
+                            )
+                    );
+                }
+            }
+            snap.push_str(&format!(
+                "== {} {} {}\n",
+                target.name(),
+                r.payload.method,
+                r.payload.url
+            ));
+            for w in &r.warnings {
+                snap.push_str(&format!("warning[{}]: {}\n", w.code, w.message));
+            }
+            snap.push_str(&serde_json::to_string_pretty(&r.payload.body).expect("json"));
+            snap.push('\n');
+        }
+        insta::assert_snapshot!(snap);
+    });
+}
+
+#[test]
+fn avoid_list_goes_where_each_target_wants_it() {
+    let engine = common::engine();
+    let source = SourceFile::read(
+        &common::root().join("tests/inputs/targets/square-with-avoid.yaml"),
+        None,
+    )
+    .expect("fixture");
+    let by = |t: &dyn imgprompt::target::Target| engine.render(&source, t).expect("renders");
+    let openai = by(&imgprompt::target::OpenAi);
+    assert!(openai.prompt.contains("Avoid chopsticks, text and steam."));
+    let stability = by(&imgprompt::target::Stability);
+    assert!(!stability.prompt.contains("Avoid"));
+    assert_eq!(
+        stability.payload.body["negative_prompt"],
+        "chopsticks, text, steam"
+    );
+    let mj = by(&imgprompt::target::Midjourney);
+    assert!(
+        mj.payload.body["prompt"]
+            .as_str()
+            .expect("prompt")
+            .ends_with("--ar 1:1 --no chopsticks, text, steam --seed 7 --v 7")
+    );
+}
+
+fn emit(args: &[&str]) -> String {
+    let out = common::cli().args(args).output().expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf8")
+}
+
+const BRIEF: &str = "tests/inputs/targets/poster-all-targets.yaml";
+
+#[test]
+fn python_and_js_snippets_compile() {
+    let dir = std::env::temp_dir().join(format!("imgprompt-handoff-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    for target in [
+        "openai",
+        "stability",
+        "flux",
+        "imagen",
+        "gemini",
+        "openai-edit",
+    ] {
+        let py = dir.join(format!("{target}.py"));
+        std::fs::write(
+            &py,
+            emit(&["render", BRIEF, "--target", target, "--emit", "python"]),
+        )
+        .expect("write");
+        let status = std::process::Command::new("python3")
+            .args(["-m", "py_compile"])
+            .arg(&py)
+            .status()
+            .expect("python3 runs");
+        assert!(status.success(), "{target}: python does not compile");
+        let js = dir.join(format!("{target}.mjs"));
+        std::fs::write(
+            &js,
+            emit(&["render", BRIEF, "--target", target, "--emit", "js"]),
+        )
+        .expect("write");
+        match std::process::Command::new("node")
+            .arg("--check")
+            .arg(&js)
+            .status()
+        {
+            Ok(status) => assert!(status.success(), "{target}: javascript does not parse"),
+            Err(e) => panic!("node is needed for this test (.ci/run installs it): {e}"),
+        }
+        let sh = dir.join(format!("{target}.sh"));
+        std::fs::write(
+            &sh,
+            emit(&["render", BRIEF, "--target", target, "--emit", "curl"]),
+        )
+        .expect("write");
+        let status = std::process::Command::new("sh")
+            .arg("-n")
+            .arg(&sh)
+            .status()
+            .expect("sh");
+        assert!(status.success(), "{target}: shell syntax");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Serves one request on 127.0.0.1, answers 200, returns (request line + headers, body).
+fn serve_once(listener: TcpListener) -> std::thread::JoinHandle<(String, Vec<u8>)> {
+    listener.set_nonblocking(false).expect("blocking");
+    std::thread::spawn(move || {
+        let (stream, _) = listener.accept().expect("accept");
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .expect("timeout");
+        let mut reader = BufReader::new(stream);
+        let mut head = String::new();
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).expect("read") == 0 || line == "\r\n" {
+                break;
+            }
+            head.push_str(&line);
+        }
+        let len: usize = head
+            .lines()
+            .find_map(|l| {
+                l.to_ascii_lowercase()
+                    .strip_prefix("content-length:")
+                    .map(|v| v.trim().parse().expect("length"))
+            })
+            .unwrap_or(0);
+        let mut body = vec![0; len];
+        reader.read_exact(&mut body).expect("body");
+        let mut stream = reader.into_inner();
+        stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}").expect("reply");
+        (head, body)
+    })
+}
+
+#[test]
+fn curl_snippet_sends_exactly_the_payload() {
+    if std::process::Command::new("curl")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        panic!("curl is needed for this test");
+    }
+    for (target, base_env, key_env) in [
+        ("openai", "OPENAI_BASE_URL", "OPENAI_API_KEY"),
+        ("flux", "BFL_BASE_URL", "BFL_API_KEY"),
+    ] {
+        let script = emit(&["render", BRIEF, "--target", target, "--emit", "curl"]);
+        let payload: serde_json::Value =
+            serde_json::from_str(&emit(&["render", BRIEF, "--target", target])).expect("payload");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let server = serve_once(listener);
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&script)
+            .env(base_env, format!("http://127.0.0.1:{port}/v1"))
+            .env(key_env, "test-key-123")
+            .output()
+            .expect("sh");
+        assert!(
+            out.status.success(),
+            "{target}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let (head, body) = server.join().expect("server");
+        let sent: serde_json::Value = serde_json::from_slice(&body).expect("JSON body");
+        assert_eq!(
+            sent, payload,
+            "{target}: the body on the wire is the payload"
+        );
+        assert!(
+            head.contains("test-key-123"),
+            "{target}: key from the environment"
+        );
+        let v = validator(if target == "openai" {
+            "openai-images-generations"
+        } else {
+            "flux"
+        });
+        assert!(v.is_valid(&sent));
+        assert!(!script.contains("test-key-123"));
+    }
+}

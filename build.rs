@@ -9,9 +9,16 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
         .collect();
     entries.sort();
     for path in entries {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if path.is_dir() {
-            collect(&path, out);
-        } else {
+            // fixtures and their snapshots are for `imgprompt test`, not for the binary
+            if name != "fixtures" && !name.starts_with('.') {
+                collect(&path, out);
+            }
+        } else if !name.ends_with(".snap") && !name.ends_with(".snap.new") {
             out.push(path);
         }
     }

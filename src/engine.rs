@@ -250,8 +250,27 @@ impl Engine {
             d.remove("size");
             d.remove("aspect_ratio");
         }
+        let user_sized = value
+            .get("output")
+            .is_some_and(|o| o.get("size").is_some() || o.get("aspect_ratio").is_some());
         let mut merged = Value::Object(defaults);
         deep_merge(&mut merged, value);
+        // a param may choose the ratio (social formats) when the brief gives no size
+        if let (Some(ratios), false) = (&preset.manifest.aspect_ratios, user_sized) {
+            let chosen = merged["params"]
+                .get(&ratios.param)
+                .and_then(Value::as_str)
+                .and_then(|v| ratios.map.get(v));
+            if let (Some(ratio), Some(out)) = (chosen, merged.as_object_mut()) {
+                let output = out
+                    .entry("output")
+                    .or_insert_with(|| Value::Object(Default::default()));
+                if let Some(o) = output.as_object_mut() {
+                    o.remove("size");
+                    o.insert("aspect_ratio".into(), Value::from(ratio.as_str()));
+                }
+            }
+        }
         let brief: Brief = serde_json::from_value(merged).map_err(|e| {
             fail(vec![Diagnostic::error(
                 "invalid-brief",

@@ -82,6 +82,20 @@ pub struct Manifest {
     /// An example brief, relative to the preset folder.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub example: Option<String>,
+    /// An aspect ratio chosen by a param's value (a social `format`), used when the brief gives
+    /// neither `output.size` nor `output.aspect_ratio`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aspect_ratios: Option<ParamRatios>,
+}
+
+/// Aspect ratios by the value of one param.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParamRatios {
+    /// The param.
+    pub param: String,
+    /// Its values → `W:H`.
+    pub map: IndexMap<String, String>,
 }
 
 fn default_version() -> String {

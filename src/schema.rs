@@ -48,6 +48,9 @@ impl Schema {
         for error in self.validator.iter_errors(instance) {
             self.translate(&error, prefix, &mut out);
         }
+        // one finding per place and message, however many keywords reported it
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|(d, path, _)| seen.insert((d.message.clone(), path.to_string())));
         match source {
             Some(source) => out
                 .into_iter()

@@ -187,6 +187,28 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ExpandEmit::Brief)]
         emit: ExpandEmit,
     },
+    /// Check prompt quality: exact text kept, no-text conflicts, length, repetition, dangling
+    /// separators, leftover placeholders, contradictions, context vs size. Exit 1 on any error.
+    #[command(
+        after_help = "Examples:\n  imgprompt lint examples/*.yaml\n  imgprompt lint --rules\n  imgprompt lint brief.yaml --format json"
+    )]
+    Lint {
+        /// Brief files (JSON or YAML).
+        #[arg(required_unless_present = "rules")]
+        briefs: Vec<PathBuf>,
+        /// List the rules and stop.
+        #[arg(long)]
+        rules: bool,
+        /// The API the prompt is written for.
+        #[arg(long, default_value = "openai")]
+        target: String,
+        /// Text or JSON lines.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        format: OutputFormat,
+        /// Lint tables replacing the shipped ones (same format as data/lint.json).
+        #[arg(long, value_name = "FILE")]
+        table: Option<PathBuf>,
+    },
     /// Estimate what briefs cost: per image, per request, per period, with retries.
     #[command(
         after_help = "Examples:\n  imgprompt cost examples/*.yaml\n  imgprompt cost brief.yaml --volume 500 --per day --retries 0.1 --batch-api"
@@ -861,6 +883,62 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             };
             write_stdout(&text)?;
             Ok(0)
+        }
+        Command::Lint {
+            briefs,
+            rules,
+            target,
+            format,
+            table,
+        } => {
+            if *rules {
+                write_stdout(&crate::lint::rules_table())?;
+                return Ok(0);
+            }
+            let engine = engine(&cli)?;
+            let target = crate::target::by_name(target).map_err(Failure::usage)?;
+            let mut lint_table = crate::lint::LintTable::builtin();
+            if let Some(path) = table {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    Failure::usage(crate::source::io_error(&path.display().to_string(), &e))
+                })?;
+                lint_table
+                    .apply_overrides(&path.display().to_string(), &text)
+                    .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
+            }
+            let mut all = Diagnostics::default();
+            for path in briefs {
+                let source = SourceFile::read(path, None).map_err(Failure::usage)?;
+                match engine.render(&source, target.as_ref()) {
+                    Ok(r) => {
+                        all.0.extend(r.warnings.iter().cloned());
+                        all.0
+                            .extend(crate::lint::lint(&engine, &source, &r, &lint_table));
+                    }
+                    Err(d) => all.0.extend(d.0),
+                }
+            }
+            let errors = all.0.iter().filter(|d| d.is_error()).count();
+            let warnings = all.0.len() - errors;
+            match format {
+                OutputFormat::Human => {
+                    let mut text = all.render(std::io::stdout().is_terminal());
+                    text.push_str(&format!(
+                        "{} briefs: {errors} errors, {warnings} warnings\n",
+                        briefs.len()
+                    ));
+                    write_stdout(&text)?;
+                }
+                OutputFormat::Json => {
+                    let mut text = String::new();
+                    for d in &all.0 {
+                        text.push_str(&serde_json::to_string(d).expect("diagnostic serialises"));
+                        text.push('\n');
+                    }
+                    write_stdout(&text)?;
+                }
+            }
+            Ok(if errors > 0 { 1 } else { 0 })
         }
         Command::Models => {
             let engine = engine(&cli)?;

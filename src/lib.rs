@@ -39,6 +39,7 @@ pub mod emit;
 pub mod engine;
 pub mod filters;
 pub mod handoff;
+pub mod lint;
 pub mod models;
 pub mod preset;
 pub mod render;

@@ -9,6 +9,7 @@ mod cli;
 mod common;
 mod errors;
 mod exact_text;
+mod lint;
 mod render;
 mod schemas;
 mod targets;

@@ -1,0 +1,99 @@
+//! `imgprompt lint`: one fixture per rule under `tests/inputs/lint/`, each written to trigger its
+//! rule; the findings are snapshotted. Rules the engine makes impossible to trigger through a
+//! brief (text missing from the prompt, prompt over the cap) are proven on a tampered rendering.
+use imgprompt::SourceFile;
+use imgprompt::lint::{LintTable, RULES, lint};
+use imgprompt::target::OpenAi;
+use insta_cmd::assert_cmd_snapshot;
+
+use crate::common::{self, cli};
+
+#[test]
+fn each_rule_fires_on_its_fixture() {
+    insta::glob!("../inputs/lint", "*.yaml", |path| {
+        let rel = path
+            .strip_prefix(common::root())
+            .expect("inside")
+            .display()
+            .to_string();
+        let rule = path
+            .file_stem()
+            .expect("stem")
+            .to_string_lossy()
+            .into_owned();
+        let out = cli()
+            .args(["lint", "--presets", "tests/inputs/lint/presets", &rel])
+            .output()
+            .expect("run");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            stdout.contains(&format!("[{rule}]")),
+            "{rule} did not fire:\n{stdout}"
+        );
+        let is_error = RULES
+            .iter()
+            .find(|r| r.id == rule)
+            .expect("a rule per fixture")
+            .severity
+            == imgprompt::Severity::Error;
+        assert_eq!(
+            out.status.code(),
+            Some(if is_error { 1 } else { 0 }),
+            "{stdout}"
+        );
+        insta::assert_snapshot!(stdout);
+    });
+}
+
+#[test]
+fn rules_are_listed() {
+    assert_cmd_snapshot!(cli().args(["lint", "--rules"]));
+}
+
+#[test]
+fn shipped_examples_are_lint_clean() {
+    let out = cli()
+        .args([
+            "lint",
+            "examples/poster-future-forms.yaml",
+            "examples/product-water-bottle.yaml",
+            "examples/ui-finance-dashboard.json",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("0 errors, 0 warnings"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn json_output() {
+    assert_cmd_snapshot!(cli().args([
+        "lint",
+        "--format",
+        "json",
+        "tests/inputs/lint/contradiction.yaml"
+    ]));
+}
+
+/// The engine never lets a template drop or alter exact text, and refuses prompts over the cap;
+/// the rules still prove it on a tampered rendering.
+#[test]
+fn missing_text_and_cap_on_a_tampered_rendering() {
+    let engine = common::engine();
+    let source = SourceFile::read(
+        &common::root().join("examples/poster-future-forms.yaml"),
+        None,
+    )
+    .expect("brief");
+    let mut r = engine.render(&source, &OpenAi).expect("renders");
+    r.prompt = r.prompt.replace("Future Forms\"", "Future Form\"") + &" more".repeat(7000);
+    let findings = lint(&engine, &source, &r, &LintTable::builtin());
+    let ids: Vec<&str> = findings.iter().map(|d| d.code).collect();
+    assert!(ids.contains(&"exact-text-missing"), "{ids:?}");
+    assert!(ids.contains(&"prompt-over-cap"), "{ids:?}");
+    assert!(ids.contains(&"prompt-long"), "{ids:?}");
+}

@@ -86,10 +86,17 @@ impl Catalog {
                     for raw in found {
                         match parse_preset(raw) {
                             Ok(mut p) => {
-                                if let Some(old) = presets.get(&p.manifest.name) {
+                                let name = p.manifest.name.clone();
+                                if let Some(old) = presets.shift_remove(&name) {
                                     p.shadows = Some(old.origin.clone());
+                                    if p.manifest.extends.as_deref() == Some(name.as_str()) {
+                                        // extending the preset it hides: keep that one as `name@origin`
+                                        let kept = rename(old, &name);
+                                        p.manifest.extends = Some(kept.manifest.name.clone());
+                                        presets.insert(kept.manifest.name.clone(), kept);
+                                    }
                                 }
-                                presets.insert(p.manifest.name.clone(), p);
+                                presets.insert(name, p);
                             }
                             Err(d) => diagnostics.0.extend(d),
                         }
@@ -338,6 +345,27 @@ fn parse_preset(raw: RawPreset) -> Result<Preset, Vec<Diagnostic>> {
         params_schema: OnceLock::new(),
         compiled: OnceLock::new(),
     })
+}
+
+/// A hidden preset renamed `name@built-in` (or `name@<folder>`), its templates with it, so that
+/// a preset of the same name can extend it.
+fn rename(mut p: Preset, name: &str) -> Preset {
+    let tag = match &p.origin {
+        Origin::BuiltIn => String::from("built-in"),
+        Origin::Dir(d) => d.replace(['/', '\\'], "-"),
+    };
+    let new = format!("{name}@{tag}");
+    let prefix = format!("{name}/");
+    for (n, _) in &mut p.templates {
+        if let Some(rest) = n.strip_prefix(&prefix) {
+            *n = format!("{new}/{rest}");
+        }
+    }
+    if let Some(rest) = p.main.strip_prefix(&prefix) {
+        p.main = format!("{new}/{rest}");
+    }
+    p.manifest.name = new;
+    p
 }
 
 /// Merges `overlay` onto `base`: objects recursively, anything else replaced by the overlay.

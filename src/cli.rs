@@ -209,6 +209,26 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         table: Option<PathBuf>,
     },
+    /// Snapshot-test prompts and payloads: each preset's fixtures (or any folder of briefs)
+    /// against the `.snap` files beside them. Exit 1 on any mismatch.
+    #[command(
+        after_help = "Examples:\n  imgprompt test presets/\n  imgprompt test templates/   # the built-in presets\n  imgprompt test presets/recipe --accept"
+    )]
+    Test {
+        /// Preset folders, folders of presets, or folders of briefs (default: ./presets).
+        dirs: Vec<PathBuf>,
+        /// Write new and changed snapshots instead of failing.
+        #[arg(long)]
+        accept: bool,
+        /// The API the payloads are built for.
+        #[arg(long, default_value = "openai")]
+        target: String,
+    },
+    /// Scaffold something new.
+    New {
+        #[command(subcommand)]
+        what: NewWhat,
+    },
     /// Estimate what briefs cost: per image, per request, per period, with retries.
     #[command(
         after_help = "Examples:\n  imgprompt cost examples/*.yaml\n  imgprompt cost brief.yaml --volume 500 --per day --retries 0.1 --batch-api"
@@ -253,6 +273,21 @@ enum PresetsAction {
     Show {
         /// The preset name.
         name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum NewWhat {
+    /// A preset folder with a manifest, a template and a fixture whose snapshot passes.
+    Preset {
+        /// The preset name (letters, digits, `-` and `_`).
+        name: String,
+        /// Start from this preset: extend it and copy its template to edit.
+        #[arg(long)]
+        from: Option<String>,
+        /// Where to create it.
+        #[arg(long, default_value = "presets")]
+        dir: PathBuf,
     },
 }
 
@@ -322,7 +357,21 @@ fn is_broken_pipe(f: &Failure) -> bool {
 }
 
 fn engine(cli: &Cli) -> Result<Engine, Failure> {
-    let dirs = Catalog::search_path(&cli.presets);
+    let mut extra = cli.presets.clone();
+    if let Command::Test { dirs, .. } = &cli.command {
+        // the presets under test are loaded too
+        for d in dirs {
+            let has_presets = d.join(crate::catalog::MANIFEST).is_file()
+                || std::fs::read_dir(d).is_ok_and(|e| {
+                    e.flatten()
+                        .any(|e| e.path().join(crate::catalog::MANIFEST).is_file())
+                });
+            if has_presets && !extra.contains(d) {
+                extra.push(d.clone());
+            }
+        }
+    }
+    let dirs = Catalog::search_path(&extra);
     let catalog = Catalog::load(&dirs).map_err(Failure::invalid)?;
     let mut models = ModelTable::builtin();
     if let Some(path) = &cli.models {
@@ -939,6 +988,186 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                 }
             }
             Ok(if errors > 0 { 1 } else { 0 })
+        }
+        Command::Test {
+            dirs,
+            accept,
+            target,
+        } => {
+            let dirs = if dirs.is_empty() {
+                if !std::path::Path::new("presets").is_dir() {
+                    return Err(Failure::usage(
+                        Diagnostic::error("usage", "no folder given and no ./presets folder")
+                            .with_help("run `imgprompt test DIR`, e.g. `imgprompt test templates`"),
+                    ));
+                }
+                vec![PathBuf::from("presets")]
+            } else {
+                dirs.clone()
+            };
+            let engine = engine(&cli)?;
+            let target = crate::target::by_name(target).map_err(Failure::usage)?;
+            let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
+            let (mut passed, mut failed, mut pending) = (0, 0, 0);
+            let mut text = String::new();
+            let mut fixtures = 0;
+            for dir in &dirs {
+                if !dir.exists() {
+                    return Err(Failure::usage(crate::source::io_error(
+                        &dir.display().to_string(),
+                        &std::io::Error::from(std::io::ErrorKind::NotFound),
+                    )));
+                }
+                for (fixture, snap) in crate::fixtures::discover(dir) {
+                    fixtures += 1;
+                    let outcome = crate::fixtures::run_one(
+                        &engine,
+                        target.as_ref(),
+                        &fixture,
+                        &snap,
+                        *accept,
+                    )
+                    .map_err(|e| {
+                        io_failure(
+                            &format!("cannot write the snapshot of `{}`", fixture.display()),
+                            &e,
+                        )
+                    })?;
+                    let name = fixture.display();
+                    use crate::fixtures::Outcome;
+                    match outcome {
+                        Outcome::Passed => {
+                            passed += 1;
+                            text.push_str(&format!("ok       {name}\n"));
+                        }
+                        Outcome::Accepted => {
+                            passed += 1;
+                            text.push_str(&format!("accepted {name} -> {}\n", snap.display()));
+                        }
+                        Outcome::New if ci => {
+                            failed += 1;
+                            text.push_str(&format!("FAILED   {name}: no snapshot (CI: new snapshots are not accepted; pending file {})\n", snap.with_extension("snap.new").display()));
+                        }
+                        Outcome::New => {
+                            pending += 1;
+                            text.push_str(&format!("new      {name}: pending snapshot written to {} (accept with --accept)\n", snap.with_extension("snap.new").display()));
+                        }
+                        Outcome::Changed(diff) => {
+                            failed += 1;
+                            text.push_str(&format!(
+                                "FAILED   {name}: differs from {}\n{diff}",
+                                snap.display()
+                            ));
+                            text.push_str(&format!(
+                                "         (new version in {}; accept with --accept)\n",
+                                snap.with_extension("snap.new").display()
+                            ));
+                        }
+                        Outcome::Assertion(msgs) => {
+                            failed += 1;
+                            text.push_str(&format!("FAILED   {name}: assertions\n"));
+                            for m in msgs {
+                                text.push_str(&format!("         - {m}\n"));
+                            }
+                        }
+                        Outcome::Invalid(d) => {
+                            failed += 1;
+                            text.push_str(&format!(
+                                "FAILED   {name}: does not render\n{}",
+                                d.render(false)
+                            ));
+                        }
+                    }
+                }
+            }
+            if fixtures == 0 {
+                text.push_str("no fixtures found\n");
+            }
+            if pending > 0 {
+                text.push_str(&format!("{pending} new snapshots pending\n"));
+            }
+            text.push_str(&format!("{passed} passed, {failed} failed\n"));
+            write_stdout(&text)?;
+            Ok(if failed > 0 || (pending > 0 && ci) {
+                1
+            } else {
+                0
+            })
+        }
+        Command::New {
+            what: NewWhat::Preset { name, from, dir },
+        } => {
+            let valid = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if !valid {
+                return Err(Failure::usage(
+                    Diagnostic::error("usage", format!("`{name}` is not a valid preset name"))
+                        .with_help("use letters, digits, `-` and `_`"),
+                ));
+            }
+            let folder = dir.join(name);
+            if folder.exists() {
+                return Err(Failure::usage(Diagnostic::error(
+                    "usage",
+                    format!("`{}` already exists", folder.display()),
+                )));
+            }
+            let base = engine(&cli)?;
+            let parent = match from {
+                Some(f) => Some(
+                    base.catalog()
+                        .get(f)
+                        .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?
+                        .clone(),
+                ),
+                None => None,
+            };
+            let (manifest, template, fixture) =
+                crate::scaffold::preset_files(name, parent.as_deref());
+            let io = |e: std::io::Error| {
+                io_failure(&format!("cannot create `{}`", folder.display()), &e)
+            };
+            std::fs::create_dir_all(folder.join("fixtures/snapshots")).map_err(io)?;
+            std::fs::write(folder.join("preset.yaml"), manifest).map_err(io)?;
+            std::fs::write(folder.join("prompt.tera"), template).map_err(io)?;
+            let fixture_path = folder.join("fixtures/example.yaml");
+            std::fs::write(&fixture_path, fixture).map_err(io)?;
+            // render the fixture with the new preset and accept its first snapshot
+            let mut dirs = Catalog::search_path(&cli.presets);
+            dirs.push(folder.clone());
+            let catalog = Catalog::load(&dirs).map_err(Failure::invalid)?;
+            let engine = Engine::with(catalog, base.models().clone());
+            let snap = folder.join("fixtures/snapshots/example.snap");
+            match crate::fixtures::run_one(
+                &engine,
+                &crate::target::OpenAi,
+                &fixture_path,
+                &snap,
+                true,
+            )
+            .map_err(io)?
+            {
+                crate::fixtures::Outcome::Invalid(d) => return Err(Failure::invalid(d)),
+                _ => {}
+            }
+            let mut text = format!("created {}\n", folder.display());
+            for f in [
+                "preset.yaml",
+                "prompt.tera",
+                "fixtures/example.yaml",
+                "fixtures/snapshots/example.snap",
+            ] {
+                text.push_str(&format!("  {}\n", folder.join(f).display()));
+            }
+            text.push_str(&format!(
+                "next: edit {}, then run `imgprompt test {}`\n",
+                folder.join("prompt.tera").display(),
+                folder.display()
+            ));
+            write_stdout(&text)?;
+            Ok(0)
         }
         Command::Models => {
             let engine = engine(&cli)?;

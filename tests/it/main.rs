@@ -4,6 +4,7 @@
 //! Snapshots are never updated in CI (`CI=true`): a mismatch fails. Review changes locally with
 //! `cargo insta review` (or `INSTA_UPDATE=always cargo test` then `git diff`).
 
+mod authoring;
 mod batch;
 mod cli;
 mod common;

@@ -1,0 +1,289 @@
+//! `imgprompt test`: snapshot tests of prompts and payloads, kept next to the fixtures in insta's
+//! `.snap` file format (so `cargo insta review` works on them in Rust projects).
+//!
+//! A preset folder's fixtures are `fixtures/*.yaml|json`, their snapshots
+//! `fixtures/snapshots/<name>.snap`. Any folder of briefs works the same way (`<dir>/snapshots/`).
+//! A fixture may carry assertions in `<name>.assert.yaml`: `contains`, `not_contains`, `regex`,
+//! `max_length`, `lint_clean`.
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::diagnostic::Diagnostics;
+use crate::engine::{Engine, Rendering};
+use crate::source::{Format, SourceFile};
+use crate::target::Target;
+
+/// Assertions a fixture may carry.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Assertions {
+    /// Phrases the prompt must contain.
+    #[serde(default)]
+    pub contains: Vec<String>,
+    /// Phrases it must not contain.
+    #[serde(default)]
+    pub not_contains: Vec<String>,
+    /// Regexes it must match.
+    #[serde(default)]
+    pub regex: Vec<String>,
+    /// Longest allowed prompt, in characters.
+    #[serde(default)]
+    pub max_length: Option<usize>,
+    /// No lint finding at all.
+    #[serde(default)]
+    pub lint_clean: bool,
+}
+
+/// What happened to one fixture.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Matches its snapshot and assertions.
+    Passed,
+    /// Snapshot written (`--accept`).
+    Accepted,
+    /// No snapshot yet: a pending `.snap.new` was written.
+    New,
+    /// Differs from its snapshot: the diff.
+    Changed(String),
+    /// An assertion failed.
+    Assertion(Vec<String>),
+    /// The fixture does not render.
+    Invalid(Diagnostics),
+}
+
+/// A fixture and what happened to it.
+#[derive(Debug)]
+pub struct Report {
+    /// The fixture file.
+    pub fixture: PathBuf,
+    /// The outcome.
+    pub outcome: Outcome,
+}
+
+/// The fixtures of `dir`, each with its snapshot path.
+pub fn discover(dir: &Path) -> Vec<(PathBuf, PathBuf)> {
+    let mut folders = Vec::new();
+    if dir.join("preset.yaml").is_file() {
+        folders.push(dir.join("fixtures"));
+    } else if let Ok(entries) = std::fs::read_dir(dir) {
+        let mut subs: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.join("preset.yaml").is_file())
+            .collect();
+        subs.sort();
+        if subs.is_empty() {
+            folders.push(dir.to_path_buf());
+        } else {
+            folders.extend(subs.into_iter().map(|p| p.join("fixtures")));
+        }
+    }
+    let mut out = Vec::new();
+    for folder in folders {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        let mut files: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.is_file()
+                    && Format::from_path(p).is_some()
+                    && !p.to_string_lossy().ends_with(".assert.yaml")
+            })
+            .collect();
+        files.sort();
+        for f in files {
+            let stem = f
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            out.push((
+                f.clone(),
+                folder.join("snapshots").join(format!("{stem}.snap")),
+            ));
+        }
+    }
+    out
+}
+
+/// The snapshot body of a rendering.
+pub fn snapshot_body(r: &Rendering) -> String {
+    let mut s = format!("preset: {}\n", r.preset);
+    for w in &r.warnings {
+        s.push_str(&format!("warning[{}]: {}\n", w.code, w.message));
+    }
+    s.push_str(&format!(
+        "--- prompt ({} chars) ---\n{}\n",
+        r.prompt.chars().count(),
+        r.prompt
+    ));
+    s.push_str(&format!(
+        "--- payload: {} {} ---\n{}\n",
+        r.payload.method,
+        r.payload.url,
+        serde_json::to_string_pretty(&r.payload.body).expect("json")
+    ));
+    s
+}
+
+/// The whole `.snap` file: insta's header, then the body.
+pub fn snap_file(fixture: &Path, body: &str) -> String {
+    format!(
+        "---\nsource: imgprompt test\nexpression: {}\n---\n{body}",
+        serde_json::to_string(&fixture.display().to_string()).expect("json")
+    )
+}
+
+/// The body of a `.snap` file (after the header).
+pub fn snap_body(file: &str) -> &str {
+    let rest = file.strip_prefix("---\n").unwrap_or(file);
+    match rest.find("\n---\n") {
+        Some(i) => &rest[i + 5..],
+        None => file,
+    }
+}
+
+/// A line diff (`-` expected, `+` actual), from a longest common subsequence.
+pub fn diff(expected: &str, actual: &str) -> String {
+    let a: Vec<&str> = expected.lines().collect();
+    let b: Vec<&str> = actual.lines().collect();
+    let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut out) = (0, 0, String::new());
+    while i < a.len() || j < b.len() {
+        if i < a.len() && j < b.len() && a[i] == b[j] {
+            out.push_str(&format!("  {}\n", a[i]));
+            i += 1;
+            j += 1;
+        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] > lcs[i + 1][j]) {
+            out.push_str(&format!("+ {}\n", b[j]));
+            j += 1;
+        } else {
+            out.push_str(&format!("- {}\n", a[i]));
+            i += 1;
+        }
+    }
+    out
+}
+
+fn write(path: &Path, text: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(path, text)
+}
+
+/// Runs one fixture.
+pub fn run_one(
+    engine: &Engine,
+    target: &dyn Target,
+    fixture: &Path,
+    snap: &Path,
+    accept: bool,
+) -> std::io::Result<Outcome> {
+    let source = match SourceFile::read(fixture, None) {
+        Ok(s) => s,
+        Err(d) => return Ok(Outcome::Invalid(Diagnostics(vec![d]))),
+    };
+    let r = match engine.render(&source, target) {
+        Ok(r) => r,
+        Err(d) => return Ok(Outcome::Invalid(d)),
+    };
+    // assertions
+    let assert_path = fixture.with_extension("assert.yaml");
+    if assert_path.is_file() {
+        let text = std::fs::read_to_string(&assert_path)?;
+        let a: Assertions = match serde_saphyr::from_str(&text) {
+            Ok(a) => a,
+            Err(e) => {
+                return Ok(Outcome::Assertion(vec![format!(
+                    "{}: {e}",
+                    assert_path.display()
+                )]));
+            }
+        };
+        let mut failed = Vec::new();
+        for c in &a.contains {
+            if !r.prompt.contains(c.as_str()) {
+                failed.push(format!("the prompt does not contain {c:?}"));
+            }
+        }
+        for c in &a.not_contains {
+            if r.prompt.contains(c.as_str()) {
+                failed.push(format!("the prompt contains {c:?}"));
+            }
+        }
+        for re in &a.regex {
+            match regex::Regex::new(re) {
+                Ok(rx) if rx.is_match(&r.prompt) => {}
+                Ok(_) => failed.push(format!("the prompt does not match /{re}/")),
+                Err(e) => failed.push(format!("invalid regex /{re}/: {e}")),
+            }
+        }
+        if let Some(max) = a.max_length {
+            let n = r.prompt.chars().count();
+            if n > max {
+                failed.push(format!(
+                    "the prompt has {n} characters, more than max_length {max}"
+                ));
+            }
+        }
+        if a.lint_clean {
+            let findings =
+                crate::lint::lint(engine, &source, &r, &crate::lint::LintTable::builtin());
+            for f in findings {
+                failed.push(format!("lint: {}[{}]: {}", f.severity, f.code, f.message));
+            }
+        }
+        if !failed.is_empty() {
+            return Ok(Outcome::Assertion(failed));
+        }
+    }
+    let body = snapshot_body(&r);
+    let pending = snap.with_extension("snap.new");
+    let existing = std::fs::read_to_string(snap).ok();
+    if accept {
+        if existing.as_deref().map(snap_body) != Some(body.as_str()) {
+            write(snap, &snap_file(fixture, &body))?;
+            let _ = std::fs::remove_file(&pending);
+            return Ok(Outcome::Accepted);
+        }
+        let _ = std::fs::remove_file(&pending);
+        return Ok(Outcome::Passed);
+    }
+    match existing {
+        None => {
+            write(&pending, &snap_file(fixture, &body))?;
+            Ok(Outcome::New)
+        }
+        Some(old) if snap_body(&old) == body => {
+            let _ = std::fs::remove_file(&pending);
+            Ok(Outcome::Passed)
+        }
+        Some(old) => {
+            write(&pending, &snap_file(fixture, &body))?;
+            Ok(Outcome::Changed(diff(snap_body(&old), &body)))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diffs_show_changes() {
+        assert_eq!(diff("a\nb\nc\n", "a\nx\nc\n"), "  a\n- b\n+ x\n  c\n");
+        assert_eq!(snap_body("---\nsource: x\n---\nbody\n"), "body\n");
+    }
+}

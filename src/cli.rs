@@ -1140,7 +1140,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             let catalog = Catalog::load(&dirs).map_err(Failure::invalid)?;
             let engine = Engine::with(catalog, base.models().clone());
             let snap = folder.join("fixtures/snapshots/example.snap");
-            match crate::fixtures::run_one(
+            if let crate::fixtures::Outcome::Invalid(d) = crate::fixtures::run_one(
                 &engine,
                 &crate::target::OpenAi,
                 &fixture_path,
@@ -1149,8 +1149,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             )
             .map_err(io)?
             {
-                crate::fixtures::Outcome::Invalid(d) => return Err(Failure::invalid(d)),
-                _ => {}
+                return Err(Failure::invalid(d));
             }
             let mut text = format!("created {}\n", folder.display());
             for f in [

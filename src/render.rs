@@ -427,14 +427,38 @@ pub fn render_prompt(
 ) -> Result<String, Vec<Diagnostic>> {
     let mut placeholders = Placeholders::new(brief);
     let value = context_value(brief, preset, &mut placeholders, avoid_in_prompt);
-    let context = tera::Context::from_serialize(&value).map_err(|e| {
-        vec![Diagnostic::error(
-            "template",
-            format!("cannot build the template context: {e}"),
-        )]
-    })?;
+    // built value by value: cheaper than tera's serde-based `Context::from_serialize`
+    let mut context = tera::Context::new();
+    if let Value::Object(map) = value {
+        for (k, v) in map {
+            context.insert_value(k, to_tera(&v));
+        }
+    }
     let rendered = compiled.render(preset.main_template(), &context, limits)?;
     Ok(placeholders.substitute(&tidy(&rendered)))
+}
+
+/// A JSON value as a tera value.
+fn to_tera(v: &Value) -> tera::Value {
+    match v {
+        Value::Null => tera::Value::none(),
+        Value::Bool(b) => tera::Value::from(*b),
+        Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => tera::Value::from(i),
+            (None, Some(u), _) => tera::Value::from(u),
+            (_, _, Some(f)) => tera::Value::from(f),
+            _ => tera::Value::none(),
+        },
+        Value::String(s) => tera::Value::from(s.as_str()),
+        Value::Array(a) => tera::Value::from(a.iter().map(to_tera).collect::<Vec<_>>()),
+        Value::Object(o) => {
+            let mut m = tera::Map::with_capacity(o.len());
+            for (k, x) in o {
+                m.insert(tera::value::Key::from(k.clone()), to_tera(x));
+            }
+            tera::Value::from(m)
+        }
+    }
 }
 
 /// Normalises whitespace and punctuation left by templates: the prompt becomes one paragraph

@@ -48,6 +48,31 @@ pub struct Summary {
     pub stopped_early: bool,
 }
 
+impl Summary {
+    /// Counts one line's output and writes its records; true when the line failed.
+    fn absorb<'a, 'b>(
+        &mut self,
+        o: LineOutput,
+        results: &mut dyn Write,
+        errors: Option<&'a mut (dyn Write + 'b)>,
+    ) -> io::Result<bool> {
+        self.lines += 1;
+        self.results += o.ok;
+        self.warnings += o.warnings;
+        self.cost += o.cost;
+        self.unpriced += o.unpriced;
+        results.write_all(o.results.as_bytes())?;
+        if o.failed {
+            self.failed += 1;
+            match errors {
+                Some(e) => e.write_all(o.errors.as_bytes())?,
+                None => results.write_all(o.errors.as_bytes())?,
+            }
+        }
+        Ok(o.failed)
+    }
+}
+
 /// One error record.
 #[derive(Debug, Serialize)]
 struct ErrorRecord<'a> {
@@ -282,23 +307,10 @@ pub fn run(
                 .collect()
         };
         for o in outputs {
-            summary.lines += 1;
-            summary.results += o.ok;
-            summary.warnings += o.warnings;
-            summary.cost += o.cost;
-            summary.unpriced += o.unpriced;
-            results.write_all(o.results.as_bytes())?;
-            if o.failed {
-                summary.failed += 1;
-                match errors.as_deref_mut() {
-                    Some(e) => e.write_all(o.errors.as_bytes())?,
-                    None => results.write_all(o.errors.as_bytes())?,
-                }
-                if opts.fail_fast {
-                    summary.stopped_early = true;
-                    results.flush()?;
-                    return Ok(summary);
-                }
+            if summary.absorb(o, results, errors.as_deref_mut())? && opts.fail_fast {
+                summary.stopped_early = true;
+                results.flush()?;
+                return Ok(summary);
             }
         }
         results.flush()?;
@@ -334,22 +346,9 @@ pub fn run_files(
                 ..LineOutput::default()
             },
         };
-        summary.lines += 1;
-        summary.results += o.ok;
-        summary.warnings += o.warnings;
-        summary.cost += o.cost;
-        summary.unpriced += o.unpriced;
-        results.write_all(o.results.as_bytes())?;
-        if o.failed {
-            summary.failed += 1;
-            match errors.as_deref_mut() {
-                Some(e) => e.write_all(o.errors.as_bytes())?,
-                None => results.write_all(o.errors.as_bytes())?,
-            }
-            if opts.fail_fast {
-                summary.stopped_early = true;
-                break;
-            }
+        if summary.absorb(o, results, errors.as_deref_mut())? && opts.fail_fast {
+            summary.stopped_early = true;
+            break;
         }
         progress(summary.lines);
     }

@@ -168,3 +168,15 @@ pub fn model(
         ),
     }
 }
+
+/// The listed aspect ratio nearest to what the brief asks, with a warning when it differs.
+pub fn listed_ratio(
+    brief: &Brief,
+    target: &str,
+    allowed: &[String],
+) -> Result<(String, Option<Diagnostic>), Vec<Diagnostic>> {
+    let (ratio, asked) = requested_ratio(brief).map_err(|e| vec![e])?;
+    let (aspect, changed) = nearest_ratio(ratio, allowed);
+    let warning = changed.then(|| size_changed(target, &asked, &aspect));
+    Ok((aspect, warning))
+}

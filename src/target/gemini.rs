@@ -42,11 +42,9 @@ impl Target for Gemini {
                 "format",
             ],
         );
-        let (ratio, asked) = common::requested_ratio(req.brief).map_err(|e| vec![e])?;
-        let (aspect, changed) = common::nearest_ratio(ratio, &strings(&d["aspect_ratios"]));
-        if changed {
-            warnings.push(common::size_changed("gemini", &asked, &aspect));
-        }
+        let (aspect, changed) =
+            common::listed_ratio(req.brief, "gemini", &strings(&d["aspect_ratios"]))?;
+        warnings.extend(changed);
         let body = json!({
             "contents": [{"parts": [{"text": req.prompt}]}],
             "generationConfig": {"responseModalities": ["IMAGE"], "imageConfig": {"aspectRatio": aspect}},

@@ -46,11 +46,9 @@ impl Target for Imagen {
                 "format",
             ],
         );
-        let (ratio, asked) = common::requested_ratio(req.brief).map_err(|e| vec![e])?;
-        let (aspect, changed) = common::nearest_ratio(ratio, &strings(&d["aspect_ratios"]));
-        if changed {
-            warnings.push(common::size_changed("imagen", &asked, &aspect));
-        }
+        let (aspect, changed) =
+            common::listed_ratio(req.brief, "imagen", &strings(&d["aspect_ratios"]))?;
+        warnings.extend(changed);
         let n = req.brief.output.n.unwrap_or(1);
         let max = d["max_samples"].as_u64().unwrap_or(4) as u32;
         if n > max {

@@ -56,11 +56,9 @@ impl Target for Stability {
             "stability",
             &["n", "compression", "background", "moderation", "style"],
         );
-        let (ratio, asked) = common::requested_ratio(req.brief).map_err(|e| vec![e])?;
-        let (aspect, changed) = common::nearest_ratio(ratio, &strings(&d["aspect_ratios"]));
-        if changed {
-            warnings.push(common::size_changed("stability", &asked, &aspect));
-        }
+        let (aspect, changed) =
+            common::listed_ratio(req.brief, "stability", &strings(&d["aspect_ratios"]))?;
+        warnings.extend(changed);
         let form = Form {
             prompt: req.prompt.to_string(),
             negative_prompt: common::negative_prompt(req.brief),

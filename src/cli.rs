@@ -28,6 +28,14 @@ pub struct Cli {
     /// Prices overriding the built-in table (same format as data/prices.json).
     #[arg(long, value_name = "FILE", global = true, env = "IMGPROMPT_PRICES")]
     prices: Option<PathBuf>,
+    /// Limits of the non-OpenAI targets, merged over the built-in ones (format of data/targets.json).
+    #[arg(
+        long,
+        value_name = "FILE",
+        global = true,
+        env = "IMGPROMPT_TARGET_LIMITS"
+    )]
+    target_limits: Option<PathBuf>,
     /// Colour diagnostics.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     color: ColorChoice,
@@ -402,7 +410,20 @@ fn engine(cli: &Cli) -> Result<Engine, Failure> {
         },
         _ => crate::cost::CostOptions::default(),
     };
-    Ok(Engine::with(catalog, models).prices(prices, options))
+    let mut engine = Engine::with(catalog, models).prices(prices, options);
+    if let Some(path) = &cli.target_limits {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Failure::usage(crate::source::io_error(&name, &e)))?;
+        let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            Failure::invalid(Diagnostics(vec![
+                Diagnostic::error("target-limits", format!("invalid target limits: {e}"))
+                    .in_file(name),
+            ]))
+        })?;
+        engine = engine.target_limits(value);
+    }
+    Ok(engine)
 }
 
 fn write_stdout(text: &str) -> Result<(), Failure> {

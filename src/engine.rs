@@ -55,6 +55,7 @@ pub struct Engine {
     models: ModelTable,
     prices: PriceTable,
     cost_options: CostOptions,
+    target_limits: Value,
     limits: Limits,
     today: Date,
 }
@@ -78,6 +79,7 @@ impl Engine {
             models,
             prices: PriceTable::builtin(),
             cost_options: CostOptions::default(),
+            target_limits: crate::target::builtin_limits().clone(),
             limits: Limits::default(),
             today: Date::today(),
         }
@@ -95,6 +97,13 @@ impl Engine {
     pub fn prices(mut self, prices: PriceTable, options: CostOptions) -> Self {
         self.prices = prices;
         self.cost_options = options;
+        self
+    }
+
+    /// Merges target limits (same format as `data/targets.json`) over the shipped ones.
+    #[must_use]
+    pub fn target_limits(mut self, overrides: Value) -> Self {
+        deep_merge(&mut self.target_limits, overrides);
         self
     }
 
@@ -330,6 +339,7 @@ impl Engine {
             brief: &brief,
             models: &self.models,
             today: self.today,
+            limits: &self.target_limits,
         };
         let (payload, warnings) = match target.build(&request) {
             Ok(built) if errors.is_empty() => built,

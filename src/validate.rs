@@ -35,6 +35,18 @@ pub enum TargetSchema {
     Midjourney,
 }
 
+const FILES: &[&str] = &[
+    "openai-images-generations",
+    "openai-images-edits",
+    "stability-core",
+    "stability-ultra",
+    "stability-sd3",
+    "flux",
+    "imagen",
+    "gemini",
+    "midjourney",
+];
+
 const SCHEMAS: &[(TargetSchema, &str)] = &[
     (
         TargetSchema::OpenAiGenerations,
@@ -75,6 +87,15 @@ const SCHEMAS: &[(TargetSchema, &str)] = &[
 ];
 
 impl TargetSchema {
+    /// The schema's file under `schemas/targets/`.
+    pub fn file(self) -> String {
+        let i = SCHEMAS
+            .iter()
+            .position(|(t, _)| *t == self)
+            .expect("every schema is listed");
+        format!("schemas/targets/{}.schema.json", FILES[i])
+    }
+
     /// The compiled schema (compiled once per process, on first use).
     pub fn schema(self) -> &'static Schema {
         static CELLS: [OnceLock<Schema>; 9] = [const { OnceLock::new() }; 9];

@@ -9,8 +9,9 @@ use crate::diagnostic::Diagnostic;
 use crate::size::{Size, parse_ratio};
 use crate::suggest::{did_you_mean, one_of};
 
-/// `data/targets.json`: limits of the non-OpenAI targets.
-pub fn data() -> &'static Value {
+/// `data/targets.json`: limits of the non-OpenAI targets, as shipped. Override them with
+/// `--target-limits FILE` (merged over these).
+pub fn builtin_limits() -> &'static Value {
     static DATA: OnceLock<Value> = OnceLock::new();
     DATA.get_or_init(|| {
         serde_json::from_str(include_str!("../../data/targets.json"))
@@ -18,7 +19,7 @@ pub fn data() -> &'static Value {
     })
 }
 
-/// Strings of a JSON list in `data()`.
+/// Strings of a JSON list in the limits.
 pub fn strings(v: &Value) -> Vec<String> {
     v.as_array()
         .map(|a| {

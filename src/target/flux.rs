@@ -1,7 +1,7 @@
 //! Black Forest Labs FLUX: width and height in multiples of 16 or 32 depending on the model.
 use serde::Serialize;
 
-use super::common::{self, data};
+use super::common;
 use super::{BuildResult, Payload, Request, Target};
 use crate::diagnostic::Diagnostic;
 use crate::validate::{TargetSchema, against_schema};
@@ -38,7 +38,7 @@ impl Target for Flux {
         "Black Forest Labs FLUX (flux-pro-1.1, flux-dev, flux-2-pro): width/height, seed, safety_tolerance"
     }
     fn build(&self, req: &Request<'_>) -> BuildResult {
-        let d = &data()["flux"];
+        let d = &req.limits["flux"];
         let models_obj = d["models"].as_object().expect("models");
         let models: Vec<String> = models_obj.keys().cloned().collect();
         let model = common::model(

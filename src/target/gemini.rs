@@ -1,7 +1,7 @@
 //! Google Gemini image output (`:generateContent` with `generationConfig.imageConfig`).
 use serde_json::json;
 
-use super::common::{self, data, strings};
+use super::common::{self, strings};
 use super::{BuildResult, Payload, Request, Target};
 use crate::validate::{TargetSchema, against_schema};
 
@@ -17,7 +17,7 @@ impl Target for Gemini {
         "Google Gemini image generation (:generateContent, generationConfig.imageConfig.aspectRatio)"
     }
     fn build(&self, req: &Request<'_>) -> BuildResult {
-        let d = &data()["gemini"];
+        let d = &req.limits["gemini"];
         let models = strings(&d["models"]);
         let model = common::model(
             req.brief,

@@ -1,7 +1,7 @@
 //! Google Imagen (Gemini API `:predict`): instances[].prompt plus parameters.
 use serde_json::json;
 
-use super::common::{self, data, strings};
+use super::common::{self, strings};
 use super::{BuildResult, Payload, Request, Target};
 use crate::diagnostic::Diagnostic;
 use crate::validate::{TargetSchema, against_schema};
@@ -22,7 +22,7 @@ impl Target for Imagen {
         true
     }
     fn build(&self, req: &Request<'_>) -> BuildResult {
-        let d = &data()["imagen"];
+        let d = &req.limits["imagen"];
         let models = strings(&d["models"]);
         let model = common::model(
             req.brief,

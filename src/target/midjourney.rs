@@ -2,7 +2,7 @@
 //! (`--ar`, `--no`, `--seed`, `--stylize`, `--v`), plus the parameters as data.
 use serde_json::{Value, json};
 
-use super::common::{self, data, strings};
+use super::common::{self, strings};
 use super::{BuildResult, Payload, Request, Target};
 use crate::diagnostic::Diagnostic;
 use crate::size::parse_ratio;
@@ -27,7 +27,7 @@ impl Target for Midjourney {
         false
     }
     fn build(&self, req: &Request<'_>) -> BuildResult {
-        let d = &data()["midjourney"];
+        let d = &req.limits["midjourney"];
         let opts = common::options(req.brief, "midjourney", &["stylize", "v"])?;
         let warnings = common::unsupported(
             req.brief,

@@ -10,6 +10,8 @@ use crate::diagnostic::Diagnostic;
 use crate::models::ModelTable;
 
 mod common;
+
+pub use common::builtin_limits;
 mod flux;
 mod gemini;
 mod imagen;
@@ -37,6 +39,8 @@ pub struct Request<'a> {
     pub models: &'a ModelTable,
     /// The day lifecycle rules are checked against.
     pub today: Date,
+    /// Limits of the non-OpenAI targets (`data/targets.json`, possibly overridden).
+    pub limits: &'a Value,
 }
 
 /// A request ready to send.

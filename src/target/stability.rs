@@ -2,7 +2,7 @@
 //! data; the payload is the JSON object of its form fields.
 use serde::Serialize;
 
-use super::common::{self, data, strings};
+use super::common::{self, strings};
 use super::{BuildResult, Payload, Request, Target};
 use crate::validate::{TargetSchema, against_schema};
 
@@ -39,7 +39,7 @@ impl Target for Stability {
         false
     }
     fn build(&self, req: &Request<'_>) -> BuildResult {
-        let d = &data()["stability"];
+        let d = &req.limits["stability"];
         let endpoints = d["endpoints"].as_object().expect("endpoints");
         let models: Vec<String> = endpoints.keys().cloned().collect();
         let model = common::model(

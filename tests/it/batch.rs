@@ -217,3 +217,34 @@ fn batch_streams_from_stdin() {
     assert!(lines[0].contains("Create an image of one."));
     let _ = common::root();
 }
+
+/// Output begins before input ends: the first record arrives while stdin is still open.
+#[test]
+fn batch_output_begins_before_input_ends() {
+    use std::io::BufRead;
+    let mut child = cli()
+        .args(["batch", "-", "-q", "--emit", "prompt"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin
+        .write_all(b"{\"subject\":\"first\"}\n")
+        .expect("write");
+    stdin.flush().expect("flush");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut reader = std::io::BufReader::new(stdout);
+        let mut line = String::new();
+        reader.read_line(&mut line).expect("read");
+        let _ = tx.send(line);
+    });
+    let first = rx
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("a record before the input ends");
+    assert!(first.contains("Create an image of first."), "{first}");
+    drop(stdin);
+    assert!(child.wait().expect("wait").success());
+}

@@ -254,3 +254,79 @@ fn curl_snippet_sends_exactly_the_payload() {
         assert!(!script.contains("test-key-123"));
     }
 }
+
+/// Stability takes multipart form data: every field reaches the server, the prompt byte for byte.
+#[test]
+fn curl_snippet_sends_the_stability_form() {
+    let script = emit(&["render", BRIEF, "--target", "stability", "--emit", "curl"]);
+    let payload: serde_json::Value =
+        serde_json::from_str(&emit(&["render", BRIEF, "--target", "stability"])).expect("payload");
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let server = serve_once(listener);
+    let dir = std::env::temp_dir().join(format!("imgprompt-stability-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .current_dir(&dir)
+        .env(
+            "STABILITY_BASE_URL",
+            format!("http://127.0.0.1:{port}/v2beta"),
+        )
+        .env("STABILITY_API_KEY", "sk-test")
+        .output()
+        .expect("sh");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (head, body) = server.join().expect("server");
+    assert!(
+        head.starts_with("POST /v2beta/stable-image/generate/core "),
+        "{head}"
+    );
+    assert!(head.contains("Bearer sk-test"));
+    let body = String::from_utf8(body).expect("utf8");
+    for (k, v) in payload.as_object().expect("object") {
+        let value = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+        assert!(
+            body.contains(&format!("name=\"{k}\"\r\n\r\n{value}\r\n")),
+            "{k} missing from the form:\n{body}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Target limits are data: a team can change them without recompiling.
+#[test]
+fn target_limits_can_be_overridden() {
+    let dir = std::env::temp_dir().join(format!("imgprompt-limits-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("limits.json");
+    std::fs::write(
+        &file,
+        r#"{"flux": {"models": {"flux-pro-1.1": {"multiple_of": 32, "min": 256, "max": 768}}}}"#,
+    )
+    .expect("write");
+    let out = common::cli()
+        .args([
+            "render",
+            "examples/poster-future-forms.yaml",
+            "--target",
+            "flux",
+            "--target-limits",
+        ])
+        .arg(&file)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let body: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(body["height"], 768, "{body}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 use tera::Tera;
 
 use crate::brief::{Brief, OneOrMany};
@@ -280,73 +280,75 @@ impl Placeholders {
     }
 }
 
-fn list(v: &Option<OneOrMany>) -> Value {
-    match v {
-        None => json!([]),
-        Some(m) => Value::from(
-            m.items()
-                .into_iter()
-                .filter(|s| !s.trim().is_empty())
-                .map(|s| s.trim().to_string())
-                .collect::<Vec<_>>(),
-        ),
+/// A tera map from (key, value) pairs.
+fn tmap<const N: usize>(pairs: [(&'static str, tera::Value); N]) -> tera::Value {
+    let mut m = tera::Map::with_capacity(N);
+    for (k, v) in pairs {
+        m.insert(tera::value::Key::from(k), v);
     }
+    tera::Value::from(m)
 }
 
-fn opt(v: &Option<String>) -> Value {
+fn topt(v: &Option<String>) -> tera::Value {
     match v.as_deref().map(str::trim) {
-        Some(s) if !s.is_empty() => Value::from(s),
-        _ => Value::Null,
+        Some(s) if !s.is_empty() => tera::Value::from(s),
+        _ => tera::Value::none(),
     }
 }
 
-/// Builds the template context for `brief` (defaults already merged).
-fn context_value(
+fn tlist(v: &Option<OneOrMany>) -> tera::Value {
+    let items: Vec<tera::Value> = match v {
+        None => Vec::new(),
+        Some(m) => m
+            .items()
+            .into_iter()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(tera::Value::from)
+            .collect(),
+    };
+    tera::Value::from(items)
+}
+
+/// Builds the template context for `brief` (defaults already merged), directly as tera values.
+fn context(
     brief: &Brief,
     preset: &Preset,
     placeholders: &mut Placeholders,
     avoid_in_prompt: bool,
-) -> Value {
+) -> tera::Context {
     let s = &brief.style;
     let c = &brief.composition;
     let x = &brief.context;
     let o = &brief.output;
-    let mut text = Vec::new();
+    let mut text = Vec::with_capacity(brief.text.len());
+    let mut text_by_role = tera::Map::with_capacity(brief.text.len());
     for (role, value) in &brief.text {
-        let entries: Vec<Value> = value
-            .entries()
-            .into_iter()
-            .map(|e| {
-                let (typography, placement) = match e {
-                    crate::brief::TextEntry::Plain(_) => (None, None),
-                    crate::brief::TextEntry::Detailed(d) => {
-                        (d.typography.clone(), d.placement.clone())
-                    }
-                };
-                json!({
-                    "content": placeholders.add(e.content()),
-                    "typography": opt(&typography),
-                    "placement": opt(&placement),
-                })
-            })
-            .collect();
-        let values: Vec<Value> = entries.iter().map(|e| e["content"].clone()).collect();
-        let plural = values.len() > 1;
-        let first = |k: &str| {
-            entries
-                .iter()
-                .find_map(|e| e[k].as_str().map(str::to_string))
-        };
-        let typographies: Vec<Value> = entries
-            .iter()
-            .filter_map(|e| e["typography"].as_str())
-            .map(Value::from)
-            .collect();
-        let placements: Vec<Value> = entries
-            .iter()
-            .filter_map(|e| e["placement"].as_str())
-            .map(Value::from)
-            .collect();
+        let entries = value.entries();
+        let plural = entries.len() > 1;
+        let mut values = Vec::with_capacity(entries.len());
+        let mut items = Vec::with_capacity(entries.len());
+        let (mut typographies, mut placements) = (Vec::new(), Vec::new());
+        for e in &entries {
+            let (typography, placement) = match e {
+                crate::brief::TextEntry::Plain(_) => (None, None),
+                crate::brief::TextEntry::Detailed(d) => (d.typography.clone(), d.placement.clone()),
+            };
+            let content = tera::Value::from(placeholders.add(e.content()));
+            values.push(content.clone());
+            let (t, p) = (topt(&typography), topt(&placement));
+            if !t.is_none() {
+                typographies.push(t.clone());
+            }
+            if !p.is_none() {
+                placements.push(p.clone());
+            }
+            items.push(tmap([
+                ("content", content),
+                ("typography", t),
+                ("placement", p),
+            ]));
+        }
         let mut label = preset.role_label(role);
         if plural
             && !label.ends_with('s')
@@ -358,61 +360,113 @@ fn context_value(
         {
             label.push('s');
         }
-        text.push(json!({
-            "role": role,
-            "label": label,
-            "plural": plural,
-            "values": values,
-            "entries": entries,
-            "typography": first("typography").map_or(Value::Null, Value::from),
-            "placement": first("placement").map_or(Value::Null, Value::from),
-            "typographies": typographies,
-            "placements": placements,
-        }));
+        let item = tmap([
+            ("role", tera::Value::from(role.as_str())),
+            ("label", tera::Value::from(label)),
+            ("plural", tera::Value::from(plural)),
+            ("values", tera::Value::from(values)),
+            ("entries", tera::Value::from(items)),
+            (
+                "typography",
+                typographies
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(tera::Value::none),
+            ),
+            (
+                "placement",
+                placements
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(tera::Value::none),
+            ),
+            ("typographies", tera::Value::from(typographies)),
+            ("placements", tera::Value::from(placements)),
+        ]);
+        text_by_role.insert(tera::value::Key::from(role.clone()), item.clone());
+        text.push(item);
     }
-    let avoid: Vec<&str> = brief
+    let avoid: Vec<tera::Value> = brief
         .avoid
         .iter()
         .map(|a| a.trim())
         .filter(|a| !a.is_empty())
+        .map(tera::Value::from)
         .collect();
-    let text_by_role: Map<String, Value> = text
-        .iter()
-        .map(|t| {
+    let mut ctx = tera::Context::new();
+    ctx.insert_value(
+        "preset",
+        tmap([
+            ("name", tera::Value::from(preset.name())),
             (
-                t["role"].as_str().unwrap_or_default().to_string(),
-                t.clone(),
-            )
-        })
-        .collect();
-    json!({
-        "preset": {"name": preset.name(), "description": preset.manifest.description},
-        "subject": brief.subject.trim(),
-        "style": {
-            "medium": opt(&s.medium), "mood": list(&s.mood), "lighting": opt(&s.lighting),
-            "palette": list(&s.palette), "typography": opt(&s.typography), "details": list(&s.details),
-        },
-        "composition": {
-            "layout": opt(&c.layout), "framing": opt(&c.framing), "camera": opt(&c.camera),
-            "scene": opt(&c.scene), "background": opt(&c.background), "surface": opt(&c.surface),
-            "negative_space": opt(&c.negative_space), "details": list(&c.details),
-        },
-        "text": text,
-        "text_by_role": text_by_role,
-        "context": {
-            "purpose": opt(&x.purpose), "channel": opt(&x.channel), "audience": opt(&x.audience),
-            "platform": opt(&x.platform), "brand": opt(&x.brand),
-        },
-        // the target compiles the avoid list itself (negative prompt, --no) when it can
-        "avoid": if avoid_in_prompt { avoid.clone() } else { Vec::new() },
-        "avoid_all": avoid,
-        "target": {"avoid_in_prompt": avoid_in_prompt},
-        "output": {
-            "model": opt(&o.model), "size": opt(&o.size), "quality": opt(&o.quality),
-            "format": opt(&o.format), "background": opt(&o.background),
-        },
-        "params": brief.params,
-    })
+                "description",
+                tera::Value::from(preset.manifest.description.as_str()),
+            ),
+        ]),
+    );
+    ctx.insert_value("subject", tera::Value::from(brief.subject.trim()));
+    ctx.insert_value(
+        "style",
+        tmap([
+            ("medium", topt(&s.medium)),
+            ("mood", tlist(&s.mood)),
+            ("lighting", topt(&s.lighting)),
+            ("palette", tlist(&s.palette)),
+            ("typography", topt(&s.typography)),
+            ("details", tlist(&s.details)),
+        ]),
+    );
+    ctx.insert_value(
+        "composition",
+        tmap([
+            ("layout", topt(&c.layout)),
+            ("framing", topt(&c.framing)),
+            ("camera", topt(&c.camera)),
+            ("scene", topt(&c.scene)),
+            ("background", topt(&c.background)),
+            ("surface", topt(&c.surface)),
+            ("negative_space", topt(&c.negative_space)),
+            ("details", tlist(&c.details)),
+        ]),
+    );
+    ctx.insert_value("text", tera::Value::from(text));
+    ctx.insert_value("text_by_role", tera::Value::from(text_by_role));
+    ctx.insert_value(
+        "context",
+        tmap([
+            ("purpose", topt(&x.purpose)),
+            ("channel", topt(&x.channel)),
+            ("audience", topt(&x.audience)),
+            ("platform", topt(&x.platform)),
+            ("brand", topt(&x.brand)),
+        ]),
+    );
+    // the target compiles the avoid list itself (negative prompt, --no) when it can
+    ctx.insert_value(
+        "avoid",
+        tera::Value::from(if avoid_in_prompt {
+            avoid.clone()
+        } else {
+            Vec::new()
+        }),
+    );
+    ctx.insert_value("avoid_all", tera::Value::from(avoid));
+    ctx.insert_value(
+        "target",
+        tmap([("avoid_in_prompt", tera::Value::from(avoid_in_prompt))]),
+    );
+    ctx.insert_value(
+        "output",
+        tmap([
+            ("model", topt(&o.model)),
+            ("size", topt(&o.size)),
+            ("quality", topt(&o.quality)),
+            ("format", topt(&o.format)),
+            ("background", topt(&o.background)),
+        ]),
+    );
+    ctx.insert_value("params", to_tera(&Value::Object(brief.params.clone())));
+    ctx
 }
 
 /// Renders the prompt for `brief` with `preset`. The brief's defaults must already be merged.
@@ -426,14 +480,7 @@ pub fn render_prompt(
     avoid_in_prompt: bool,
 ) -> Result<String, Vec<Diagnostic>> {
     let mut placeholders = Placeholders::new(brief);
-    let value = context_value(brief, preset, &mut placeholders, avoid_in_prompt);
-    // built value by value: cheaper than tera's serde-based `Context::from_serialize`
-    let mut context = tera::Context::new();
-    if let Value::Object(map) = value {
-        for (k, v) in map {
-            context.insert_value(k, to_tera(&v));
-        }
-    }
+    let context = context(brief, preset, &mut placeholders, avoid_in_prompt);
     let rendered = compiled.render(preset.main_template(), &context, limits)?;
     Ok(placeholders.substitute(&tidy(&rendered)))
 }

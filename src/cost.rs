@@ -1,6 +1,20 @@
 //! Cost estimates from a price table shipped as data (`data/prices.json`, every figure with
 //! `as_of` and `source`), overridable with `--prices FILE`. Official figures are used as they are;
 //! anything else is labelled with its method, or reported as unknown — never a silent guess.
+//!
+//! ```
+//! use imgprompt::cost::{Basis, CostOptions, PriceTable, estimate};
+//! use serde_json::json;
+//!
+//! let prices = PriceTable::builtin();
+//! let body = json!({"model": "gpt-image-2", "quality": "high", "size": "1024x1536", "prompt": ""});
+//! let e = estimate(&body, &prices, CostOptions::default());
+//! assert_eq!(e.per_image, Some(0.165));
+//! assert_eq!(e.image_output_basis, Basis::Official);
+//!
+//! let batch = estimate(&body, &prices, CostOptions { batch_api: true, partial_images: 0 });
+//! assert_eq!(batch.per_image, Some(0.0825));
+//! ```
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};

@@ -13,6 +13,23 @@
 //! fastest (like nested loops): variant 0 takes the first value of every axis. Each variant has a
 //! stable id: the brief's name (or the file stem) and a short hash of the values it chose, so ids
 //! do not change when axes are reordered or values added elsewhere.
+//!
+//! ```
+//! use imgprompt::vary::Variations;
+//! use serde_json::json;
+//!
+//! let brief = json!({
+//!     "name": "sale",
+//!     "subject": "a shoe shop sale",
+//!     "vary": {"text.headline": ["Spring Sale", "Summer Sale"], "output.quality": ["low", "high"]},
+//! });
+//! let v = Variations::from_brief(&brief, "brief", None).unwrap();
+//! assert_eq!(v.count(), Some(4));
+//! let last = v.variant(3);
+//! assert_eq!(last.brief["text"]["headline"], "Summer Sale");
+//! assert_eq!(last.brief["output"]["quality"], "high");
+//! assert!(last.id.starts_with("sale-"));
+//! ```
 use serde_json::{Map, Value};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};

@@ -23,8 +23,21 @@ pub fn register(tera: &mut tera::Tera) {
     tera.register_function("range", bounded_range);
 }
 
-/// The most items `range` may produce in a template.
+/// The most items one `range` call may produce in a template.
 pub const MAX_RANGE: i64 = 10_000;
+
+/// The most items all `range` calls of one render may produce together: nested loops cannot
+/// multiply past it, even when they write nothing (the output and time limits only see writes).
+pub const MAX_RANGE_TOTAL: i64 = 100_000;
+
+thread_local! {
+    static RANGE_BUDGET: std::cell::Cell<i64> = const { std::cell::Cell::new(MAX_RANGE_TOTAL) };
+}
+
+/// Resets the per-render `range` budget (called before every render).
+pub fn reset_range_budget() {
+    RANGE_BUDGET.with(|b| b.set(MAX_RANGE_TOTAL));
+}
 
 fn bounded_range(kwargs: Kwargs, _: &State) -> TeraResult<Vec<i64>> {
     let start = kwargs.get::<i64>("start")?.unwrap_or_default();
@@ -41,6 +54,16 @@ fn bounded_range(kwargs: Kwargs, _: &State) -> TeraResult<Vec<i64>> {
     if len > MAX_RANGE {
         return Err(tera::Error::message(format!(
             "`range` would produce {len} items; templates are limited to {MAX_RANGE}"
+        )));
+    }
+    let left = RANGE_BUDGET.with(|b| {
+        let left = b.get() - len;
+        b.set(left);
+        left
+    });
+    if left < 0 {
+        return Err(tera::Error::message(format!(
+            "`range` calls of this render would produce more than {MAX_RANGE_TOTAL} items in all; a template must not loop without bound"
         )));
     }
     Ok((0..len).map(|i| start + i * step).collect())

@@ -77,6 +77,7 @@ impl Compiled {
             deadline: Instant::now() + limits.timeout,
             tripped: None,
         };
+        crate::filters::reset_range_budget();
         match self.tera.render_to(template, context, &mut out) {
             Ok(()) => String::from_utf8(out.buf).map_err(|_| {
                 vec![Diagnostic::error(

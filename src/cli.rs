@@ -445,25 +445,9 @@ fn write_stdout(text: &str) -> Result<(), Failure> {
 /// Writes `contents` to `path` through a temporary file in the same folder and a rename, so a
 /// crash never leaves a half-written file behind.
 pub fn write_atomic(path: &std::path::Path, contents: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(contents)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    let mut file = AtomicFile::create(path)?;
+    file.writer().write_all(contents)?;
+    file.commit()
 }
 
 /// A file written through a temporary sibling and renamed into place on `commit`; dropped

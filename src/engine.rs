@@ -60,6 +60,41 @@ pub struct Engine {
     today: Date,
 }
 
+/// Fills what `value` lacks from `defaults`, recursively; what the user wrote wins (`null`
+/// included, to drop a default). Clones only the defaults that are used. With `skip_size`, the
+/// defaults' `output.size` and `output.aspect_ratio` are left out.
+fn merge_defaults(
+    value: &mut Value,
+    defaults: &serde_json::Map<String, Value>,
+    skip_size: bool,
+    top: bool,
+) {
+    let Value::Object(target) = value else { return };
+    for (k, d) in defaults {
+        if skip_size && !top && (k == "size" || k == "aspect_ratio") {
+            continue;
+        }
+        match (target.get_mut(k), d) {
+            (None, _) => {
+                let mut d = d.clone();
+                if skip_size
+                    && top
+                    && k == "output"
+                    && let Value::Object(o) = &mut d
+                {
+                    o.remove("size");
+                    o.remove("aspect_ratio");
+                }
+                target.insert(k.clone(), d);
+            }
+            (Some(v @ Value::Object(_)), Value::Object(dm)) => {
+                merge_defaults(v, dm, skip_size && top && k == "output", false)
+            }
+            (Some(_), _) => {}
+        }
+    }
+}
+
 /// The brief's JSON Schema, compiled once.
 pub fn brief_schema() -> &'static Schema {
     static SCHEMA: OnceLock<Schema> = OnceLock::new();
@@ -249,21 +284,13 @@ impl Engine {
                 }
             }
         }
-        // 3. defaults under the brief
-        let mut defaults = preset.manifest.defaults.clone();
-        // a size or ratio from the user replaces the preset's default one of either kind
-        if let (Some(Value::Object(d)), Some(user)) =
-            (defaults.get_mut("output"), value.get("output"))
-            && (user.get("size").is_some() || user.get("aspect_ratio").is_some())
-        {
-            d.remove("size");
-            d.remove("aspect_ratio");
-        }
+        // 3. defaults under the brief (the user wins; a size or ratio from the user replaces the
+        // preset's default one of either kind)
         let user_sized = value
             .get("output")
             .is_some_and(|o| o.get("size").is_some() || o.get("aspect_ratio").is_some());
-        let mut merged = Value::Object(defaults);
-        deep_merge(&mut merged, value);
+        let mut merged = value;
+        merge_defaults(&mut merged, &preset.manifest.defaults, user_sized, true);
         // a param may choose the ratio (social formats) when the brief gives no size
         if let (Some(ratios), false) = (&preset.manifest.aspect_ratios, user_sized) {
             let chosen = merged["params"]

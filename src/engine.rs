@@ -395,3 +395,34 @@ impl Engine {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::merge_defaults;
+    use serde_json::json;
+
+    #[test]
+    fn defaults_fill_gaps_and_the_user_wins() {
+        let defaults = json!({"style": {"medium": "poster", "typography": "bold"}, "output": {"size": "1024x1536", "quality": "high"}});
+        let defaults = defaults.as_object().expect("object");
+        let mut brief = json!({"subject": "s", "style": {"medium": "flyer", "typography": null}});
+        merge_defaults(&mut brief, defaults, false, true);
+        assert_eq!(
+            brief["style"],
+            json!({"medium": "flyer", "typography": null}),
+            "user values and nulls win"
+        );
+        assert_eq!(
+            brief["output"],
+            json!({"size": "1024x1536", "quality": "high"})
+        );
+
+        let mut sized = json!({"subject": "s", "output": {"aspect_ratio": "9:16"}});
+        merge_defaults(&mut sized, defaults, true, true);
+        assert_eq!(
+            sized["output"],
+            json!({"aspect_ratio": "9:16", "quality": "high"}),
+            "no default size next to the user's ratio"
+        );
+    }
+}

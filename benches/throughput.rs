@@ -161,9 +161,27 @@ fn main() {
             std::thread::sleep(Duration::from_millis(5));
         }
         let d = t.elapsed();
-        let records = std::fs::read_to_string(&out)
-            .map(|s| s.lines().count())
-            .unwrap_or(0);
+        // nothing lost, in order: one record per line, one more per extra variant
+        let text = std::fs::read_to_string(&out).unwrap_or_default();
+        let lines_seen: Vec<u64> = text
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<Value>(l).expect("record is JSON")["line"]
+                    .as_u64()
+                    .expect("line")
+            })
+            .collect();
+        let records = lines_seen.len();
+        let vary_lines = (0..n).filter(|i| i % 50 == 7 && i % 100 != 99).count();
+        assert_eq!(
+            records,
+            n + vary_lines,
+            "one record per line (+1 per two-variant line)"
+        );
+        assert!(
+            lines_seen.windows(2).all(|w| w[0] <= w[1]),
+            "records in input order"
+        );
         println!(
             "{label:<38} {}   peak RSS {:.1} MB, {records} records",
             rate(n, d),

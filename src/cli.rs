@@ -382,21 +382,15 @@ fn engine(cli: &Cli) -> Result<Engine, Failure> {
     let dirs = Catalog::search_path(&extra);
     let catalog = Catalog::load(&dirs).map_err(Failure::invalid)?;
     let mut models = ModelTable::builtin();
-    if let Some(path) = &cli.models {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Failure::usage(crate::source::io_error(&path.display().to_string(), &e))
-        })?;
+    if let Some((name, text)) = read_override(cli.models.as_deref())? {
         models
-            .apply_overrides(&path.display().to_string(), &text)
+            .apply_overrides(&name, &text)
             .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
     }
     let mut prices = crate::cost::PriceTable::builtin();
-    if let Some(path) = &cli.prices {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Failure::usage(crate::source::io_error(&path.display().to_string(), &e))
-        })?;
+    if let Some((name, text)) = read_override(cli.prices.as_deref())? {
         prices
-            .apply_overrides(&path.display().to_string(), &text)
+            .apply_overrides(&name, &text)
             .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
     }
     let options = match &cli.command {
@@ -411,10 +405,7 @@ fn engine(cli: &Cli) -> Result<Engine, Failure> {
         _ => crate::cost::CostOptions::default(),
     };
     let mut engine = Engine::with(catalog, models).prices(prices, options);
-    if let Some(path) = &cli.target_limits {
-        let name = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Failure::usage(crate::source::io_error(&name, &e)))?;
+    if let Some((name, text)) = read_override(cli.target_limits.as_deref())? {
         let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
             Failure::invalid(Diagnostics(vec![
                 Diagnostic::error("target-limits", format!("invalid target limits: {e}"))
@@ -424,6 +415,15 @@ fn engine(cli: &Cli) -> Result<Engine, Failure> {
         engine = engine.target_limits(value);
     }
     Ok(engine)
+}
+
+/// Reads an override file given on the command line: (its name, its text).
+fn read_override(path: Option<&std::path::Path>) -> Result<Option<(String, String)>, Failure> {
+    let Some(path) = path else { return Ok(None) };
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::usage(crate::source::io_error(&name, &e)))?;
+    Ok(Some((name, text)))
 }
 
 fn write_stdout(text: &str) -> Result<(), Failure> {
@@ -952,12 +952,9 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             let engine = engine(&cli)?;
             let target = crate::target::by_name(target).map_err(Failure::usage)?;
             let mut lint_table = crate::lint::LintTable::builtin();
-            if let Some(path) = table {
-                let text = std::fs::read_to_string(path).map_err(|e| {
-                    Failure::usage(crate::source::io_error(&path.display().to_string(), &e))
-                })?;
+            if let Some((name, text)) = read_override(table.as_deref())? {
                 lint_table
-                    .apply_overrides(&path.display().to_string(), &text)
+                    .apply_overrides(&name, &text)
                     .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
             }
             let mut all = Diagnostics::default();

@@ -235,7 +235,8 @@ impl Context {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Output {
-    /// The model: `gpt-image-2` (default), `gpt-image-1.5`, `gpt-image-1-mini`, …
+    /// The model: `gpt-image-2` (default), `gpt-image-2.5-sunburst`, `gpt-image-2.5-flare`, … (see
+    /// `imgprompt models`). A model not in the table is sent with a warning.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// `WIDTHxHEIGHT` (e.g. `1024x1536`) or `auto`.
@@ -246,13 +247,14 @@ pub struct Output {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = r"^[0-9]+(\.[0-9]+)?:[0-9]+(\.[0-9]+)?$"))]
     pub aspect_ratio: Option<String>,
-    /// `low`, `medium`, `high`, `auto` (GPT image models); `standard`, `hd` (DALL·E).
+    /// `low`, `medium`, `high`, `auto` (GPT image models); `xhigh` and `max` on the 2.5 models.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quality: Option<String>,
     /// Number of images (1–10; DALL·E 3: 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub n: Option<u32>,
-    /// Output file format: `png`, `jpeg` or `webp` (GPT image models).
+    /// Output file format: `png`, `jpeg`, `webp`, `gif` or `svg` (GPT image models; GIF and SVG
+    /// need the provider's preview access).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
     /// Compression 0–100, only with `jpeg` or `webp`.
@@ -270,6 +272,39 @@ pub struct Output {
     /// A seed, for targets that take one (Stability, FLUX, Midjourney).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<u64>,
+    /// Computation spent planning the image, apart from rendering quality: `low`, `medium`,
+    /// `high` (OpenAI; the model's default when left out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub complexity: Option<String>,
+    /// GIF output (`format: gif`): number of frames, 2–16 (the API's default: 9).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frame_count: Option<u32>,
+    /// GIF output (`format: gif`): delay per frame in milliseconds (the API's default: 200).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frame_duration_ms: Option<u32>,
+    /// SVG output (`format: svg`): the model that authors the SVG and its reasoning effort.
+    /// Leave out unless your project has SVG model selection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub svg: Option<SvgOutput>,
+    /// A stable, hashed identifier of your end user, for the provider's abuse monitoring
+    /// (OpenAI `safety_identifier`; replaces the deprecated `user`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safety_identifier: Option<String>,
+    /// Edits: how closely to keep the input images' features, `high` or `low` (OpenAI; which
+    /// models take it is in `imgprompt models`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_fidelity: Option<String>,
+}
+
+/// The SVG author for `format: svg`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SvgOutput {
+    /// The model that writes the SVG (sent as `svg.model`).
+    pub model: String,
+    /// Its reasoning effort: `none`, `minimal`, `low`, `medium`, `high`, `xhigh` or `max`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasoning_effort: Option<String>,
 }
 
 impl Output {

@@ -36,6 +36,10 @@ pub struct Cli {
         env = "IMGPROMPT_TARGET_LIMITS"
     )]
     target_limits: Option<PathBuf>,
+    /// Treat every warning as an error (for CI): unknown models, preview features, unstated
+    /// rules, mapped sizes, ignored fields.
+    #[arg(long, global = true, env = "IMGPROMPT_STRICT")]
+    strict: bool,
     /// Colour diagnostics.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     color: ColorChoice,
@@ -136,8 +140,23 @@ enum Command {
         #[command(subcommand)]
         which: SchemaWhich,
     },
-    /// List the models, their limits and lifecycle.
-    Models,
+    /// List the models, their limits and lifecycle (and, as JSON, the source of every fact).
+    Models {
+        /// Text or JSON (the merged table, with sources).
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        format: OutputFormat,
+    },
+    /// Maintenance: regenerate data/models.sdk.json from the official SDK files vendored under
+    /// data/sdk/ (run from a checkout of imgprompt). `--check` only reports whether it is stale.
+    #[command(hide = true)]
+    SyncModels {
+        /// Report staleness (exit 1) instead of writing.
+        #[arg(long)]
+        check: bool,
+        /// The project root (default: the current directory).
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
     /// Render many briefs: one JSON brief per line (JSONL), from a file, `-` or a folder of brief
     /// files. One record per line, in input order; bad lines never stop the batch.
     #[command(
@@ -404,7 +423,9 @@ fn engine(cli: &Cli) -> Result<Engine, Failure> {
         },
         _ => crate::cost::CostOptions::default(),
     };
-    let mut engine = Engine::with(catalog, models).prices(prices, options);
+    let mut engine = Engine::with(catalog, models)
+        .prices(prices, options)
+        .strict(cli.strict);
     if let Some((name, text)) = read_override(cli.target_limits.as_deref())? {
         let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
             Failure::invalid(Diagnostics(vec![
@@ -506,6 +527,41 @@ fn io_failure(what: &str, e: &std::io::Error) -> Failure {
         return Failure::usage(Diagnostic::error("broken-pipe", "broken pipe"));
     }
     Failure::usage(Diagnostic::error("io", format!("{what}: {e}")))
+}
+
+/// `sync-models`: regenerate (or check) data/models.sdk.json from the vendored SDK files.
+fn sync_models(root: &std::path::Path, check: bool) -> Result<u8, Failure> {
+    let text = crate::sync::generate_text(root).map_err(|e| {
+        Failure::invalid(Diagnostics(vec![
+            Diagnostic::error("sync", e.to_string()).in_file(e.file.clone()),
+        ]))
+    })?;
+    let path = root.join(crate::sync::GENERATED_FILE);
+    let old = std::fs::read_to_string(&path).unwrap_or_default();
+    if old == text {
+        eprintln!("{} is up to date", crate::sync::GENERATED_FILE);
+        return Ok(0);
+    }
+    if check {
+        eprintln!(
+            "{} is stale: run `{}` and review the diff",
+            crate::sync::GENERATED_FILE,
+            crate::sync::COMMAND
+        );
+        return Ok(1);
+    }
+    write_atomic(&path, text.as_bytes()).map_err(|e| {
+        Failure::usage(
+            Diagnostic::error("io", format!("cannot write {}: {e}", path.display()))
+                .in_file(path.display().to_string()),
+        )
+    })?;
+    eprintln!(
+        "wrote {}: review it with `git diff {}`",
+        crate::sync::GENERATED_FILE,
+        crate::sync::GENERATED_FILE
+    );
+    Ok(0)
 }
 
 fn run(cli: Cli) -> Result<u8, Failure> {
@@ -1170,11 +1226,19 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             write_stdout(&text)?;
             Ok(0)
         }
-        Command::Models => {
+        Command::Models { format } => {
             let engine = engine(&cli)?;
-            write_stdout(&models_list(engine.models()))?;
+            let text = match format {
+                OutputFormat::Human => models_list(engine.models()),
+                OutputFormat::Json => format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(engine.models()).expect("table serialises")
+                ),
+            };
+            write_stdout(&text)?;
             Ok(0)
         }
+        Command::SyncModels { check, root } => sync_models(root, *check),
     }
 }
 
@@ -1268,39 +1332,110 @@ fn preset_show(engine: &Engine, p: &crate::preset::Preset) -> String {
     out
 }
 
+fn fact_list(f: &crate::models::Fact<Vec<String>>) -> String {
+    match f {
+        crate::models::Fact::Known(v) => v.join(", "),
+        crate::models::Fact::Unsupported => String::from("not accepted"),
+        crate::models::Fact::Unknown => String::from("unknown (no source states it)"),
+    }
+}
+
 fn models_list(models: &ModelTable) -> String {
-    let mut out = format!("model rules as of {} ({})\n\n", models.as_of, models.source);
+    use crate::models::Fact;
+    let sdks: Vec<String> = models
+        .sdks
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    let mut out = format!(
+        "OpenAI image models, from the official SDKs ({}) and hand-written facts (data/models.json); \
+         `imgprompt models --format json` shows each fact's source\n\n",
+        sdks.join(", ")
+    );
     for (name, r) in &models.models {
-        let life = match r.lifecycle.status {
+        let life = &r.lifecycle;
+        let status = match life.status {
             crate::models::Status::Current => String::from("current"),
             crate::models::Status::Deprecated => format!(
                 "deprecated, shuts down {}",
-                r.lifecycle.shutdown.as_deref().unwrap_or("?")
+                life.shutdown.as_deref().unwrap_or("(date not stated)")
             ),
             crate::models::Status::Retired => {
-                format!("retired {}", r.lifecycle.shutdown.as_deref().unwrap_or(""))
+                format!("retired {}", life.shutdown.as_deref().unwrap_or(""))
             }
         };
-        out.push_str(&format!("{name}  [{life}]\n"));
+        let default = if *name == models.default_model {
+            ", default"
+        } else {
+            ""
+        };
+        let snapshot = r
+            .snapshot_of
+            .as_deref()
+            .map(|b| format!(", snapshot of {b}"))
+            .unwrap_or_default();
+        out.push_str(&format!("{name}  [{status}{default}{snapshot}]\n"));
+        if let Some(reason) = &life.reason {
+            out.push_str(&format!("  note     {reason}\n"));
+        }
+        if life.status == crate::models::Status::Retired {
+            continue;
+        }
         let mut sizes = r.sizes.join(", ");
-        if let Some(rule) = &r.size_rule {
-            sizes.push_str(&format!(
+        match &r.size_rule {
+            Fact::Known(rule) => sizes.push_str(&format!(
                 "; any WxH with edges multiple of {}, ratio {}..{}, {}..{} pixels, edge ≤ {}",
                 rule.multiple_of,
                 rule.min_ratio,
                 rule.max_ratio,
-                crate::size::group_digits(rule.min_pixels),
+                rule.min_pixels
+                    .map(crate::size::group_digits)
+                    .unwrap_or_else(|| String::from("(floor unknown)")),
                 crate::size::group_digits(rule.max_pixels),
                 rule.max_edge
-            ));
+            )),
+            Fact::Unknown => sizes.push_str("; other sizes: unknown"),
+            Fact::Unsupported => {}
         }
         out.push_str(&format!("  sizes    {sizes}\n"));
-        out.push_str(&format!("  quality  {}\n", r.quality.join(", ")));
-        out.push_str(&format!("  n        {}..{}\n", r.n.min, r.n.max));
+        out.push_str(&format!("  quality  {}\n", fact_list(&r.quality)));
+        out.push_str(&format!("  formats  {}\n", fact_list(&r.output_format)));
+        out.push_str(&format!("  background {}", fact_list(&r.background)));
+        if let Some(p) = r.preview.get("background") {
+            let keys: Vec<&str> = p.keys().map(String::as_str).collect();
+            out.push_str(&format!(" ({} in preview)", keys.join(", ")));
+        }
+        out.push('\n');
+        out.push_str(&format!("  complexity {}\n", fact_list(&r.complexity)));
         out.push_str(&format!(
-            "  prompt   up to {} characters\n",
-            r.prompt_max_chars
+            "  input_fidelity (edits) {}\n",
+            fact_list(&r.input_fidelity)
         ));
+        match r.n {
+            Fact::Known(b) => out.push_str(&format!("  n        {}..{}\n", b.min, b.max)),
+            _ => out.push_str("  n        unknown\n"),
+        }
+        match r.prompt_max_chars {
+            Fact::Known(c) => out.push_str(&format!("  prompt   up to {c} characters\n")),
+            _ => out.push_str("  prompt   length cap unknown\n"),
+        }
     }
+    let gif = &models.formats.gif;
+    let svg = &models.formats.svg;
+    out.push_str(&format!(
+        "\nevery model: GIF output takes frame_count {}..{} (default {}), no {}; SVG output needs n={}, no {}\n",
+        gif.frame_count.min,
+        gif.frame_count.max,
+        gif.frame_count
+            .default
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| String::from("unstated")),
+        gif.excludes.join("/"),
+        svg.n,
+        svg.excludes.join("/"),
+    ));
+    out.push_str(
+        "a model not listed here is sent with a warning and checked against the official schema only (--strict makes it an error)\n",
+    );
     out
 }

@@ -344,6 +344,7 @@ pub fn estimate_payload(
     payload: &crate::target::Payload,
     prices: &PriceTable,
     options: CostOptions,
+    models: &crate::models::ModelTable,
 ) -> Estimate {
     let body = &payload.body;
     let unknown = |model: String, why: &str| Estimate {
@@ -380,7 +381,22 @@ pub fn estimate_payload(
             e
         };
     match payload.target {
-        "openai" | "openai-edit" => estimate(body, prices, options),
+        "openai" | "openai-edit" => {
+            // a dated snapshot is priced as the model it pins
+            let model = body["model"].as_str().unwrap_or_default();
+            let key = models.price_key(model);
+            if key != model && !prices.models.contains_key(model) {
+                let mut priced = body.clone();
+                priced["model"] = key.into();
+                let mut e = estimate(&priced, prices, options);
+                e.model = model.to_string();
+                e.notes
+                    .push(format!("{model} is a snapshot of {key}: priced as {key}"));
+                e
+            } else {
+                estimate(body, prices, options)
+            }
+        }
         "stability" => {
             let s = &others["stability"];
             let endpoint = payload.url.rsplit('/').next().unwrap_or("core");

@@ -187,6 +187,15 @@ impl Diagnostic {
         self
     }
 
+    /// Adds a note only when there is one.
+    #[must_use]
+    pub fn with_note_opt(self, note: Option<String>) -> Self {
+        match note {
+            Some(n) => self.with_note(n),
+            None => self,
+        }
+    }
+
     /// Names the file without pointing into it.
     #[must_use]
     pub fn in_file(mut self, file: impl Into<String>) -> Self {
@@ -200,6 +209,17 @@ impl Diagnostic {
         self.file = Some(file.into());
         self.source = Some(source);
         self.location = Some(location);
+        self
+    }
+
+    /// The same finding as an error (`--strict`).
+    #[must_use]
+    pub fn into_strict_error(mut self) -> Self {
+        if self.severity == Severity::Warning {
+            self.severity = Severity::Error;
+            self.notes
+                .push(String::from("a warning, made an error by --strict"));
+        }
         self
     }
 

@@ -58,6 +58,7 @@ pub struct Engine {
     target_limits: Value,
     limits: Limits,
     today: Date,
+    strict: bool,
 }
 
 /// Fills what `value` lacks from `defaults`, recursively; what the user wrote wins (`null`
@@ -117,6 +118,7 @@ impl Engine {
             target_limits: crate::target::builtin_limits().clone(),
             limits: Limits::default(),
             today: Date::today(),
+            strict: false,
         }
     }
 
@@ -124,6 +126,13 @@ impl Engine {
     #[must_use]
     pub fn today(mut self, today: Date) -> Self {
         self.today = today;
+        self
+    }
+
+    /// Strict mode (`--strict`, for CI): every warning of a rendering is an error.
+    #[must_use]
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
         self
     }
 
@@ -376,10 +385,19 @@ impl Engine {
                 return Err(fail(errors));
             }
         };
+        if self.strict && !warnings.is_empty() {
+            return Err(fail(
+                warnings
+                    .into_iter()
+                    .map(Diagnostic::into_strict_error)
+                    .collect(),
+            ));
+        }
         let cost = Some(crate::cost::estimate_payload(
             &payload,
             &self.prices,
             self.cost_options,
+            &self.models,
         ));
         Ok((
             String::new(),

@@ -49,6 +49,7 @@ pub mod schema;
 pub mod size;
 pub mod source;
 pub mod suggest;
+pub mod sync;
 pub mod target;
 pub mod validate;
 pub mod vary;

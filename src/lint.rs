@@ -246,14 +246,12 @@ pub fn lint(
         .and_then(Value::as_str)
         .unwrap_or("");
     if let Some((_, rules)) = engine.models().get(model)
-        && chars > rules.prompt_max_chars
+        && let Some(max) = rules.prompt_max_chars.known()
+        && chars > *max
     {
         out.push(finding(
             "prompt-over-cap",
-            format!(
-                "the prompt has {chars} characters; {model} accepts {}",
-                rules.prompt_max_chars
-            ),
+            format!("the prompt has {chars} characters; {model} accepts {max}"),
         ));
     }
     if chars > table.long_prompt_chars {

@@ -1,17 +1,82 @@
-//! Model rules as data (`data/models.json`): sizes, quality values, n, prompt caps, output options
-//! and lifecycle. Users override or extend them with `--models FILE` without recompiling.
+//! Model rules as data, in three layers merged field by field:
+//!
+//! 1. `data/models.sdk.json` — GENERATED from the official SDK files under `data/sdk/` by
+//!    `cargo run -q -- sync-models` ([`crate::sync`]): model ids, literal values, ranges,
+//!    deprecations and the per-model rules the SDK text states;
+//! 2. `data/models.json` — HAND-WRITTEN facts no SDK states (the guide's pixel floor, deprecation
+//!    notices from the deprecations page, the default model), each with its source;
+//! 3. `--models FILE` / `IMGPROMPT_MODELS` — the user's own, same shape as layer 2.
+//!
+//! Each fact keeps the source of the layer that gave it ([`ModelRules::sources`]). A fact no layer
+//! states is [`Fact::Unknown`]: never invented, checked by nothing but the official schema.
+use std::fmt;
+
 use indexmap::IndexMap;
-use serde::{Deserialize, Serialize};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Value};
 
 use crate::date::Date;
 use crate::diagnostic::Diagnostic;
 use crate::suggest::{did_you_mean, one_of};
 
-/// The built-in table.
+/// The generated layer (from the vendored SDKs).
+pub const GENERATED_MODELS: &str = include_str!("../data/models.sdk.json");
+/// The hand-written layer.
 pub const BUILTIN_MODELS: &str = include_str!("../data/models.json");
+
+/// A fact about a model: stated by a source, stated as not accepted, or stated by no source.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Fact<T> {
+    /// No source states it (written `"unknown"`, or left out).
+    #[default]
+    Unknown,
+    /// A source states the model does not accept the parameter (written `null`).
+    Unsupported,
+    /// A source states this value.
+    Known(T),
+}
+
+impl<T> Fact<T> {
+    /// The known value.
+    pub fn known(&self) -> Option<&T> {
+        match self {
+            Fact::Known(v) => Some(v),
+            _ => None,
+        }
+    }
+    /// True when no source states it.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Fact::Unknown)
+    }
+}
+
+impl<T: Serialize> Serialize for Fact<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Fact::Unknown => s.serialize_str("unknown"),
+            Fact::Unsupported => s.serialize_none(),
+            Fact::Known(v) => v.serialize(s),
+        }
+    }
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Fact<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        match v {
+            Value::Null => Ok(Fact::Unsupported),
+            Value::String(s) if s == "unknown" => Ok(Fact::Unknown),
+            other => serde_json::from_value(other)
+                .map(Fact::Known)
+                .map_err(serde::de::Error::custom),
+        }
+    }
+}
 
 /// An inclusive integer range.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Bounds {
     /// Smallest allowed value.
     pub min: u32,
@@ -21,6 +86,7 @@ pub struct Bounds {
 
 /// Free-form sizes (`WIDTHxHEIGHT`) a model accepts beyond its listed sizes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SizeRule {
     /// Both edges must be multiples of this.
     pub multiple_of: u32,
@@ -30,8 +96,9 @@ pub struct SizeRule {
     pub min_ratio: String,
     /// Widest ratio, `3:1`.
     pub max_ratio: String,
-    /// Fewest pixels.
-    pub min_pixels: u64,
+    /// Fewest pixels, when a source states it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_pixels: Option<u64>,
     /// Most pixels.
     pub max_pixels: u64,
     /// Above this many pixels, results are experimental (warning).
@@ -41,6 +108,7 @@ pub struct SizeRule {
 
 /// Output compression rules.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CompressionRule {
     /// Lowest value.
     pub min: u32,
@@ -51,10 +119,11 @@ pub struct CompressionRule {
 }
 
 /// Where a model is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// Supported.
+    #[default]
     Current,
     /// Works until `shutdown`.
     Deprecated,
@@ -63,82 +132,238 @@ pub enum Status {
 }
 
 /// Lifecycle of a model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Lifecycle {
     /// Current, deprecated or retired.
+    #[serde(default)]
     pub status: Status,
     /// Shutdown date, `YYYY-MM-DD`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shutdown: Option<String>,
-    /// What to use instead.
+    /// What to use instead (hand-written tables).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replacement: Option<String>,
+    /// What to use instead, as the SDK names them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replacements: Vec<String>,
+    /// The source's own words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// When the deprecation was announced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice: Option<String>,
 }
 
-/// The rules of one model for `POST /v1/images/generations`. `None` means "not accepted".
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The rules of one model for the OpenAI Images API. Each field is a [`Fact`].
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ModelRules {
-    /// Lifecycle.
-    pub lifecycle: Lifecycle,
-    /// Other names for the same model (dated snapshots).
+    /// Lifecycle (current unless a source says otherwise).
     #[serde(default)]
+    pub lifecycle: Lifecycle,
+    /// The model this dated snapshot pins (`gpt-image-2-2026-04-21` → `gpt-image-2`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_of: Option<String>,
+    /// Other names for the same model.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
     /// Listed sizes (including `auto` where accepted).
-    pub sizes: Vec<String>,
-    /// Free-form sizes, when the model takes them.
     #[serde(default)]
-    pub size_rule: Option<SizeRule>,
+    pub sizes: Vec<String>,
+    /// Free-form sizes: `null` when only the listed sizes are accepted.
+    #[serde(default)]
+    pub size_rule: Fact<SizeRule>,
     /// Quality values.
-    pub quality: Vec<String>,
+    #[serde(default)]
+    pub quality: Fact<Vec<String>>,
     /// Range of `n`.
-    pub n: Bounds,
+    #[serde(default)]
+    pub n: Fact<Bounds>,
     /// Longest prompt, in characters.
-    pub prompt_max_chars: usize,
+    #[serde(default)]
+    pub prompt_max_chars: Fact<usize>,
     /// Background values.
     #[serde(default)]
-    pub background: Option<Vec<String>>,
+    pub background: Fact<Vec<String>>,
     /// Output formats.
     #[serde(default)]
-    pub output_format: Option<Vec<String>>,
+    pub output_format: Fact<Vec<String>>,
     /// Compression.
     #[serde(default)]
-    pub output_compression: Option<CompressionRule>,
+    pub output_compression: Fact<CompressionRule>,
     /// Moderation values.
     #[serde(default)]
-    pub moderation: Option<Vec<String>>,
+    pub moderation: Fact<Vec<String>>,
+    /// Complexity values.
+    #[serde(default)]
+    pub complexity: Fact<Vec<String>>,
     /// `style` values (DALL·E 3).
     #[serde(default)]
-    pub style: Option<Vec<String>>,
+    pub style: Fact<Vec<String>>,
     /// `response_format` values (DALL·E).
     #[serde(default)]
-    pub response_format: Option<Vec<String>>,
+    pub response_format: Fact<Vec<String>>,
     /// Formats a transparent background needs.
     #[serde(default)]
-    pub transparent_requires: Option<Vec<String>>,
+    pub transparent_requires: Fact<Vec<String>>,
     /// Partial images (streaming).
     #[serde(default)]
-    pub partial_images: Option<Bounds>,
+    pub partial_images: Fact<Bounds>,
+    /// `input_fidelity` values on edits.
+    #[serde(default)]
+    pub input_fidelity: Fact<Vec<String>>,
+    /// Values in preview: parameter → value → the source's words (a warning when used).
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub preview: IndexMap<String, IndexMap<String, String>>,
+    /// Where each fact comes from: field → source.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub sources: IndexMap<String, String>,
+}
+
+/// The SDK's rules for GIF output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GifRules {
+    /// `frame_count` range and default.
+    pub frame_count: FrameCount,
+    /// The longest encoded frame delay, in ms.
+    pub frame_duration_ms_cap: u64,
+    /// Parameters GIF output does not take.
+    pub excludes: Vec<String>,
+    /// Access note (preview).
+    #[serde(default)]
+    pub access: Option<String>,
+    /// Source.
+    pub source: String,
+}
+
+/// `frame_count` range.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FrameCount {
+    /// Fewest frames.
+    pub min: u32,
+    /// Most frames.
+    pub max: u32,
+    /// Default when omitted.
+    #[serde(default)]
+    pub default: Option<u32>,
+}
+
+/// The SDK's rules for SVG output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SvgRules {
+    /// The only `n` SVG output takes.
+    pub n: u32,
+    /// Parameters SVG output does not take.
+    pub excludes: Vec<String>,
+    /// `svg.reasoning.effort` values.
+    pub reasoning_efforts: Vec<String>,
+    /// Access note.
+    #[serde(default)]
+    pub access: Option<String>,
+    /// Source.
+    pub source: String,
+}
+
+/// Rules that hold for every model, by output format.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FormatRules {
+    /// GIF.
+    pub gif: GifRules,
+    /// SVG.
+    pub svg: SvgRules,
+}
+
+/// Facts about the edits endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EditRules {
+    /// Most input images.
+    pub max_input_images: u32,
+    /// Source.
+    pub source: String,
+}
+
+/// One request parameter as the SDK types it (for the request-schema overlay).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum ParamSpec {
+    /// A string.
+    String {
+        /// Takes `null`.
+        #[serde(default)]
+        nullable: bool,
+        /// Suggested values (any string passes).
+        #[serde(default)]
+        suggested: Vec<String>,
+    },
+    /// One of `values`.
+    Enum {
+        /// Takes `null`.
+        #[serde(default)]
+        nullable: bool,
+        /// The literal values.
+        values: Vec<String>,
+    },
+    /// An integer.
+    Integer {
+        /// Takes `null`.
+        #[serde(default)]
+        nullable: bool,
+    },
+    /// A boolean.
+    Boolean {
+        /// Takes `null`.
+        #[serde(default)]
+        nullable: bool,
+    },
+    /// `{model, reasoning: {effort}}`.
+    Svg {
+        /// Takes `null`.
+        #[serde(default)]
+        nullable: bool,
+        /// Effort values.
+        efforts: Vec<String>,
+    },
+    /// An uploaded file (multipart only).
+    File,
+}
+
+/// The request parameters of each endpoint, as the SDK types them.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Params {
+    /// `POST /v1/images/generations`.
+    pub generations: IndexMap<String, ParamSpec>,
+    /// `POST /v1/images/edits`.
+    pub edits: IndexMap<String, ParamSpec>,
 }
 
 /// The model table.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ModelTable {
-    /// When the rules were read from their source.
-    pub as_of: String,
-    /// Where they come from.
-    pub source: String,
+    /// The SDK versions the generated layer comes from.
+    pub sdks: IndexMap<String, String>,
     /// The model used when a brief names none.
     pub default_model: String,
     /// Rules by model name.
     pub models: IndexMap<String, ModelRules>,
+    /// Rules by output format.
+    pub formats: FormatRules,
+    /// Edits facts.
+    pub edits: EditRules,
+    /// Request parameters by endpoint.
+    pub params: Params,
+    /// Endpoints the Batch API takes for images.
+    pub batch_endpoints: Vec<String>,
+    /// The Google facts of the generated layer (read by the gemini and imagen targets).
+    pub google: Value,
 }
 
-/// A table file overriding or adding models.
+/// A layer of model facts: the hand-written file and user overrides share this shape.
 #[derive(Debug, Deserialize)]
-struct ModelOverrides {
+#[serde(deny_unknown_fields)]
+struct Layer {
+    #[serde(default, rename = "$comment")]
+    _comment: Option<String>,
     #[serde(default)]
     as_of: Option<String>,
     #[serde(default)]
@@ -146,34 +371,142 @@ struct ModelOverrides {
     #[serde(default)]
     default_model: Option<String>,
     #[serde(default)]
-    models: IndexMap<String, ModelRules>,
+    models: IndexMap<String, Map<String, Value>>,
+}
+
+/// Merges `over` into `base`: objects field by field, anything else replaced. Returns the leaf
+/// paths `over` set (for provenance).
+fn merge(base: &mut Map<String, Value>, over: &Map<String, Value>, prefix: &str) -> Vec<String> {
+    let mut set = Vec::new();
+    for (k, v) in over {
+        if k == "sources" {
+            continue;
+        }
+        let path = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match (base.get_mut(k), v) {
+            (Some(Value::Object(b)), Value::Object(o)) if k != "preview" || !o.is_empty() => {
+                set.extend(merge(b, o, &path));
+            }
+            _ => {
+                base.insert(k.clone(), v.clone());
+                set.push(path);
+            }
+        }
+    }
+    set
+}
+
+fn sources_of(entry: &Map<String, Value>) -> IndexMap<String, String> {
+    entry
+        .get("sources")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 impl ModelTable {
-    /// The table shipped in the binary.
+    /// The built-in table: the generated layer, then the hand-written one.
     pub fn builtin() -> ModelTable {
-        serde_json::from_str(BUILTIN_MODELS).expect("data/models.json is valid")
+        let mut t = ModelTable::generated();
+        t.apply_layer("data/models.json", BUILTIN_MODELS)
+            .expect("data/models.json is a valid layer");
+        t
     }
 
-    /// Applies an override file (same format; every field optional at the top level). Models
-    /// named in it replace or add to the built-in ones.
-    pub fn apply_overrides(&mut self, name: &str, text: &str) -> Result<(), Diagnostic> {
-        let o: ModelOverrides = serde_json::from_str(text).map_err(|e| {
-            Diagnostic::error("models-file", format!("invalid model table: {e}")).in_file(name)
+    /// Only the layer generated from the SDKs.
+    pub fn generated() -> ModelTable {
+        let g: Value = serde_json::from_str(GENERATED_MODELS).expect("models.sdk.json is JSON");
+        let o = &g["openai"];
+        let mut models = IndexMap::new();
+        let mut raw = IndexMap::new();
+        for (name, entry) in o["models"].as_object().expect("models").iter() {
+            let entry = entry.as_object().expect("model entry").clone();
+            raw.insert(name.clone(), entry);
+        }
+        for (name, entry) in &raw {
+            models.insert(name.clone(), rules_from(entry).expect("generated rules"));
+        }
+        ModelTable {
+            sdks: serde_json::from_value(g["sdks"].clone()).expect("sdks"),
+            default_model: String::from("gpt-image-2"),
+            models,
+            formats: serde_json::from_value(o["formats"].clone()).expect("formats"),
+            edits: serde_json::from_value(o["edits"].clone()).expect("edits"),
+            params: serde_json::from_value(o["params"].clone()).expect("params"),
+            batch_endpoints: serde_json::from_value(o["batch_endpoints"].clone())
+                .expect("batch endpoints"),
+            google: g["google"].clone(),
+        }
+    }
+
+    /// Merges a layer (hand-written or user file) over the table: each model's fields replace or
+    /// add to the ones already known; a new model is added. Fields it sets take `source` (or the
+    /// model's own `sources`) as their provenance.
+    pub fn apply_layer(&mut self, name: &str, text: &str) -> Result<(), Diagnostic> {
+        let layer: Layer = serde_json::from_str(text).map_err(|e| {
+            Diagnostic::error(
+                "models-file",
+                format!("invalid model table {name}: {e}"),
+            )
+            .in_file(name)
+            .with_help("the format is that of data/models.json: {\"models\": {\"MODEL\": {\"quality\": [...], ...}}}")
         })?;
-        if let Some(v) = o.as_of {
-            self.as_of = v;
+        let default_source = match (&layer.source, &layer.as_of) {
+            (Some(s), Some(d)) => format!("{s} (as of {d})"),
+            (Some(s), None) => s.clone(),
+            _ => name.to_string(),
+        };
+        if let Some(m) = layer.default_model {
+            self.default_model = m;
         }
-        if let Some(v) = o.source {
-            self.source = v;
-        }
-        if let Some(v) = o.default_model {
-            self.default_model = v;
-        }
-        for (k, v) in o.models {
-            self.models.insert(k, v);
+        for (model, entry) in layer.models {
+            let own = sources_of(&entry);
+            let mut base = match self.models.get(&model) {
+                Some(r) => match serde_json::to_value(r).expect("rules serialise") {
+                    Value::Object(m) => m,
+                    _ => Map::new(),
+                },
+                None => Map::new(),
+            };
+            let old_sources = self
+                .models
+                .get(&model)
+                .map(|r| r.sources.clone())
+                .unwrap_or_default();
+            let set = merge(&mut base, &entry, "");
+            let mut rules = rules_from(&base).map_err(|e| {
+                Diagnostic::error(
+                    "models-file",
+                    format!("invalid rules for model `{model}` in {name}: {e}"),
+                )
+                .in_file(name)
+                .with_note(format!("at `models.{model}`"))
+            })?;
+            rules.sources = old_sources;
+            for path in set {
+                let src = own
+                    .get(&path)
+                    .or_else(|| own.get(path.split('.').next().unwrap_or_default()))
+                    .cloned()
+                    .unwrap_or_else(|| default_source.clone());
+                rules.sources.insert(path, src);
+            }
+            self.models.insert(model, rules);
         }
         Ok(())
+    }
+
+    /// Applies a user override file (the shape of data/models.json).
+    pub fn apply_overrides(&mut self, name: &str, text: &str) -> Result<(), Diagnostic> {
+        self.apply_layer(name, text)
     }
 
     /// Finds a model by name or alias.
@@ -189,6 +522,14 @@ impl ModelTable {
             })
     }
 
+    /// The model a price is listed under: a snapshot is priced as its model.
+    pub fn price_key<'a>(&'a self, name: &'a str) -> &'a str {
+        match self.get(name) {
+            Some((canonical, r)) => r.snapshot_of.as_deref().unwrap_or(canonical),
+            None => name,
+        }
+    }
+
     /// Every model name and alias.
     pub fn names(&self) -> Vec<&str> {
         let mut names: Vec<&str> = self.models.keys().map(String::as_str).collect();
@@ -198,45 +539,69 @@ impl ModelTable {
         names
     }
 
-    /// Resolves a model for use on `today`: unknown and retired models are errors (naming the
-    /// replacement); a deprecated one is returned with a warning.
-    pub fn resolve(
-        &self,
-        name: &str,
-        today: Date,
-    ) -> Result<(&str, &ModelRules, Option<Diagnostic>), Diagnostic> {
+    /// Resolves a model for use on `today`. A retired model is an error naming the replacement
+    /// in the source's own words; a deprecated one is returned with a warning. An unknown model
+    /// is never refused: it is returned as [`Resolved::Unknown`] with a warning (and a "did you
+    /// mean" when it is close to a known one), to be checked against the official schema only.
+    pub fn resolve(&self, name: &str, today: Date) -> Result<Resolved<'_>, Diagnostic> {
         let Some((canonical, rules)) = self.get(name) else {
             let names = self.names();
-            let suggestion = did_you_mean(name, names.iter().copied());
-            return Err(
-                Diagnostic::error("unknown-model", format!("unknown model `{name}`"))
-                    .with_label("unknown model")
-                    .with_help(match suggestion {
-                        Some(s) => format!("did you mean `{s}`? Known models: {}", one_of(&names)),
-                        None => format!("known models: {}", one_of(&names)),
-                    }),
-            );
+            let mut d = Diagnostic::warning(
+                "unknown-model",
+                format!(
+                    "unknown model `{name}`: checked against the official request schema only; its price is unknown"
+                ),
+            )
+            .with_label("not in the model table");
+            d = match did_you_mean(name, names.iter().copied()) {
+                Some(s) => d.with_help(format!(
+                    "did you mean `{s}`? If `{name}` is a new model, add its rules with --models FILE"
+                )),
+                None => d.with_help(format!(
+                    "add its rules with --models FILE; known models: {}",
+                    one_of(&names)
+                )),
+            };
+            return Ok(Resolved::Unknown { warning: d });
         };
         let life = &rules.lifecycle;
-        let replacement = life
-            .replacement
-            .as_deref()
-            .map(|r| format!("use `{r}` instead"))
-            .unwrap_or_else(|| String::from("choose a current model"));
+        let replacement = if !life.replacements.is_empty() {
+            let list: Vec<String> = life.replacements.iter().map(|r| format!("`{r}`")).collect();
+            format!("use {} instead", list.join(" or "))
+        } else {
+            life.replacement
+                .as_deref()
+                .map(|r| format!("use `{r}` instead"))
+                .unwrap_or_else(|| String::from("choose a current model (`imgprompt models`)"))
+        };
         let shutdown = life.shutdown.as_deref().and_then(Date::parse);
         let gone = life.status == Status::Retired || shutdown.is_some_and(|d| today >= d);
+        let source = rules
+            .sources
+            .get("lifecycle")
+            .or_else(|| rules.sources.get("lifecycle.status"))
+            .map(|s| format!("source: {s}"));
         if gone {
             let when = life
                 .shutdown
                 .as_deref()
                 .map(|d| format!(" on {d}"))
                 .unwrap_or_default();
-            return Err(Diagnostic::error(
+            let mut d = Diagnostic::error(
                 "retired-model",
-                format!("model `{name}` was retired{when} and no longer accepts requests"),
+                match &life.reason {
+                    Some(r) => format!("model `{name}` no longer accepts requests: {r}"),
+                    None => {
+                        format!("model `{name}` was retired{when} and no longer accepts requests")
+                    }
+                },
             )
             .with_label("retired model")
-            .with_help(replacement));
+            .with_help(replacement);
+            if let Some(s) = source {
+                d = d.with_note(s);
+            }
+            return Err(d);
         }
         let warning = (life.status == Status::Deprecated).then(|| {
             let when = life
@@ -244,13 +609,92 @@ impl ModelTable {
                 .as_deref()
                 .map(|d| format!(" on {d}"))
                 .unwrap_or_default();
-            Diagnostic::warning(
+            let mut d = Diagnostic::warning(
                 "deprecated-model",
                 format!("model `{name}` is deprecated and shuts down{when}"),
             )
             .with_label("deprecated model")
-            .with_help(replacement)
+            .with_help(replacement);
+            if let Some(s) = source {
+                d = d.with_note(s);
+            }
+            d
         });
-        Ok((canonical, rules, warning))
+        Ok(Resolved::Known {
+            canonical,
+            rules,
+            warning,
+        })
+    }
+}
+
+/// A model name resolved against the table.
+#[derive(Debug)]
+pub enum Resolved<'a> {
+    /// In the table.
+    Known {
+        /// Its table name.
+        canonical: &'a str,
+        /// Its rules.
+        rules: &'a ModelRules,
+        /// A deprecation warning.
+        warning: Option<Diagnostic>,
+    },
+    /// Not in the table: the official schema is the only check.
+    Unknown {
+        /// The `unknown-model` warning.
+        warning: Diagnostic,
+    },
+}
+
+fn rules_from(entry: &Map<String, Value>) -> Result<ModelRules, String> {
+    let mut entry = entry.clone();
+    let sources = sources_of(&entry);
+    entry.remove("sources");
+    let mut rules: ModelRules =
+        serde_json::from_value(Value::Object(entry)).map_err(|e| e.to_string())?;
+    rules.sources = sources;
+    Ok(rules)
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Status::Current => "current",
+            Status::Deprecated => "deprecated",
+            Status::Retired => "retired",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn facts_read_unknown_null_and_values() {
+        let r: ModelRules =
+            serde_json::from_str(r#"{"quality": ["low"], "style": null, "n": "unknown"}"#)
+                .expect("rules");
+        assert_eq!(r.quality, Fact::Known(vec![String::from("low")]));
+        assert_eq!(r.style, Fact::Unsupported);
+        assert_eq!(r.n, Fact::Unknown);
+        assert_eq!(r.background, Fact::Unknown);
+    }
+
+    #[test]
+    fn a_layer_adds_fields_and_keeps_the_rest() {
+        let mut t = ModelTable::builtin();
+        t.apply_layer(
+            "mine.json",
+            r#"{"source": "my tests", "models": {"gpt-image-2": {"n": {"min": 1, "max": 4}}, "gpt-image-3": {"quality": ["ultra"]}}}"#,
+        )
+        .expect("layer");
+        let (_, r) = t.get("gpt-image-2").expect("model");
+        assert_eq!(r.n, Fact::Known(Bounds { min: 1, max: 4 }));
+        assert!(r.quality.known().is_some());
+        assert_eq!(r.sources["n.max"], "my tests");
+        assert!(r.sources["quality"].starts_with("openai-python"));
+        assert!(t.get("gpt-image-3").is_some());
     }
 }

@@ -2,7 +2,7 @@
 //! nearest valid size, and mapping aspect ratios to sizes.
 use std::fmt;
 
-use crate::models::{ModelRules, SizeRule};
+use crate::models::{Fact, ModelRules, SizeRule};
 use crate::suggest::one_of;
 
 /// A concrete size in pixels.
@@ -73,16 +73,24 @@ pub fn check(size: &str, rules: &ModelRules) -> Result<Option<String>, SizeProbl
         return Ok(None);
     }
     let parsed = Size::parse(size);
-    let Some(rule) = &rules.size_rule else {
-        let listed: Vec<&str> = rules.sizes.iter().map(String::as_str).collect();
-        return Err(SizeProblem {
-            reason: format!("this model only accepts {}", one_of(&listed)),
-            suggestions: parsed
-                .map(|p| nearest_listed(p, rules))
-                .into_iter()
-                .flatten()
-                .collect(),
-        });
+    let rule = match &rules.size_rule {
+        Fact::Known(rule) => rule,
+        Fact::Unknown if parsed.is_some() => {
+            return Ok(Some(String::from(
+                "no source states whether this model takes sizes beyond its listed ones; sent as written",
+            )));
+        }
+        _ => {
+            let listed: Vec<&str> = rules.sizes.iter().map(String::as_str).collect();
+            return Err(SizeProblem {
+                reason: format!("this model only accepts {}", one_of(&listed)),
+                suggestions: parsed
+                    .map(|p| nearest_listed(p, rules))
+                    .into_iter()
+                    .flatten()
+                    .collect(),
+            });
+        }
     };
     let Some(size) = parsed else {
         return Err(SizeProblem {
@@ -150,10 +158,12 @@ pub fn rule_violation(size: Size, rule: &SizeRule) -> Option<String> {
             rule.min_ratio, rule.max_ratio
         ));
     }
-    if size.pixels() < rule.min_pixels {
+    if let Some(min_pixels) = rule.min_pixels
+        && size.pixels() < min_pixels
+    {
         return Some(format!(
             "the image must have at least {} pixels ({} has {})",
-            group_digits(rule.min_pixels),
+            group_digits(min_pixels),
             size,
             group_digits(size.pixels())
         ));
@@ -184,8 +194,9 @@ pub fn nearest_valid(size: Size, rule: &SizeRule) -> Option<Size> {
     let mut h = w / ratio;
     // scale into the pixel and edge bounds
     let pixels = w * h;
-    if pixels < rule.min_pixels as f64 {
-        let k = (rule.min_pixels as f64 / pixels).sqrt();
+    let min_pixels = rule.min_pixels.unwrap_or(0) as f64;
+    if pixels < min_pixels {
+        let k = (min_pixels / pixels).sqrt();
         w *= k;
         h *= k;
     }
@@ -249,7 +260,7 @@ pub fn nearest_listed(size: Size, rules: &ModelRules) -> Option<String> {
 /// The size a model should use for an aspect ratio: exact when its rule allows, else the
 /// listed size of closest ratio. The flag is true when the ratio had to change.
 pub fn for_ratio(ratio: f64, rules: &ModelRules) -> Option<(Size, bool)> {
-    if let Some(rule) = &rules.size_rule {
+    if let Some(rule) = rules.size_rule.known() {
         let (w, h) = if (ratio - 1.0).abs() < 1e-9 {
             (1024.0, 1024.0)
         } else if ratio > 1.0 {
@@ -343,15 +354,15 @@ mod tests {
                 false
             ))
         );
-        let (_, dalle) = table.get("dall-e-3").expect("model");
-        // 1024x1792 is 4:7, not 9:16: flagged so the caller warns
-        let mapped = for_ratio(9.0 / 16.0, dalle);
+        let (_, listed_only) = table.get("gpt-image-1.5").expect("model");
+        // 1024x1536 is 2:3, not 9:16: flagged so the caller warns
+        let mapped = for_ratio(9.0 / 16.0, listed_only);
         assert_eq!(
             mapped,
             Some((
                 Size {
                     width: 1024,
-                    height: 1792
+                    height: 1536
                 },
                 true
             ))

@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 use crate::diagnostic::Diagnostic;
-use crate::models::ModelRules;
+use crate::models::{Fact, ModelRules, ModelTable, ParamSpec};
 use crate::schema::Schema;
 use crate::size;
 use crate::source::JsonPath;
@@ -103,10 +103,76 @@ impl TargetSchema {
             .iter()
             .position(|(t, _)| *t == self)
             .expect("every schema is listed");
-        CELLS[i].get_or_init(|| {
-            let raw: Value = serde_json::from_str(SCHEMAS[i].1).expect("shipped schema is JSON");
-            Schema::compile(raw).expect("shipped schema compiles")
-        })
+        CELLS[i].get_or_init(|| Schema::compile(self.document()).expect("shipped schema compiles"))
+    }
+
+    /// The schema document checked: the shipped file, and for the OpenAI endpoints the newer
+    /// parameters and values of the vendored SDK laid over it ([`sdk_overlay`]).
+    pub fn document(self) -> Value {
+        let i = SCHEMAS
+            .iter()
+            .position(|(t, _)| *t == self)
+            .expect("every schema is listed");
+        let mut raw: Value = serde_json::from_str(SCHEMAS[i].1).expect("shipped schema is JSON");
+        let params = &crate::models::ModelTable::generated().params;
+        match self {
+            TargetSchema::OpenAiGenerations => sdk_overlay(&mut raw, &params.generations),
+            TargetSchema::OpenAiEdits => sdk_overlay(&mut raw, &params.edits),
+            _ => {}
+        }
+        raw
+    }
+}
+
+/// Lays the SDK's typing of each request parameter over an official OpenAPI-derived schema. The
+/// SDKs are generated from the provider's current API definition, later than the OpenAPI snapshot
+/// in `schemas/targets/`: a parameter the SDK adds is added, and a literal set it widens
+/// (`output_format: gif`, `quality: xhigh`) replaces the older enum, and so does a free string
+/// (`size` on edits). Integers and booleans the snapshot already types keep their definition;
+/// uploads (multipart only) are left out.
+pub fn sdk_overlay(schema: &mut Value, params: &indexmap::IndexMap<String, ParamSpec>) {
+    let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let typed = |t: &str, nullable: bool| {
+        if nullable {
+            serde_json::json!({"type": [t, "null"]})
+        } else {
+            serde_json::json!({"type": t})
+        }
+    };
+    for (name, spec) in params {
+        let existing = props.contains_key(name);
+        let replacement = match spec {
+            ParamSpec::File => None,
+            ParamSpec::Enum { nullable, values } => {
+                let mut list: Vec<Value> = values.iter().map(|v| Value::from(v.as_str())).collect();
+                if *nullable {
+                    list.push(Value::Null);
+                }
+                Some(serde_json::json!({"enum": list, "description": "typed by the vendored SDK"}))
+            }
+            // the SDK types it as any string (`size` takes `WIDTHxHEIGHT` on edits too)
+            ParamSpec::String { nullable, .. } => Some(typed("string", *nullable)),
+            ParamSpec::Integer { nullable } => (!existing).then(|| typed("integer", *nullable)),
+            ParamSpec::Boolean { nullable } => (!existing).then(|| typed("boolean", *nullable)),
+            ParamSpec::Svg { nullable, efforts } => {
+                let mut efforts: Vec<Value> =
+                    efforts.iter().map(|v| Value::from(v.as_str())).collect();
+                efforts.push(Value::Null);
+                Some(serde_json::json!({
+                    "type": if *nullable { serde_json::json!(["object", "null"]) } else { serde_json::json!("object") },
+                    "properties": {
+                        "model": {"type": "string"},
+                        "reasoning": {"type": ["object", "null"], "properties": {"effort": {"enum": efforts}}}
+                    },
+                    "required": ["model"]
+                }))
+            }
+        };
+        if let Some(r) = replacement {
+            props.insert(name.clone(), r);
+        }
     }
 }
 
@@ -129,106 +195,354 @@ pub fn against_schema(schema: TargetSchema, body: &Value) -> Vec<Diagnostic> {
         .collect()
 }
 
+/// A warning for a brief field whose rule no source states for `model`.
+pub fn unstated(field: &str, path: &str, model: &str) -> Diagnostic {
+    Diagnostic::warning(
+        "unstated-rule",
+        format!("no source states whether {model} accepts `{field}`: sent as written, the API decides"),
+    )
+    .with_path(path)
+    .with_help(format!(
+        "if you know the rule, add it with --models FILE (`{{\"models\": {{\"{model}\": {{\"{field}\": [...]}}}}}}`)"
+    ))
+}
+
+fn source_note(rules: &ModelRules, field: &str) -> Option<String> {
+    rules.sources.get(field).map(|s| format!("source: {s}"))
+}
+
 fn value_check(
     field: &str,
+    key: &str,
     path: &str,
     value: Option<&str>,
-    allowed: Option<&Vec<String>>,
+    allowed: &Fact<Vec<String>>,
     model: &str,
+    rules: &ModelRules,
 ) -> Option<Diagnostic> {
     let value = value?;
-    match allowed {
-        None => Some(
+    let note = source_note(rules, key);
+    let d = match allowed {
+        Fact::Unknown => return Some(unstated(key, path, model)),
+        Fact::Unsupported => Diagnostic::error(
+            "unsupported-parameter",
+            format!("{model} does not accept `{field}`"),
+        )
+        .with_path(path)
+        .with_label(format!("not accepted by {model}"))
+        .with_help(format!("remove `{path}`")),
+        Fact::Known(list) if !list.iter().any(|v| v == value) => {
+            let suggestion = did_you_mean(value, list.iter().map(String::as_str));
             Diagnostic::error(
-                "unsupported-parameter",
-                format!("{model} does not accept `{field}`"),
+                "invalid-value",
+                format!(
+                    "{field} `{value}` is not valid for {model}: use {}",
+                    one_of(list)
+                ),
             )
             .with_path(path)
-            .with_label(format!("not accepted by {model}"))
-            .with_help(format!("remove `{path}`")),
-        ),
-        Some(list) if !list.iter().any(|v| v == value) => {
-            let suggestion = did_you_mean(value, list.iter().map(String::as_str));
-            Some(
-                Diagnostic::error(
-                    "invalid-value",
-                    format!(
-                        "{field} `{value}` is not valid for {model}: use {}",
-                        one_of(list)
-                    ),
-                )
-                .with_path(path)
-                .with_label(format!(
-                    "not {} {model} accepts",
-                    crate::filters::with_article(field)
-                ))
-                .with_help_opt(suggestion.map(|s| format!("did you mean `{s}`?"))),
-            )
+            .with_label(format!(
+                "not {} {model} accepts",
+                crate::filters::with_article(field)
+            ))
+            .with_help_opt(suggestion.map(|s| format!("did you mean `{s}`?")))
         }
-        Some(_) => None,
+        Fact::Known(_) => return None,
+    };
+    Some(match note {
+        Some(n) => d.with_note(n),
+        None => d,
+    })
+}
+
+/// Checks `input_fidelity` on an edit.
+pub fn input_fidelity(value: &str, model: &str, rules: &ModelRules) -> Option<Diagnostic> {
+    match &rules.input_fidelity {
+        Fact::Unknown => None,
+        Fact::Unsupported => Some(
+            Diagnostic::error(
+                "unsupported-parameter",
+                format!("{model} does not take `input_fidelity`: the SDK says to omit it"),
+            )
+            .with_path("output.input_fidelity")
+            .with_help("remove `output.input_fidelity`")
+            .with_note_opt(source_note(rules, "input_fidelity")),
+        ),
+        Fact::Known(_) => value_check(
+            "input fidelity",
+            "input_fidelity",
+            "output.input_fidelity",
+            Some(value),
+            &rules.input_fidelity,
+            model,
+            rules,
+        ),
     }
 }
 
-/// Checks an OpenAI payload against the model's rules. Paths name the brief fields.
-pub fn openai_rules(p: &OpenAiImageRequest, model: &str, rules: &ModelRules) -> Vec<Diagnostic> {
+fn range_error(what: &str, path: &str, value: u64, min: u64, max: u64, why: &str) -> Diagnostic {
+    Diagnostic::error(
+        "invalid-value",
+        format!("{what}={value} is out of range: {why} takes {min} to {max}"),
+    )
+    .with_path(path)
+    .with_label("out of range")
+    .with_help(format!("use a value from {min} to {max}"))
+}
+
+/// Checks an OpenAI request against the model's rules (and the format rules every model
+/// shares). `rules` is `None` for a model not in the table: then only the format rules apply.
+/// Paths name the brief fields.
+pub fn openai_rules(
+    p: &OpenAiImageRequest,
+    model: &str,
+    rules: Option<&ModelRules>,
+    table: &ModelTable,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let quality = Some(&rules.quality);
+    let format = p.output_format.as_deref().unwrap_or("png");
+
+    // rules of the output format, the same for every model (the SDK states them so)
+    let gif = &table.formats.gif;
+    let svg = &table.formats.svg;
+    let gif_src = format!("source: {}", gif.source);
+    let svg_src = format!("source: {}", svg.source);
+    for (field, set) in [
+        ("frame_count", p.frame_count.is_some()),
+        ("frame_duration_ms", p.frame_duration_ms.is_some()),
+    ] {
+        if set && format != "gif" {
+            out.push(
+                Diagnostic::error(
+                    "invalid-combination",
+                    format!("`{field}` applies only to GIF output, but the format is {format}"),
+                )
+                .with_path(format!("output.{field}"))
+                .with_help(format!(
+                    "set `output.format: gif`, or remove `output.{field}`"
+                ))
+                .with_note(gif_src.clone()),
+            );
+        }
+    }
+    if let Some(c) = p.frame_count
+        && (c < gif.frame_count.min || c > gif.frame_count.max)
+    {
+        out.push(
+            range_error(
+                "frame_count",
+                "output.frame_count",
+                c.into(),
+                gif.frame_count.min.into(),
+                gif.frame_count.max.into(),
+                "GIF output",
+            )
+            .with_note(gif_src.clone()),
+        );
+    }
+    if let Some(ms) = p.frame_duration_ms
+        && u64::from(ms) > gif.frame_duration_ms_cap
+    {
+        out.push(
+            Diagnostic::warning(
+                "capped-value",
+                format!(
+                    "a frame delay of {ms} ms is capped at {} ms in the encoded GIF",
+                    gif.frame_duration_ms_cap
+                ),
+            )
+            .with_path("output.frame_duration_ms")
+            .with_note(gif_src.clone()),
+        );
+    }
+    if p.svg.is_some() && format != "svg" {
+        out.push(
+            Diagnostic::error(
+                "invalid-combination",
+                format!("`svg` applies only to SVG output, but the format is {format}"),
+            )
+            .with_path("output.svg")
+            .with_help("set `output.format: svg`, or remove `output.svg`")
+            .with_note(svg_src.clone()),
+        );
+    }
+    if let Some(effort) = p.svg.as_ref().and_then(|s| s.reasoning.as_ref()) {
+        let allowed = &svg.reasoning_efforts;
+        if !allowed.contains(&effort.effort) {
+            out.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    format!(
+                        "reasoning effort `{}` is not valid: use {}",
+                        effort.effort,
+                        one_of(allowed)
+                    ),
+                )
+                .with_path("output.svg.reasoning_effort")
+                .with_help_opt(
+                    did_you_mean(&effort.effort, allowed.iter().map(String::as_str))
+                        .map(|s| format!("did you mean `{s}`?")),
+                )
+                .with_note(svg_src.clone()),
+            );
+        }
+    }
+    let excluded = |fmt: &str, list: &[String], src: &str, out: &mut Vec<Diagnostic>| {
+        if p.output_compression.is_some() && list.iter().any(|e| e == "output_compression") {
+            out.push(
+                Diagnostic::error(
+                    "invalid-combination",
+                    format!("{} output does not take `compression`", fmt.to_uppercase()),
+                )
+                .with_path("output.compression")
+                .with_help("remove `output.compression`")
+                .with_note(src.to_string()),
+            );
+        }
+    };
+    match format {
+        "gif" => {
+            excluded("gif", &gif.excludes, &gif_src, &mut out);
+            if let Some(a) = &gif.access {
+                out.push(
+                    Diagnostic::warning(
+                        "preview-feature",
+                        format!("GIF output is in preview: {a}"),
+                    )
+                    .with_path("output.format")
+                    .with_note(gif_src.clone()),
+                );
+            }
+        }
+        "svg" => {
+            excluded("svg", &svg.excludes, &svg_src, &mut out);
+            if let Some(n) = p.n
+                && n != svg.n
+            {
+                out.push(
+                    Diagnostic::error(
+                        "invalid-combination",
+                        format!("SVG output requires n={}, but n={n}", svg.n),
+                    )
+                    .with_path("output.n")
+                    .with_help(format!("set `output.n: {}` or leave it out", svg.n))
+                    .with_note(svg_src.clone()),
+                );
+            }
+            if let Some(a) = &svg.access {
+                out.push(
+                    Diagnostic::warning("preview-feature", format!("SVG output needs access: {a}"))
+                        .with_path("output.format")
+                        .with_note(svg_src.clone()),
+                );
+            }
+        }
+        _ => {}
+    }
+
+    let Some(rules) = rules else {
+        return out;
+    };
+
     out.extend(value_check(
+        "quality",
         "quality",
         "output.quality",
         p.quality.as_deref(),
-        quality,
+        &rules.quality,
         model,
+        rules,
     ));
     out.extend(value_check(
         "background",
+        "background",
         "output.background",
         p.background.as_deref(),
-        rules.background.as_ref(),
+        &rules.background,
         model,
+        rules,
     ));
     out.extend(value_check(
         "output format",
+        "output_format",
         "output.format",
         p.output_format.as_deref(),
-        rules.output_format.as_ref(),
+        &rules.output_format,
         model,
+        rules,
     ));
     out.extend(value_check(
         "moderation",
+        "moderation",
         "output.moderation",
         p.moderation.as_deref(),
-        rules.moderation.as_ref(),
+        &rules.moderation,
         model,
+        rules,
+    ));
+    out.extend(value_check(
+        "complexity",
+        "complexity",
+        "output.complexity",
+        p.complexity.as_deref(),
+        &rules.complexity,
+        model,
+        rules,
     ));
     out.extend(value_check(
         "style",
+        "style",
         "output.style",
         p.style.as_deref(),
-        rules.style.as_ref(),
+        &rules.style,
         model,
+        rules,
     ));
+    for (param, value, path) in [
+        ("background", p.background.as_deref(), "output.background"),
+        ("output_format", p.output_format.as_deref(), "output.format"),
+        ("quality", p.quality.as_deref(), "output.quality"),
+    ] {
+        if let Some(v) = value
+            && let Some(words) = rules.preview.get(param).and_then(|m| m.get(v))
+        {
+            out.push(
+                Diagnostic::warning(
+                    "preview-feature",
+                    format!("`{param}: {v}` is in preview on {model}: it may be refused"),
+                )
+                .with_path(path)
+                .with_note(format!("the SDK: \"{words}\""))
+                .with_note_opt(source_note(rules, "preview")),
+            );
+        }
+    }
 
-    if let Some(n) = p.n
-        && (n < rules.n.min || n > rules.n.max)
-    {
-        let range = if rules.n.min == rules.n.max {
-            format!("only n={} is supported", rules.n.min)
-        } else {
-            format!("n must be between {} and {}", rules.n.min, rules.n.max)
-        };
-        out.push(
-            Diagnostic::error(
-                "invalid-value",
-                format!("n={n} is not valid for {model}: {range}"),
-            )
-            .with_path("output.n")
-            .with_label("out of range")
-            .with_help(format!(
-                "use n between {} and {}, or send several requests",
-                rules.n.min, rules.n.max
-            )),
-        );
+    if let Some(n) = p.n {
+        match &rules.n {
+            Fact::Known(b) if n < b.min || n > b.max => {
+                let range = if b.min == b.max {
+                    format!("only n={} is supported", b.min)
+                } else {
+                    format!("n must be between {} and {}", b.min, b.max)
+                };
+                out.push(
+                    Diagnostic::error(
+                        "invalid-value",
+                        format!("n={n} is not valid for {model}: {range}"),
+                    )
+                    .with_path("output.n")
+                    .with_label("out of range")
+                    .with_help(format!(
+                        "use n between {} and {}, or send several requests",
+                        b.min, b.max
+                    ))
+                    .with_note_opt(source_note(rules, "n")),
+                );
+            }
+            Fact::Unknown => out.push(unstated("n", "output.n", model)),
+            _ => {}
+        }
     }
 
     if let Some(s) = &p.size {
@@ -259,9 +573,12 @@ pub fn openai_rules(p: &OpenAiImageRequest, model: &str, rules: &ModelRules) -> 
         }
     }
 
-    if let Some(c) = p.output_compression {
+    if let Some(c) = p.output_compression
+        && !matches!(format, "gif" | "svg")
+    {
         match &rules.output_compression {
-            None => out.push(
+            Fact::Unknown => out.push(unstated("output_compression", "output.compression", model)),
+            Fact::Unsupported => out.push(
                 Diagnostic::error(
                     "unsupported-parameter",
                     format!("{model} does not accept `compression`"),
@@ -269,8 +586,7 @@ pub fn openai_rules(p: &OpenAiImageRequest, model: &str, rules: &ModelRules) -> 
                 .with_path("output.compression")
                 .with_help("remove `output.compression`"),
             ),
-            Some(rule) => {
-                let format = p.output_format.as_deref().unwrap_or("png");
+            Fact::Known(rule) => {
                 if !rule.only_with.iter().any(|f| f == format) {
                     out.push(
                         Diagnostic::error(
@@ -301,37 +617,35 @@ pub fn openai_rules(p: &OpenAiImageRequest, model: &str, rules: &ModelRules) -> 
     }
 
     if p.background.as_deref() == Some("transparent")
-        && let Some(needs) = &rules.transparent_requires
+        && let Fact::Known(needs) = &rules.transparent_requires
+        && !needs.iter().any(|f| f == format)
     {
-        let format = p.output_format.as_deref().unwrap_or("png");
-        if !needs.iter().any(|f| f == format) {
-            out.push(
-                Diagnostic::error(
-                    "invalid-combination",
-                    format!(
-                        "a transparent background needs {} output, but the format is {format}",
-                        one_of(needs)
-                    ),
-                )
-                .with_path("output.background")
-                .with_label("needs png or webp")
-                .with_help("set `output.format: png` (or `webp`)"),
-            );
-        }
-    }
-
-    let chars = p.prompt.chars().count();
-    if chars > rules.prompt_max_chars {
         out.push(
             Diagnostic::error(
-                "prompt-too-long",
+                "invalid-combination",
                 format!(
-                    "the prompt has {chars} characters; {model} accepts at most {}",
-                    rules.prompt_max_chars
+                    "a transparent background needs {} output, but the format is {format}",
+                    one_of(needs)
                 ),
             )
-            .with_help("shorten the brief, or choose a model with a longer prompt limit"),
+            .with_path("output.background")
+            .with_label(format!("needs {}", needs.join(" or ")))
+            .with_help(format!("set `output.format: {}`", needs[0]))
+            .with_note_opt(source_note(rules, "transparent_requires")),
         );
+    }
+
+    if let Fact::Known(max) = rules.prompt_max_chars {
+        let chars = p.prompt.chars().count();
+        if chars > max {
+            out.push(
+                Diagnostic::error(
+                    "prompt-too-long",
+                    format!("the prompt has {chars} characters; {model} accepts at most {max}"),
+                )
+                .with_help("shorten the brief, or choose a model with a longer prompt limit"),
+            );
+        }
     }
     out
 }

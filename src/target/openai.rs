@@ -1,14 +1,33 @@
-//! OpenAI `POST /v1/images/generations` (gpt-image-2 first).
+//! OpenAI `POST /v1/images/generations` (gpt-image-2 first). The fields both Images endpoints share
+//! are built here once ([`common_request`]); `openai_edit.rs` adds the edit's own.
 use serde::{Deserialize, Serialize};
 
 use super::{BuildResult, Payload, Request, Target};
 use crate::diagnostic::Diagnostic;
+use crate::models::{ModelRules, Resolved};
 use crate::size;
 use crate::validate;
 
 /// The OpenAI Images generations target.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OpenAi;
+
+/// `svg.reasoning`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SvgReasoning {
+    /// Effort.
+    pub effort: String,
+}
+
+/// `svg`: the SVG author.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SvgAuthor {
+    /// The author model.
+    pub model: String,
+    /// Reasoning settings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasoning: Option<SvgReasoning>,
+}
 
 /// The JSON body of `POST /v1/images/generations`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,7 +45,7 @@ pub struct OpenAiImageRequest {
     /// Quality.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quality: Option<String>,
-    /// `png`, `jpeg`, `webp`.
+    /// `png`, `jpeg`, `webp`, `gif`, `svg`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub output_format: Option<String>,
     /// 0–100 (jpeg/webp).
@@ -38,58 +57,85 @@ pub struct OpenAiImageRequest {
     /// `low`, `auto`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub moderation: Option<String>,
+    /// `low`, `medium`, `high`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub complexity: Option<String>,
+    /// GIF frames.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frame_count: Option<u32>,
+    /// GIF frame delay.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frame_duration_ms: Option<u32>,
+    /// The SVG author.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub svg: Option<SvgAuthor>,
+    /// End-user identifier for abuse monitoring.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub safety_identifier: Option<String>,
     /// `vivid`, `natural` (DALL·E 3).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub style: Option<String>,
 }
 
-impl Target for OpenAi {
-    fn name(&self) -> &'static str {
-        "openai"
-    }
+/// The shared part of a generations or edits request, checked against the model's rules.
+#[derive(Debug)]
+pub struct Common<'a> {
+    /// The body fields both endpoints take.
+    pub request: OpenAiImageRequest,
+    /// The model's rules (`None` for a model not in the table).
+    pub rules: Option<&'a ModelRules>,
+    /// Warnings so far.
+    pub warnings: Vec<Diagnostic>,
+    /// Errors so far (every problem is collected, not only the first).
+    pub errors: Vec<Diagnostic>,
+}
 
-    fn description(&self) -> &'static str {
-        "OpenAI Images API, POST /v1/images/generations (gpt-image-2, gpt-image-1.5, gpt-image-1-mini, …)"
-    }
+/// Builds and checks the fields both Images endpoints share.
+pub fn common_request<'a>(req: &Request<'a>) -> Result<Common<'a>, Vec<Diagnostic>> {
+    let out = &req.brief.output;
+    let model_name = out
+        .model
+        .clone()
+        .unwrap_or_else(|| req.models.default_model.clone());
+    let mut warnings = Vec::new();
+    let rules = match req
+        .models
+        .resolve(&model_name, req.today)
+        .map_err(|d| vec![d.with_path("output.model")])?
+    {
+        Resolved::Known { rules, warning, .. } => {
+            warnings.extend(warning.map(|w| w.with_path("output.model")));
+            Some(rules)
+        }
+        Resolved::Unknown { warning } => {
+            warnings.push(warning.with_path("output.model"));
+            None
+        }
+    };
 
-    fn build(&self, req: &Request<'_>) -> BuildResult {
-        let out = &req.brief.output;
-        let model_name = out
-            .model
-            .clone()
-            .unwrap_or_else(|| req.models.default_model.clone());
-        let (canonical, rules, lifecycle_warning) = req
-            .models
-            .resolve(&model_name, req.today)
-            .map_err(|d| vec![d.with_path("output.model")])?;
-        let _ = canonical;
-        let mut warnings: Vec<Diagnostic> = lifecycle_warning
-            .map(|w| w.with_path("output.model"))
-            .into_iter()
-            .collect();
-
-        let mut size = out.size.clone();
-        if let Some(ratio_text) = &out.aspect_ratio {
-            if size.is_some() {
-                return Err(vec![Diagnostic::error(
-                    "conflicting-size",
-                    "`output.size` and `output.aspect_ratio` are both set",
+    let mut size = out.size.clone();
+    if let Some(ratio_text) = &out.aspect_ratio {
+        if size.is_some() {
+            return Err(vec![Diagnostic::error(
+                "conflicting-size",
+                "`output.size` and `output.aspect_ratio` are both set",
+            )
+            .with_path("output.aspect_ratio")
+            .with_label("remove this or `size`")
+            .with_help("give either an exact `size` or an `aspect_ratio` to map to the nearest size the model accepts")]);
+        }
+        let ratio = size::parse_ratio(ratio_text).ok_or_else(|| {
+            vec![
+                Diagnostic::error(
+                    "invalid-value",
+                    format!("`{ratio_text}` is not an aspect ratio"),
                 )
                 .with_path("output.aspect_ratio")
-                .with_label("remove this or `size`")
-                .with_help("give either an exact `size` or an `aspect_ratio` to map to the nearest size the model accepts")]);
-            }
-            let ratio = size::parse_ratio(ratio_text).ok_or_else(|| {
-                vec![
-                    Diagnostic::error(
-                        "invalid-value",
-                        format!("`{ratio_text}` is not an aspect ratio"),
-                    )
-                    .with_path("output.aspect_ratio")
-                    .with_help("write it as `WIDTH:HEIGHT`, e.g. `9:16`"),
-                ]
-            })?;
-            if let Some((mapped, changed)) = size::for_ratio(ratio, rules) {
+                .with_help("write it as `WIDTH:HEIGHT`, e.g. `9:16`"),
+            ]
+        })?;
+        match rules.and_then(|r| size::for_ratio(ratio, r)) {
+            Some((mapped, changed)) => {
                 if changed {
                     warnings.push(
                         Diagnostic::warning(
@@ -103,29 +149,87 @@ impl Target for OpenAi {
                 }
                 size = Some(mapped.to_string());
             }
-        }
-
-        let payload = OpenAiImageRequest {
-            model: model_name.clone(),
-            prompt: req.prompt.to_string(),
-            n: out.n,
-            size,
-            quality: out.quality.clone(),
-            output_format: out.format.clone(),
-            output_compression: out.compression,
-            background: out.background.clone(),
-            moderation: out.moderation.clone(),
-            style: out.style.clone(),
-        };
-        let mut errors = Vec::new();
-        for d in validate::openai_rules(&payload, &model_name, rules) {
-            if d.is_error() {
-                errors.push(d)
-            } else {
-                warnings.push(d)
+            None => {
+                return Err(vec![
+                    Diagnostic::error(
+                        "invalid-value",
+                        format!(
+                            "cannot map aspect ratio {ratio_text} to a size: no source states which sizes {model_name} accepts"
+                        ),
+                    )
+                    .with_path("output.aspect_ratio")
+                    .with_help("give an exact `output.size` (`WIDTHxHEIGHT`) instead"),
+                ]);
             }
         }
-        let body = serde_json::to_value(&payload).expect("payload serialises");
+    }
+
+    let request = OpenAiImageRequest {
+        model: model_name.clone(),
+        prompt: req.prompt.to_string(),
+        n: out.n,
+        size,
+        quality: out.quality.clone(),
+        output_format: out.format.clone(),
+        output_compression: out.compression,
+        background: out.background.clone(),
+        moderation: out.moderation.clone(),
+        complexity: out.complexity.clone(),
+        frame_count: out.frame_count,
+        frame_duration_ms: out.frame_duration_ms,
+        svg: out.svg.as_ref().map(|s| SvgAuthor {
+            model: s.model.clone(),
+            reasoning: s
+                .reasoning_effort
+                .clone()
+                .map(|effort| SvgReasoning { effort }),
+        }),
+        safety_identifier: out.safety_identifier.clone(),
+        style: out.style.clone(),
+    };
+    let mut errors = Vec::new();
+    for d in validate::openai_rules(&request, &model_name, rules, req.models) {
+        if d.is_error() {
+            errors.push(d)
+        } else {
+            warnings.push(d)
+        }
+    }
+    Ok(Common {
+        request,
+        rules,
+        warnings,
+        errors,
+    })
+}
+
+impl Target for OpenAi {
+    fn name(&self) -> &'static str {
+        "openai"
+    }
+
+    fn description(&self) -> &'static str {
+        "OpenAI Images API, POST /v1/images/generations (gpt-image-2, gpt-image-2.5-*, gpt-image-2.6-*, chatgpt-image-latest, …)"
+    }
+
+    fn build(&self, req: &Request<'_>) -> BuildResult {
+        let Common {
+            request,
+            mut warnings,
+            mut errors,
+            ..
+        } = common_request(req)?;
+        if let Some(f) = &req.brief.output.input_fidelity {
+            warnings.push(
+                Diagnostic::warning(
+                    "ignored-field",
+                    format!("`output.input_fidelity: {f}` applies to edits only: the openai target leaves it out"),
+                )
+                .with_path("output.input_fidelity")
+                .with_help("use `--target openai-edit` with `inputs.images`, or remove it"),
+            );
+        }
+        let body = serde_json::to_value(&request).expect("payload serialises");
         if errors.is_empty() {
             // the official schema is the backstop: anything the model rules let through must pass it
             errors.extend(validate::against_schema(

@@ -1,7 +1,8 @@
 //! OpenAI `POST /v1/images/edits` with a JSON body: input images by URL or file id, optional mask.
 use serde::Serialize;
 
-use super::{BuildResult, Payload, Request, Target};
+use super::openai::{Common, common_request};
+use super::{BuildResult, OpenAiImageRequest, Payload, Request, Target};
 use crate::diagnostic::Diagnostic;
 use crate::validate::{self, TargetSchema};
 
@@ -28,25 +29,36 @@ fn image_ref(s: &str) -> ImageRef {
     }
 }
 
-#[derive(Debug, Serialize)]
-struct EditBody {
-    model: String,
-    prompt: String,
+/// The JSON body of `POST /v1/images/edits`: the shared fields with the input images after the
+/// prompt, in the order of the official reference.
+fn edit_body(
+    common: &OpenAiImageRequest,
     images: Vec<ImageRef>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     mask: Option<ImageRef>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    n: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    size: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    quality: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    output_format: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    output_compression: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    background: Option<String>,
+    input_fidelity: Option<String>,
+) -> serde_json::Value {
+    let serde_json::Value::Object(shared) =
+        serde_json::to_value(common).expect("edit body serialises")
+    else {
+        unreachable!("a struct serialises to an object")
+    };
+    let mut body = serde_json::Map::new();
+    for (k, v) in shared {
+        body.insert(k.clone(), v);
+        if k == "prompt" {
+            body.insert(
+                "images".into(),
+                serde_json::to_value(&images).expect("images"),
+            );
+            if let Some(m) = &mask {
+                body.insert("mask".into(), serde_json::to_value(m).expect("mask"));
+            }
+        }
+    }
+    if let Some(f) = input_fidelity {
+        body.insert("input_fidelity".into(), f.into());
+    }
+    serde_json::Value::Object(body)
 }
 
 impl Target for OpenAiEdit {
@@ -57,51 +69,75 @@ impl Target for OpenAiEdit {
         "OpenAI Images API, POST /v1/images/edits (JSON body: images by URL or file id, optional mask)"
     }
     fn build(&self, req: &Request<'_>) -> BuildResult {
-        // the generations target already knows every model rule: reuse its checks
-        let (generated, warnings) = super::OpenAi.build(req)?;
+        let Common {
+            request,
+            rules,
+            mut warnings,
+            mut errors,
+        } = common_request(req)?;
         let inputs = &req.brief.inputs;
+        let model = request.model.clone();
         if inputs.images.is_empty() {
-            return Err(vec![Diagnostic::error("missing-field", "an edit needs input images: `inputs.images`")
+            errors.push(Diagnostic::error("missing-field", "an edit needs input images: `inputs.images`")
                 .with_path("inputs")
-                .with_help("add `inputs: {images: [https://example.com/photo.png]}` (URLs or `file-…` ids), or use `--target openai`")]);
+                .with_help("add `inputs: {images: [https://example.com/photo.png]}` (URLs or `file-…` ids), or use `--target openai`"));
         }
-        let g = &generated.body;
-        let mut warnings = warnings;
-        // the edits endpoint takes only the listed sizes
-        let listed = ["auto", "1024x1024", "1536x1024", "1024x1536"];
-        let mut size = g.get("size").and_then(|v| v.as_str()).map(str::to_string);
-        if let Some(s) = size.clone().filter(|s| !listed.contains(&s.as_str()))
-            && let Some(parsed) = crate::size::Size::parse(&s)
+        let max = req.models.edits.max_input_images as usize;
+        if inputs.images.len() > max {
+            errors.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    format!(
+                        "{} input images: an edit takes at most {max}",
+                        inputs.images.len()
+                    ),
+                )
+                .with_path("inputs.images")
+                .with_note(format!("source: {}", req.models.edits.source))
+                .with_help(format!("keep {max} images or fewer")),
+            );
+        }
+        if request.style.is_some() {
+            errors.push(
+                Diagnostic::error(
+                    "unsupported-parameter",
+                    "the edits endpoint does not take `style`",
+                )
+                .with_path("output.style")
+                .with_help("remove `output.style`; describe the style in the brief instead"),
+            );
+        }
+        if inputs.mask.is_some()
+            && request.output_format.as_deref() == Some("gif")
+            && req.models.formats.gif.excludes.iter().any(|e| e == "mask")
         {
-            let nearest = listed[1..]
-                .iter()
-                .filter_map(|l| crate::size::Size::parse(l).map(|p| (l, p)))
-                .min_by(|a, b| {
-                    (a.1.ratio().ln() - parsed.ratio().ln())
-                        .abs()
-                        .total_cmp(&(b.1.ratio().ln() - parsed.ratio().ln()).abs())
-                })
-                .map_or("auto", |(l, _)| l);
-            warnings.push(super::common::size_changed("openai-edit", &s, nearest));
-            size = Some(nearest.to_string());
+            errors.push(
+                Diagnostic::error("invalid-combination", "GIF output does not support masks")
+                    .with_path("inputs.mask")
+                    .with_note(format!("source: {}", req.models.formats.gif.source))
+                    .with_help("remove `inputs.mask`, or choose another `output.format`"),
+            );
         }
-        let text = |k: &str| g.get(k).and_then(|v| v.as_str()).map(str::to_string);
-        let body = EditBody {
-            model: text("model").unwrap_or_default(),
-            prompt: req.prompt.to_string(),
-            images: inputs.images.iter().map(|s| image_ref(s)).collect(),
-            mask: inputs.mask.as_deref().map(image_ref),
-            n: g.get("n").and_then(|v| v.as_u64()).map(|n| n as u32),
-            size,
-            quality: text("quality"),
-            output_format: text("output_format"),
-            output_compression: g
-                .get("output_compression")
-                .and_then(|v| v.as_u64())
-                .map(|n| n as u32),
-            background: text("background"),
-        };
-        let body = serde_json::to_value(&body).expect("edit body serialises");
+        let fidelity = req.brief.output.input_fidelity.clone();
+        if let (Some(f), Some(rules)) = (&fidelity, rules) {
+            errors.extend(validate::input_fidelity(f, &model, rules));
+            if rules.input_fidelity.is_unknown() {
+                warnings.push(validate::unstated(
+                    "input_fidelity",
+                    "output.input_fidelity",
+                    &model,
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let body = edit_body(
+            &request,
+            inputs.images.iter().map(|s| image_ref(s)).collect(),
+            inputs.mask.as_deref().map(image_ref),
+            fidelity,
+        );
         let errors: Vec<Diagnostic> = validate::against_schema(TargetSchema::OpenAiEdits, &body)
             .into_iter()
             .map(|d| {

@@ -11,6 +11,7 @@ mod common;
 mod errors;
 mod exact_text;
 mod lint;
+mod providers;
 mod render;
 mod schemas;
 mod targets;

@@ -21,6 +21,15 @@ fn schema_for<'a>(url: &str, target: &'a str) -> &'a str {
 }
 
 fn validator(name: &str) -> jsonschema::Validator {
+    // the OpenAI schemas are the official snapshot with the newer SDK's parameters laid over it
+    let overlaid = match name {
+        "openai-images-generations" => Some(imgprompt::validate::TargetSchema::OpenAiGenerations),
+        "openai-images-edits" => Some(imgprompt::validate::TargetSchema::OpenAiEdits),
+        _ => None,
+    };
+    if let Some(t) = overlaid {
+        return jsonschema::validator_for(&t.document()).expect("compiles");
+    }
     let text =
         std::fs::read_to_string(common::root().join(format!("schemas/targets/{name}.schema.json")))
             .expect("schema");

@@ -65,6 +65,168 @@ pub fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
 
+/// A JSON value as a Python literal: JSON strings are Python string literals; `true`, `false`
+/// and `null` become `True`, `False` and `None`.
+pub fn python_literal(v: &serde_json::Value, indent: usize) -> String {
+    use serde_json::Value;
+    let pad = " ".repeat(indent + 4);
+    let end = " ".repeat(indent);
+    match v {
+        Value::Null => String::from("None"),
+        Value::Bool(true) => String::from("True"),
+        Value::Bool(false) => String::from("False"),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => serde_json::to_string(s).expect("json"),
+        Value::Array(a) if a.is_empty() => String::from("[]"),
+        Value::Array(a) => {
+            let items: Vec<String> = a
+                .iter()
+                .map(|x| format!("{pad}{},\n", python_literal(x, indent + 4)))
+                .collect();
+            format!("[\n{}{end}]", items.concat())
+        }
+        Value::Object(m) if m.is_empty() => String::from("{}"),
+        Value::Object(m) => {
+            let items: Vec<String> = m
+                .iter()
+                .map(|(k, x)| {
+                    format!(
+                        "{pad}{}: {},\n",
+                        serde_json::to_string(k).expect("json"),
+                        python_literal(x, indent + 4)
+                    )
+                })
+                .collect();
+            format!("{{\n{}{end}}}", items.concat())
+        }
+    }
+}
+
+/// A JSON value as a JavaScript literal: object keys that are identifiers are left unquoted.
+pub fn js_literal(v: &serde_json::Value, indent: usize) -> String {
+    use serde_json::Value;
+    let pad = " ".repeat(indent + 2);
+    let end = " ".repeat(indent);
+    match v {
+        Value::Array(a) if !a.is_empty() => {
+            let items: Vec<String> = a
+                .iter()
+                .map(|x| format!("{pad}{},\n", js_literal(x, indent + 2)))
+                .collect();
+            format!("[\n{}{end}]", items.concat())
+        }
+        Value::Object(m) if !m.is_empty() => {
+            let items: Vec<String> = m
+                .iter()
+                .map(|(k, x)| {
+                    let ident = k
+                        .chars()
+                        .next()
+                        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                    let key = if ident {
+                        k.clone()
+                    } else {
+                        serde_json::to_string(k).expect("json")
+                    };
+                    format!("{pad}{key}: {},\n", js_literal(x, indent + 2))
+                })
+                .collect();
+            format!("{{\n{}{end}}}", items.concat())
+        }
+        // JSON scalars are JavaScript literals (ES2019 allows U+2028/U+2029 in strings)
+        other => serde_json::to_string(other).expect("json"),
+    }
+}
+
+/// The file extension of an OpenAI output format (`jpeg` → `jpg`).
+pub fn extension(format: Option<&str>) -> &'static str {
+    match format {
+        Some("jpeg") => "jpg",
+        Some("webp") => "webp",
+        Some("gif") => "gif",
+        Some("svg") => "svg",
+        _ => "png",
+    }
+}
+
+fn openai_python(r: &Rendering, edit: bool) -> String {
+    let body = &r.payload.body;
+    let ext = extension(body["output_format"].as_str());
+    let save = if ext == "svg" {
+        format!(
+            "    # SVG output is text\n    with open(f\"image-{{i}}.{ext}\", \"w\", encoding=\"utf-8\") as f:\n        f.write(base64.b64decode(image.b64_json).decode(\"utf-8\"))\n"
+        )
+    } else {
+        format!(
+            "    with open(f\"image-{{i}}.{ext}\", \"wb\") as f:\n        f.write(base64.b64decode(image.b64_json))\n"
+        )
+    };
+    let head = format!(
+        "# {}: {} {}\n# pip install openai; reads OPENAI_API_KEY (and OPENAI_BASE_URL) from the environment.\nimport base64\n\nfrom openai import OpenAI\n",
+        r.payload.target, r.payload.method, r.payload.url
+    );
+    let call = if edit {
+        // images given by URL or file id: the JSON form of the edits endpoint, through the SDK's
+        // own client (auth, base URL, retries), since `images.edit` uploads files
+        format!(
+            "from openai.types import ImagesResponse\n\nclient = OpenAI()\nresult = client.post(\n    \"/images/edits\",\n    cast_to=ImagesResponse,\n    body={},\n)\n",
+            python_literal(body, 4)
+        )
+    } else {
+        let mut args = String::new();
+        if let Some(m) = body.as_object() {
+            for (k, v) in m {
+                args.push_str(&format!("    {k}={},\n", python_literal(v, 4)));
+            }
+        }
+        format!("\nclient = OpenAI()\nresult = client.images.generate(\n{args})\n")
+    };
+    format!("{head}{call}for i, image in enumerate(result.data):\n{save}")
+}
+
+fn openai_js(r: &Rendering, edit: bool) -> String {
+    let body = &r.payload.body;
+    let ext = extension(body["output_format"].as_str());
+    let save = if ext == "svg" {
+        format!(
+            "// SVG output is text\nresult.data.forEach((image, i) =>\n  fs.writeFileSync(`image-${{i}}.{ext}`, Buffer.from(image.b64_json, \"base64\").toString(\"utf8\"), \"utf8\"),\n);\n"
+        )
+    } else {
+        format!(
+            "result.data.forEach((image, i) =>\n  fs.writeFileSync(`image-${{i}}.{ext}`, Buffer.from(image.b64_json, \"base64\")),\n);\n"
+        )
+    };
+    let call = if edit {
+        format!(
+            "const result = await client.post(\"/images/edits\", {{\n  body: {},\n}});\n",
+            js_literal(body, 2)
+        )
+    } else {
+        format!(
+            "const result = await client.images.generate({});\n",
+            js_literal(body, 0)
+        )
+    };
+    format!(
+        "// {}: {} {}\n// npm install openai; reads OPENAI_API_KEY (and OPENAI_BASE_URL) from the environment.\nimport fs from \"node:fs\";\nimport OpenAI from \"openai\";\n\nconst client = new OpenAI();\n{call}{save}",
+        r.payload.target, r.payload.method, r.payload.url
+    )
+}
+
+fn openai_curl(r: &Rendering, p: &Provider, path: &str) -> String {
+    let body = &r.payload.body;
+    let ext = extension(body["output_format"].as_str());
+    let endpoint = format!("\"${{{}:-{}}}\"{}", p.base_env, p.base, shell_quote(path));
+    format!(
+        "#!/bin/sh\n# {target}: {method} {url}\n# Needs OPENAI_API_KEY in the environment; OPENAI_BASE_URL overrides the base URL.\n# Saves image-0.{ext}, image-1.{ext}, … with jq (else the response goes to response.json).\nset -eu\n: \"${{OPENAI_API_KEY:?set OPENAI_API_KEY}}\"\ncurl -fsS {endpoint} \\\n  -H \"Authorization: Bearer $OPENAI_API_KEY\" \\\n  -H 'Content-Type: application/json' \\\n  -o response.json \\\n  --data-binary @- <<'IMGPROMPT_JSON'\n{body}\nIMGPROMPT_JSON\nif command -v jq >/dev/null 2>&1; then\n  jq -r '.data | to_entries[] | \"\\(.key) \\(.value.b64_json)\"' response.json |\n    while read -r i b64; do printf '%s' \"$b64\" | base64 -d > \"image-$i.{ext}\"; done\n  rm response.json\nelse\n  echo 'jq not found: the images are base64 in response.json (.data[].b64_json)' >&2\nfi\n",
+        target = r.payload.target,
+        method = r.payload.method,
+        url = r.payload.url,
+        body = serde_json::to_string_pretty(body).expect("json"),
+    )
+}
+
 fn json_literal(v: &impl serde::Serialize) -> String {
     // a JSON string literal is also a valid Python and JavaScript string literal
     let text = serde_json::to_string(v).expect("json");
@@ -82,7 +244,12 @@ pub fn snippet(r: &Rendering, form: HandOff) -> Result<String, Diagnostic> {
     let path = url.strip_prefix(p.base).unwrap_or(url);
     let body = &r.payload.body;
     let multipart = target == "stability";
+    let openai = matches!(target, "openai" | "openai-edit");
+    let edit = target == "openai-edit";
     Ok(match form {
+        HandOff::Curl if openai => openai_curl(r, &p, path),
+        HandOff::Python if openai => openai_python(r, edit),
+        HandOff::Js if openai => openai_js(r, edit),
         HandOff::Curl => {
             let mut s = format!(
                 "#!/bin/sh\n# {target}: {} {url}\n# Needs {key} in the environment; {base_env} overrides the base URL.\nset -eu\n: \"${{{key}:?set {key}}}\"\n",
@@ -114,11 +281,6 @@ pub fn snippet(r: &Rendering, form: HandOff) -> Result<String, Diagnostic> {
             }
             s
         }
-        HandOff::Python if target == "openai" => format!(
-            "# {target}: {} {url}\n# pip install openai; reads OPENAI_API_KEY (and OPENAI_BASE_URL) from the environment.\nimport base64\nimport json\n\nfrom openai import OpenAI\n\nrequest = json.loads({})\nclient = OpenAI()\nresult = client.images.generate(**request)\nfor i, image in enumerate(result.data):\n    with open(f\"image-{{i}}.png\", \"wb\") as f:\n        f.write(base64.b64decode(image.b64_json))\n",
-            r.payload.method,
-            json_literal(body)
-        ),
         HandOff::Python => format!(
             "# {target}: {} {url}\n# Standard library only; reads {key} from the environment, {base_env} overrides the base URL.\nimport json\nimport os\nimport urllib.request\n\nbody = json.loads({})\nbase = os.environ.get(\"{base_env}\", \"{base}\")\nrequest = urllib.request.Request(\n    base + {path_lit},\n    data=json.dumps(body).encode(),\n    headers={{\"{auth}\": \"{prefix}\" + os.environ[\"{key}\"], \"Content-Type\": \"application/json\"}},\n    method=\"POST\",\n)\nwith urllib.request.urlopen(request) as response:\n    print(response.read().decode())\n",
             r.payload.method,
@@ -129,11 +291,6 @@ pub fn snippet(r: &Rendering, form: HandOff) -> Result<String, Diagnostic> {
             path_lit = serde_json::to_string(path).expect("json"),
             auth = p.auth_header,
             prefix = p.auth_prefix,
-        ),
-        HandOff::Js if target == "openai" => format!(
-            "// {target}: {} {url}\n// npm install openai; reads OPENAI_API_KEY (and OPENAI_BASE_URL) from the environment.\nimport fs from \"node:fs\";\nimport OpenAI from \"openai\";\n\nconst request = JSON.parse({});\nconst client = new OpenAI();\nconst result = await client.images.generate(request);\nresult.data.forEach((image, i) => fs.writeFileSync(`image-${{i}}.png`, Buffer.from(image.b64_json, \"base64\")));\n",
-            r.payload.method,
-            json_literal(body)
         ),
         HandOff::Js => format!(
             "// {target}: {} {url}\n// Node 18+ (fetch); reads {key} from the environment, {base_env} overrides the base URL.\nconst body = JSON.parse({});\nconst base = process.env.{base_env} ?? \"{base}\";\nconst response = await fetch(base + {path_lit}, {{\n  method: \"POST\",\n  headers: {{ \"{auth}\": \"{prefix}\" + process.env.{key}, \"Content-Type\": \"application/json\" }},\n  body: JSON.stringify(body),\n}});\nconsole.log(await response.text());\n",

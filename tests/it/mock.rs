@@ -1,0 +1,219 @@
+//! A local HTTP server shaped like the image APIs, on 127.0.0.1: it records every request and
+//! answers like the provider (OpenAI: an `ImagesResponse` with base64 images of the requested
+//! format). Real clients — the official SDKs, the hand-off snippets, curl — talk to it unmodified.
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+/// One request as it arrived.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    /// `POST`.
+    pub method: String,
+    /// `/v1/images/generations`.
+    pub path: String,
+    /// Lower-cased header names with their values.
+    pub headers: Vec<(String, String)>,
+    /// The raw body.
+    pub body: Vec<u8>,
+}
+
+impl Recorded {
+    /// The body as JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "{} {}: body is not JSON ({e}): {}",
+                self.method,
+                self.path,
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+    /// A header value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The running server; stops when dropped.
+pub struct Mock {
+    /// Its port.
+    pub port: u16,
+    requests: Arc<Mutex<Vec<Recorded>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// Bytes that start like a file of each format, so a saved file can be checked by its magic.
+pub fn image_bytes(format: &str) -> Vec<u8> {
+    match format {
+        "jpeg" => vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0],
+        "webp" => b"RIFF\x1a\0\0\0WEBPVP8 ".to_vec(),
+        "gif" => b"GIF89a\x01\0\x01\0\0\0\0;".to_vec(),
+        "svg" => br#"<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8"/></svg>"#.to_vec(),
+        _ => b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec(),
+    }
+}
+
+fn b64(data: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// What the OpenAI Images API answers for a request body.
+fn openai_response(body: &Value) -> Value {
+    let format = body["output_format"].as_str().unwrap_or("png");
+    let n = body["n"].as_u64().unwrap_or(1);
+    let data: Vec<Value> = (0..n)
+        .map(|_| json!({"b64_json": b64(&image_bytes(format))}))
+        .collect();
+    let mut r = json!({
+        "created": 1_764_460_800,
+        "data": data,
+        "output_format": format,
+        "size": body["size"].as_str().filter(|s| *s != "auto").unwrap_or("1024x1024"),
+        "usage": {
+            "input_tokens": 50, "output_tokens": 1756, "total_tokens": 1806,
+            "input_tokens_details": {"image_tokens": 0, "text_tokens": 50}
+        }
+    });
+    if let Some(q) = body["quality"].as_str().filter(|q| *q != "auto") {
+        r["quality"] = q.into();
+    }
+    r
+}
+
+fn handle(stream: TcpStream, requests: &Mutex<Vec<Recorded>>) {
+    stream.set_read_timeout(Some(Duration::from_secs(20))).ok();
+    let mut reader = BufReader::new(stream);
+    let mut first = String::new();
+    if reader.read_line(&mut first).unwrap_or(0) == 0 {
+        return;
+    }
+    let mut parts = first.split_whitespace();
+    let method = parts.next().unwrap_or_default().to_string();
+    let path = parts.next().unwrap_or_default().to_string();
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+            break;
+        }
+        if let Some((k, v)) = line.split_once(':') {
+            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+        }
+    }
+    let len: usize = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; len];
+    if reader.read_exact(&mut body).is_err() {
+        return;
+    }
+    let rec = Recorded {
+        method,
+        path,
+        headers,
+        body,
+    };
+    let (status, reply) = if rec.path.ends_with("/images/generations")
+        || rec.path.ends_with("/images/edits")
+    {
+        match serde_json::from_slice::<Value>(&rec.body) {
+            Ok(b) => ("200 OK", openai_response(&b)),
+            Err(_) => (
+                "400 Bad Request",
+                json!({"error": {"message": "body is not JSON", "type": "invalid_request_error"}}),
+            ),
+        }
+    } else {
+        (
+            "404 Not Found",
+            json!({"error": {"message": format!("no route {}", rec.path)}}),
+        )
+    };
+    requests.lock().expect("lock").push(rec);
+    let text = reply.to_string();
+    let mut stream = reader.into_inner();
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+        text.len()
+    );
+    let _ = stream.flush();
+}
+
+impl Mock {
+    /// Starts the server on a free port.
+    pub fn start() -> Mock {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        listener.set_nonblocking(true).expect("nonblocking");
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (r, s) = (requests.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        stream.set_nonblocking(false).ok();
+                        handle(stream, &r);
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        Mock {
+            port,
+            requests,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// The base URL an OpenAI client takes (`http://127.0.0.1:PORT/v1`).
+    pub fn openai_base(&self) -> String {
+        format!("http://127.0.0.1:{}/v1", self.port)
+    }
+
+    /// Every request so far, in arrival order.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.requests.lock().expect("lock").clone()
+    }
+}
+
+impl Drop for Mock {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}

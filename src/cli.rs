@@ -1363,6 +1363,7 @@ fn models_list(models: &ModelTable) -> String {
             crate::models::Status::Retired => {
                 format!("retired {}", life.shutdown.as_deref().unwrap_or(""))
             }
+            crate::models::Status::Unknown => String::from("lifecycle unknown"),
         };
         let default = if *name == models.default_model {
             ", default"

@@ -129,6 +129,8 @@ pub enum Status {
     Deprecated,
     /// Gone.
     Retired,
+    /// No source states whether it still takes requests (a warning when used).
+    Unknown,
 }
 
 /// Lifecycle of a model.
@@ -603,6 +605,19 @@ impl ModelTable {
             }
             return Err(d);
         }
+        if life.status == Status::Unknown {
+            return Ok(Resolved::Known {
+                canonical,
+                rules,
+                warning: Some(
+                    Diagnostic::warning(
+                        "unknown-lifecycle",
+                        format!("no source states whether `{name}` still takes requests"),
+                    )
+                    .with_label("lifecycle unknown"),
+                ),
+            });
+        }
         let warning = (life.status == Status::Deprecated).then(|| {
             let when = life
                 .shutdown
@@ -663,6 +678,7 @@ impl fmt::Display for Status {
             Status::Current => "current",
             Status::Deprecated => "deprecated",
             Status::Retired => "retired",
+            Status::Unknown => "unknown",
         })
     }
 }

@@ -148,17 +148,241 @@ pub fn unsupported(brief: &Brief, target: &str, fields: &[&str]) -> Vec<Diagnost
         .collect()
 }
 
-/// The model a target uses: `output.model` when given and known, else its default.
+/// One Google model in `data/targets.json` (`gemini.models`, `imagen.models`).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GoogleModel {
+    /// Lifecycle, with the date and what replaces it.
+    pub lifecycle: crate::models::Lifecycle,
+    /// `imageSize` values it takes (`null`: none; `"unknown"`: no source states it).
+    #[serde(default)]
+    pub image_sizes: crate::models::Fact<Vec<String>>,
+    /// Whether it takes a negative prompt.
+    #[serde(default)]
+    pub negative_prompt: crate::models::Fact<bool>,
+}
+
+/// Resolves the Google model of a target: `output.model` or the target's default, checked against
+/// its table (typed here, so a bad `--target-limits` entry is a clear error) and its lifecycle on
+/// `today`. An OpenAI model name in the brief is not this target's: it warns and the default is
+/// used.
+pub fn google_model(
+    brief: &Brief,
+    limits: &Value,
+    target: &str,
+    today: crate::date::Date,
+) -> Result<(String, GoogleModel, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let table: indexmap::IndexMap<String, GoogleModel> =
+        serde_json::from_value(limits[target]["models"].clone()).map_err(|e| {
+            vec![Diagnostic::error(
+                "target-limits",
+                format!("invalid `{target}.models` in the target limits: {e}"),
+            )
+            .with_help("each model is {\"lifecycle\": {\"status\": \"current\"}, \"image_sizes\": [\"1K\"]}")]
+        })?;
+    let default = limits[target]["default_model"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let mut warnings = Vec::new();
+    let name = match &brief.output.model {
+        Some(m)
+            if !table.contains_key(m)
+                && (m.starts_with("gpt-image")
+                    || m.starts_with("dall-e")
+                    || m.starts_with("chatgpt-image")) =>
+        {
+            warnings.push(
+                Diagnostic::warning(
+                    "ignored-field",
+                    format!("`{m}` is an OpenAI model: {target} uses `{default}`"),
+                )
+                .with_path("output.model")
+                .with_help(format!(
+                    "set `output.model` to a {target} model, or leave it out"
+                )),
+            );
+            default.clone()
+        }
+        Some(m) => m.clone(),
+        None => default.clone(),
+    };
+    let Some(model) = table.get(&name).cloned() else {
+        let known: Vec<&str> = table.keys().map(String::as_str).collect();
+        return Err(vec![
+            Diagnostic::error("unknown-model", format!("unknown {target} model `{name}`"))
+                .with_path("output.model")
+                .with_help(match did_you_mean(&name, known.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`? {target} models: {}", one_of(&known)),
+                    None => format!(
+                        "{target} models: {}; add a new one with --target-limits FILE",
+                        one_of(&known)
+                    ),
+                }),
+        ]);
+    };
+    let life = &model.lifecycle;
+    let replacement = life
+        .replacement
+        .as_deref()
+        .map(|r| format!("use {r} instead"))
+        .unwrap_or_else(|| format!("choose a current {target} model"));
+    let shutdown = life.shutdown.as_deref().and_then(crate::date::Date::parse);
+    use crate::models::Status;
+    if life.status == Status::Retired || shutdown.is_some_and(|d| today >= d) {
+        let when = life
+            .shutdown
+            .as_deref()
+            .map(|d| format!(" on {d}"))
+            .unwrap_or_default();
+        return Err(vec![
+            Diagnostic::error(
+                "retired-model",
+                format!(
+                    "{target} model `{name}` was shut down{when} and no longer accepts requests"
+                ),
+            )
+            .with_path("output.model")
+            .with_label("retired model")
+            .with_help(replacement)
+            .with_note(format!(
+                "sources: `{target}.lifecycle_sources` in data/targets.json"
+            )),
+        ]);
+    }
+    match life.status {
+        Status::Deprecated => warnings.push(
+            Diagnostic::warning(
+                "deprecated-model",
+                format!(
+                    "{target} model `{name}` is deprecated and shuts down {}",
+                    life.shutdown.as_deref().unwrap_or("(date not stated)")
+                ),
+            )
+            .with_path("output.model")
+            .with_help(replacement),
+        ),
+        Status::Unknown => warnings.push(
+            Diagnostic::warning(
+                "unknown-lifecycle",
+                format!("no source states whether {target} model `{name}` still takes requests"),
+            )
+            .with_path("output.model"),
+        ),
+        _ => {}
+    }
+    Ok((name, model, warnings))
+}
+
+/// The `imageSize` (`1K`, `2K`, `4K`) for the brief: the target option `image_size` when given,
+/// else mapped from `output.size` by its longest edge (nearest of 1024, 2048, 4096 pixels). `None`
+/// when the brief asks for neither, or the model takes no image size (with a warning when the
+/// brief asked for a large one).
+pub fn image_size(
+    brief: &Brief,
+    explicit: Option<&str>,
+    target: &str,
+    model: &str,
+    sizes: &crate::models::Fact<Vec<String>>,
+) -> Result<(Option<String>, Vec<Diagnostic>), Vec<Diagnostic>> {
+    use crate::models::Fact;
+    let mut warnings = Vec::new();
+    let asked = match explicit {
+        Some(s) => Some((s.to_string(), format!("targets.{target}.image_size"))),
+        None => brief.output.size.as_deref().and_then(Size::parse).map(|s| {
+            let edge = s.width.max(s.height);
+            let k = if edge <= 1536 {
+                "1K"
+            } else if edge <= 3072 {
+                "2K"
+            } else {
+                "4K"
+            };
+            (k.to_string(), String::from("output.size"))
+        }),
+    };
+    let Some((k, path)) = asked else {
+        return Ok((None, warnings));
+    };
+    match sizes {
+        Fact::Known(list) if list.contains(&k) => Ok((Some(k), warnings)),
+        Fact::Known(list) => {
+            if explicit.is_some() {
+                return Err(vec![
+                    Diagnostic::error(
+                        "invalid-value",
+                        format!(
+                            "image size `{k}` is not available on {model}: use {}",
+                            one_of(list)
+                        ),
+                    )
+                    .with_path(path),
+                ]);
+            }
+            let best = list.last().cloned();
+            if let Some(b) = &best {
+                warnings.push(size_changed(target, &k, b));
+            }
+            Ok((best, warnings))
+        }
+        Fact::Unsupported => {
+            if k != "1K" {
+                warnings.push(
+                    Diagnostic::warning(
+                        "ignored-field",
+                        format!("{model} takes no image size: the {k} asked for is not sent"),
+                    )
+                    .with_path(path),
+                );
+            }
+            Ok((None, warnings))
+        }
+        Fact::Unknown => {
+            warnings.push(
+                Diagnostic::warning(
+                    "unstated-rule",
+                    format!(
+                        "no source states whether {model} takes an image size: `{k}` is not sent"
+                    ),
+                )
+                .with_path(path),
+            );
+            Ok((None, warnings))
+        }
+    }
+}
+
+/// The model a target uses: `output.model` when given and known, else its default. An OpenAI
+/// model name in the brief (a brief written for several targets) is not dropped silently: the
+/// default is used with a warning naming it.
 pub fn model(
     brief: &Brief,
     target: &str,
     known: &[String],
     default: &str,
-) -> Result<String, Diagnostic> {
+) -> Result<(String, Option<Diagnostic>), Diagnostic> {
     match &brief.output.model {
-        None => Ok(default.to_string()),
-        Some(m) if known.contains(m) => Ok(m.clone()),
-        Some(m) if m.starts_with("gpt-image") || m.starts_with("dall-e") => Ok(default.to_string()),
+        None => Ok((default.to_string(), None)),
+        Some(m) if known.contains(m) => Ok((m.clone(), None)),
+        Some(m)
+            if m.starts_with("gpt-image")
+                || m.starts_with("dall-e")
+                || m.starts_with("chatgpt-image") =>
+        {
+            Ok((
+                default.to_string(),
+                Some(
+                    Diagnostic::warning(
+                        "ignored-field",
+                        format!("`{m}` is an OpenAI model: {target} uses `{default}`"),
+                    )
+                    .with_path("output.model")
+                    .with_help(format!(
+                        "set `output.model` to a {target} model, or leave it out"
+                    )),
+                ),
+            ))
+        }
         Some(m) => Err(
             Diagnostic::error("unknown-model", format!("unknown {target} model `{m}`"))
                 .with_path("output.model")

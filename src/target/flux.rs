@@ -41,7 +41,7 @@ impl Target for Flux {
         let d = &req.limits["flux"];
         let models_obj = d["models"].as_object().expect("models");
         let models: Vec<String> = models_obj.keys().cloned().collect();
-        let model = common::model(
+        let (model, model_warning) = common::model(
             req.brief,
             "flux",
             &models,
@@ -64,6 +64,7 @@ impl Target for Flux {
             "flux",
             &["n", "compression", "background", "moderation", "style"],
         );
+        warnings.extend(model_warning);
         // keep the requested area where it fits, else the largest that does
         let (ratio, asked) = common::requested_ratio(req.brief).map_err(|e| vec![e])?;
         let area = req

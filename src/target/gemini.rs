@@ -1,4 +1,6 @@
-//! Google Gemini image output (`:generateContent` with `generationConfig.imageConfig`).
+//! Google Gemini image output (`:generateContent` with `generationConfig.imageConfig`), shaped as
+//! google-genai 3.6.1 sends it: API version `v1`, `contents[].role: "user"`,
+//! `imageConfig.{aspectRatio, imageSize}`.
 use serde_json::json;
 
 use super::common::{self, strings};
@@ -14,22 +16,14 @@ impl Target for Gemini {
         "gemini"
     }
     fn description(&self) -> &'static str {
-        "Google Gemini image generation (:generateContent, generationConfig.imageConfig.aspectRatio)"
+        "Google Gemini image models (gemini-3.1-flash-image, gemini-3-pro-image, …) via :generateContent with generationConfig.imageConfig"
     }
     fn build(&self, req: &Request<'_>) -> BuildResult {
         let d = &req.limits["gemini"];
-        let models = strings(&d["models"]);
-        let model = common::model(
-            req.brief,
-            "gemini",
-            &models,
-            d["default_model"]
-                .as_str()
-                .unwrap_or("gemini-2.5-flash-image"),
-        )
-        .map_err(|e| vec![e])?;
-        common::options(req.brief, "gemini", &[])?;
-        let mut warnings = common::unsupported(
+        let (model, facts, mut warnings) =
+            common::google_model(req.brief, req.limits, "gemini", req.today)?;
+        let opts = common::options(req.brief, "gemini", &["image_size"])?;
+        warnings.extend(common::unsupported(
             req.brief,
             "gemini",
             &[
@@ -40,25 +34,44 @@ impl Target for Gemini {
                 "style",
                 "seed",
                 "format",
+                "complexity",
+                "frame_count",
+                "frame_duration_ms",
+                "svg",
+                "safety_identifier",
+                "input_fidelity",
             ],
-        );
+        ));
         let (aspect, changed) =
             common::listed_ratio(req.brief, "gemini", &strings(&d["aspect_ratios"]))?;
         warnings.extend(changed);
+        let (image_size, size_warnings) = common::image_size(
+            req.brief,
+            opts.get("image_size").and_then(|v| v.as_str()),
+            "gemini",
+            &model,
+            &facts.image_sizes,
+        )?;
+        warnings.extend(size_warnings);
+        let mut image_config = json!({"aspectRatio": aspect});
+        if let Some(s) = image_size {
+            image_config["imageSize"] = s.into();
+        }
         let body = json!({
-            "contents": [{"parts": [{"text": req.prompt}]}],
-            "generationConfig": {"responseModalities": ["IMAGE"], "imageConfig": {"aspectRatio": aspect}},
+            "contents": [{"role": "user", "parts": [{"text": req.prompt}]}],
+            "generationConfig": {"responseModalities": ["IMAGE"], "imageConfig": image_config},
         });
         let errors = against_schema(TargetSchema::Gemini, &body);
         if !errors.is_empty() {
             return Err(errors);
         }
+        let version = d["api_version"].as_str().unwrap_or("v1");
         Ok((
             Payload {
                 target: "gemini",
                 method: "POST",
                 url: format!(
-                    "https://generativelanguage.googleapis.com/v1beta/models/{model}:generateContent"
+                    "https://generativelanguage.googleapis.com/{version}/models/{model}:generateContent"
                 ),
                 body,
             },

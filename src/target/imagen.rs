@@ -15,7 +15,7 @@ impl Target for Imagen {
         "imagen"
     }
     fn description(&self) -> &'static str {
-        "Google Imagen via the Gemini API (:predict): sampleCount, aspectRatio, personGeneration"
+        "Google Imagen via the Gemini API (:predict) — shut down: every Imagen model is retired; use --target gemini"
     }
     fn avoid_in_prompt(&self) -> bool {
         // current Imagen models have no negative prompt; the list stays in the prompt
@@ -23,18 +23,11 @@ impl Target for Imagen {
     }
     fn build(&self, req: &Request<'_>) -> BuildResult {
         let d = &req.limits["imagen"];
-        let models = strings(&d["models"]);
-        let model = common::model(
-            req.brief,
-            "imagen",
-            &models,
-            d["default_model"]
-                .as_str()
-                .unwrap_or("imagen-4.0-generate-001"),
-        )
-        .map_err(|e| vec![e])?;
-        let opts = common::options(req.brief, "imagen", &["person_generation"])?;
-        let mut warnings = common::unsupported(
+        // lifecycle first: every Imagen model the Gemini API served is shut down
+        let (model, facts, mut warnings) =
+            common::google_model(req.brief, req.limits, "imagen", req.today)?;
+        let opts = common::options(req.brief, "imagen", &["person_generation", "image_size"])?;
+        warnings.extend(common::unsupported(
             req.brief,
             "imagen",
             &[
@@ -44,8 +37,14 @@ impl Target for Imagen {
                 "style",
                 "seed",
                 "format",
+                "complexity",
+                "frame_count",
+                "frame_duration_ms",
+                "svg",
+                "safety_identifier",
+                "input_fidelity",
             ],
-        );
+        ));
         let (aspect, changed) =
             common::listed_ratio(req.brief, "imagen", &strings(&d["aspect_ratios"]))?;
         warnings.extend(changed);
@@ -60,14 +59,33 @@ impl Target for Imagen {
                 .with_path("output.n"),
             ]);
         }
+        let (image_size, size_warnings) = common::image_size(
+            req.brief,
+            opts.get("image_size").and_then(|v| v.as_str()),
+            "imagen",
+            &model,
+            &facts.image_sizes,
+        )?;
+        warnings.extend(size_warnings);
         let mut parameters = json!({"sampleCount": n, "aspectRatio": aspect});
         if let Some(p) = opts.get("person_generation") {
             parameters["personGeneration"] = p.clone();
         }
-        if strings(&d["negative_prompt_models"]).contains(&model)
-            && let Some(neg) = common::negative_prompt(req.brief)
-        {
-            parameters["negativePrompt"] = neg.into();
+        if let Some(s) = image_size {
+            parameters["imageSize"] = s.into();
+        }
+        if let Some(neg) = common::negative_prompt(req.brief) {
+            match facts.negative_prompt {
+                crate::models::Fact::Known(true) => parameters["negativePrompt"] = neg.into(),
+                crate::models::Fact::Known(false) | crate::models::Fact::Unsupported => {}
+                crate::models::Fact::Unknown => warnings.push(
+                    Diagnostic::warning(
+                        "unstated-rule",
+                        format!("no source states whether {model} takes a negative prompt: the avoid list stays in the prompt"),
+                    )
+                    .with_path("avoid"),
+                ),
+            }
         }
         let body = json!({"instances": [{"prompt": req.prompt}], "parameters": parameters});
         let errors = against_schema(TargetSchema::Imagen, &body);

@@ -42,7 +42,7 @@ impl Target for Stability {
         let d = &req.limits["stability"];
         let endpoints = d["endpoints"].as_object().expect("endpoints");
         let models: Vec<String> = endpoints.keys().cloned().collect();
-        let model = common::model(
+        let (model, model_warning) = common::model(
             req.brief,
             "stability",
             &models,
@@ -56,6 +56,7 @@ impl Target for Stability {
             "stability",
             &["n", "compression", "background", "moderation", "style"],
         );
+        warnings.extend(model_warning);
         let (aspect, changed) =
             common::listed_ratio(req.brief, "stability", &strings(&d["aspect_ratios"]))?;
         warnings.extend(changed);

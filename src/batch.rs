@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::emit::{Emit, openai_batch_line};
+use crate::emit::{Emit, batch_custom_id, openai_batch_line};
 use crate::engine::{Engine, Rendering};
 use crate::source::{Format, SourceFile};
 use crate::target::Target;
@@ -160,7 +160,7 @@ fn result_text(line: u64, id: &str, variant: Option<u64>, r: &Rendering, emit: E
             serde_json::to_string(&serde_json::json!({"line": line, "id": id, "prompt": r.prompt}))
                 .expect("json")
         }
-        Emit::OpenaiBatch => openai_batch_line(id, r),
+        Emit::OpenaiBatch => openai_batch_line(&batch_custom_id(id, Some(line), variant, r), r),
         Emit::Curl | Emit::Python | Emit::Js | Emit::Http => {
             let snippet = crate::emit::emit(r, emit).unwrap_or_else(|d| d.message);
             serde_json::to_string(&serde_json::json!({"line": line, "id": id, "snippet": snippet}))

@@ -529,6 +529,23 @@ fn io_failure(what: &str, e: &std::io::Error) -> Failure {
     Failure::usage(Diagnostic::error("io", format!("{what}: {e}")))
 }
 
+/// `--emit openai-batch` needs a target the OpenAI Batch API can run.
+fn batch_api_target(target: &dyn crate::target::Target) -> Result<(), Failure> {
+    if target.batch_endpoint().is_some() {
+        return Ok(());
+    }
+    Err(Failure::usage(
+        Diagnostic::error(
+            "no-batch-api",
+            format!(
+                "`--emit openai-batch` writes OpenAI Batch API input, but `{}` is not an OpenAI endpoint",
+                target.name()
+            ),
+        )
+        .with_help("use `--target openai` or `--target openai-edit`, or another --emit form (payload, json, curl)"),
+    ))
+}
+
 /// `sync-models`: regenerate (or check) data/models.sdk.json from the vendored SDK files.
 fn sync_models(root: &std::path::Path, check: bool) -> Result<u8, Failure> {
     let text = crate::sync::generate_text(root).map_err(|e| {
@@ -575,6 +592,9 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         } => {
             let engine = engine(&cli)?;
             let target = crate::target::by_name(target).map_err(Failure::usage)?;
+            if *form == Emit::OpenaiBatch {
+                batch_api_target(target.as_ref())?;
+            }
             let source =
                 SourceFile::read(brief, input_format.map(Into::into)).map_err(Failure::usage)?;
             let rendering = engine
@@ -692,6 +712,9 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         } => {
             let engine = engine(&cli)?;
             let target = crate::target::by_name(target).map_err(Failure::usage)?;
+            if *form == Emit::OpenaiBatch {
+                batch_api_target(target.as_ref())?;
+            }
             let opts = crate::batch::BatchOptions {
                 emit: *form,
                 fail_fast: *fail_fast,
@@ -731,7 +754,14 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                 indicatif::ProgressBar::hidden()
             };
             let progress = |n: u64| bar.set_position(n);
-            let errors_w: Option<&mut dyn Write> = err_file.as_mut().map(|f| f.writer());
+            // the Batch API upload file must hold requests only: without --errors, error records
+            // go to stderr instead of among the results
+            let mut stderr_errors = std::io::stderr();
+            let errors_w: Option<&mut dyn Write> = match err_file.as_mut() {
+                Some(f) => Some(f.writer()),
+                None if *form == Emit::OpenaiBatch => Some(&mut stderr_errors),
+                None => None,
+            };
             let summary = if input.is_dir() {
                 let mut files: Vec<PathBuf> = std::fs::read_dir(input)
                     .map_err(|e| io_failure(&format!("cannot read `{}`", input.display()), &e))?
@@ -939,7 +969,10 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                     let line = match form {
                         ExpandEmit::Payload => serde_json::to_string(&r.payload.body).expect("json"),
                         ExpandEmit::Prompt => serde_json::to_string(&serde_json::json!({"id": v.id, "prompt": r.prompt})).expect("json"),
-                        ExpandEmit::OpenaiBatch => crate::emit::openai_batch_line(&v.id, r),
+                        ExpandEmit::OpenaiBatch => crate::emit::openai_batch_line(
+                            &crate::emit::batch_custom_id(&v.id, None, Some(v.index), r),
+                            r,
+                        ),
                         _ => serde_json::to_string(&serde_json::json!({"id": v.id, "variant": v.index, "values": v.values, "rendering": r})).expect("json"),
                     };
                     text.push_str(&line);

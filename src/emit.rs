@@ -43,12 +43,52 @@ pub fn emit(r: &Rendering, form: Emit) -> Result<String, crate::diagnostic::Diag
         }
         Emit::Report => report(r),
         Emit::OpenaiBatch => {
-            let id = r.name.clone().unwrap_or_else(|| String::from("request-1"));
-            let mut s = openai_batch_line(&id, r);
+            let base = r.name.clone().unwrap_or_else(|| String::from("request"));
+            let mut s = openai_batch_line(&batch_custom_id(&base, None, None, r), r);
             s.push('\n');
             s
         }
     })
+}
+
+/// A Batch API `custom_id` that cannot collide within one upload file and stays the same when
+/// the same input is run again: the brief's name (or file stem) for people, the input line and
+/// variant index for uniqueness, and 8 hex digits of the request body for provenance
+/// (`jazz-night-L3-v2-1f0c9a7e`).
+pub fn batch_custom_id(
+    base: &str,
+    line: Option<u64>,
+    variant: Option<u64>,
+    r: &Rendering,
+) -> String {
+    let mut name: String = base
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(64)
+        .collect();
+    if name.is_empty() {
+        name.push_str("request");
+    }
+    if let Some(l) = line {
+        name.push_str(&format!("-L{l}"));
+    }
+    if let Some(v) = variant {
+        name.push_str(&format!("-v{v}"));
+    }
+    // FNV-1a over the body: stable across runs and platforms
+    let body = serde_json::to_string(&r.payload.body).expect("json");
+    let mut h: u32 = 0x811c_9dc5;
+    for b in body.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    format!("{name}-{h:08x}")
 }
 
 /// The OpenAI Batch API input line for a rendering (no trailing newline).

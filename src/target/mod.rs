@@ -70,6 +70,11 @@ pub trait Target: Send + Sync + std::fmt::Debug {
     fn avoid_in_prompt(&self) -> bool {
         true
     }
+    /// The OpenAI Batch API endpoint its requests can be sent through (`/v1/images/generations`),
+    /// or `None` when the provider has no such API: `--emit openai-batch` is then a usage error.
+    fn batch_endpoint(&self) -> Option<&'static str> {
+        None
+    }
     /// Builds and validates the payload. Diagnostics carry the brief path they are about
     /// (`output.size`), so the caller can point into the source file.
     fn build(&self, request: &Request<'_>) -> BuildResult;

@@ -212,6 +212,10 @@ impl Target for OpenAi {
         "OpenAI Images API, POST /v1/images/generations (gpt-image-2, gpt-image-2.5-*, gpt-image-2.6-*, chatgpt-image-latest, …)"
     }
 
+    fn batch_endpoint(&self) -> Option<&'static str> {
+        Some("/v1/images/generations")
+    }
+
     fn build(&self, req: &Request<'_>) -> BuildResult {
         let Common {
             request,

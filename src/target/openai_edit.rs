@@ -68,6 +68,10 @@ impl Target for OpenAiEdit {
     fn description(&self) -> &'static str {
         "OpenAI Images API, POST /v1/images/edits (JSON body: images by URL or file id, optional mask)"
     }
+    fn batch_endpoint(&self) -> Option<&'static str> {
+        Some("/v1/images/edits")
+    }
+
     fn build(&self, req: &Request<'_>) -> BuildResult {
         let Common {
             request,

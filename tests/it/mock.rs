@@ -10,6 +10,10 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+/// Files uploaded to the mock (`POST /v1/files`), by id; shared by every mock in the process.
+static FILES: Mutex<Vec<(String, Vec<u8>)>> = Mutex::new(Vec::new());
+static NEXT_FILE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+
 /// One request as it arrived.
 #[derive(Debug, Clone)]
 pub struct Recorded {
@@ -108,6 +112,72 @@ fn openai_response(body: &Value) -> Value {
     r
 }
 
+/// The file part of a multipart body (the bytes between the part's headers and the next
+/// boundary).
+fn multipart_file(content_type: &str, body: &[u8]) -> Option<Vec<u8>> {
+    let boundary = content_type.split("boundary=").nth(1)?.trim_matches('"');
+    let delim = format!("--{boundary}");
+    let text = body;
+    let find = |hay: &[u8], needle: &[u8], from: usize| {
+        hay[from..]
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|i| i + from)
+    };
+    let mut at = 0;
+    while let Some(start) = find(text, delim.as_bytes(), at) {
+        let head_start = start + delim.len();
+        let head_end = find(text, b"\r\n\r\n", head_start)?;
+        let head = String::from_utf8_lossy(&text[head_start..head_end]).to_string();
+        let next = find(text, delim.as_bytes(), head_end)?;
+        if head.contains("name=\"file\"") {
+            let mut part = text[head_end + 4..next].to_vec();
+            if part.ends_with(b"\r\n") {
+                part.truncate(part.len() - 2);
+            }
+            return Some(part);
+        }
+        at = next;
+    }
+    None
+}
+
+/// What the Batch API checks when a batch is created from an uploaded file: every line a JSON
+/// object with a `custom_id` unique in the file, `method: POST`, the batch's endpoint as `url`,
+/// and a JSON object `body`. The error message names the first bad line.
+pub fn check_batch_file(text: &str, endpoint: &str) -> Result<usize, String> {
+    let mut seen = std::collections::HashSet::new();
+    let mut n = 0;
+    for (i, line) in text.lines().enumerate() {
+        let l = i + 1;
+        let v: Value =
+            serde_json::from_str(line).map_err(|e| format!("line {l}: not JSON ({e})"))?;
+        let id = v["custom_id"]
+            .as_str()
+            .ok_or(format!("line {l}: no custom_id"))?;
+        if !seen.insert(id.to_string()) {
+            return Err(format!("line {l}: duplicate custom_id `{id}`"));
+        }
+        if v["method"] != "POST" {
+            return Err(format!("line {l}: method must be POST"));
+        }
+        if v["url"] != endpoint {
+            return Err(format!(
+                "line {l}: url {} differs from the batch endpoint {endpoint}",
+                v["url"]
+            ));
+        }
+        if !v["body"].is_object() {
+            return Err(format!("line {l}: body must be an object"));
+        }
+        n += 1;
+    }
+    if n == 0 {
+        return Err(String::from("the file is empty"));
+    }
+    Ok(n)
+}
+
 fn handle(stream: TcpStream, requests: &Mutex<Vec<Recorded>>) {
     stream.set_read_timeout(Some(Duration::from_secs(20))).ok();
     let mut reader = BufReader::new(stream);
@@ -143,9 +213,47 @@ fn handle(stream: TcpStream, requests: &Mutex<Vec<Recorded>>) {
         headers,
         body,
     };
-    let (status, reply) = if rec.path.ends_with("/images/generations")
-        || rec.path.ends_with("/images/edits")
-    {
+    let (status, reply) = if rec.path.ends_with("/files") {
+        let ct = rec.header("content-type").unwrap_or_default().to_string();
+        match multipart_file(&ct, &rec.body) {
+            Some(file) => {
+                let id = format!("file-{}", NEXT_FILE.fetch_add(1, Ordering::Relaxed));
+                FILES.lock().expect("lock").push((id.clone(), file.clone()));
+                (
+                    "200 OK",
+                    json!({"id": id, "object": "file", "bytes": file.len(), "created_at": 1_764_460_800, "filename": "batch.jsonl", "purpose": "batch", "status": "processed"}),
+                )
+            }
+            None => (
+                "400 Bad Request",
+                json!({"error": {"message": "no file part"}}),
+            ),
+        }
+    } else if rec.path.ends_with("/batches") {
+        let b: Value = serde_json::from_slice(&rec.body).unwrap_or_default();
+        let file_id = b["input_file_id"].as_str().unwrap_or_default();
+        let endpoint = b["endpoint"].as_str().unwrap_or_default();
+        let file = FILES
+            .lock()
+            .expect("lock")
+            .iter()
+            .find(|(id, _)| id == file_id)
+            .map(|(_, f)| f.clone());
+        match file.map(|f| check_batch_file(&String::from_utf8_lossy(&f), endpoint)) {
+            Some(Ok(n)) => (
+                "200 OK",
+                json!({"id": "batch_1", "object": "batch", "endpoint": endpoint, "input_file_id": file_id, "completion_window": "24h", "status": "validating", "created_at": 1_764_460_800, "request_counts": {"total": n, "completed": 0, "failed": 0}}),
+            ),
+            Some(Err(e)) => (
+                "400 Bad Request",
+                json!({"error": {"message": e, "type": "invalid_request_error"}}),
+            ),
+            None => (
+                "404 Not Found",
+                json!({"error": {"message": format!("no file {file_id}")}}),
+            ),
+        }
+    } else if rec.path.ends_with("/images/generations") || rec.path.ends_with("/images/edits") {
         match serde_json::from_slice::<Value>(&rec.body) {
             Ok(b) => ("200 OK", openai_response(&b)),
             Err(_) => (

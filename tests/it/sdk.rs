@@ -287,3 +287,94 @@ fn snippets_run_unmodified_and_save_the_image() {
     }
     std::fs::remove_dir_all(&base).ok();
 }
+
+/// A Batch API file written from a folder of briefs — two with the same name, one `.yaml` and one
+/// `.json` of the same stem, unnamed ones, a broken one — uploads and creates a batch through the
+/// official SDK against the local Batch API mock (unique `custom_id`s, one endpoint, no error
+/// records in the file).
+#[test]
+fn batch_file_from_a_folder_uploads_cleanly() {
+    let dir = std::env::temp_dir().join(format!("imgprompt-batchapi-{}", std::process::id()));
+    let briefs = dir.join("briefs");
+    std::fs::create_dir_all(&briefs).expect("dir");
+    std::fs::write(
+        briefs.join("a.yaml"),
+        "name: poster\nsubject: a jazz night\n",
+    )
+    .expect("write");
+    std::fs::write(
+        briefs.join("a.json"),
+        r#"{"name": "poster", "subject": "a jazz night"}"#,
+    )
+    .expect("write");
+    std::fs::write(briefs.join("b.yaml"), "subject: a harbour\n").expect("write");
+    std::fs::write(briefs.join("c.yaml"), "subject: a harbour\n").expect("write");
+    std::fs::write(briefs.join("d.yaml"), "subject: [not, a, string]\n").expect("write");
+    std::fs::write(
+        briefs.join("e.yaml"),
+        "name: sizes\nsubject: a bakery\nvary:\n  output.size: [1024x1024, 1536x1024]\n",
+    )
+    .expect("write");
+    let out = common::cli()
+        .args(["batch", "--emit", "openai-batch", "--quiet"])
+        .arg(&briefs)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1), "one brief is broken");
+    let file = String::from_utf8(out.stdout).expect("utf8");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("\"line\":5"),
+        "the error record goes to stderr: {stderr}"
+    );
+    assert_eq!(
+        crate::mock::check_batch_file(&file, "/v1/images/generations"),
+        Ok(6),
+        "{file}"
+    );
+    // the mock's check is not a formality: a repeated id or another endpoint is refused
+    let first = file.lines().next().expect("a line");
+    assert!(
+        crate::mock::check_batch_file(&format!("{first}\n{first}\n"), "/v1/images/generations")
+            .is_err()
+    );
+    assert!(crate::mock::check_batch_file(first, "/v1/images/edits").is_err());
+    // the same input gives the same ids
+    let again = common::cli()
+        .args(["batch", "--emit", "openai-batch", "--quiet"])
+        .arg(&briefs)
+        .output()
+        .expect("run");
+    assert_eq!(String::from_utf8_lossy(&again.stdout), file);
+
+    // a target without a Batch API is a usage error, not a file of wrong lines
+    let flux = common::cli()
+        .args(["batch", "--emit", "openai-batch", "--target", "flux"])
+        .arg(&briefs)
+        .output()
+        .expect("run");
+    assert_eq!(flux.status.code(), Some(2));
+    assert!(flux.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&flux.stderr).contains("no-batch-api"));
+
+    if sdks_ready() {
+        let upload = dir.join("batch.jsonl");
+        std::fs::write(&upload, &file).expect("write");
+        let mock = Mock::start();
+        let out = Command::new(sdk_dir().join(".venv/bin/python"))
+            .arg(sdk_dir().join("upload_batch.py"))
+            .arg(&upload)
+            .arg("/v1/images/generations")
+            .env("OPENAI_BASE_URL", mock.openai_base())
+            .env("OPENAI_API_KEY", "sk-test-local")
+            .output()
+            .expect("upload");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "validating 6");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

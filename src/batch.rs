@@ -157,7 +157,7 @@ fn result_text(line: u64, id: &str, variant: Option<u64>, r: &Rendering, emit: E
         .expect("record serialises"),
         Emit::Payload => serde_json::to_string(&r.payload.body).expect("payload serialises"),
         Emit::Prompt => {
-            serde_json::to_string(&serde_json::json!({"line": line, "id": id, "prompt": r.prompt}))
+            serde_json::to_string(&serde_json::json!({"line": line, "id": id, "prompt": r.payload.paste_line().unwrap_or(&r.prompt)}))
                 .expect("json")
         }
         Emit::OpenaiBatch => openai_batch_line(&batch_custom_id(id, Some(line), variant, r), r),

@@ -968,7 +968,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                 for (v, r) in &renderings {
                     let line = match form {
                         ExpandEmit::Payload => serde_json::to_string(&r.payload.body).expect("json"),
-                        ExpandEmit::Prompt => serde_json::to_string(&serde_json::json!({"id": v.id, "prompt": r.prompt})).expect("json"),
+                        ExpandEmit::Prompt => serde_json::to_string(&serde_json::json!({"id": v.id, "prompt": r.payload.paste_line().unwrap_or(&r.prompt)})).expect("json"),
                         ExpandEmit::OpenaiBatch => crate::emit::openai_batch_line(
                             &crate::emit::batch_custom_id(&v.id, None, Some(v.index), r),
                             r,

@@ -35,7 +35,8 @@ pub fn emit(r: &Rendering, form: Emit) -> Result<String, crate::diagnostic::Diag
         Emit::Js => snippet(r, HandOff::Js)?,
         Emit::Http => snippet(r, HandOff::Http)?,
         Emit::Payload => pretty(&r.payload.body),
-        Emit::Prompt => format!("{}\n", r.prompt),
+        // for a prompt-box target the line to paste carries its parameters (`--ar`, `--no`, …)
+        Emit::Prompt => format!("{}\n", r.payload.paste_line().unwrap_or(&r.prompt)),
         Emit::Json => {
             let mut s = serde_json::to_string(r).expect("rendering serialises");
             s.push('\n');

@@ -72,19 +72,53 @@ impl Target for Midjourney {
                 .with_path("output.aspect_ratio"),
             ]);
         }
-        let version = opts.get("v").and_then(Value::as_str).map_or_else(
-            || d["default_version"].as_str().unwrap_or("7").to_string(),
-            str::to_string,
-        );
-        if !strings(&d["versions"]).contains(&version) {
+        // `v: 7`, `v: 6.1` and `v: "6.1"` all mean the same version
+        let version = match opts.get("v") {
+            None => d["default_version"].as_str().unwrap_or("8.1").to_string(),
+            Some(Value::String(v)) => v.trim().to_string(),
+            Some(Value::Number(n)) => n.to_string(),
+            Some(other) => {
+                return Err(vec![
+                    Diagnostic::error(
+                        "wrong-type",
+                        format!("`targets.midjourney.v` must be a version like 7 or \"6.1\", found {other}"),
+                    )
+                    .with_path("targets.midjourney.v"),
+                ]);
+            }
+        };
+        let version = version
+            .strip_suffix(".0")
+            .map(str::to_string)
+            .unwrap_or(version);
+        let versions = strings(&d["versions"]);
+        if !versions.contains(&version) {
             return Err(vec![
                 Diagnostic::error(
                     "invalid-value",
                     format!("unknown Midjourney version `{version}`"),
                 )
-                .with_path("targets.midjourney.v"),
+                .with_path("targets.midjourney.v")
+                .with_help(format!(
+                    "versions: {}; a newer one can be added with --target-limits FILE",
+                    crate::suggest::one_of(&versions)
+                )),
             ]);
         }
+        let stylize = match opts.get("stylize") {
+            None => None,
+            Some(Value::Number(n)) if n.as_u64().is_some() => n.as_u64(),
+            Some(Value::String(s)) if s.trim().parse::<u64>().is_ok() => s.trim().parse().ok(),
+            Some(other) => {
+                return Err(vec![
+                    Diagnostic::error(
+                        "wrong-type",
+                        format!("`targets.midjourney.stylize` must be a whole number 0–1000, found {other}"),
+                    )
+                    .with_path("targets.midjourney.stylize"),
+                ]);
+            }
+        };
         let no: Vec<String> = req
             .brief
             .avoid
@@ -106,7 +140,7 @@ impl Target for Midjourney {
         if let Some(seed) = req.brief.output.seed {
             line.push_str(&format!(" --seed {seed}"));
         }
-        if let Some(s) = opts.get("stylize").and_then(Value::as_u64) {
+        if let Some(s) = stylize {
             line.push_str(&format!(" --stylize {s}"));
         }
         line.push_str(&format!(" --v {version}"));
@@ -117,8 +151,8 @@ impl Target for Midjourney {
         if let Some(seed) = req.brief.output.seed {
             parameters["seed"] = json!(seed);
         }
-        if let Some(s) = opts.get("stylize") {
-            parameters["stylize"] = s.clone();
+        if let Some(s) = stylize {
+            parameters["stylize"] = json!(s);
         }
         let body = json!({"prompt": line, "parameters": parameters});
         let errors = against_schema(TargetSchema::Midjourney, &body);

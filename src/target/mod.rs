@@ -56,6 +56,16 @@ pub struct Payload {
     pub body: Value,
 }
 
+impl Payload {
+    /// The text to paste, for a target whose "API" is a prompt box (`method: PROMPT`, Midjourney):
+    /// the whole prompt line with its parameters.
+    pub fn paste_line(&self) -> Option<&str> {
+        (self.method == "PROMPT")
+            .then(|| self.body["prompt"].as_str())
+            .flatten()
+    }
+}
+
 /// Outcome of building: the payload with its warnings, or the errors.
 pub type BuildResult = Result<(Payload, Vec<Diagnostic>), Vec<Diagnostic>>;
 

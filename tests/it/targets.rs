@@ -325,7 +325,7 @@ fn avoid_list_goes_where_each_target_wants_it() {
         mj.payload.body["prompt"]
             .as_str()
             .expect("prompt")
-            .ends_with("--ar 1:1 --no chopsticks, text, steam --seed 7 --v 7")
+            .ends_with("--ar 1:1 --no chopsticks, text, steam --seed 7 --v 8.1")
     );
 }
 
@@ -546,4 +546,55 @@ fn target_limits_can_be_overridden() {
     let body: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(body["height"], 768, "{body}");
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The line `--emit prompt` prints for Midjourney is the one to paste: every parameter, the
+/// avoid list as `--no`; versions as numbers or strings read the same; V8.1 is known.
+#[test]
+fn midjourney_paste_line_carries_every_parameter() {
+    let run = |targets: &str| {
+        let dir = std::env::temp_dir().join(format!(
+            "imgprompt-mj-{}-{}",
+            std::process::id(),
+            targets.len()
+        ));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let brief = dir.join("b.yaml");
+        std::fs::write(
+            &brief,
+            format!("subject: a fox in snow\navoid: [text, watermark]\noutput: {{seed: 3, aspect_ratio: \"16:9\"}}\ntargets:\n  midjourney: {targets}\n"),
+        )
+        .expect("write");
+        let out = common::cli()
+            .args(["render", "--target", "midjourney", "--emit", "prompt"])
+            .arg(&brief)
+            .output()
+            .expect("run");
+        std::fs::remove_dir_all(&dir).ok();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).trim().to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (code, line, _) = run("{v: 6, stylize: 250}");
+    assert_eq!(code, Some(0));
+    assert!(
+        line.ends_with("--ar 16:9 --no text, watermark --seed 3 --stylize 250 --v 6"),
+        "{line}"
+    );
+    assert_eq!(
+        run("{v: \"6\", stylize: \"250\"}").1,
+        line,
+        "numbers and strings read the same"
+    );
+    let (_, default, _) = run("{}");
+    assert!(default.ends_with("--v 8.1"), "{default}");
+    assert!(run("{v: 8}").1.ends_with("--v 8"));
+    let (code, _, err) = run("{v: 9}");
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("unknown Midjourney version `9`") && err.contains("8.1"),
+        "{err}"
+    );
 }

@@ -423,13 +423,36 @@ pub fn estimate_payload(
         "flux" => {
             let f = &others["flux"];
             let model = payload.url.rsplit('/').next().unwrap_or("").to_string();
-            let usd = f["per_image"][&model].as_f64();
             let source = format!(
                 "{} (as of {})",
                 f["source"].as_str().unwrap_or(""),
                 f["as_of"].as_str().unwrap_or("")
             );
-            per_image(model, usd, 1, source, None)
+            if let Some(usd) = f["per_image"][&model].as_f64() {
+                return per_image(model, Some(usd), 1, source, None);
+            }
+            // FLUX.2: a price for the first megapixel and one for each further (started) one
+            let mp = &f["per_megapixel"][&model];
+            let (w, h) = (body["width"].as_u64(), body["height"].as_u64());
+            match (mp["first"].as_f64(), mp["additional"].as_f64(), w, h) {
+                (Some(first), Some(additional), Some(w), Some(h)) => {
+                    let megapixels = ((w * h) as f64 / 1_048_576.0).ceil().max(1.0);
+                    let usd = first + additional * (megapixels - 1.0);
+                    per_image(
+                        model,
+                        Some(usd),
+                        1,
+                        source,
+                        Some(format!(
+                            "{w}x{h} is {megapixels} started megapixel(s): {} + {} for each after the first ({})",
+                            usd_value(first),
+                            usd_value(additional),
+                            f["megapixel_rule"].as_str().unwrap_or("")
+                        )),
+                    )
+                }
+                _ => per_image(model, None, 1, source, None),
+            }
         }
         "imagen" | "gemini" => unknown(
             payload.target.to_string(),
@@ -440,6 +463,10 @@ pub fn estimate_payload(
             "priced by subscription, not per request",
         ),
     }
+}
+
+fn usd_value(v: f64) -> String {
+    usd(Some(v))
 }
 
 /// Formats dollars with enough precision for fractions of a cent.

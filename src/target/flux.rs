@@ -35,7 +35,7 @@ impl Target for Flux {
         "flux"
     }
     fn description(&self) -> &'static str {
-        "Black Forest Labs FLUX (flux-pro-1.1, flux-dev, flux-2-pro): width/height, seed, safety_tolerance"
+        "Black Forest Labs FLUX (flux-pro-1.1, flux-dev, flux-2-pro): width/height, seed, safety_tolerance; submit, then poll for the result"
     }
     fn build(&self, req: &Request<'_>) -> BuildResult {
         let d = &req.limits["flux"];
@@ -62,7 +62,19 @@ impl Target for Flux {
         let mut warnings = common::unsupported(
             req.brief,
             "flux",
-            &["n", "compression", "background", "moderation", "style"],
+            &[
+                "n",
+                "compression",
+                "background",
+                "moderation",
+                "style",
+                "complexity",
+                "frame_count",
+                "frame_duration_ms",
+                "svg",
+                "safety_identifier",
+                "input_fidelity",
+            ],
         );
         warnings.extend(model_warning);
         // keep the requested area where it fits, else the largest that does
@@ -89,26 +101,83 @@ impl Target for Flux {
                 &got,
             ));
         }
+        // what this model takes, from BFL's schema of it (data/targets.json)
+        let mut errors = Vec::new();
+        let formats = common::strings(&rule["output_formats"]);
         let format = match req.brief.output.format.as_deref() {
-            Some("webp") => {
-                return Err(vec![
-                    Diagnostic::error("invalid-value", "flux outputs `jpeg` or `png`, not `webp`")
-                        .with_path("output.format"),
-                ]);
+            Some(f) if !formats.iter().any(|x| x == f) => {
+                errors.push(
+                    Diagnostic::error(
+                        "invalid-value",
+                        format!(
+                            "{model} outputs {}, not `{f}`",
+                            crate::suggest::one_of(&formats)
+                        ),
+                    )
+                    .with_path("output.format"),
+                );
+                None
             }
             f => f.map(str::to_string),
         };
+        let safety_tolerance = match opts.get("safety_tolerance") {
+            None => None,
+            Some(v) => {
+                let (lo, hi) = (
+                    rule["safety_tolerance"]["min"].as_u64().unwrap_or(0),
+                    rule["safety_tolerance"]["max"].as_u64().unwrap_or(0),
+                );
+                match v.as_u64() {
+                    Some(t) if (lo..=hi).contains(&t) => Some(t),
+                    _ => {
+                        errors.push(
+                            Diagnostic::error(
+                                "invalid-value",
+                                format!("safety_tolerance {v} is not valid for {model}: a whole number from {lo} to {hi}"),
+                            )
+                            .with_path("targets.flux.safety_tolerance"),
+                        );
+                        None
+                    }
+                }
+            }
+        };
+        let prompt_upsampling = match opts.get("prompt_upsampling") {
+            None => None,
+            Some(v) if rule["prompt_upsampling"].as_bool() == Some(true) => match v.as_bool() {
+                Some(b) => Some(b),
+                None => {
+                    errors.push(
+                        Diagnostic::error(
+                            "wrong-type",
+                            "`prompt_upsampling` must be true or false",
+                        )
+                        .with_path("targets.flux.prompt_upsampling"),
+                    );
+                    None
+                }
+            },
+            Some(_) => {
+                warnings.push(
+                    Diagnostic::warning(
+                        "ignored-field",
+                        format!("{model} has no `prompt_upsampling`: left out"),
+                    )
+                    .with_path("targets.flux.prompt_upsampling"),
+                );
+                None
+            }
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
         let body = Body {
             prompt: req.prompt.to_string(),
             width,
             height,
             seed: req.brief.output.seed,
-            safety_tolerance: opts
-                .get("safety_tolerance")
-                .and_then(serde_json::Value::as_u64),
-            prompt_upsampling: opts
-                .get("prompt_upsampling")
-                .and_then(serde_json::Value::as_bool),
+            safety_tolerance,
+            prompt_upsampling,
             output_format: format,
         };
         let body = serde_json::to_value(&body).expect("body serialises");

@@ -223,6 +223,25 @@ impl Target for OpenAi {
             mut errors,
             ..
         } = common_request(req)?;
+        if req.brief.output.seed.is_some() {
+            warnings.push(
+                Diagnostic::warning(
+                    "ignored-field",
+                    "the OpenAI Images API has no seed: `output.seed` is left out",
+                )
+                .with_path("output.seed"),
+            );
+        }
+        if !req.brief.inputs.is_empty() {
+            warnings.push(
+                Diagnostic::warning(
+                    "ignored-field",
+                    "`inputs` are images to edit: the openai target (generations) leaves them out",
+                )
+                .with_path("inputs")
+                .with_help("use `--target openai-edit` to edit them"),
+            );
+        }
         if let Some(f) = &req.brief.output.input_fidelity {
             warnings.push(
                 Diagnostic::warning(

@@ -136,6 +136,53 @@ impl Target for OpenAiEdit {
         if !errors.is_empty() {
             return Err(errors);
         }
+        // the edits endpoint takes only the parameters the SDK lists for it
+        let mut request = request;
+        let takes = |k: &str| req.models.params.edits.contains_key(k);
+        let mut drop = |key: &str, path: &str, present: bool| {
+            if present && !takes(key) {
+                warnings.push(
+                    Diagnostic::warning(
+                        "ignored-field",
+                        format!("the edits endpoint has no `{key}`: `{path}` is left out"),
+                    )
+                    .with_path(path),
+                );
+                true
+            } else {
+                false
+            }
+        };
+        if drop(
+            "moderation",
+            "output.moderation",
+            request.moderation.is_some(),
+        ) {
+            request.moderation = None;
+        }
+        if drop(
+            "complexity",
+            "output.complexity",
+            request.complexity.is_some(),
+        ) {
+            request.complexity = None;
+        }
+        if drop(
+            "safety_identifier",
+            "output.safety_identifier",
+            request.safety_identifier.is_some(),
+        ) {
+            request.safety_identifier = None;
+        }
+        if req.brief.output.seed.is_some() {
+            warnings.push(
+                Diagnostic::warning(
+                    "ignored-field",
+                    "the OpenAI Images API has no seed: `output.seed` is left out",
+                )
+                .with_path("output.seed"),
+            );
+        }
         let body = edit_body(
             &request,
             inputs.images.iter().map(|s| image_ref(s)).collect(),

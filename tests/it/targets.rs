@@ -598,3 +598,77 @@ fn midjourney_paste_line_carries_every_parameter() {
         "{err}"
     );
 }
+
+/// FLUX fields follow each model's schema: FLUX.2 [pro] takes safety_tolerance 0–5 and webp, and
+/// has no prompt_upsampling; its price is the published per-megapixel one.
+#[test]
+fn flux_fields_follow_each_model() {
+    let engine = common::engine();
+    let brief = |model: &str, extra: &str, targets: &str| {
+        SourceFile::new(
+            "f.json",
+            format!(
+                r#"{{"subject": "a fox", "output": {{"model": "{model}", "size": "1024x1024"{extra}}}, "targets": {{"flux": {targets}}}}}"#
+            ),
+            None,
+        )
+    };
+    let flux = imgprompt::target::Flux;
+    let d = engine
+        .render(
+            &brief("flux-2-pro", "", r#"{"safety_tolerance": 6}"#),
+            &flux,
+        )
+        .expect_err("0–5");
+    assert!(
+        d.0.iter().any(|e| e.message.contains("from 0 to 5")),
+        "{}",
+        d.render(false)
+    );
+    assert!(
+        engine
+            .render(
+                &brief("flux-pro-1.1", "", r#"{"safety_tolerance": 6}"#),
+                &flux
+            )
+            .is_ok()
+    );
+    let r = engine
+        .render(
+            &brief(
+                "flux-2-pro",
+                r#", "format": "webp""#,
+                r#"{"prompt_upsampling": true}"#,
+            ),
+            &flux,
+        )
+        .expect("renders");
+    assert_eq!(r.payload.body["output_format"], "webp");
+    assert!(r.payload.body.get("prompt_upsampling").is_none());
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.path.as_deref() == Some("targets.flux.prompt_upsampling"))
+    );
+    let d = engine
+        .render(&brief("flux-pro-1.1", r#", "format": "webp""#, "{}"), &flux)
+        .expect_err("no webp");
+    assert!(
+        d.0.iter()
+            .any(|e| e.path.as_deref() == Some("output.format"))
+    );
+    // 1024x1024 is one megapixel: $0.03; 2048x1024 is two: $0.045
+    let r = engine
+        .render(&brief("flux-2-pro", "", "{}"), &flux)
+        .expect("renders");
+    let cost = r.cost.expect("cost");
+    assert_eq!(cost.per_image, Some(0.03));
+    let wide = SourceFile::new(
+        "f.json",
+        r#"{"subject": "a fox", "output": {"model": "flux-2-pro", "size": "2048x1024"}}"#,
+        None,
+    );
+    let r = engine.render(&wide, &flux).expect("renders");
+    let per = r.cost.expect("cost").per_image.expect("priced");
+    assert!((per - 0.045).abs() < 1e-9, "{per}");
+}

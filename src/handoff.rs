@@ -1,14 +1,18 @@
 //! Hand-off: a ready-to-run request for the rendered brief — curl, Python, JavaScript, or a raw
-//! HTTP request. API keys are read from the environment variable the provider's SDK uses; they are
-//! never embedded. Request bodies are embedded as data (a quoted heredoc or a JSON string
-//! literal), so no character of an exact text is ever interpreted by the shell or the language.
+//! HTTP request — that sends exactly the payload and saves the image. Each target says which
+//! forms it has ([`crate::target::Target::handoff`]); this module holds the generators for the
+//! shapes the providers use: a JSON request answered with base64 images (OpenAI, Gemini), a
+//! multipart form answered with the image bytes (Stability), and submit-then-poll answered with a
+//! download URL (FLUX). API keys are read from the environment variable the provider's SDK uses;
+//! they are never embedded. Every user value is embedded as a literal of the snippet's language
+//! (a quoted heredoc for the shell), so no character of an exact text is ever interpreted.
 use crate::diagnostic::Diagnostic;
 use crate::engine::Rendering;
 
 /// A hand-off form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HandOff {
-    /// A POSIX shell script running curl.
+    /// A POSIX shell script running curl (and jq to decode images).
     Curl,
     /// A Python script (the official `openai` SDK for OpenAI, the standard library otherwise).
     Python,
@@ -18,46 +22,274 @@ pub enum HandOff {
     Http,
 }
 
-struct Provider {
-    key_env: &'static str,
-    auth_header: &'static str,
-    auth_prefix: &'static str,
-    base_env: &'static str,
-    base: &'static str,
+/// How to reach a provider: its key variable, auth header, base URL and the variable that
+/// overrides it.
+#[derive(Debug, Clone, Copy)]
+pub struct Provider {
+    /// The environment variable holding the key (`OPENAI_API_KEY`).
+    pub key_env: &'static str,
+    /// The header the key goes in.
+    pub auth_header: &'static str,
+    /// What precedes the key in it (`Bearer `).
+    pub auth_prefix: &'static str,
+    /// The environment variable that overrides the base URL.
+    pub base_env: &'static str,
+    /// The base URL.
+    pub base: &'static str,
 }
 
-fn provider(target: &str) -> Option<Provider> {
-    Some(match target {
-        "openai" | "openai-edit" => Provider {
-            key_env: "OPENAI_API_KEY",
-            auth_header: "Authorization",
-            auth_prefix: "Bearer ",
-            base_env: "OPENAI_BASE_URL",
-            base: "https://api.openai.com/v1",
+impl Provider {
+    /// The payload URL's path under the base.
+    pub fn path<'a>(&self, url: &'a str) -> &'a str {
+        url.strip_prefix(self.base).unwrap_or(url)
+    }
+}
+
+/// The request for `r` in the chosen form, written by its target.
+pub fn snippet(r: &Rendering, form: HandOff) -> Result<String, Diagnostic> {
+    let target = crate::target::by_name(r.payload.target)?;
+    // a provider whose key has no prefix (`x-key: KEY`) reads `os.environ[...]`, not
+    // `"" + os.environ[...]` (user values are string literals with escaped quotes, so the
+    // two-quote sequence only ever comes from the template)
+    Ok(target.handoff(r, form)?.replace("\"\" + ", ""))
+}
+
+/// The error for a form a target does not have.
+pub fn no_handoff(target: &str, why: &str) -> Diagnostic {
+    Diagnostic::error(
+        "no-handoff",
+        format!("{target} has no HTTP request to hand off: {why}"),
+    )
+}
+
+fn header(r: &Rendering, p: &Provider, saves: &str) -> (String, String) {
+    let shell = format!(
+        "#!/bin/sh\n# {target}: {method} {url}\n# Needs {key} in the environment; {base_env} overrides the base URL.\n# {saves}\nset -eu\n: \"${{{key}:?set {key}}}\"\n",
+        target = r.payload.target,
+        method = r.payload.method,
+        url = r.payload.url,
+        key = p.key_env,
+        base_env = p.base_env,
+    );
+    let endpoint = format!(
+        "\"${{{}:-{}}}\"{}",
+        p.base_env,
+        p.base,
+        shell_quote(p.path(&r.payload.url))
+    );
+    (shell, endpoint)
+}
+
+fn script_comment(r: &Rendering, p: &Provider, lang: &str, saves: &str) -> String {
+    let c = if lang == "py" { "#" } else { "//" };
+    format!(
+        "{c} {target}: {method} {url}\n{c} {runtime}; reads {key} from the environment, {base_env} overrides the base URL.\n{c} {saves}\n",
+        target = r.payload.target,
+        method = r.payload.method,
+        url = r.payload.url,
+        runtime = if lang == "py" {
+            "Standard library only"
+        } else {
+            "Node 18+ (fetch)"
         },
-        "stability" => Provider {
-            key_env: "STABILITY_API_KEY",
-            auth_header: "authorization",
-            auth_prefix: "Bearer ",
-            base_env: "STABILITY_BASE_URL",
-            base: "https://api.stability.ai/v2beta",
-        },
-        "flux" => Provider {
-            key_env: "BFL_API_KEY",
-            auth_header: "x-key",
-            auth_prefix: "",
-            base_env: "BFL_BASE_URL",
-            base: "https://api.bfl.ai/v1",
-        },
-        "imagen" | "gemini" => Provider {
-            key_env: "GEMINI_API_KEY",
-            auth_header: "x-goog-api-key",
-            auth_prefix: "",
-            base_env: "GEMINI_BASE_URL",
-            base: "https://generativelanguage.googleapis.com/v1beta",
-        },
-        _ => return None,
-    })
+        key = p.key_env,
+        base_env = p.base_env,
+    )
+}
+
+/// A form field's text: strings as they are, other values as JSON (`7`, `true`).
+fn field_text(v: &serde_json::Value) -> String {
+    v.as_str().map_or_else(|| v.to_string(), str::to_string)
+}
+
+/// A multipart form answered with the image bytes (Stability v2beta): saved as `image-0.EXT`.
+pub fn multipart_image(r: &Rendering, p: &Provider, form: HandOff, ext: &str) -> String {
+    let body = &r.payload.body;
+    let fields: Vec<(String, String)> = body
+        .as_object()
+        .map(|o| o.iter().map(|(k, v)| (k.clone(), field_text(v))).collect())
+        .unwrap_or_default();
+    let saves = format!("Sends a multipart form; saves the image as image-0.{ext}.");
+    let path_lit = serde_json::to_string(p.path(&r.payload.url)).expect("json");
+    match form {
+        HandOff::Curl => {
+            let (mut s, endpoint) = header(r, p, &saves);
+            s.push_str(&format!(
+                "curl -fsS {endpoint} \\\n  -H \"{}: {}${}\" \\\n  -H 'accept: image/*' \\\n",
+                p.auth_header, p.auth_prefix, p.key_env
+            ));
+            for (k, v) in &fields {
+                s.push_str(&format!(
+                    "  --form-string {} \\\n",
+                    shell_quote(&format!("{k}={v}"))
+                ));
+            }
+            s.push_str(&format!("  -o image-0.{ext}\n"));
+            s
+        }
+        HandOff::Python => {
+            let dict = serde_json::Value::Object(
+                fields
+                    .iter()
+                    .map(|(k, v)| (k.clone(), serde_json::Value::from(v.as_str())))
+                    .collect(),
+            );
+            format!(
+                "{}import os\nimport urllib.request\nimport uuid\n\nfields = {}\nboundary = uuid.uuid4().hex\nbody = b\"\".join(\n    f'--{{boundary}}\\r\\nContent-Disposition: form-data; name=\"{{name}}\"\\r\\n\\r\\n'.encode()\n    + value.encode()\n    + b\"\\r\\n\"\n    for name, value in fields.items()\n) + f\"--{{boundary}}--\\r\\n\".encode()\nbase = os.environ.get(\"{base_env}\", \"{base}\")\nrequest = urllib.request.Request(\n    base + {path_lit},\n    data=body,\n    headers={{\n        \"{auth}\": \"{prefix}\" + os.environ[\"{key}\"],\n        \"accept\": \"image/*\",\n        \"Content-Type\": f\"multipart/form-data; boundary={{boundary}}\",\n    }},\n    method=\"POST\",\n)\nwith urllib.request.urlopen(request) as response, open(\"image-0.{ext}\", \"wb\") as f:\n    f.write(response.read())\n",
+                script_comment(r, p, "py", &saves),
+                python_literal(&dict, 0),
+                base_env = p.base_env,
+                base = p.base,
+                auth = p.auth_header,
+                prefix = p.auth_prefix,
+                key = p.key_env,
+            )
+        }
+        HandOff::Js => {
+            let obj = serde_json::Value::Object(
+                fields
+                    .iter()
+                    .map(|(k, v)| (k.clone(), serde_json::Value::from(v.as_str())))
+                    .collect(),
+            );
+            format!(
+                "{}import fs from \"node:fs\";\n\nconst fields = {};\nconst form = new FormData();\nfor (const [name, value] of Object.entries(fields)) form.append(name, value);\nconst base = process.env.{base_env} ?? \"{base}\";\nconst response = await fetch(base + {path_lit}, {{\n  method: \"POST\",\n  headers: {{ \"{auth}\": \"{prefix}\" + process.env.{key}, accept: \"image/*\" }},\n  body: form,\n}});\nif (!response.ok) throw new Error(`${{response.status}}: ${{await response.text()}}`);\nfs.writeFileSync(\"image-0.{ext}\", Buffer.from(await response.arrayBuffer()));\n",
+                script_comment(r, p, "js", &saves),
+                js_literal(&obj, 0),
+                base_env = p.base_env,
+                base = p.base,
+                auth = p.auth_header,
+                prefix = p.auth_prefix,
+                key = p.key_env,
+            )
+        }
+        HandOff::Http => http_request(r, p, true),
+    }
+}
+
+/// Submit, poll, download (Black Forest Labs): `POST` the JSON body, `GET` the returned
+/// `polling_url` until the status is `Ready`, download `result.sample` to `image-0.EXT`.
+pub fn submit_poll(r: &Rendering, p: &Provider, form: HandOff, ext: &str) -> String {
+    let body = &r.payload.body;
+    let saves = format!(
+        "Submits, polls until Ready, saves the image as image-0.{ext} (the result URL expires in 10 minutes)."
+    );
+    let path_lit = serde_json::to_string(p.path(&r.payload.url)).expect("json");
+    match form {
+        HandOff::Curl => {
+            let (mut s, endpoint) = header(r, p, &saves);
+            s.push_str(&format!(
+                "command -v jq >/dev/null 2>&1 || {{ echo 'jq is needed to read the polling URL' >&2; exit 1; }}\ntask=$(curl -fsS {endpoint} \\\n  -H \"{auth}: {prefix}${key}\" \\\n  -H 'Content-Type: application/json' \\\n  --data-binary @- <<'IMGPROMPT_JSON'\n{body}\nIMGPROMPT_JSON\n)\npolling_url=$(printf '%s' \"$task\" | jq -r .polling_url)\nwhile :; do\n  sleep 1\n  result=$(curl -fsS \"$polling_url\" -H \"{auth}: {prefix}${key}\")\n  status=$(printf '%s' \"$result\" | jq -r .status)\n  [ \"$status\" = Ready ] && break\n  [ \"$status\" = Pending ] || {{ echo \"FLUX: $status\" >&2; exit 1; }}\ndone\ncurl -fsS \"$(printf '%s' \"$result\" | jq -r .result.sample)\" -o image-0.{ext}\n",
+                auth = p.auth_header,
+                prefix = p.auth_prefix,
+                key = p.key_env,
+                body = serde_json::to_string_pretty(body).expect("json"),
+            ));
+            s
+        }
+        HandOff::Python => format!(
+            "{}import json\nimport os\nimport time\nimport urllib.request\n\nbody = {}\nbase = os.environ.get(\"{base_env}\", \"{base}\")\nheaders = {{\"{auth}\": \"{prefix}\" + os.environ[\"{key}\"], \"accept\": \"application/json\"}}\nsubmit = urllib.request.Request(\n    base + {path_lit},\n    data=json.dumps(body).encode(),\n    headers={{**headers, \"Content-Type\": \"application/json\"}},\n    method=\"POST\",\n)\nwith urllib.request.urlopen(submit) as response:\n    task = json.load(response)\nwhile True:\n    time.sleep(1)\n    with urllib.request.urlopen(urllib.request.Request(task[\"polling_url\"], headers=headers)) as response:\n        result = json.load(response)\n    if result[\"status\"] == \"Ready\":\n        break\n    if result[\"status\"] != \"Pending\":\n        raise SystemExit(f\"FLUX: {{result['status']}}\")\nwith urllib.request.urlopen(result[\"result\"][\"sample\"]) as response, open(\"image-0.{ext}\", \"wb\") as f:\n    f.write(response.read())\n",
+            script_comment(r, p, "py", &saves),
+            python_literal(body, 0),
+            base_env = p.base_env,
+            base = p.base,
+            auth = p.auth_header,
+            prefix = p.auth_prefix,
+            key = p.key_env,
+        ),
+        HandOff::Js => format!(
+            "{}import fs from \"node:fs\";\n\nconst body = {};\nconst base = process.env.{base_env} ?? \"{base}\";\nconst headers = {{ \"{auth}\": \"{prefix}\" + process.env.{key}, accept: \"application/json\" }};\nconst submitted = await fetch(base + {path_lit}, {{\n  method: \"POST\",\n  headers: {{ ...headers, \"Content-Type\": \"application/json\" }},\n  body: JSON.stringify(body),\n}});\nif (!submitted.ok) throw new Error(`${{submitted.status}}: ${{await submitted.text()}}`);\nconst task = await submitted.json();\nlet result;\nfor (;;) {{\n  await new Promise((resolve) => setTimeout(resolve, 1000));\n  result = await (await fetch(task.polling_url, {{ headers }})).json();\n  if (result.status === \"Ready\") break;\n  if (result.status !== \"Pending\") throw new Error(`FLUX: ${{result.status}}`);\n}}\nconst image = await fetch(result.result.sample);\nfs.writeFileSync(\"image-0.{ext}\", Buffer.from(await image.arrayBuffer()));\n",
+            script_comment(r, p, "js", &saves),
+            js_literal(body, 0),
+            base_env = p.base_env,
+            base = p.base,
+            auth = p.auth_header,
+            prefix = p.auth_prefix,
+            key = p.key_env,
+        ),
+        HandOff::Http => http_request(r, p, false),
+    }
+}
+
+/// A JSON request answered with base64 images in `candidates[].content.parts[].inlineData`
+/// (Gemini `:generateContent`): saved as `image-0.png`, … by their MIME type.
+pub fn gemini_json(r: &Rendering, p: &Provider, form: HandOff) -> String {
+    let body = &r.payload.body;
+    let saves = "Saves each image of the answer as image-0.png, image-1.png, … (extension from its MIME type).";
+    let path_lit = serde_json::to_string(p.path(&r.payload.url)).expect("json");
+    match form {
+        HandOff::Curl => {
+            let (mut s, endpoint) = header(r, p, saves);
+            s.push_str(&format!(
+                "command -v jq >/dev/null 2>&1 || {{ echo 'jq is needed to decode the images' >&2; exit 1; }}\ncurl -fsS {endpoint} \\\n  -H \"{auth}: {prefix}${key}\" \\\n  -H 'Content-Type: application/json' \\\n  -o response.json \\\n  --data-binary @- <<'IMGPROMPT_JSON'\n{body}\nIMGPROMPT_JSON\njq -r '[.candidates[]?.content.parts[]? | select(.inlineData) | .inlineData] | to_entries[] | \"\\(.key) \\(.value.mimeType) \\(.value.data)\"' response.json |\n  while read -r i mime b64; do\n    case \"$mime\" in image/jpeg) ext=jpg ;; image/webp) ext=webp ;; *) ext=png ;; esac\n    printf '%s' \"$b64\" | base64 -d > \"image-$i.$ext\"\n  done\nrm response.json\n",
+                auth = p.auth_header,
+                prefix = p.auth_prefix,
+                key = p.key_env,
+                body = serde_json::to_string_pretty(body).expect("json"),
+            ));
+            s
+        }
+        HandOff::Python => format!(
+            "{}import base64\nimport json\nimport os\nimport urllib.request\n\nbody = {}\nbase = os.environ.get(\"{base_env}\", \"{base}\")\nrequest = urllib.request.Request(\n    base + {path_lit},\n    data=json.dumps(body).encode(),\n    headers={{\"{auth}\": \"{prefix}\" + os.environ[\"{key}\"], \"Content-Type\": \"application/json\"}},\n    method=\"POST\",\n)\nwith urllib.request.urlopen(request) as response:\n    result = json.load(response)\nparts = [p for c in result.get(\"candidates\", []) for p in c.get(\"content\", {{}}).get(\"parts\", [])]\nimages = [p[\"inlineData\"] for p in parts if \"inlineData\" in p]\nif not images:\n    raise SystemExit(\"no image in the answer: \" + json.dumps(result)[:500])\nfor i, image in enumerate(images):\n    ext = {{\"image/jpeg\": \"jpg\", \"image/webp\": \"webp\"}}.get(image[\"mimeType\"], \"png\")\n    with open(f\"image-{{i}}.{{ext}}\", \"wb\") as f:\n        f.write(base64.b64decode(image[\"data\"]))\n",
+            script_comment(r, p, "py", saves),
+            python_literal(body, 0),
+            base_env = p.base_env,
+            base = p.base,
+            auth = p.auth_header,
+            prefix = p.auth_prefix,
+            key = p.key_env,
+        ),
+        HandOff::Js => format!(
+            "{}import fs from \"node:fs\";\n\nconst body = {};\nconst base = process.env.{base_env} ?? \"{base}\";\nconst response = await fetch(base + {path_lit}, {{\n  method: \"POST\",\n  headers: {{ \"{auth}\": \"{prefix}\" + process.env.{key}, \"Content-Type\": \"application/json\" }},\n  body: JSON.stringify(body),\n}});\nif (!response.ok) throw new Error(`${{response.status}}: ${{await response.text()}}`);\nconst result = await response.json();\nconst images = (result.candidates ?? []).flatMap((c) => c.content?.parts ?? []).filter((p) => p.inlineData).map((p) => p.inlineData);\nif (images.length === 0) throw new Error(\"no image in the answer\");\nimages.forEach((image, i) => {{\n  const ext = {{ \"image/jpeg\": \"jpg\", \"image/webp\": \"webp\" }}[image.mimeType] ?? \"png\";\n  fs.writeFileSync(`image-${{i}}.${{ext}}`, Buffer.from(image.data, \"base64\"));\n}});\n",
+            script_comment(r, p, "js", saves),
+            js_literal(body, 0),
+            base_env = p.base_env,
+            base = p.base,
+            auth = p.auth_header,
+            prefix = p.auth_prefix,
+            key = p.key_env,
+        ),
+        HandOff::Http => http_request(r, p, false),
+    }
+}
+
+/// The request as a `.http` file (VS Code REST Client / JetBrains), the key from the
+/// environment.
+pub fn http_request(r: &Rendering, p: &Provider, multipart: bool) -> String {
+    let url = &r.payload.url;
+    let body = &r.payload.body;
+    let host = url
+        .trim_start_matches("https://")
+        .split('/')
+        .next()
+        .unwrap_or("");
+    let full_path = url.trim_start_matches("https://").trim_start_matches(host);
+    if multipart {
+        let boundary = "imgprompt-boundary";
+        let mut s = format!(
+            "{} {full_path} HTTP/1.1\nHost: {host}\n{}: {}{{{{$processEnv {}}}}}\nAccept: image/*\nContent-Type: multipart/form-data; boundary={boundary}\n\n",
+            r.payload.method, p.auth_header, p.auth_prefix, p.key_env
+        );
+        if let Some(obj) = body.as_object() {
+            for (k, v) in obj {
+                s.push_str(&format!(
+                    "--{boundary}\nContent-Disposition: form-data; name=\"{k}\"\n\n{}\n",
+                    field_text(v)
+                ));
+            }
+        }
+        s.push_str(&format!("--{boundary}--\n"));
+        s
+    } else {
+        format!(
+            "{} {full_path} HTTP/1.1\nHost: {host}\n{}: {}{{{{$processEnv {}}}}}\nContent-Type: application/json\n\n{}\n",
+            r.payload.method,
+            p.auth_header,
+            p.auth_prefix,
+            p.key_env,
+            serde_json::to_string_pretty(body).expect("json")
+        )
+    }
 }
 
 /// Single-quotes `s` for a POSIX shell.
@@ -150,7 +382,9 @@ pub fn extension(format: Option<&str>) -> &'static str {
     }
 }
 
-fn openai_python(r: &Rendering, edit: bool) -> String {
+/// The OpenAI Python snippet: `client.images.generate(...)` with keyword arguments, or the JSON
+/// form of `/v1/images/edits` through the SDK's client.
+pub fn openai_python(r: &Rendering, edit: bool) -> String {
     let body = &r.payload.body;
     let ext = extension(body["output_format"].as_str());
     let save = if ext == "svg" {
@@ -185,7 +419,8 @@ fn openai_python(r: &Rendering, edit: bool) -> String {
     format!("{head}{call}for i, image in enumerate(result.data):\n{save}")
 }
 
-fn openai_js(r: &Rendering, edit: bool) -> String {
+/// The OpenAI JavaScript snippet (official SDK, object literal).
+pub fn openai_js(r: &Rendering, edit: bool) -> String {
     let body = &r.payload.body;
     let ext = extension(body["output_format"].as_str());
     let save = if ext == "svg" {
@@ -214,7 +449,9 @@ fn openai_js(r: &Rendering, edit: bool) -> String {
     )
 }
 
-fn openai_curl(r: &Rendering, p: &Provider, path: &str) -> String {
+/// The OpenAI curl script: pretty body, images decoded with jq.
+pub fn openai_curl(r: &Rendering, p: &Provider) -> String {
+    let path = p.path(&r.payload.url);
     let body = &r.payload.body;
     let ext = extension(body["output_format"].as_str());
     let endpoint = format!("\"${{{}:-{}}}\"{}", p.base_env, p.base, shell_quote(path));
@@ -225,115 +462,4 @@ fn openai_curl(r: &Rendering, p: &Provider, path: &str) -> String {
         url = r.payload.url,
         body = serde_json::to_string_pretty(body).expect("json"),
     )
-}
-
-fn json_literal(v: &impl serde::Serialize) -> String {
-    // a JSON string literal is also a valid Python and JavaScript string literal
-    let text = serde_json::to_string(v).expect("json");
-    serde_json::to_string(&text).expect("json string")
-}
-
-/// The request for `r` in the chosen form.
-pub fn snippet(r: &Rendering, form: HandOff) -> Result<String, Diagnostic> {
-    let target = r.payload.target;
-    let p = provider(target).ok_or_else(|| {
-        Diagnostic::error("no-handoff", format!("{target} has no HTTP API to call"))
-            .with_help("use `--emit prompt` and paste the prompt line into Midjourney")
-    })?;
-    let url = &r.payload.url;
-    let path = url.strip_prefix(p.base).unwrap_or(url);
-    let body = &r.payload.body;
-    let multipart = target == "stability";
-    let openai = matches!(target, "openai" | "openai-edit");
-    let edit = target == "openai-edit";
-    Ok(match form {
-        HandOff::Curl if openai => openai_curl(r, &p, path),
-        HandOff::Python if openai => openai_python(r, edit),
-        HandOff::Js if openai => openai_js(r, edit),
-        HandOff::Curl => {
-            let mut s = format!(
-                "#!/bin/sh\n# {target}: {} {url}\n# Needs {key} in the environment; {base_env} overrides the base URL.\nset -eu\n: \"${{{key}:?set {key}}}\"\n",
-                r.payload.method,
-                key = p.key_env,
-                base_env = p.base_env
-            );
-            let endpoint = format!("\"${{{}:-{}}}\"{}", p.base_env, p.base, shell_quote(path));
-            let auth = format!("-H \"{}: {}${}\"", p.auth_header, p.auth_prefix, p.key_env);
-            if multipart {
-                s.push_str(&format!(
-                    "curl -fsS {endpoint} \\\n  {auth} \\\n  -H 'accept: image/*' \\\n"
-                ));
-                if let Some(obj) = body.as_object() {
-                    for (k, v) in obj {
-                        let value = v.as_str().map_or_else(|| v.to_string(), str::to_string);
-                        s.push_str(&format!(
-                            "  --form-string {} \\\n",
-                            shell_quote(&format!("{k}={value}"))
-                        ));
-                    }
-                }
-                s.push_str("  -o image.png\n");
-            } else {
-                s.push_str(&format!(
-                    "curl -fsS {endpoint} \\\n  {auth} \\\n  -H 'Content-Type: application/json' \\\n  --data-binary @- <<'IMGPROMPT_JSON'\n{}\nIMGPROMPT_JSON\n",
-                    serde_json::to_string(body).expect("json")
-                ));
-            }
-            s
-        }
-        HandOff::Python => format!(
-            "# {target}: {} {url}\n# Standard library only; reads {key} from the environment, {base_env} overrides the base URL.\nimport json\nimport os\nimport urllib.request\n\nbody = json.loads({})\nbase = os.environ.get(\"{base_env}\", \"{base}\")\nrequest = urllib.request.Request(\n    base + {path_lit},\n    data=json.dumps(body).encode(),\n    headers={{\"{auth}\": \"{prefix}\" + os.environ[\"{key}\"], \"Content-Type\": \"application/json\"}},\n    method=\"POST\",\n)\nwith urllib.request.urlopen(request) as response:\n    print(response.read().decode())\n",
-            r.payload.method,
-            json_literal(body),
-            key = p.key_env,
-            base_env = p.base_env,
-            base = p.base,
-            path_lit = serde_json::to_string(path).expect("json"),
-            auth = p.auth_header,
-            prefix = p.auth_prefix,
-        ),
-        HandOff::Js => format!(
-            "// {target}: {} {url}\n// Node 18+ (fetch); reads {key} from the environment, {base_env} overrides the base URL.\nconst body = JSON.parse({});\nconst base = process.env.{base_env} ?? \"{base}\";\nconst response = await fetch(base + {path_lit}, {{\n  method: \"POST\",\n  headers: {{ \"{auth}\": \"{prefix}\" + process.env.{key}, \"Content-Type\": \"application/json\" }},\n  body: JSON.stringify(body),\n}});\nconsole.log(await response.text());\n",
-            r.payload.method,
-            json_literal(body),
-            key = p.key_env,
-            base_env = p.base_env,
-            base = p.base,
-            path_lit = serde_json::to_string(path).expect("json"),
-            auth = p.auth_header,
-            prefix = p.auth_prefix,
-        ),
-        HandOff::Http => {
-            let host = url
-                .trim_start_matches("https://")
-                .split('/')
-                .next()
-                .unwrap_or("");
-            let full_path = url.trim_start_matches("https://").trim_start_matches(host);
-            if multipart {
-                let boundary = "imgprompt-boundary";
-                let mut s = format!(
-                    "{} {full_path} HTTP/1.1\nHost: {host}\n{}: {}{{{{$processEnv {}}}}}\nAccept: image/*\nContent-Type: multipart/form-data; boundary={boundary}\n\n",
-                    r.payload.method, p.auth_header, p.auth_prefix, p.key_env
-                );
-                if let Some(obj) = body.as_object() {
-                    for (k, v) in obj {
-                        let value = v.as_str().map_or_else(|| v.to_string(), str::to_string);
-                        s.push_str(&format!("--{boundary}\nContent-Disposition: form-data; name=\"{k}\"\n\n{value}\n"));
-                    }
-                }
-                s.push_str(&format!("--{boundary}--\n"));
-                s
-            } else {
-                format!(
-                    "{} {full_path} HTTP/1.1\nHost: {host}\n{}: {}{{{{$processEnv {}}}}}\nContent-Type: application/json\n\n{}\n",
-                    r.payload.method,
-                    p.auth_header,
-                    p.auth_prefix,
-                    p.key_env,
-                    serde_json::to_string_pretty(body).expect("json")
-                )
-            }
-        }
-    })
 }

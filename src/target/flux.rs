@@ -6,6 +6,15 @@ use super::{BuildResult, Payload, Request, Target};
 use crate::diagnostic::Diagnostic;
 use crate::validate::{TargetSchema, against_schema};
 
+/// Black Forest Labs: `BFL_API_KEY`, `BFL_BASE_URL`.
+const PROVIDER: crate::handoff::Provider = crate::handoff::Provider {
+    key_env: "BFL_API_KEY",
+    auth_header: "x-key",
+    auth_prefix: "",
+    base_env: "BFL_BASE_URL",
+    base: "https://api.bfl.ai/v1",
+};
+
 /// The FLUX target.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Flux;
@@ -37,6 +46,17 @@ impl Target for Flux {
     fn description(&self) -> &'static str {
         "Black Forest Labs FLUX (flux-pro-1.1, flux-dev, flux-2-pro): width/height, seed, safety_tolerance; submit, then poll for the result"
     }
+    fn handoff(
+        &self,
+        r: &crate::engine::Rendering,
+        form: crate::handoff::HandOff,
+    ) -> Result<String, Diagnostic> {
+        // BFL returns jpeg unless another format is asked for
+        let ext =
+            crate::handoff::extension(r.payload.body["output_format"].as_str().or(Some("jpeg")));
+        Ok(crate::handoff::submit_poll(r, &PROVIDER, form, ext))
+    }
+
     fn build(&self, req: &Request<'_>) -> BuildResult {
         let d = &req.limits["flux"];
         let models_obj = d["models"].as_object().expect("models");

@@ -7,6 +7,15 @@ use super::common::{self, strings};
 use super::{BuildResult, Payload, Request, Target};
 use crate::validate::{TargetSchema, against_schema};
 
+/// The Gemini API: `GEMINI_API_KEY`, `GEMINI_BASE_URL` (the version segment included).
+const PROVIDER: crate::handoff::Provider = crate::handoff::Provider {
+    key_env: "GEMINI_API_KEY",
+    auth_header: "x-goog-api-key",
+    auth_prefix: "",
+    base_env: "GEMINI_BASE_URL",
+    base: "https://generativelanguage.googleapis.com/v1",
+};
+
 /// The Gemini target.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Gemini;
@@ -18,6 +27,14 @@ impl Target for Gemini {
     fn description(&self) -> &'static str {
         "Google Gemini image models (gemini-3.1-flash-image, gemini-3-pro-image, …) via :generateContent with generationConfig.imageConfig"
     }
+    fn handoff(
+        &self,
+        r: &crate::engine::Rendering,
+        form: crate::handoff::HandOff,
+    ) -> Result<String, crate::diagnostic::Diagnostic> {
+        Ok(crate::handoff::gemini_json(r, &PROVIDER, form))
+    }
+
     fn build(&self, req: &Request<'_>) -> BuildResult {
         let d = &req.limits["gemini"];
         let (model, facts, mut warnings) =

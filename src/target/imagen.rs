@@ -21,6 +21,17 @@ impl Target for Imagen {
         // current Imagen models have no negative prompt; the list stays in the prompt
         true
     }
+    fn handoff(
+        &self,
+        _r: &crate::engine::Rendering,
+        _form: crate::handoff::HandOff,
+    ) -> Result<String, Diagnostic> {
+        Err(crate::handoff::no_handoff(
+            "imagen",
+            "every Imagen model on the Gemini API is shut down; use --target gemini",
+        ))
+    }
+
     fn build(&self, req: &Request<'_>) -> BuildResult {
         let d = &req.limits["imagen"];
         // lifecycle first: every Imagen model the Gemini API served is shut down

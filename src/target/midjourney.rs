@@ -26,6 +26,18 @@ impl Target for Midjourney {
     fn avoid_in_prompt(&self) -> bool {
         false
     }
+    fn handoff(
+        &self,
+        _r: &crate::engine::Rendering,
+        _form: crate::handoff::HandOff,
+    ) -> Result<String, Diagnostic> {
+        Err(
+            crate::handoff::no_handoff("midjourney", "Midjourney has no public API").with_help(
+                "use `--emit prompt` and paste the line, parameters included, into Midjourney",
+            ),
+        )
+    }
+
     fn build(&self, req: &Request<'_>) -> BuildResult {
         let d = &req.limits["midjourney"];
         let opts = common::options(req.brief, "midjourney", &["stylize", "v"])?;

@@ -85,6 +85,19 @@ pub trait Target: Send + Sync + std::fmt::Debug {
     fn batch_endpoint(&self) -> Option<&'static str> {
         None
     }
+    /// The ready-to-run request for a rendering in the chosen form: sends exactly the payload and
+    /// saves the image. A target with no HTTP API says so.
+    fn handoff(
+        &self,
+        r: &crate::engine::Rendering,
+        form: crate::handoff::HandOff,
+    ) -> Result<String, Diagnostic> {
+        let _ = (r, form);
+        Err(crate::handoff::no_handoff(
+            self.name(),
+            "it has no HTTP API",
+        ))
+    }
     /// Builds and validates the payload. Diagnostics carry the brief path they are about
     /// (`output.size`), so the caller can point into the source file.
     fn build(&self, request: &Request<'_>) -> BuildResult;

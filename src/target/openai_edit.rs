@@ -72,6 +72,14 @@ impl Target for OpenAiEdit {
         Some("/v1/images/edits")
     }
 
+    fn handoff(
+        &self,
+        r: &crate::engine::Rendering,
+        form: crate::handoff::HandOff,
+    ) -> Result<String, Diagnostic> {
+        Ok(super::openai::openai_handoff(r, form, true))
+    }
+
     fn build(&self, req: &Request<'_>) -> BuildResult {
         let Common {
             request,

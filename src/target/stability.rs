@@ -6,6 +6,15 @@ use super::common::{self, strings};
 use super::{BuildResult, Payload, Request, Target};
 use crate::validate::{TargetSchema, against_schema};
 
+/// Stability AI: `STABILITY_API_KEY`, `STABILITY_BASE_URL`.
+const PROVIDER: crate::handoff::Provider = crate::handoff::Provider {
+    key_env: "STABILITY_API_KEY",
+    auth_header: "authorization",
+    auth_prefix: "Bearer ",
+    base_env: "STABILITY_BASE_URL",
+    base: "https://api.stability.ai/v2beta",
+};
+
 /// The Stability target.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Stability;
@@ -38,6 +47,17 @@ impl Target for Stability {
     fn avoid_in_prompt(&self) -> bool {
         false
     }
+    fn handoff(
+        &self,
+        r: &crate::engine::Rendering,
+        form: crate::handoff::HandOff,
+    ) -> Result<String, crate::diagnostic::Diagnostic> {
+        // the endpoint answers with the image itself, in the requested format (png by default)
+        let ext =
+            crate::handoff::extension(r.payload.body["output_format"].as_str().or(Some("png")));
+        Ok(crate::handoff::multipart_image(r, &PROVIDER, form, ext))
+    }
+
     fn build(&self, req: &Request<'_>) -> BuildResult {
         let d = &req.limits["stability"];
         let endpoints = d["endpoints"].as_object().expect("endpoints");

@@ -12,6 +12,9 @@ use serde_json::{Value, json};
 
 /// Files uploaded to the mock (`POST /v1/files`), by id; shared by every mock in the process.
 static FILES: Mutex<Vec<(String, Vec<u8>)>> = Mutex::new(Vec::new());
+/// FLUX tasks: (id, output format, polls so far).
+#[allow(clippy::type_complexity)]
+static TASKS: Mutex<Vec<(String, String, u32)>> = Mutex::new(Vec::new());
 static NEXT_FILE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
 
 /// One request as it arrived.
@@ -178,7 +181,7 @@ pub fn check_batch_file(text: &str, endpoint: &str) -> Result<usize, String> {
     Ok(n)
 }
 
-fn handle(stream: TcpStream, requests: &Mutex<Vec<Recorded>>) {
+fn handle(stream: TcpStream, requests: &Mutex<Vec<Recorded>>, port: u16) {
     stream.set_read_timeout(Some(Duration::from_secs(20))).ok();
     let mut reader = BufReader::new(stream);
     let mut first = String::new();
@@ -198,14 +201,37 @@ fn handle(stream: TcpStream, requests: &Mutex<Vec<Recorded>>) {
             headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
         }
     }
-    let len: usize = headers
+    let chunked = headers
         .iter()
-        .find(|(k, _)| k == "content-length")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; len];
-    if reader.read_exact(&mut body).is_err() {
-        return;
+        .any(|(k, v)| k == "transfer-encoding" && v.eq_ignore_ascii_case("chunked"));
+    let mut body = Vec::new();
+    if chunked {
+        loop {
+            let mut size_line = String::new();
+            if reader.read_line(&mut size_line).unwrap_or(0) == 0 {
+                return;
+            }
+            let size = usize::from_str_radix(size_line.trim().split(';').next().unwrap_or("0"), 16)
+                .unwrap_or(0);
+            let mut chunk = vec![0; size + 2];
+            if reader.read_exact(&mut chunk).is_err() {
+                return;
+            }
+            if size == 0 {
+                break;
+            }
+            body.extend_from_slice(&chunk[..size]);
+        }
+    } else {
+        let len: usize = headers
+            .iter()
+            .find(|(k, _)| k == "content-length")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0);
+        body = vec![0; len];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
     }
     let rec = Recorded {
         method,
@@ -213,18 +239,20 @@ fn handle(stream: TcpStream, requests: &Mutex<Vec<Recorded>>) {
         headers,
         body,
     };
-    let (status, reply) = if rec.path.ends_with("/files") {
+    let json_reply =
+        |status: &'static str, v: Value| (status, "application/json", v.to_string().into_bytes());
+    let (status, content_type, reply) = if rec.path.ends_with("/files") {
         let ct = rec.header("content-type").unwrap_or_default().to_string();
         match multipart_file(&ct, &rec.body) {
             Some(file) => {
                 let id = format!("file-{}", NEXT_FILE.fetch_add(1, Ordering::Relaxed));
                 FILES.lock().expect("lock").push((id.clone(), file.clone()));
-                (
+                json_reply(
                     "200 OK",
                     json!({"id": id, "object": "file", "bytes": file.len(), "created_at": 1_764_460_800, "filename": "batch.jsonl", "purpose": "batch", "status": "processed"}),
                 )
             }
-            None => (
+            None => json_reply(
                 "400 Bad Request",
                 json!({"error": {"message": "no file part"}}),
             ),
@@ -240,42 +268,138 @@ fn handle(stream: TcpStream, requests: &Mutex<Vec<Recorded>>) {
             .find(|(id, _)| id == file_id)
             .map(|(_, f)| f.clone());
         match file.map(|f| check_batch_file(&String::from_utf8_lossy(&f), endpoint)) {
-            Some(Ok(n)) => (
+            Some(Ok(n)) => json_reply(
                 "200 OK",
                 json!({"id": "batch_1", "object": "batch", "endpoint": endpoint, "input_file_id": file_id, "completion_window": "24h", "status": "validating", "created_at": 1_764_460_800, "request_counts": {"total": n, "completed": 0, "failed": 0}}),
             ),
-            Some(Err(e)) => (
+            Some(Err(e)) => json_reply(
                 "400 Bad Request",
                 json!({"error": {"message": e, "type": "invalid_request_error"}}),
             ),
-            None => (
+            None => json_reply(
                 "404 Not Found",
                 json!({"error": {"message": format!("no file {file_id}")}}),
             ),
         }
     } else if rec.path.ends_with("/images/generations") || rec.path.ends_with("/images/edits") {
         match serde_json::from_slice::<Value>(&rec.body) {
-            Ok(b) => ("200 OK", openai_response(&b)),
-            Err(_) => (
+            Ok(b) => json_reply("200 OK", openai_response(&b)),
+            Err(_) => json_reply(
                 "400 Bad Request",
                 json!({"error": {"message": "body is not JSON", "type": "invalid_request_error"}}),
             ),
         }
+    } else if rec.path.contains("/stable-image/generate/") {
+        // Stability v2beta: a multipart form in, the image bytes out (with `accept: image/*`)
+        let ct = rec.header("content-type").unwrap_or_default().to_string();
+        match (multipart_fields(&ct, &rec.body), rec.header("accept")) {
+            (Some(fields), Some(a)) if a.contains("image/") => {
+                let format = fields
+                    .get("output_format")
+                    .and_then(Value::as_str)
+                    .unwrap_or("png")
+                    .to_string();
+                ("200 OK", "image/png", image_bytes(&format))
+            }
+            (None, _) => json_reply(
+                "400 Bad Request",
+                json!({"errors": ["expected multipart/form-data"]}),
+            ),
+            _ => json_reply(
+                "400 Bad Request",
+                json!({"errors": ["accept must be image/*"]}),
+            ),
+        }
+    } else if rec.method == "POST" && rec.path.starts_with("/v1/flux") {
+        // BFL: submit answers with a polling URL
+        match serde_json::from_slice::<Value>(&rec.body) {
+            Ok(b) => {
+                let id = format!("task-{}", NEXT_FILE.fetch_add(1, Ordering::Relaxed));
+                let format = b["output_format"].as_str().unwrap_or("jpeg").to_string();
+                TASKS.lock().expect("lock").push((id.clone(), format, 0));
+                json_reply(
+                    "200 OK",
+                    json!({"id": id, "polling_url": format!("http://127.0.0.1:{port}/v1/get_result?id={id}")}),
+                )
+            }
+            Err(_) => json_reply(
+                "422 Unprocessable Entity",
+                json!({"detail": "body is not JSON"}),
+            ),
+        }
+    } else if rec.method == "GET" && rec.path.starts_with("/v1/get_result") {
+        let id = rec.path.split("id=").nth(1).unwrap_or_default().to_string();
+        let mut tasks = TASKS.lock().expect("lock");
+        match tasks.iter_mut().find(|(t, _, _)| *t == id) {
+            // pending on the first poll, ready on the next
+            Some((_, _, polls)) if *polls == 0 => {
+                *polls += 1;
+                json_reply("200 OK", json!({"id": id, "status": "Pending"}))
+            }
+            Some((_, format, _)) => json_reply(
+                "200 OK",
+                json!({"id": id, "status": "Ready", "result": {"sample": format!("http://127.0.0.1:{port}/samples/{id}.{format}")}}),
+            ),
+            None => json_reply("200 OK", json!({"id": id, "status": "Task not found"})),
+        }
+    } else if rec.method == "GET" && rec.path.starts_with("/samples/") {
+        let format = rec.path.rsplit('.').next().unwrap_or("jpeg").to_string();
+        ("200 OK", "application/octet-stream", image_bytes(&format))
+    } else if rec.path.ends_with(":generateContent") {
+        match serde_json::from_slice::<Value>(&rec.body) {
+            Ok(_) => json_reply(
+                "200 OK",
+                json!({"candidates": [{"content": {"role": "model", "parts": [{"text": "Here is your image."}, {"inlineData": {"mimeType": "image/png", "data": b64(&image_bytes("png"))}}]}}]}),
+            ),
+            Err(_) => json_reply(
+                "400 Bad Request",
+                json!({"error": {"message": "body is not JSON"}}),
+            ),
+        }
     } else {
-        (
+        json_reply(
             "404 Not Found",
             json!({"error": {"message": format!("no route {}", rec.path)}}),
         )
     };
     requests.lock().expect("lock").push(rec);
-    let text = reply.to_string();
     let mut stream = reader.into_inner();
     let _ = write!(
         stream,
-        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
-        text.len()
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        reply.len()
     );
+    let _ = stream.write_all(&reply);
     let _ = stream.flush();
+}
+
+/// The text fields of a multipart form.
+pub fn multipart_fields(content_type: &str, body: &[u8]) -> Option<serde_json::Map<String, Value>> {
+    let boundary = content_type
+        .split("boundary=")
+        .nth(1)?
+        .trim_matches('"')
+        .to_string();
+    let text = String::from_utf8_lossy(body).to_string();
+    let mut out = serde_json::Map::new();
+    for part in text.split(&format!("--{boundary}")).skip(1) {
+        if part.starts_with("--") {
+            break;
+        }
+        let (head, value) = part.split_once("\r\n\r\n")?;
+        let name = head.split("name=\"").nth(1)?.split('"').next()?.to_string();
+        let value = value.strip_suffix("\r\n").unwrap_or(value);
+        out.insert(name, Value::String(value.to_string()));
+    }
+    Some(out)
+}
+
+impl Recorded {
+    /// The fields of a multipart body.
+    pub fn form(&self) -> serde_json::Map<String, Value> {
+        multipart_fields(self.header("content-type").unwrap_or_default(), &self.body)
+            .unwrap_or_else(|| panic!("{} {}: not a multipart form", self.method, self.path))
+    }
 }
 
 impl Mock {
@@ -292,7 +416,7 @@ impl Mock {
                 match listener.accept() {
                     Ok((stream, _)) => {
                         stream.set_nonblocking(false).ok();
-                        handle(stream, &r);
+                        handle(stream, &r, port);
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(5)),
                 }

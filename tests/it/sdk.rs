@@ -20,7 +20,7 @@ fn sdk_dir() -> PathBuf {
 
 /// True when the SDKs are installed. Outside CI a missing install skips with a note; in CI
 /// (`CI=true`) it fails, so the round trip can never silently not run there.
-fn sdks_ready() -> bool {
+pub fn sdks_ready() -> bool {
     let python = sdk_dir().join(".venv/bin/python").is_file();
     let node = sdk_dir().join("node_modules/openai/package.json").is_file();
     if python && node {

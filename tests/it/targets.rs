@@ -2,8 +2,6 @@
 //! validator over the files in `schemas/targets/`), for every fixture in `tests/inputs/targets/`;
 //! and the hand-off snippets run: Python compiles, JavaScript parses, curl reaches a local server
 //! with exactly the payload.
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 
 use imgprompt::SourceFile;
 

@@ -260,22 +260,58 @@ pub fn estimate(body: &Value, prices: &PriceTable, options: CostOptions) -> Esti
             }
             (Some(p), Basis::Official)
         }
-        None => match (Size::parse(&size), mp.output_tokens_1024.as_ref(), tokens) {
-            (Some(s), Some(out), Some(t)) if out.value.contains_key(&quality) => {
-                let per_pixel = out.value[&quality] / (1024.0 * 1024.0);
-                let toks = per_pixel * s.pixels() as f64;
-                sources.push(format!(
-                    "output tokens at 1024x1024: {} (as of {})",
-                    out.source, out.as_of
-                ));
-                sources.push(format!("token prices: {} (as of {})", t.source, t.as_of));
-                (
-                    Some(toks * t.value.image_out / 1e6),
-                    Basis::Estimated(format!(
-                        "no official price for {size}: estimated from output tokens per pixel ({toks:.0} tokens at ${}/1M)",
-                        t.value.image_out
-                    )),
-                )
+        None => match (Size::parse(&size), by_quality.and_then(|q| q.get(&quality))) {
+            (Some(s), Some(listed)) if !listed.is_empty() => {
+                // the listed size of the closest aspect ratio (then closest area), scaled by
+                // pixels: OpenAI's own table prices the portrait and landscape sizes below the
+                // square one, so one per-pixel rate for all shapes would overprice them
+                let parsed: Vec<(&String, Size, f64)> = listed
+                    .iter()
+                    .filter_map(|(k, v)| Size::parse(k).map(|z| (k, z, *v)))
+                    .collect();
+                let key = |z: &Size| {
+                    (
+                        (z.ratio().ln() - s.ratio().ln()).abs(),
+                        (z.pixels() as f64 - s.pixels() as f64).abs(),
+                    )
+                };
+                let base = parsed.iter().min_by(|a, b| {
+                    key(&a.1)
+                        .partial_cmp(&key(&b.1))
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                });
+                match base {
+                    Some((name, z, price)) => {
+                        let mut usd = price * s.pixels() as f64 / z.pixels() as f64;
+                        let mut method = format!(
+                            "no official price for {size}: estimated from {name} (${price}) scaled by pixel count"
+                        );
+                        // never above a larger listed size without saying so
+                        if let Some((big, _, big_price)) = parsed
+                            .iter()
+                            .filter(|(_, z, p)| z.pixels() >= s.pixels() && *p < usd)
+                            .min_by(|a, b| a.2.total_cmp(&b.2))
+                        {
+                            usd = *big_price;
+                            method.push_str(&format!(
+                                ", capped at the price of {big} (${big_price}), a larger listed size"
+                            ));
+                        }
+                        if let Some(pi) = &mp.per_image {
+                            sources.push(format!(
+                                "per-image prices: {} (as of {})",
+                                pi.source, pi.as_of
+                            ));
+                        }
+                        (Some(usd), Basis::Estimated(method))
+                    }
+                    None => (
+                        None,
+                        Basis::Unknown(format!(
+                            "no official price for {model} at {quality} quality and size {size}"
+                        )),
+                    ),
+                }
             }
             _ => (
                 None,
@@ -528,10 +564,29 @@ mod tests {
             CostOptions::default(),
         );
         assert!(
-            matches!(e.image_output_basis, Basis::Estimated(ref m) if m.contains("output tokens per pixel"))
+            matches!(e.image_output_basis, Basis::Estimated(ref m) if m.contains("scaled by pixel count"))
         );
-        // 4 × 7,024 tokens at $30/1M
-        assert!((e.image_output.unwrap() - 4.0 * 7024.0 * 30.0 / 1e6).abs() < 1e-9);
+        // 4 × the square price
+        assert!((e.image_output.unwrap() - 4.0 * 0.211).abs() < 1e-9);
+        // a portrait size just under 1024x1536 is priced from 1024x1536, not above it
+        let e = estimate(
+            &json!({"model": "gpt-image-2", "quality": "high", "size": "864x1536", "prompt": ""}),
+            &table,
+            CostOptions::default(),
+        );
+        let usd = e.image_output.unwrap();
+        assert!(usd <= 0.165, "{usd}");
+        assert!((usd - 0.165 * 864.0 / 1024.0).abs() < 1e-9);
+        // a size between listed ones never costs more than a larger listed size, and says why
+        let e = estimate(
+            &json!({"model": "gpt-image-2", "quality": "high", "size": "1024x1088", "prompt": ""}),
+            &table,
+            CostOptions::default(),
+        );
+        assert!(e.image_output.unwrap() <= 0.165 + 1e-12);
+        assert!(
+            matches!(e.image_output_basis, Basis::Estimated(ref m) if m.contains("capped at the price of"))
+        );
     }
 
     #[test]

@@ -26,6 +26,9 @@ pub const DEFAULT_PRESET: &str = "basic";
 pub struct Catalog {
     presets: IndexMap<String, Arc<Preset>>,
     shared: Vec<(String, Arc<str>)>,
+    /// User presets that failed to load, by name (the folder name when the manifest itself is
+    /// broken), with their diagnostics. They affect only the briefs that use them.
+    broken: IndexMap<String, Vec<Diagnostic>>,
 }
 
 /// One preset folder's files before parsing: (relative path, text).
@@ -49,8 +52,22 @@ impl Catalog {
         Self::load(&[])
     }
 
+    /// Like [`Catalog::load`], but any broken preset is an error (for `imgprompt test` and the
+    /// authoring tools, where the preset under work must load).
+    pub fn load_strict(dirs: &[PathBuf]) -> Result<Catalog, Diagnostics> {
+        let catalog = Self::load(dirs)?;
+        if catalog.broken.is_empty() {
+            return Ok(catalog);
+        }
+        Err(Diagnostics(
+            catalog.broken.into_values().flatten().collect(),
+        ))
+    }
+
     /// Built-in presets plus every preset under `dirs` (each either a preset folder or a folder
-    /// of preset folders), later ones winning on a name clash.
+    /// of preset folders), later ones winning on a name clash. A user preset that fails to load is
+    /// kept aside as broken ([`Catalog::broken`]): briefs that use it get its diagnostics, every
+    /// other brief runs. An unreadable folder is an error.
     pub fn load(dirs: &[PathBuf]) -> Result<Catalog, Diagnostics> {
         let mut shared = Vec::new();
         let mut raws: IndexMap<String, RawPreset> = IndexMap::new();
@@ -80,10 +97,17 @@ impl Catalog {
                 Err(d) => diagnostics.0.extend(d),
             }
         }
+        let mut broken: IndexMap<String, Vec<Diagnostic>> = IndexMap::new();
         for dir in dirs {
             match read_dir_presets(dir) {
                 Ok(found) => {
                     for raw in found {
+                        let folder = raw
+                            .dir
+                            .rsplit(['/', '\\'])
+                            .next()
+                            .unwrap_or_default()
+                            .to_string();
                         match parse_preset(raw) {
                             Ok(mut p) => {
                                 let name = p.manifest.name.clone();
@@ -96,22 +120,34 @@ impl Catalog {
                                         presets.insert(kept.manifest.name.clone(), kept);
                                     }
                                 }
+                                broken.shift_remove(&name);
                                 presets.insert(name, p);
                             }
-                            Err(d) => diagnostics.0.extend(d),
+                            Err(d) => {
+                                broken.insert(folder, d);
+                            }
                         }
                     }
                 }
                 Err(d) => diagnostics.push(d),
             }
         }
-        resolve_extends(&mut presets, &mut diagnostics);
+        for (name, ds) in resolve_extends(&mut presets) {
+            let preset = presets.shift_remove(&name);
+            match preset.map(|p| p.origin) {
+                Some(Origin::BuiltIn) | None => diagnostics.0.extend(ds),
+                Some(_) => {
+                    broken.insert(name, ds);
+                }
+            }
+        }
         if diagnostics.has_errors() {
             return Err(diagnostics);
         }
         Ok(Catalog {
             presets: presets.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
             shared,
+            broken,
         })
     }
 
@@ -130,8 +166,19 @@ impl Catalog {
         dirs
     }
 
-    /// Looks a preset up, suggesting the closest name when there is none.
+    /// User presets that failed to load, with their diagnostics.
+    pub fn broken(&self) -> &IndexMap<String, Vec<Diagnostic>> {
+        &self.broken
+    }
+
+    /// Looks a preset up, suggesting the closest name when there is none. A broken preset's
+    /// first diagnostic is returned (all of them with [`Catalog::broken`]).
     pub fn get(&self, name: &str) -> Result<&Arc<Preset>, Diagnostic> {
+        if let Some(ds) = self.broken.get(name)
+            && let Some(first) = ds.first()
+        {
+            return Err(first.clone());
+        }
         self.presets.get(name).ok_or_else(|| {
             let names: Vec<&str> = self.presets.keys().map(String::as_str).collect();
             let d = Diagnostic::error("unknown-preset", format!("unknown preset `{name}`"))
@@ -385,9 +432,13 @@ pub fn deep_merge(base: &mut Value, overlay: Value) {
     }
 }
 
-fn resolve_extends(presets: &mut IndexMap<String, Preset>, diagnostics: &mut Diagnostics) {
+/// Merges each preset's ancestors into it. Returns the presets whose chain is broken (a cycle,
+/// or an unknown parent), with the reason.
+fn resolve_extends(presets: &mut IndexMap<String, Preset>) -> IndexMap<String, Vec<Diagnostic>> {
+    let mut failed: IndexMap<String, Vec<Diagnostic>> = IndexMap::new();
     let names: Vec<String> = presets.keys().cloned().collect();
     for name in &names {
+        let mut diagnostics = Diagnostics::default();
         // walk up the chain, merging ancestors' manifests under this one
         let mut chain = Vec::new();
         let mut current = presets[name].manifest.extends.clone();
@@ -413,6 +464,10 @@ fn resolve_extends(presets: &mut IndexMap<String, Preset>, diagnostics: &mut Dia
             };
             current = p.manifest.extends.clone();
             chain.push(parent);
+        }
+        if !diagnostics.0.is_empty() {
+            failed.insert(name.clone(), diagnostics.0);
+            continue;
         }
         if chain.is_empty() {
             continue;
@@ -449,4 +504,5 @@ fn resolve_extends(presets: &mut IndexMap<String, Preset>, diagnostics: &mut Dia
             preset.main = m;
         }
     }
+    failed
 }

@@ -1293,13 +1293,25 @@ fn presets_list(engine: &Engine, format: OutputFormat) -> String {
                         "tags": p.manifest.tags,
                     })
                 })
+                .chain(engine.catalog().broken().iter().map(|(name, ds)| {
+                    serde_json::json!({
+                        "name": name,
+                        "broken": true,
+                        "diagnostics": ds,
+                    })
+                }))
                 .collect();
             let mut s = serde_json::to_string_pretty(&items).expect("json");
             s.push('\n');
             s
         }
         OutputFormat::Human => {
-            let width = presets.iter().map(|p| p.name().len()).max().unwrap_or(0);
+            let width = presets
+                .iter()
+                .map(|p| p.name().len())
+                .chain(engine.catalog().broken().keys().map(String::len))
+                .max()
+                .unwrap_or(0);
             let mut out = String::new();
             for p in presets {
                 let mut origin = p.origin.to_string();
@@ -1313,6 +1325,25 @@ fn presets_list(engine: &Engine, format: OutputFormat) -> String {
                     "{:<width$}  {}  ({origin})\n",
                     p.name(),
                     p.manifest.description
+                ));
+            }
+            for (name, ds) in engine.catalog().broken() {
+                let first = ds.first().map(|d| {
+                    let at = match (&d.file, &d.location) {
+                        (Some(f), Some(l)) => format!("{f}:{}:{}: ", l.line, l.column),
+                        (Some(f), None) => format!("{f}: "),
+                        _ => String::new(),
+                    };
+                    format!("{at}{}", d.message)
+                });
+                out.push_str(&format!(
+                    "{name:<width$}  BROKEN: {}{}\n",
+                    first.unwrap_or_default(),
+                    if ds.len() > 1 {
+                        format!(" (and {} more)", ds.len() - 1)
+                    } else {
+                        String::new()
+                    }
                 ));
             }
             out

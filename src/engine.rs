@@ -213,6 +213,8 @@ impl Engine {
         target: Option<&dyn Target>,
     ) -> Result<(String, Option<Rendering>), Diagnostics> {
         let point = |d: Diagnostic| match (source, d.path.clone()) {
+            // already pointing somewhere (a broken preset's own file): keep it
+            (Some(s), _) if d.file.as_deref().is_some_and(|f| f != s.name.as_str()) => d,
             (Some(s), Some(p)) => {
                 let key = matches!(
                     d.code,
@@ -257,6 +259,20 @@ impl Engine {
             .get("preset")
             .and_then(Value::as_str)
             .unwrap_or(DEFAULT_PRESET);
+        if let Some(ds) = self.catalog.broken().get(preset_name) {
+            // a broken user preset: its own diagnostics (pointing into its files) first, in their
+            // order, then where the brief names it
+            let mut all = ds.clone();
+            all.push(point(
+                Diagnostic::error(
+                    "broken-preset",
+                    format!("preset `{preset_name}` failed to load (the errors above are in its files)"),
+                )
+                .with_path("preset")
+                .with_help("fix the preset, or choose another (`imgprompt presets list` shows which are broken)"),
+            ));
+            return Err(Diagnostics(all));
+        }
         let preset = self
             .catalog
             .get(preset_name)

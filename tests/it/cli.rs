@@ -291,3 +291,65 @@ fn cost_price_override() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A broken user preset affects only the briefs that use it: other commands and briefs run,
+/// `presets list` shows it as broken with its first diagnostic.
+#[test]
+fn a_broken_user_preset_breaks_only_its_briefs() {
+    let dir = std::env::temp_dir().join(format!("imgprompt-broken-{}", std::process::id()));
+    let presets = dir.join("presets");
+    std::fs::create_dir_all(presets.join("typo")).expect("dir");
+    std::fs::write(
+        presets.join("typo/preset.yaml"),
+        "name: typo\ndescripton: oops\n",
+    )
+    .expect("write");
+    std::fs::write(presets.join("typo/prompt.tera"), "{{ subject }}").expect("write");
+    let brief = dir.join("uses-typo.yaml");
+    std::fs::write(&brief, "preset: typo\nsubject: a cat\n").expect("write");
+    let run = |args: &[&str]| {
+        cli()
+            .arg("--presets")
+            .arg(&presets)
+            .args(args)
+            .output()
+            .expect("run")
+    };
+    let models = run(&["models"]);
+    assert!(
+        models.status.success(),
+        "{}",
+        String::from_utf8_lossy(&models.stderr)
+    );
+    let ok = run(&[
+        "render",
+        "examples/poster-future-forms.yaml",
+        "--emit",
+        "prompt",
+    ]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let list = run(&["presets", "list"]);
+    let text = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        text.contains("typo") && text.contains("BROKEN") && text.contains("preset.yaml:1:1"),
+        "{text}"
+    );
+    let bad = cli()
+        .arg("--presets")
+        .arg(&presets)
+        .arg("render")
+        .arg(&brief)
+        .output()
+        .expect("run");
+    assert_eq!(bad.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("preset.yaml:2:1") && err.contains("broken-preset"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -369,12 +369,23 @@ pub fn main() -> ExitCode {
             std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
         }
     };
-    match run(cli) {
+    match run(cli, color) {
         Ok(code) => ExitCode::from(code),
         Err(f) if is_broken_pipe(&f) => ExitCode::SUCCESS,
         Err(f) => {
             let _ = std::io::stderr().write_all(f.diagnostics.render(color).as_bytes());
             ExitCode::from(f.code)
+        }
+    }
+}
+
+/// The colour choice for text written to stdout (`lint`, `test` reports).
+fn color_stdout(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
         }
     }
 }
@@ -581,7 +592,9 @@ fn sync_models(root: &std::path::Path, check: bool) -> Result<u8, Failure> {
     Ok(0)
 }
 
-fn run(cli: Cli) -> Result<u8, Failure> {
+/// `color` is the choice of `--color` and `NO_COLOR` for stderr: every diagnostic printed there
+/// honours it.
+fn run(cli: Cli, color: bool) -> Result<u8, Failure> {
     match &cli.command {
         Command::Render {
             brief,
@@ -604,7 +617,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             if *form != Emit::Report && !rendering.warnings.is_empty() {
                 let _ = std::io::stderr().write_all(
                     Diagnostics(rendering.warnings.clone())
-                        .render(false)
+                        .render(color)
                         .as_bytes(),
                 );
             }
@@ -648,7 +661,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             let failed = briefs.len() - valid;
             match format {
                 OutputFormat::Human => {
-                    let mut text = all.render(std::io::stderr().is_terminal());
+                    let mut text = all.render(color);
                     text.push_str(&format!("{valid} valid, {failed} invalid\n"));
                     let _ = std::io::stderr().write_all(text.as_bytes());
                 }
@@ -1062,7 +1075,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             let warnings = all.0.len() - errors;
             match format {
                 OutputFormat::Human => {
-                    let mut text = all.render(std::io::stdout().is_terminal());
+                    let mut text = all.render(color_stdout(cli.color));
                     text.push_str(&format!(
                         "{} briefs: {errors} errors, {warnings} warnings\n",
                         briefs.len()
@@ -1165,7 +1178,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                             failed += 1;
                             text.push_str(&format!(
                                 "FAILED   {name}: does not render\n{}",
-                                d.render(false)
+                                d.render(color_stdout(cli.color))
                             ));
                         }
                     }

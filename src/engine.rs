@@ -96,6 +96,35 @@ fn merge_defaults(
     }
 }
 
+/// Removes the value at `path` (an object key or an array element), if present.
+fn remove_path(value: &mut Value, path: &JsonPath) {
+    use crate::source::Segment;
+    let Some((last, parents)) = path.0.split_last() else {
+        return;
+    };
+    let mut v = value;
+    for seg in parents {
+        let next = match (seg, v) {
+            (Segment::Key(k), Value::Object(m)) => m.get_mut(k),
+            (Segment::Index(i), Value::Array(a)) => a.get_mut(*i),
+            _ => None,
+        };
+        match next {
+            Some(n) => v = n,
+            None => return,
+        }
+    }
+    match (last, v) {
+        (Segment::Key(k), Value::Object(m)) => {
+            m.shift_remove(k);
+        }
+        (Segment::Index(i), Value::Array(a)) if *i < a.len() => {
+            a.remove(*i);
+        }
+        _ => {}
+    }
+}
+
 /// The brief's JSON Schema, compiled once.
 pub fn brief_schema() -> &'static Schema {
     static SCHEMA: OnceLock<Schema> = OnceLock::new();
@@ -226,8 +255,16 @@ impl Engine {
             (Some(s), None) if d.file.is_none() => d.in_file(&s.name),
             _ => d,
         };
+        // schema problems found first; the rest of the brief is still checked (without the
+        // offending values), so one run reports every problem
+        let carried: std::cell::RefCell<Vec<Diagnostic>> = std::cell::RefCell::new(Vec::new());
         let fail = |ds: Vec<Diagnostic>| {
-            let mut ds: Vec<Diagnostic> = ds.into_iter().map(point).collect();
+            let mut ds: Vec<Diagnostic> = carried
+                .borrow_mut()
+                .drain(..)
+                .chain(ds)
+                .map(point)
+                .collect();
             // report in reading order
             ds.sort_by_key(|d| {
                 d.location
@@ -251,8 +288,24 @@ impl Engine {
         }
         // 1. the brief against its schema
         let problems = brief_schema().check(&value, &JsonPath::root(), None);
+        let mut value = value;
         if !problems.is_empty() {
-            return Err(fail(problems));
+            let mut paths: Vec<JsonPath> = problems
+                .iter()
+                .filter(|d| d.code != "missing-field")
+                .filter_map(|d| d.path.as_deref().map(JsonPath::parse))
+                .collect();
+            // deepest and last first, so removing one never shifts another
+            paths.sort_by(|a, b| b.to_string().cmp(&a.to_string()));
+            for p in &paths {
+                remove_path(&mut value, p);
+            }
+            let still = brief_schema().check(&value, &JsonPath::root(), None);
+            *carried.borrow_mut() = problems;
+            if !still.is_empty() {
+                // what is left cannot be checked further
+                return Err(fail(Vec::new()));
+            }
         }
         // 2. the preset
         let preset_name = value
@@ -380,7 +433,7 @@ impl Engine {
         }
         // 6. the payload, validated
         let Some(target) = target else {
-            return if errors.is_empty() {
+            return if errors.is_empty() && carried.borrow().is_empty() {
                 Ok((prompt, None))
             } else {
                 Err(fail(errors))
@@ -394,7 +447,7 @@ impl Engine {
             limits: &self.target_limits,
         };
         let (payload, warnings) = match target.build(&request) {
-            Ok(built) if errors.is_empty() => built,
+            Ok(built) if errors.is_empty() && carried.borrow().is_empty() => built,
             Ok(_) => return Err(fail(errors)),
             Err(mut e) => {
                 errors.append(&mut e);

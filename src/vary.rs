@@ -110,6 +110,36 @@ pub fn set_path(target: &mut Value, path: &JsonPath, value: Value) {
     *cur = value;
 }
 
+/// A `vary` path may index a list of the brief at most one past its end (`style.mood[2]` on a
+/// two-item list appends): a larger index is refused before anything is allocated.
+fn check_indexes(base: &Value, path: &JsonPath) -> Result<(), Diagnostic> {
+    let mut cur = Some(base);
+    let mut at = JsonPath::root();
+    for seg in &path.0 {
+        match seg {
+            Segment::Key(k) => {
+                cur = cur.and_then(|v| v.get(k));
+                at = at.key(k.clone());
+            }
+            Segment::Index(i) => {
+                let len = cur.and_then(Value::as_array).map_or(0, Vec::len);
+                if *i > len {
+                    return Err(Diagnostic::error(
+                        "index-out-of-range",
+                        format!("`{path}` indexes item {i} of `{at}`, which has {len} item(s)"),
+                    )
+                    .with_help(format!(
+                        "use an index from 0 to {len} (= {len} appends one item)"
+                    )));
+                }
+                cur = cur.and_then(|v| v.get(*i));
+                at = at.index(*i);
+            }
+        }
+    }
+    Ok(())
+}
+
 fn sanitize(s: &str) -> String {
     let out: String = s
         .chars()
@@ -182,7 +212,9 @@ impl Variations {
                 let first = key.split(['.', '[']).next().unwrap_or("");
                 if SECTIONS.contains(&first) {
                     let path = JsonPath::parse(&key);
-                    if let Err(d) = check_path(&schema, &path) {
+                    if let Err(d) =
+                        check_path(&schema, &path).and_then(|()| check_indexes(&base, &path))
+                    {
                         errors.push(point(d, at, true));
                         continue;
                     }
@@ -209,7 +241,9 @@ impl Variations {
                         let mut choice = Vec::new();
                         for (p, v) in set {
                             let path = JsonPath::parse(&p);
-                            match check_path(&schema, &path) {
+                            match check_path(&schema, &path)
+                                .and_then(|()| check_indexes(&base, &path))
+                            {
                                 Ok(()) => choice.push((path, v)),
                                 Err(d) => errors.push(point(d, at.index(i).key(p), true)),
                             }

@@ -353,3 +353,38 @@ fn a_broken_user_preset_breaks_only_its_briefs() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `--color` decides for every diagnostic: render warnings, validate and lint.
+#[test]
+fn color_choice_is_honoured_everywhere() {
+    let brief = "tests/inputs/providers/unknown/gpt-image-3.yaml";
+    for args in [
+        vec!["render", brief],
+        vec!["validate", brief],
+        vec!["validate", "tests/inputs/errors/several-problems.yaml"],
+    ] {
+        let always = cli()
+            .args(["--color", "always"])
+            .args(&args)
+            .output()
+            .expect("run");
+        assert!(
+            String::from_utf8_lossy(&always.stderr).contains("\u{1b}["),
+            "{args:?}: colour asked for"
+        );
+        let never = cli()
+            .args(["--color", "never"])
+            .args(&args)
+            .output()
+            .expect("run");
+        assert!(
+            !String::from_utf8_lossy(&never.stderr).contains("\u{1b}["),
+            "{args:?}: no colour"
+        );
+        let auto = cli().args(&args).output().expect("run");
+        assert!(
+            !String::from_utf8_lossy(&auto.stderr).contains("\u{1b}["),
+            "{args:?}: NO_COLOR and not a terminal"
+        );
+    }
+}

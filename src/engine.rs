@@ -296,7 +296,16 @@ impl Engine {
                 .filter_map(|d| d.path.as_deref().map(JsonPath::parse))
                 .collect();
             // deepest and last first, so removing one never shifts another
-            paths.sort_by(|a, b| b.to_string().cmp(&a.to_string()));
+            paths.sort_by_key(|p| {
+                std::cmp::Reverse(
+                    p.0.iter()
+                        .map(|s| match s {
+                            crate::source::Segment::Key(k) => (k.clone(), 0),
+                            crate::source::Segment::Index(i) => (String::new(), *i),
+                        })
+                        .collect::<Vec<_>>(),
+                )
+            });
             for p in &paths {
                 remove_path(&mut value, p);
             }

@@ -438,13 +438,11 @@ fn engine(cli: &Cli) -> Result<Engine, Failure> {
         .prices(prices, options)
         .strict(cli.strict);
     if let Some((name, text)) = read_override(cli.target_limits.as_deref())? {
-        let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-            Failure::invalid(Diagnostics(vec![
-                Diagnostic::error("target-limits", format!("invalid target limits: {e}"))
-                    .in_file(name),
-            ]))
-        })?;
-        engine = engine.target_limits(value);
+        let value = crate::target::limits::check_override(&name, &text)
+            .map_err(|d| Failure::invalid(Diagnostics(d)))?;
+        engine = engine
+            .try_target_limits(&name, value)
+            .map_err(|d| Failure::invalid(Diagnostics(d)))?;
     }
     Ok(engine)
 }

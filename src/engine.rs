@@ -173,7 +173,20 @@ impl Engine {
         self
     }
 
-    /// Merges target limits (same format as `data/targets.json`) over the shipped ones.
+    /// Merges target limits over the current ones and checks the result against the typed
+    /// limits ([`crate::target::limits`]); `name` is the override file, named in errors.
+    pub fn try_target_limits(
+        mut self,
+        name: &str,
+        overrides: Value,
+    ) -> Result<Self, Vec<Diagnostic>> {
+        deep_merge(&mut self.target_limits, overrides);
+        crate::target::limits::check_merged(&self.target_limits, name)?;
+        Ok(self)
+    }
+
+    /// Merges target limits (same format as `data/targets.json`) over the shipped ones, without
+    /// checking them (see [`Engine::try_target_limits`]).
     #[must_use]
     pub fn target_limits(mut self, overrides: Value) -> Self {
         deep_merge(&mut self.target_limits, overrides);

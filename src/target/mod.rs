@@ -10,6 +10,7 @@ use crate::diagnostic::Diagnostic;
 use crate::models::ModelTable;
 
 mod common;
+pub mod limits;
 
 pub use common::builtin_limits;
 mod flux;

@@ -542,3 +542,42 @@ fn flux_fields_follow_each_model() {
     let per = r.cost.expect("cost").per_image.expect("priced");
     assert!((per - 0.045).abs() < 1e-9, "{per}");
 }
+
+/// A bad `--target-limits` file is a clear error pointing into it, never a crash in a target.
+#[test]
+fn bad_target_limits_are_clear_errors() {
+    let dir = std::env::temp_dir().join(format!("imgprompt-bad-limits-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    for (text, words) in [
+        (
+            r#"{"flux": {"models": {"flux-pro-1.1": {"multiple_of": "32"}}}}"#,
+            "limits.json:1:",
+        ),
+        (r#"{"flux": {"modles": {}}}"#, "unknown field `modles`"),
+        (
+            r#"{"flux": {"default_model": "flux-9"}}"#,
+            "not among `flux.models`",
+        ),
+        (
+            r#"{"flux": {"models": {"flux-9": {"multiple_of": 16}}, "default_model": "flux-9"}}"#,
+            "missing field",
+        ),
+        (r#"{"flux": "#, "limits.json"),
+    ] {
+        let file = dir.join("limits.json");
+        std::fs::write(&file, text).expect("write");
+        let out = common::cli()
+            .arg("--target-limits")
+            .arg(&file)
+            .args(["render", BRIEF, "--target", "flux"])
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(words) && !err.contains("panicked"),
+            "{text}: {err}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

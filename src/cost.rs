@@ -373,11 +373,25 @@ pub fn estimate(body: &Value, prices: &PriceTable, options: CostOptions) -> Esti
     }
 }
 
-/// Estimates the cost of any target's payload: OpenAI from the full table; Stability from its
-/// credits and FLUX from its per-image prices (labelled with their sources); Google and
-/// Midjourney are unknown (no official per-image figure; Midjourney is a subscription).
+/// How a target's requests are priced; every target says which ([`crate::target::Target::pricing`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pricing {
+    /// The OpenAI table: per image by model, quality and size, plus tokens.
+    OpenAi,
+    /// Stability credits per model.
+    StabilityCredits,
+    /// FLUX per image, or per megapixel for FLUX.2.
+    Flux,
+    /// No per-request price can be given, and why.
+    Unknown(&'static str),
+}
+
+/// Estimates the cost of a payload priced the way its target says: OpenAI from the full table;
+/// Stability from its credits and FLUX from its per-image or per-megapixel prices (labelled with
+/// their sources); what has no source is unknown, with the reason.
 pub fn estimate_payload(
     payload: &crate::target::Payload,
+    pricing: Pricing,
     prices: &PriceTable,
     options: CostOptions,
     models: &crate::models::ModelTable,
@@ -416,8 +430,8 @@ pub fn estimate_payload(
             e.sources.push(source);
             e
         };
-    match payload.target {
-        "openai" | "openai-edit" => {
+    match pricing {
+        Pricing::OpenAi => {
             // a dated snapshot is priced as the model it pins
             let model = body["model"].as_str().unwrap_or_default();
             let key = models.price_key(model);
@@ -433,7 +447,7 @@ pub fn estimate_payload(
                 estimate(body, prices, options)
             }
         }
-        "stability" => {
+        Pricing::StabilityCredits => {
             let s = &others["stability"];
             let endpoint = payload.url.rsplit('/').next().unwrap_or("core");
             let model = body["model"].as_str().unwrap_or(endpoint).to_string();
@@ -456,7 +470,7 @@ pub fn estimate_payload(
                 )),
             )
         }
-        "flux" => {
+        Pricing::Flux => {
             let f = &others["flux"];
             let model = payload.url.rsplit('/').next().unwrap_or("").to_string();
             let source = format!(
@@ -490,14 +504,7 @@ pub fn estimate_payload(
                 _ => per_image(model, None, 1, source, None),
             }
         }
-        "imagen" | "gemini" => unknown(
-            payload.target.to_string(),
-            "no official per-image price found for Google image models: unknown, not guessed",
-        ),
-        _ => unknown(
-            payload.target.to_string(),
-            "priced by subscription, not per request",
-        ),
+        Pricing::Unknown(why) => unknown(payload.target.to_string(), why),
     }
 }
 

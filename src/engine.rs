@@ -486,6 +486,7 @@ impl Engine {
         }
         let cost = Some(crate::cost::estimate_payload(
             &payload,
+            target.pricing(),
             &self.prices,
             self.cost_options,
             &self.models,

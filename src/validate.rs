@@ -13,9 +13,10 @@ use crate::suggest::{did_you_mean, one_of};
 use crate::target::OpenAiImageRequest;
 
 /// Request schemas shipped with the binary (`schemas/targets/`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TargetSchema {
     /// OpenAI `CreateImageRequest`.
+    #[default]
     OpenAiGenerations,
     /// OpenAI `EditImageBodyJsonParam`.
     OpenAiEdits,

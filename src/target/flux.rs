@@ -57,6 +57,12 @@ impl Target for Flux {
         Ok(crate::handoff::submit_poll(r, &PROVIDER, form, ext))
     }
 
+    fn pricing(&self) -> crate::cost::Pricing {
+        crate::cost::Pricing::Flux
+    }
+    fn provider(&self) -> Option<&'static crate::handoff::Provider> {
+        Some(&PROVIDER)
+    }
     fn build(&self, req: &Request<'_>) -> BuildResult {
         let d = &req.limits["flux"];
         let models_obj = d["models"].as_object().expect("models");
@@ -211,6 +217,7 @@ impl Target for Flux {
                 method: "POST",
                 url: format!("https://api.bfl.ai/v1/{model}"),
                 body,
+                schema: TargetSchema::Flux,
             },
             warnings,
         ))

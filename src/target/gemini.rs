@@ -35,6 +35,14 @@ impl Target for Gemini {
         Ok(crate::handoff::gemini_json(r, &PROVIDER, form))
     }
 
+    fn pricing(&self) -> crate::cost::Pricing {
+        crate::cost::Pricing::Unknown(
+            "no official per-image price found for Google image models: unknown, not guessed",
+        )
+    }
+    fn provider(&self) -> Option<&'static crate::handoff::Provider> {
+        Some(&PROVIDER)
+    }
     fn build(&self, req: &Request<'_>) -> BuildResult {
         let d = &req.limits["gemini"];
         let (model, facts, mut warnings) =
@@ -91,6 +99,7 @@ impl Target for Gemini {
                     "https://generativelanguage.googleapis.com/{version}/models/{model}:generateContent"
                 ),
                 body,
+                schema: TargetSchema::Gemini,
             },
             warnings,
         ))

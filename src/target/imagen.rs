@@ -32,6 +32,11 @@ impl Target for Imagen {
         ))
     }
 
+    fn pricing(&self) -> crate::cost::Pricing {
+        crate::cost::Pricing::Unknown(
+            "no official per-image price found for Google image models: unknown, not guessed",
+        )
+    }
     fn build(&self, req: &Request<'_>) -> BuildResult {
         let d = &req.limits["imagen"];
         // lifecycle first: every Imagen model the Gemini API served is shut down
@@ -111,6 +116,7 @@ impl Target for Imagen {
                     "https://generativelanguage.googleapis.com/v1beta/models/{model}:predict"
                 ),
                 body,
+                schema: TargetSchema::Imagen,
             },
             warnings,
         ))

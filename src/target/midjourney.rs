@@ -38,6 +38,9 @@ impl Target for Midjourney {
         )
     }
 
+    fn pricing(&self) -> crate::cost::Pricing {
+        crate::cost::Pricing::Unknown("priced by subscription, not per request")
+    }
     fn build(&self, req: &Request<'_>) -> BuildResult {
         let d = &req.limits["midjourney"];
         let opts = common::options(req.brief, "midjourney", &["stylize", "v"])?;
@@ -177,6 +180,7 @@ impl Target for Midjourney {
                 method: "PROMPT",
                 url: String::from("midjourney:imagine"),
                 body,
+                schema: TargetSchema::Midjourney,
             },
             warnings,
         ))

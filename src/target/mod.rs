@@ -55,6 +55,9 @@ pub struct Payload {
     pub url: String,
     /// The request body, as JSON.
     pub body: Value,
+    /// The request schema the body was checked against.
+    #[serde(skip)]
+    pub schema: crate::validate::TargetSchema,
 }
 
 impl Payload {
@@ -99,6 +102,12 @@ pub trait Target: Send + Sync + std::fmt::Debug {
             "it has no HTTP API",
         ))
     }
+    /// How its requests are reached: the key and base-URL variables (`None`: no HTTP API).
+    fn provider(&self) -> Option<&'static crate::handoff::Provider> {
+        None
+    }
+    /// How its requests are priced (no default: each target says, so none is priced by accident).
+    fn pricing(&self) -> crate::cost::Pricing;
     /// Builds and validates the payload. Diagnostics carry the brief path they are about
     /// (`output.size`), so the caller can point into the source file.
     fn build(&self, request: &Request<'_>) -> BuildResult;

@@ -248,6 +248,12 @@ impl Target for OpenAi {
         Ok(openai_handoff(r, form, false))
     }
 
+    fn pricing(&self) -> crate::cost::Pricing {
+        crate::cost::Pricing::OpenAi
+    }
+    fn provider(&self) -> Option<&'static crate::handoff::Provider> {
+        Some(&PROVIDER)
+    }
     fn build(&self, req: &Request<'_>) -> BuildResult {
         let Common {
             request,
@@ -301,6 +307,7 @@ impl Target for OpenAi {
                 method: "POST",
                 url: String::from("https://api.openai.com/v1/images/generations"),
                 body,
+                schema: validate::TargetSchema::OpenAiGenerations,
             },
             warnings,
         ))

@@ -80,6 +80,12 @@ impl Target for OpenAiEdit {
         Ok(super::openai::openai_handoff(r, form, true))
     }
 
+    fn pricing(&self) -> crate::cost::Pricing {
+        crate::cost::Pricing::OpenAi
+    }
+    fn provider(&self) -> Option<&'static crate::handoff::Provider> {
+        Some(&super::openai::PROVIDER)
+    }
     fn build(&self, req: &Request<'_>) -> BuildResult {
         let Common {
             request,
@@ -219,6 +225,7 @@ impl Target for OpenAiEdit {
                 method: "POST",
                 url: String::from("https://api.openai.com/v1/images/edits"),
                 body,
+                schema: TargetSchema::OpenAiEdits,
             },
             warnings,
         ))

@@ -58,6 +58,12 @@ impl Target for Stability {
         Ok(crate::handoff::multipart_image(r, &PROVIDER, form, ext))
     }
 
+    fn pricing(&self) -> crate::cost::Pricing {
+        crate::cost::Pricing::StabilityCredits
+    }
+    fn provider(&self) -> Option<&'static crate::handoff::Provider> {
+        Some(&PROVIDER)
+    }
     fn build(&self, req: &Request<'_>) -> BuildResult {
         let d = &req.limits["stability"];
         let endpoints = d["endpoints"].as_object().expect("endpoints");
@@ -112,6 +118,7 @@ impl Target for Stability {
                 method: "POST",
                 url: format!("https://api.stability.ai/v2beta/stable-image/generate/{endpoint}"),
                 body,
+                schema,
             },
             warnings,
         ))

@@ -89,22 +89,37 @@ fn render(brief: &Path, target: &str, emit: &str) -> String {
 }
 
 /// The request the provider received, as the payload's JSON shape (form fields as text).
-fn received(mock: &Mock, target: &str) -> Value {
+fn received(mock: &Mock) -> Value {
     let requests = mock.requests();
     let first = requests
         .iter()
         .find(|r| r.method == "POST")
         .expect("a POST");
-    if target == "stability" {
+    if first
+        .header("content-type")
+        .is_some_and(|c| c.starts_with("multipart/"))
+    {
         Value::Object(first.form())
     } else {
         first.json()
     }
 }
 
+/// Whether the provider received a multipart form.
+fn multipart(mock: &Mock) -> bool {
+    mock.requests()
+        .iter()
+        .find(|r| r.method == "POST")
+        .and_then(|r| {
+            r.header("content-type")
+                .map(|c| c.starts_with("multipart/"))
+        })
+        .unwrap_or(false)
+}
+
 /// The payload as the provider receives it (a form's values are text).
-fn expected(payload: &Value, target: &str) -> Value {
-    if target != "stability" {
+fn expected(payload: &Value, multipart: bool) -> Value {
+    if !multipart {
         return payload.clone();
     }
     Value::Object(
@@ -122,27 +137,20 @@ fn expected(payload: &Value, target: &str) -> Value {
     )
 }
 
+/// The environment a target's snippets read: its key, and its base URL pointed at the mock
+/// (same path as the provider's).
 fn env_for(target: &str, mock: &Mock) -> Vec<(&'static str, String)> {
-    let base = |path: &str| format!("http://127.0.0.1:{}{path}", mock.port);
-    match target {
-        "openai" | "openai-edit" => vec![
-            ("OPENAI_BASE_URL", base("/v1")),
-            ("OPENAI_API_KEY", String::from("sk-test-local")),
-        ],
-        "stability" => vec![
-            ("STABILITY_BASE_URL", base("/v2beta")),
-            ("STABILITY_API_KEY", String::from("sk-test-local")),
-        ],
-        "flux" => vec![
-            ("BFL_BASE_URL", base("/v1")),
-            ("BFL_API_KEY", String::from("sk-test-local")),
-        ],
-        "gemini" => vec![
-            ("GEMINI_BASE_URL", base("/v1")),
-            ("GEMINI_API_KEY", String::from("sk-test-local")),
-        ],
-        other => panic!("no env for {other}"),
-    }
+    let t = imgprompt::target::by_name(target).expect("target");
+    let p = t.provider().expect("an HTTP API");
+    let path = p
+        .base
+        .trim_start_matches("https://")
+        .split_once('/')
+        .map_or("", |(_, rest)| rest);
+    vec![
+        (p.base_env, format!("http://127.0.0.1:{}/{path}", mock.port)),
+        (p.key_env, String::from("sk-test-local")),
+    ]
 }
 
 #[test]
@@ -181,8 +189,8 @@ fn every_target_and_form_sends_the_payload_and_saves_the_image() {
                 String::from_utf8_lossy(&out.stderr)
             );
             assert_eq!(
-                received(&mock, case.target),
-                expected(&payload, case.target),
+                received(&mock),
+                expected(&payload, multipart(&mock)),
                 "{label}: the provider received the payload"
             );
             let key = mock.requests()[0]
@@ -205,8 +213,8 @@ fn every_target_and_form_sends_the_payload_and_saves_the_image() {
         let mock = Mock::start();
         send_http_file(&http, &mock);
         assert_eq!(
-            received(&mock, case.target),
-            expected(&payload, case.target),
+            received(&mock),
+            expected(&payload, multipart(&mock)),
             "{}/http",
             case.target
         );

@@ -7,31 +7,22 @@ use imgprompt::SourceFile;
 
 use crate::common;
 
-fn schema_for<'a>(url: &str, target: &'a str) -> &'a str {
-    match target {
-        "openai" => "openai-images-generations",
-        "openai-edit" => "openai-images-edits",
-        "stability" if url.ends_with("/ultra") => "stability-ultra",
-        "stability" if url.ends_with("/sd3") => "stability-sd3",
-        "stability" => "stability-core",
-        other => other,
-    }
-}
-
-fn validator(name: &str) -> jsonschema::Validator {
-    // the OpenAI schemas are the official snapshot with the newer SDK's parameters laid over it
-    let overlaid = match name {
-        "openai-images-generations" => Some(imgprompt::validate::TargetSchema::OpenAiGenerations),
-        "openai-images-edits" => Some(imgprompt::validate::TargetSchema::OpenAiEdits),
-        _ => None,
+/// An independent validator for the schema a payload names: the committed file, or for the
+/// OpenAI endpoints the official snapshot with the SDK's parameters laid over it.
+fn validator(schema: imgprompt::validate::TargetSchema) -> jsonschema::Validator {
+    use imgprompt::validate::TargetSchema;
+    let doc = if matches!(
+        schema,
+        TargetSchema::OpenAiGenerations | TargetSchema::OpenAiEdits
+    ) {
+        schema.document()
+    } else {
+        serde_json::from_str(
+            &std::fs::read_to_string(common::root().join(schema.file())).expect("schema"),
+        )
+        .expect("json")
     };
-    if let Some(t) = overlaid {
-        return jsonschema::validator_for(&t.document()).expect("compiles");
-    }
-    let text =
-        std::fs::read_to_string(common::root().join(format!("schemas/targets/{name}.schema.json")))
-            .expect("schema");
-    jsonschema::validator_for(&serde_json::from_str(&text).expect("json")).expect("compiles")
+    jsonschema::validator_for(&doc).expect("compiles")
 }
 
 #[test]
@@ -59,7 +50,7 @@ fn every_target_payload_passes_its_schema() {
                     d.render(false)
                 )
             });
-            let v = validator(schema_for(&r.payload.url, target.name()));
+            let v = validator(r.payload.schema);
             let errors: Vec<String> = v
                 .iter_errors(&r.payload.body)
                 .map(|e| e.to_string())

@@ -132,49 +132,210 @@ const DETERMINERS: &[&str] = &[
     "each ",
 ];
 
-/// `event poster` → `an event poster`; leaves `the stage`, `two cats`, `Apple's store` alone.
+/// The language tables (`data/language.json`).
+#[derive(Debug, serde::Deserialize)]
+pub struct Language {
+    /// Words whose final full stop is theirs (`etc`, `co`), without the dot, lower case.
+    pub abbreviations: Vec<String>,
+    /// a/an by sound.
+    pub articles: Articles,
+}
+
+/// How a/an is chosen.
+#[derive(Debug, serde::Deserialize)]
+pub struct Articles {
+    /// Letters whose name starts with a vowel sound (`aefhilmnorsx`).
+    pub vowel_letter_names: String,
+    /// Acronyms read as words, with their article.
+    pub spoken_as_words: std::collections::HashMap<String, String>,
+    /// `hour`, `honest`: an.
+    pub silent_h_prefixes: Vec<String>,
+    /// `uni`, `eu`, `one`: a.
+    pub consonant_sound_prefixes: Vec<String>,
+    /// Exceptions to those: `unin` (an uninspired).
+    pub vowel_sound_prefixes: Vec<String>,
+}
+
+/// The shipped language tables.
+pub fn language() -> &'static Language {
+    static L: std::sync::OnceLock<Language> = std::sync::OnceLock::new();
+    L.get_or_init(|| {
+        serde_json::from_str(include_str!("../data/language.json")).expect("data/language.json")
+    })
+}
+
+thread_local! {
+    /// The two characters marking a user phrase in the render under way (see `render.rs`).
+    static MARKS: std::cell::Cell<Option<(char, char)>> = const { std::cell::Cell::new(None) };
+}
+
+/// Sets (or clears) the user-phrase marks for the renders of this thread.
+pub fn set_marks(marks: Option<(char, char)>) {
+    MARKS.with(|m| m.set(marks));
+}
+
+fn marks() -> Option<(char, char)> {
+    MARKS.with(std::cell::Cell::get)
+}
+
+/// The text without user-phrase marks.
+pub fn unmarked(s: &str) -> std::borrow::Cow<'_, str> {
+    match marks() {
+        Some((o, c)) if s.contains([o, c]) => s.replace([o, c], "").into(),
+        _ => s.into(),
+    }
+}
+
+/// A user phrase made ready to sit inside a sentence or a list — and nothing more: surrounding
+/// whitespace trimmed, inner runs of whitespace collapsed to one space, leading and trailing
+/// commas, semicolons and colons dropped, and one trailing full stop dropped unless it belongs to
+/// the phrase (an ellipsis `...`, or an abbreviation: `etc.`, `Co.`, `U.S.A.`, an initial `J.`;
+/// `U.S..` loses its second dot).
+/// Every other character — inner commas, semicolons, parentheses, quotes, slashes, percent signs,
+/// ampersands, abbreviations, any script — is kept byte for byte.
+pub fn normalise_phrase(s: &str) -> String {
+    let collapsed = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut t = collapsed
+        .trim_matches(|c: char| matches!(c, ',' | ';' | ':') || c.is_whitespace())
+        .to_string();
+    if let Some(rest) = t.strip_suffix('.')
+        && !rest.ends_with("..")
+    {
+        let last = rest.rsplit([' ', '(', '"', '\'']).next().unwrap_or(rest);
+        let lower = last.to_lowercase();
+        // `U.S..`: the second dot is the sentence's, the first the abbreviation's
+        let abbreviation = (lower.contains('.') && !rest.ends_with('.'))
+            || (last.chars().count() == 1 && last.chars().all(char::is_alphabetic))
+            || language().abbreviations.contains(&lower);
+        if !abbreviation {
+            t = rest
+                .trim_end_matches(|c: char| matches!(c, ',' | ';' | ':') || c.is_whitespace())
+                .to_string();
+        }
+    }
+    t
+}
+
+/// The article a word takes, by sound.
+fn article_for(phrase: &str) -> Option<&'static str> {
+    let table = &language().articles;
+    let word: String = phrase
+        .split_whitespace()
+        .next()?
+        .trim_start_matches(['(', '"', '\'', '“', '‘'])
+        .to_string();
+    let first = word.chars().next()?;
+    if first.is_ascii_digit() {
+        // numbers read aloud: eight…, eleven…, eighteen… take `an`
+        let run: String = word
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == ',')
+            .collect();
+        let grouped = run.contains(',');
+        let digits: String = run.chars().filter(char::is_ascii_digit).collect();
+        let lead = if grouped {
+            run.split(',').next().unwrap_or("").to_string()
+        } else {
+            digits.clone()
+        };
+        let vowel = lead.starts_with('8')
+            || ((lead.starts_with("11") || lead.starts_with("18"))
+                && (grouped && lead.len() == 2 || matches!(lead.len(), 2 | 4 | 5 | 8)));
+        return Some(if vowel { "an" } else { "a" });
+    }
+    // the token as written, up to a hyphen: `X-ray` → `X`, `FAQ` → `FAQ`
+    let token: String = word
+        .split(['-', '\'', '’', '/', ','])
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect();
+    if let Some(a) = table.spoken_as_words.get(&token) {
+        return Some(if a == "an" { "an" } else { "a" });
+    }
+    let letters = token.chars().filter(char::is_ascii_alphabetic).count();
+    let upper = token.chars().filter(char::is_ascii_uppercase).count();
+    let read_as_letters = (letters == 1 && word.len() > 1 && word[1..].starts_with('-'))
+        || (letters == 1 && word.len() == 1)
+        || (upper >= 2 && upper == letters);
+    if read_as_letters {
+        let l = token.chars().next()?.to_ascii_lowercase();
+        return Some(if table.vowel_letter_names.contains(l) {
+            "an"
+        } else {
+            "a"
+        });
+    }
+    let lower = word.to_lowercase();
+    if table
+        .silent_h_prefixes
+        .iter()
+        .any(|p| lower.starts_with(p.as_str()))
+    {
+        return Some("an");
+    }
+    if table
+        .consonant_sound_prefixes
+        .iter()
+        .any(|p| lower.starts_with(p.as_str()))
+        && !table
+            .vowel_sound_prefixes
+            .iter()
+            .any(|p| lower.starts_with(p.as_str()))
+    {
+        return Some("a");
+    }
+    Some(if lower.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    })
+}
+
+/// `event poster` → `an event poster`, `8-bit game screen` → `an 8-bit game screen`; leaves
+/// `the stage`, `2 cats`, `Apple's store` alone. a/an is chosen by sound (see
+/// `data/language.json`).
 pub fn with_article(phrase: &str) -> String {
     let p = phrase.trim();
-    let lower = p.to_lowercase();
-    if p.is_empty()
+    let plain = unmarked(p);
+    let plain = plain.trim();
+    let lower = plain.to_lowercase();
+    let first = plain.split_whitespace().next().unwrap_or("");
+    if plain.is_empty()
         || DETERMINERS.iter().any(|d| lower.starts_with(d))
-        || p.starts_with(|c: char| c.is_ascii_digit() || c == '"' || c == '\'')
-        || p.split_whitespace().next().is_some_and(|w| {
-            w.ends_with("'s")
-                || w.ends_with('s')
-                    && w.len() > 3
-                    && !w.ends_with("ss")
-                    && p.split_whitespace().count() == 1
-        })
+        || plain.starts_with(['"', '\''])
+        // a bare number is a quantity: `2 cats`
+        || (first.chars().all(|c| c.is_ascii_digit() || c == ',') && plain.contains(' '))
+        || first.ends_with("'s")
+        || first.ends_with('s')
+            && first.len() > 3
+            && !first.ends_with("ss")
+            && plain.split_whitespace().count() == 1
+            && !first.chars().all(|c| c.is_ascii_uppercase())
     {
         return p.to_string();
     }
-    let first_word = lower.split_whitespace().next().unwrap_or("");
-    let vowel_sound = match first_word {
-        w if w.starts_with("uni")
-            || w.starts_with("use")
-            || w.starts_with("eu")
-            || w.starts_with("one") =>
-        {
-            false
-        }
-        w if w.starts_with("hour") || w.starts_with("honest") || w.starts_with("heir") => true,
-        w if w.len() <= 4
-            && w.chars().all(|c| c.is_ascii_alphabetic())
-            && p.split_whitespace()
-                .next()
-                .is_some_and(|o| o.chars().all(|c| c.is_ascii_uppercase())) =>
-        {
-            // acronyms are read letter by letter: an SVG, a UI, an FAQ
-            "aefhilmnorsx".contains(first_word.chars().next().unwrap_or('b'))
-        }
-        w => w.starts_with(['a', 'e', 'i', 'o', 'u']),
-    };
-    format!("{} {p}", if vowel_sound { "an" } else { "a" })
+    match article_for(plain) {
+        Some(a) => format!("{a} {p}"),
+        None => p.to_string(),
+    }
 }
 
+/// `event poster` → `an event poster`; leaves `the stage`, `two cats`, `Apple's store` alone.
 fn article(value: &str, _: Kwargs, _: &State) -> String {
     with_article(value)
+}
+
+/// The leading marks of `s` and the rest.
+fn split_leading_marks(s: &str) -> (&str, &str) {
+    match marks() {
+        Some((o, _)) => {
+            let n = s.len() - s.trim_start_matches(o).len();
+            (&s[..n], &s[n..])
+        }
+        None => ("", s),
+    }
 }
 
 fn sentence(value: &str, _: Kwargs, _: &State) -> String {
@@ -182,32 +343,46 @@ fn sentence(value: &str, _: Kwargs, _: &State) -> String {
     if t.is_empty() {
         return String::new();
     }
-    let mut chars = t.chars();
+    let (lead, rest) = split_leading_marks(t);
+    let mut chars = rest.chars();
     let first = chars
         .next()
         .map(|c| c.to_uppercase().collect::<String>())
         .unwrap_or_default();
-    let mut out = first + chars.as_str();
-    if !out.ends_with(['.', '!', '?', '"', '\u{E001}']) {
+    let mut out = format!("{lead}{first}{}", chars.as_str());
+    let plain = unmarked(&out).to_string();
+    if !plain.ends_with(['.', '!', '?', '"', '\u{E001}']) {
         out.push('.');
     }
     out
 }
 
+/// A user phrase to embed mid-sentence: normalised ([`normalise_phrase`]) and marked as the
+/// user's, so the tidy pass never touches its characters. Already-marked values pass through.
 fn phrase(value: &str, _: Kwargs, _: &State) -> String {
     let t = value.trim();
-    match t.strip_suffix('.') {
-        Some(rest) if !rest.ends_with('.') => rest.trim_end().to_string(),
-        _ => t.to_string(),
+    match marks() {
+        Some((o, _)) if t.starts_with(o) => t.to_string(),
+        Some((o, c)) => {
+            let n = normalise_phrase(t);
+            if n.is_empty() {
+                n
+            } else {
+                format!("{o}{n}{c}")
+            }
+        }
+        None => normalise_phrase(t),
     }
 }
 
 fn lcfirst(value: &str, _: Kwargs, _: &State) -> String {
-    let mut chars = value.chars();
+    let (lead, rest) = split_leading_marks(value);
+    let mut chars = rest.chars();
     match (chars.next(), chars.next()) {
         (Some(a), Some(b)) if a.is_uppercase() && !b.is_uppercase() => {
-            let mut s: String = a.to_lowercase().collect();
-            s.push_str(&value[a.len_utf8()..]);
+            let mut s: String = lead.to_string();
+            s.extend(a.to_lowercase());
+            s.push_str(&rest[a.len_utf8()..]);
             s
         }
         _ => value.to_string(),
@@ -243,6 +418,57 @@ mod tests {
             with_article("app store screenshot"),
             "an app store screenshot"
         );
+        // by sound, not by letter
+        for (phrase, article) in [
+            ("8-bit game screen", "an"),
+            ("11-page booklet", "an"),
+            ("18th-century etching", "an"),
+            ("1-page flyer", "a"),
+            ("100-year map", "a"),
+            ("1800s street", "an"),
+            ("80s poster", "an"),
+            ("X-ray illustration", "an"),
+            ("T-shirt mockup", "a"),
+            ("MBA brochure", "an"),
+            ("FAQ page", "an"),
+            ("SVG badge", "an"),
+            ("UI kit", "a"),
+            ("URL card", "a"),
+            ("NASA poster", "a"),
+            ("hour-long timelapse", "an"),
+            ("honest portrait", "an"),
+            ("university campus", "a"),
+            ("European street", "a"),
+            ("one-off print", "a"),
+            ("unicorn sticker", "a"),
+            ("uninspired sketch", "an"),
+            ("umbrella", "an"),
+            ("owl", "an"),
+        ] {
+            assert_eq!(with_article(phrase), format!("{article} {phrase}"), "{phrase}");
+        }
+        // a bare number is a quantity
+        assert_eq!(with_article("2 cats"), "2 cats");
+    }
+
+    #[test]
+    fn phrases_are_normalised_and_nothing_more() {
+        for (input, want) in [
+            ("  soft   light. ", "soft light"),
+            ("warm, cosy, etc.", "warm, cosy, etc."),
+            ("Crumb & Co.", "Crumb & Co."),
+            ("the U.S.A.", "the U.S.A."),
+            ("the U.S..", "the U.S."),
+            ("fade to black...", "fade to black..."),
+            ("Wow!", "Wow!"),
+            ("portrait of J.", "portrait of J."),
+            ("red,", "red"),
+            ("; glossy; matte;", "glossy; matte"),
+            ("50% off / today (only)", "50% off / today (only)"),
+            ("café crème.", "café crème"),
+        ] {
+            assert_eq!(normalise_phrase(input), want, "{input:?}");
+        }
     }
 
     #[test]

@@ -64,7 +64,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "dangling-separator",
         severity: Severity::Warning,
-        summary: "a separator with nothing before or after it (\", ,\", \" .\", \"()\")",
+        summary: "a separator with nothing before or after it, or doubled (\"..\", \". ;\", \"; .\", \",.\", \" ,\", \". .\", \"()\")",
     },
     Rule {
         id: "unresolved-placeholder",
@@ -82,6 +82,22 @@ pub const RULES: &[Rule] = &[
         summary: "the output context implies an orientation or ratio the size does not have",
     },
 ];
+
+/// A compiled regex, compiled once per pattern for the process (lint runs once per brief; a
+/// pattern with Unicode classes costs far more to compile than to run).
+fn cached_regex(pattern: &str) -> Result<Regex, regex::Error> {
+    static CACHE: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<String, Regex>>> =
+        std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(re) = cache.lock().ok().and_then(|c| c.get(pattern).cloned()) {
+        return Ok(re);
+    }
+    let re = Regex::new(pattern)?;
+    if let Ok(mut c) = cache.lock() {
+        c.insert(pattern.to_string(), re.clone());
+    }
+    Ok(re)
+}
 
 /// The data tables of the rules.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -209,7 +225,7 @@ pub fn lint(
             .iter()
             .map(|w| regex::escape(&w.to_lowercase()))
             .collect();
-        let re = Regex::new(&format!(r"(?i)\b(?:{})\b", words.join("|"))).expect("regex");
+        let re = cached_regex(&format!(r"(?i)\b(?:{})\b", words.join("|"))).expect("regex");
         let mut check = |path: String, value: &str| {
             if let Some(m) = re.find(value) {
                 let d = finding(
@@ -299,7 +315,7 @@ pub fn lint(
     }
 
     // repeated words
-    let word = Regex::new(r"\b[\p{L}][\p{L}'-]{3,}\b").expect("regex");
+    let word = cached_regex(r"\b[\p{L}][\p{L}'-]{3,}\b").expect("regex");
     const COMMON: &[&str] = &[
         "exact",
         "text",
@@ -373,7 +389,12 @@ pub fn lint(
     }
 
     // dangling separators
-    let dangling = Regex::new(r"[,;:]\s*[,.;:]|\s[,.;:]|\(\s*\)|^[,.;:]|[,;:]\s*$").expect("regex");
+    // `..` that is not an ellipsis, `. ;`, `; .`, `,.`, ` ,`, `. .`, `()`, a separator opening or
+    // ending the prompt
+    let dangling = cached_regex(
+        r"(?:^|[^.])\.\.(?:[^.]|$)|[.!?]\s+[,;:.]|[,;:]\s*[,.;:]|\s[,.;:!?]|\(\s*\)|^[,.;:]|[,;:]\s*$",
+    )
+    .expect("regex");
     for m in dangling.find_iter(&masked) {
         out.push(in_prompt(
             finding(
@@ -385,7 +406,7 @@ pub fn lint(
     }
 
     // unresolved placeholders (exact text is masked: a user's literal `{{` is not a finding)
-    let placeholder = Regex::new(r"\{\{|\}\}|\{%|%\}|\{#|#\}|\$\{|\bTODO\b|\bTBD\b|\bundefined\b|\bNone\b|\bnull\b|\[object Object\]").expect("regex");
+    let placeholder = cached_regex(r"\{\{|\}\}|\{%|%\}|\{#|#\}|\$\{|\bTODO\b|\bTBD\b|\bundefined\b|\bNone\b|\bnull\b|\[object Object\]").expect("regex");
     for m in placeholder.find_iter(&masked) {
         out.push(
             in_prompt(
@@ -403,7 +424,7 @@ pub fn lint(
     let lower = masked.to_lowercase();
     for (a, b) in &table.contradictions {
         let find = |t: &str| {
-            Regex::new(&format!(r"\b{}\b", regex::escape(&t.to_lowercase())))
+            cached_regex(&format!(r"\b{}\b", regex::escape(&t.to_lowercase())))
                 .ok()
                 .and_then(|re| re.find(&lower).map(|m| m.range()))
         };
@@ -436,7 +457,7 @@ pub fn lint(
         .and_then(crate::size::Size::parse);
     if let Some(size) = size {
         for cr in &table.context_ratios {
-            let Ok(re) = Regex::new(&format!("(?i){}", cr.pattern)) else {
+            let Ok(re) = cached_regex(&format!("(?i){}", cr.pattern)) else {
                 continue;
             };
             if !re.is_match(&context_text) {

@@ -227,6 +227,9 @@ struct Placeholders {
     open: char,
     close: char,
     texts: Vec<String>,
+    /// The marks around every user phrase (two more unused private-use characters): the tidy
+    /// pass copies what is between them verbatim, then removes them.
+    marks: (char, char),
 }
 
 impl Placeholders {
@@ -243,11 +246,20 @@ impl Placeholders {
             .filter(|c| !used.contains(c));
         let open = free.next().unwrap_or('\u{E000}');
         let close = free.next().unwrap_or('\u{E001}');
+        let mark_open = free.next().unwrap_or('\u{E002}');
+        let mark_close = free.next().unwrap_or('\u{E003}');
         Placeholders {
             open,
             close,
             texts: Vec::new(),
+            marks: (mark_open, mark_close),
         }
+    }
+
+    /// A user phrase, normalised and marked; `None` when nothing is left.
+    fn user(&self, s: &str) -> Option<String> {
+        let n = crate::filters::normalise_phrase(s);
+        (!n.is_empty()).then(|| format!("{}{n}{}", self.marks.0, self.marks.1))
     }
 
     fn add(&mut self, text: &str) -> String {
@@ -290,21 +302,28 @@ fn tmap<const N: usize>(pairs: [(&'static str, tera::Value); N]) -> tera::Value 
     tera::Value::from(m)
 }
 
-fn topt(v: &Option<String>) -> tera::Value {
+fn topt(p: &Placeholders, v: &Option<String>) -> tera::Value {
+    match v.as_deref().and_then(|s| p.user(s)) {
+        Some(s) => tera::Value::from(s),
+        None => tera::Value::none(),
+    }
+}
+
+/// An output setting: a plain value (templates compare it), trimmed.
+fn tplain(v: &Option<String>) -> tera::Value {
     match v.as_deref().map(str::trim) {
         Some(s) if !s.is_empty() => tera::Value::from(s),
         _ => tera::Value::none(),
     }
 }
 
-fn tlist(v: &Option<OneOrMany>) -> tera::Value {
+fn tlist(p: &Placeholders, v: &Option<OneOrMany>) -> tera::Value {
     let items: Vec<tera::Value> = match v {
         None => Vec::new(),
         Some(m) => m
             .items()
             .into_iter()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
+            .filter_map(|s| p.user(s))
             .map(tera::Value::from)
             .collect(),
     };
@@ -337,7 +356,10 @@ fn context(
             };
             let content = tera::Value::from(placeholders.add(e.content()));
             values.push(content.clone());
-            let (t, p) = (topt(&typography), topt(&placement));
+            let (t, p) = (
+                topt(placeholders, &typography),
+                topt(placeholders, &placement),
+            );
             if !t.is_none() {
                 typographies.push(t.clone());
             }
@@ -390,8 +412,7 @@ fn context(
     let avoid: Vec<tera::Value> = brief
         .avoid
         .iter()
-        .map(|a| a.trim())
-        .filter(|a| !a.is_empty())
+        .filter_map(|a| placeholders.user(a))
         .map(tera::Value::from)
         .collect();
     let mut ctx = tera::Context::new();
@@ -405,29 +426,32 @@ fn context(
             ),
         ]),
     );
-    ctx.insert_value("subject", tera::Value::from(brief.subject.trim()));
+    ctx.insert_value(
+        "subject",
+        tera::Value::from(placeholders.user(&brief.subject).unwrap_or_default()),
+    );
     ctx.insert_value(
         "style",
         tmap([
-            ("medium", topt(&s.medium)),
-            ("mood", tlist(&s.mood)),
-            ("lighting", topt(&s.lighting)),
-            ("palette", tlist(&s.palette)),
-            ("typography", topt(&s.typography)),
-            ("details", tlist(&s.details)),
+            ("medium", topt(placeholders, &s.medium)),
+            ("mood", tlist(placeholders, &s.mood)),
+            ("lighting", topt(placeholders, &s.lighting)),
+            ("palette", tlist(placeholders, &s.palette)),
+            ("typography", topt(placeholders, &s.typography)),
+            ("details", tlist(placeholders, &s.details)),
         ]),
     );
     ctx.insert_value(
         "composition",
         tmap([
-            ("layout", topt(&c.layout)),
-            ("framing", topt(&c.framing)),
-            ("camera", topt(&c.camera)),
-            ("scene", topt(&c.scene)),
-            ("background", topt(&c.background)),
-            ("surface", topt(&c.surface)),
-            ("negative_space", topt(&c.negative_space)),
-            ("details", tlist(&c.details)),
+            ("layout", topt(placeholders, &c.layout)),
+            ("framing", topt(placeholders, &c.framing)),
+            ("camera", topt(placeholders, &c.camera)),
+            ("scene", topt(placeholders, &c.scene)),
+            ("background", topt(placeholders, &c.background)),
+            ("surface", topt(placeholders, &c.surface)),
+            ("negative_space", topt(placeholders, &c.negative_space)),
+            ("details", tlist(placeholders, &c.details)),
         ]),
     );
     ctx.insert_value("text", tera::Value::from(text));
@@ -435,11 +459,11 @@ fn context(
     ctx.insert_value(
         "context",
         tmap([
-            ("purpose", topt(&x.purpose)),
-            ("channel", topt(&x.channel)),
-            ("audience", topt(&x.audience)),
-            ("platform", topt(&x.platform)),
-            ("brand", topt(&x.brand)),
+            ("purpose", topt(placeholders, &x.purpose)),
+            ("channel", topt(placeholders, &x.channel)),
+            ("audience", topt(placeholders, &x.audience)),
+            ("platform", topt(placeholders, &x.platform)),
+            ("brand", topt(placeholders, &x.brand)),
         ]),
     );
     // the target compiles the avoid list itself (negative prompt, --no) when it can
@@ -459,11 +483,11 @@ fn context(
     ctx.insert_value(
         "output",
         tmap([
-            ("model", topt(&o.model)),
-            ("size", topt(&o.size)),
-            ("quality", topt(&o.quality)),
-            ("format", topt(&o.format)),
-            ("background", topt(&o.background)),
+            ("model", tplain(&o.model)),
+            ("size", tplain(&o.size)),
+            ("quality", tplain(&o.quality)),
+            ("format", tplain(&o.format)),
+            ("background", tplain(&o.background)),
         ]),
     );
     ctx.insert_value("params", to_tera(&Value::Object(brief.params.clone())));
@@ -482,8 +506,11 @@ pub fn render_prompt(
 ) -> Result<String, Vec<Diagnostic>> {
     let mut placeholders = Placeholders::new(brief);
     let context = context(brief, preset, &mut placeholders, avoid_in_prompt);
-    let rendered = compiled.render(preset.main_template(), &context, limits)?;
-    Ok(placeholders.substitute(&tidy(&rendered)))
+    crate::filters::set_marks(Some(placeholders.marks));
+    let rendered = compiled.render(preset.main_template(), &context, limits);
+    crate::filters::set_marks(None);
+    let tidied = tidy_marked(&rendered?, Some(placeholders.marks));
+    Ok(placeholders.substitute(&tidied))
 }
 
 /// A JSON value as a tera value.
@@ -514,24 +541,62 @@ fn to_tera(v: &Value) -> tera::Value {
 /// blocks), with no doubled spaces, no space before punctuation and no doubled or dangling
 /// separators. Exact texts are placeholders at this point, so their bytes are never touched.
 pub fn tidy(text: &str) -> String {
+    tidy_marked(text, None)
+}
+
+/// [`tidy`], where the text between `marks` is a user phrase: copied verbatim (only the
+/// separators the template put around it are tidied), then the marks are removed. A template's
+/// full stop right after a phrase that ends a sentence itself (`etc.`, `Wow!`, `…`) is dropped.
+pub fn tidy_marked(text: &str, marks: Option<(char, char)>) -> String {
     let joined = text
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
         .join(" ");
-    tidy_line(&joined)
+    let out = tidy_line(&joined, marks);
+    match marks {
+        Some((o, c)) => out.replace([o, c], ""),
+        None => out,
+    }
 }
 
-fn tidy_line(line: &str) -> String {
+fn tidy_line(line: &str, marks: Option<(char, char)>) -> String {
+    let (mo, mc) = marks.unwrap_or(('\0', '\0'));
     let mut out = String::with_capacity(line.len());
+    let mut depth = 0usize;
+    // the last character of the last user phrase, when nothing but its mark followed it
+    let last_user = |out: &str| -> Option<char> {
+        let rest = out.strip_suffix(mc)?;
+        rest.chars().next_back()
+    };
     for c in line.chars() {
+        if marks.is_some() && c == mo {
+            depth += 1;
+            out.push(c);
+            continue;
+        }
+        if marks.is_some() && c == mc {
+            depth = depth.saturating_sub(1);
+            out.push(c);
+            continue;
+        }
+        if depth > 0 {
+            // inside a user phrase: every character is theirs
+            out.push(c);
+            continue;
+        }
         let c = if c == '\t' { ' ' } else { c };
         match c {
             ' ' if out.is_empty() || out.ends_with(' ') => {}
             ',' | ';' | ':' | '.' | '!' | '?' => {
                 while out.ends_with(' ') {
                     out.pop();
+                }
+                // a phrase that ends a sentence itself takes no second full stop
+                if c == '.' && last_user(&out).is_some_and(|u| matches!(u, '.' | '!' | '?' | '…'))
+                {
+                    continue;
                 }
                 // drop a separator directly after another separator or at the start
                 if c == ',' || c == ';' {
@@ -576,5 +641,20 @@ mod tests {
         assert_eq!(tidy("one.\n  two.\n"), "one. two.");
         assert_eq!(tidy("Wait... what"), "Wait... what");
         assert_eq!(tidy("empty () here"), "empty here");
+        // a user phrase (between marks) keeps every character; only the template's separators
+        // around it are tidied
+        let m = Some(('\u{E010}', '\u{E011}'));
+        assert_eq!(
+            tidy_marked(
+                "Create a poster for \u{E010}Crumb & Co., a bakery\u{E011} .",
+                m
+            ),
+            "Create a poster for Crumb & Co., a bakery."
+        );
+        assert_eq!(
+            tidy_marked("Style: \u{E010}warm, cosy, etc.\u{E011}.", m),
+            "Style: warm, cosy, etc."
+        );
+        assert_eq!(tidy_marked("Say \u{E010}Wow!\u{E011}.", m), "Say Wow!");
     }
 }

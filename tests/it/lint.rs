@@ -97,3 +97,43 @@ fn missing_text_and_cap_on_a_tampered_rendering() {
     assert!(ids.contains(&"prompt-over-cap"), "{ids:?}");
     assert!(ids.contains(&"prompt-long"), "{ids:?}");
 }
+
+/// `dangling-separator` catches every bad separator on a tampered prompt, and not an ellipsis.
+#[test]
+fn dangling_separator_catches_every_bad_separator() {
+    let engine = common::engine();
+    let source = SourceFile::read(
+        &common::root().join("examples/poster-future-forms.yaml"),
+        None,
+    )
+    .expect("brief");
+    let clean = engine.render(&source, &OpenAi).expect("renders");
+    assert!(
+        lint(&engine, &source, &clean, &LintTable::builtin())
+            .iter()
+            .all(|d| d.code != "dangling-separator")
+    );
+    for bad in [
+        "soft light..",
+        "top heavy. ; sky",
+        "sky; . Style",
+        "glossy,. steam",
+        "glossy , steam",
+        "sky. . Style",
+    ] {
+        let mut r = engine.render(&source, &OpenAi).expect("renders");
+        r.prompt = format!("{} {bad} end.", r.prompt);
+        let found = lint(&engine, &source, &r, &LintTable::builtin())
+            .iter()
+            .any(|d| d.code == "dangling-separator");
+        assert!(found, "`{bad}` is not flagged");
+    }
+    let mut r = engine.render(&source, &OpenAi).expect("renders");
+    r.prompt = format!("{} Wait... then go.", r.prompt);
+    assert!(
+        lint(&engine, &source, &r, &LintTable::builtin())
+            .iter()
+            .all(|d| d.code != "dangling-separator"),
+        "an ellipsis is not a dangling separator"
+    );
+}

@@ -10,6 +10,7 @@ mod cli;
 mod common;
 mod errors;
 mod exact_text;
+mod fidelity;
 mod handoff;
 mod lint;
 mod mock;

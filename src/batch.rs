@@ -27,6 +27,8 @@ pub struct BatchOptions {
     pub parallel: bool,
     /// The input's name, used in ids and messages.
     pub input_name: String,
+    /// Most variants one line with `vary` may render (see [`crate::expand`]).
+    pub max_variants: u64,
 }
 
 /// Counts of a finished batch.
@@ -49,13 +51,34 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Counts one line's output and writes its records; true when the line failed.
+    /// Counts one line's output and writes its records (streaming a line's variants); true when
+    /// the line failed.
     fn absorb<'a, 'b>(
         &mut self,
         o: LineOutput,
         results: &mut dyn Write,
         errors: Option<&'a mut (dyn Write + 'b)>,
+        stream: (&Engine, &dyn Target, &BatchOptions),
     ) -> io::Result<bool> {
+        if let Some(d) = &o.deferred {
+            let (engine, target, opts) = stream;
+            self.lines += 1;
+            // reborrow with a shorter trait-object lifetime
+            #[allow(clippy::needless_match)]
+            let errors: Option<&mut dyn Write> = match errors {
+                Some(e) => Some(e),
+                None => None,
+            };
+            let s = stream_variants(engine, target, opts, d.line, d, results, errors)?;
+            self.results += s.written;
+            self.warnings += s.warnings;
+            self.cost += s.cost;
+            self.unpriced += s.unpriced;
+            if s.failed > 0 {
+                self.failed += 1;
+            }
+            return Ok(s.failed > 0);
+        }
         self.lines += 1;
         self.results += o.ok;
         self.warnings += o.warnings;
@@ -77,6 +100,10 @@ impl Summary {
 #[derive(Debug, Serialize)]
 struct ErrorRecord<'a> {
     line: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    variant: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
     error: ErrorBody<'a>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     more: &'a [Diagnostic],
@@ -105,9 +132,19 @@ struct ResultRecord<'a> {
     rendering: &'a Rendering,
 }
 
+/// A line with `vary`, its values checked: its variants are rendered and written as a stream
+/// when its turn comes, so a line of a million variants never sits in memory.
+#[derive(Debug)]
+struct Deferred {
+    variations: Variations,
+    source: SourceFile,
+    line: u64,
+}
+
 /// What one line produced: output text for the results stream and for the errors stream.
 #[derive(Debug, Default)]
 struct LineOutput {
+    deferred: Option<Box<Deferred>>,
     results: String,
     errors: String,
     ok: u64,
@@ -118,6 +155,15 @@ struct LineOutput {
 }
 
 fn error_record(line: u64, diagnostics: &[Diagnostic]) -> String {
+    variant_error_record(line, None, diagnostics)
+}
+
+/// The error record of one variant of a line (`variant` and `id` set), or of the line.
+fn variant_error_record(
+    line: u64,
+    variant: Option<(u64, &str)>,
+    diagnostics: &[Diagnostic],
+) -> String {
     let first = diagnostics
         .iter()
         .find(|d| d.severity == Severity::Error)
@@ -132,6 +178,8 @@ fn error_record(line: u64, diagnostics: &[Diagnostic]) -> String {
         .collect();
     let record = ErrorRecord {
         line,
+        variant: variant.map(|v| v.0),
+        id: variant.map(|v| v.1),
         error: ErrorBody {
             code: d.code,
             message: &d.message,
@@ -257,18 +305,48 @@ fn process_source(
             return out;
         }
     };
-    let count = variations.count().unwrap_or(u64::MAX);
-    // all or nothing: a line's variants either all render or the line is one error record
-    let mut staged = LineOutput::default();
-    for i in 0..count {
-        let v = variations.variant(i);
-        if !emit_one(&mut staged, &v.id, Some(v.index), v.brief) {
-            out.errors = staged.errors;
-            out.failed = true;
-            return out;
-        }
+    // all or nothing, up front: a bad value under `vary` fails the line as one record; then the
+    // variants stream, a variant failing at render time giving its own record
+    if let Err(d) = variations.check_values(Some(source)) {
+        fail(&mut out, &d.0);
+        return out;
     }
-    staged
+    let count = variations.count().unwrap_or(u64::MAX);
+    if let Err(d) = crate::expand::check_ceiling(count, opts.max_variants, &source.name) {
+        fail(&mut out, &[d]);
+        return out;
+    }
+    out.deferred = Some(Box::new(Deferred {
+        variations,
+        source: source.clone(),
+        line: line_no,
+    }));
+    out
+}
+
+/// Writes a deferred line's variants, in order.
+fn stream_variants(
+    engine: &Engine,
+    target: &dyn Target,
+    opts: &BatchOptions,
+    line: u64,
+    d: &Deferred,
+    results: &mut dyn Write,
+    errors: Option<&mut dyn Write>,
+) -> io::Result<crate::expand::StreamSummary> {
+    let total = d.variations.count().unwrap_or(0);
+    crate::expand::stream(
+        engine,
+        &d.variations,
+        0..total,
+        Some(&d.source),
+        target,
+        opts.parallel,
+        |v, r| result_text(line, &v.id, Some(v.index), r, opts.emit),
+        |v, ds| variant_error_record(line, Some((v.index, &v.id)), &ds.0),
+        results,
+        errors,
+    )
 }
 
 /// Runs a batch from `input` to `results` (and `errors` when given; otherwise error records go
@@ -307,7 +385,9 @@ pub fn run(
                 .collect()
         };
         for o in outputs {
-            if summary.absorb(o, results, errors.as_deref_mut())? && opts.fail_fast {
+            if summary.absorb(o, results, errors.as_deref_mut(), (engine, target, opts))?
+                && opts.fail_fast
+            {
                 summary.stopped_early = true;
                 results.flush()?;
                 return Ok(summary);
@@ -346,7 +426,9 @@ pub fn run_files(
                 ..LineOutput::default()
             },
         };
-        if summary.absorb(o, results, errors.as_deref_mut())? && opts.fail_fast {
+        if summary.absorb(o, results, errors.as_deref_mut(), (engine, target, opts))?
+            && opts.fail_fast
+        {
             summary.stopped_early = true;
             break;
         }

@@ -181,6 +181,9 @@ enum Command {
         /// Stop at the first bad line.
         #[arg(long)]
         fail_fast: bool,
+        /// Most variants one line with `vary` may render (default 100000).
+        #[arg(long, value_name = "N")]
+        max_variants: Option<u64>,
         /// Render on one thread (default: all cores).
         #[arg(long)]
         sequential: bool,
@@ -204,7 +207,8 @@ enum Command {
         /// Seed of `--sample`.
         #[arg(long, default_value_t = 0)]
         seed: u64,
-        /// Refuse to expand past N variants.
+        /// Refuse to render or list more than N variants (default 100000; counting is never
+        /// limited).
         #[arg(long, value_name = "N")]
         max_variants: Option<u64>,
         /// Refuse to expand when generating every variant would cost more than USD.
@@ -538,6 +542,186 @@ fn io_failure(what: &str, e: &std::io::Error) -> Failure {
     Failure::usage(Diagnostic::error("io", format!("{what}: {e}")))
 }
 
+/// The options of `expand`.
+#[derive(Debug, Clone, Copy)]
+struct ExpandArgs {
+    count: bool,
+    sample: Option<u64>,
+    seed: u64,
+    max_variants: u64,
+    max_cost: Option<f64>,
+    emit: ExpandEmit,
+}
+
+/// `expand`: count and price by arithmetic over the axes; list or render by streaming.
+fn expand_command(
+    engine: &Engine,
+    brief: &std::path::Path,
+    args: ExpandArgs,
+    color: bool,
+) -> Result<u8, Failure> {
+    let target = &crate::target::OpenAi;
+    let source = SourceFile::read(brief, None).map_err(Failure::usage)?;
+    let value = source
+        .parse()
+        .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
+    let stem = brief.file_stem().map_or_else(
+        || String::from("brief"),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    let variations = crate::vary::Variations::from_brief(&value, &stem, Some(&source))
+        .map_err(Failure::invalid)?;
+    // all or nothing, up front: every value of every axis against its field
+    variations
+        .check_values(Some(&source))
+        .map_err(Failure::invalid)?;
+    let total = variations.count().ok_or_else(|| {
+        Failure::invalid(Diagnostics(vec![
+            Diagnostic::error(
+                "too-many-variants",
+                "this brief has more than 18 quintillion variants",
+            )
+            .in_file(&source.name),
+        ]))
+    })?;
+    let sampled: Option<Vec<u64>> = args.sample.map(|n| {
+        if n >= total {
+            Vec::new()
+        } else {
+            variations.sample(n, args.seed)
+        }
+    });
+    // a sample at least as large as the whole is the whole
+    let sampled = sampled.filter(|s| !s.is_empty());
+    let selected = sampled.as_ref().map_or(total, |s| s.len() as u64);
+    // the price: of the sample by rendering it, of everything by the distinct price settings
+    let priced = if args.count || args.max_cost.is_some() {
+        Some(match &sampled {
+            Some(indices) => {
+                crate::expand::check_ceiling(selected, args.max_variants, &source.name)
+                    .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
+                let mut images = 0.0;
+                let mut cost = Some(0.0);
+                for &i in indices {
+                    let v = variations.variant(i);
+                    let r = engine
+                        .render_value(v.brief.clone(), Some(&source), target)
+                        .map_err(|d| Failure::invalid(crate::expand::variant_errors(d, &v)))?;
+                    images += r.payload.body["n"].as_u64().unwrap_or(1) as f64;
+                    cost = cost
+                        .zip(r.cost.as_ref().and_then(|c| c.per_request))
+                        .map(|(a, b)| a + b);
+                }
+                (images, cost)
+            }
+            None => {
+                let report = crate::expand::count(engine, &variations, Some(&source), target)
+                    .map_err(Failure::invalid)?;
+                for n in &report.notes {
+                    eprintln!("note: {n}");
+                }
+                (report.images, report.cost)
+            }
+        })
+    } else {
+        None
+    };
+    if let (Some(max), Some((_, cost))) = (args.max_cost, priced) {
+        match cost {
+            Some(c) if c > max => {
+                return Err(Failure::invalid(Diagnostics(vec![Diagnostic::error(
+                    "over-budget",
+                    format!(
+                        "generating all {selected} variants would cost {}, more than --max-cost {}",
+                        crate::cost::usd(Some(c)),
+                        crate::cost::usd(Some(max))
+                    ),
+                )
+                .in_file(&source.name)
+                .with_help("lower quality or n, take a subset with `--sample N`, or raise the budget")])));
+            }
+            None => {
+                return Err(Failure::invalid(Diagnostics(vec![
+                    Diagnostic::error(
+                        "over-budget",
+                        "the cost of some variants is unknown, so --max-cost cannot be checked",
+                    )
+                    .in_file(&source.name),
+                ])));
+            }
+            _ => {}
+        }
+    }
+    if args.count {
+        let (images, cost) = priced.unwrap_or((0.0, None));
+        let mut text = format!("{selected} variants");
+        if sampled.is_some() {
+            text.push_str(&format!(" (sampled from {total}, seed {})", args.seed));
+        }
+        let images = if images.is_nan() {
+            String::from("unknown")
+        } else {
+            format!("{images:.0}")
+        };
+        text.push_str(&format!(
+            ", {images} images, {} to generate them all\n",
+            crate::cost::usd(cost)
+        ));
+        write_stdout(&text)?;
+        return Ok(0);
+    }
+    crate::expand::check_ceiling(selected, args.max_variants, &source.name)
+        .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
+    let indices: Box<dyn Iterator<Item = u64>> = match sampled {
+        Some(s) => Box::new(s.into_iter()),
+        None => Box::new(0..total),
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    if args.emit == ExpandEmit::Brief {
+        for i in indices {
+            let v = variations.variant(i);
+            let mut line = serde_json::to_string(&v).expect("variant serialises");
+            line.push('\n');
+            out.write_all(line.as_bytes())
+                .map_err(|e| io_failure("cannot write to standard output", &e))?;
+        }
+        out.flush()
+            .map_err(|e| io_failure("cannot write to standard output", &e))?;
+        return Ok(0);
+    }
+    let form = args.emit;
+    let line = |v: &crate::vary::Variant, r: &crate::engine::Rendering| {
+        let mut s = match form {
+            ExpandEmit::Payload => serde_json::to_string(&r.payload.body).expect("json"),
+            ExpandEmit::Prompt => serde_json::to_string(&serde_json::json!({"id": v.id, "prompt": r.payload.paste_line().unwrap_or(&r.prompt)})).expect("json"),
+            ExpandEmit::OpenaiBatch => crate::emit::openai_batch_line(
+                &crate::emit::batch_custom_id(&v.id, None, Some(v.index), r),
+                r,
+            ),
+            _ => serde_json::to_string(&serde_json::json!({"id": v.id, "variant": v.index, "values": v.values, "rendering": r})).expect("json"),
+        };
+        s.push('\n');
+        s
+    };
+    let failure = |_: &crate::vary::Variant, d: &Diagnostics| d.render(color);
+    let mut stderr = std::io::stderr();
+    let summary = crate::expand::stream(
+        engine,
+        &variations,
+        indices,
+        Some(&source),
+        target,
+        true,
+        line,
+        failure,
+        &mut out,
+        Some(&mut stderr),
+    )
+    .map_err(|e| io_failure("cannot write to standard output", &e))?;
+    Ok(u8::from(summary.failed > 0))
+}
+
 /// `--emit openai-batch` needs a target the OpenAI Batch API can run.
 fn batch_api_target(target: &dyn crate::target::Target) -> Result<(), Failure> {
     if target.batch_endpoint().is_some() {
@@ -720,6 +904,7 @@ fn run(cli: Cli, color: bool) -> Result<u8, Failure> {
             fail_fast,
             sequential,
             quiet,
+            max_variants,
         } => {
             let engine = engine(&cli)?;
             let target = crate::target::by_name(target).map_err(Failure::usage)?;
@@ -727,6 +912,7 @@ fn run(cli: Cli, color: bool) -> Result<u8, Failure> {
                 batch_api_target(target.as_ref())?;
             }
             let opts = crate::batch::BatchOptions {
+                max_variants: max_variants.unwrap_or(crate::expand::DEFAULT_MAX_VARIANTS),
                 emit: *form,
                 fail_fast: *fail_fast,
                 parallel: !*sequential,
@@ -860,138 +1046,19 @@ fn run(cli: Cli, color: bool) -> Result<u8, Failure> {
             emit: form,
         } => {
             let engine = engine(&cli)?;
-            let source = SourceFile::read(brief, None).map_err(Failure::usage)?;
-            let value = source
-                .parse()
-                .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
-            let stem = brief.file_stem().map_or_else(
-                || String::from("brief"),
-                |s| s.to_string_lossy().into_owned(),
-            );
-            let variations = crate::vary::Variations::from_brief(&value, &stem, Some(&source))
-                .map_err(Failure::invalid)?;
-            let total = variations.count().ok_or_else(|| {
-                Failure::invalid(Diagnostics(vec![Diagnostic::error(
-                    "too-many-variants",
-                    "more than 2^64 variants",
-                )]))
-            })?;
-            let indices: Vec<u64> = match sample {
-                Some(n) => variations.sample(*n, *seed),
-                None => Vec::new(),
-            };
-            let selected = if sample.is_some() {
-                indices.len() as u64
-            } else {
-                total
-            };
-            if let Some(max) = max_variants
-                && selected > *max
-            {
-                return Err(Failure::invalid(Diagnostics(vec![Diagnostic::error(
-                        "over-budget",
-                        format!("this brief expands to {selected} variants, more than --max-variants {max}"),
-                    )
-                    .in_file(&source.name)
-                    .with_help("lower the number of values under `vary`, or take a subset with `--sample N --seed S`")])));
-            }
-            let pick = |i: u64| {
-                if sample.is_some() {
-                    indices[i as usize]
-                } else {
-                    i
-                }
-            };
-            // Render every selected variant when a price is asked for: the cost depends on each
-            // variant's prompt, size and quality.
-            let mut renderings = Vec::new();
-            let mut problems = Diagnostics::default();
-            if *count || max_cost.is_some() || *form != ExpandEmit::Brief {
-                for i in 0..selected {
-                    let v = variations.variant(pick(i));
-                    match engine.render_value(
-                        v.brief.clone(),
-                        Some(&source),
-                        &crate::target::OpenAi,
-                    ) {
-                        Ok(r) => renderings.push((v, r)),
-                        Err(d) => {
-                            problems.0.extend(d.0.into_iter().map(|mut x| {
-                                x.notes.push(format!("in variant {} ({})", v.index, v.id));
-                                x
-                            }));
-                        }
-                    }
-                }
-                if problems.has_errors() {
-                    return Err(Failure::invalid(problems));
-                }
-            }
-            let cost: Option<f64> = renderings
-                .iter()
-                .map(|(_, r)| r.cost.as_ref().and_then(|c| c.per_request))
-                .sum();
-            if let Some(max) = max_cost {
-                match cost {
-                    Some(c) if c > *max => {
-                        return Err(Failure::invalid(Diagnostics(vec![Diagnostic::error(
-                            "over-budget",
-                            format!(
-                                "generating all {selected} variants would cost {}, more than --max-cost {}",
-                                crate::cost::usd(Some(c)),
-                                crate::cost::usd(Some(*max))
-                            ),
-                        )
-                        .in_file(&source.name)
-                        .with_help("lower quality or n, take a subset with `--sample N`, or raise the budget")])));
-                    }
-                    None => {
-                        return Err(Failure::invalid(Diagnostics(vec![Diagnostic::error(
-                            "over-budget",
-                            "the cost of some variants is unknown, so --max-cost cannot be checked",
-                        )
-                        .in_file(&source.name)])));
-                    }
-                    _ => {}
-                }
-            }
-            let mut text = String::new();
-            if *count {
-                let images: u64 = renderings
-                    .iter()
-                    .map(|(_, r)| r.payload.body["n"].as_u64().unwrap_or(1))
-                    .sum();
-                text.push_str(&format!("{selected} variants"));
-                if sample.is_some() {
-                    text.push_str(&format!(" (sampled from {total}, seed {seed})"));
-                }
-                text.push_str(&format!(
-                    ", {images} images, {} to generate them all\n",
-                    crate::cost::usd(cost)
-                ));
-            } else if *form == ExpandEmit::Brief {
-                for i in 0..selected {
-                    let v = variations.variant(pick(i));
-                    text.push_str(&serde_json::to_string(&v).expect("variant serialises"));
-                    text.push('\n');
-                }
-            } else {
-                for (v, r) in &renderings {
-                    let line = match form {
-                        ExpandEmit::Payload => serde_json::to_string(&r.payload.body).expect("json"),
-                        ExpandEmit::Prompt => serde_json::to_string(&serde_json::json!({"id": v.id, "prompt": r.payload.paste_line().unwrap_or(&r.prompt)})).expect("json"),
-                        ExpandEmit::OpenaiBatch => crate::emit::openai_batch_line(
-                            &crate::emit::batch_custom_id(&v.id, None, Some(v.index), r),
-                            r,
-                        ),
-                        _ => serde_json::to_string(&serde_json::json!({"id": v.id, "variant": v.index, "values": v.values, "rendering": r})).expect("json"),
-                    };
-                    text.push_str(&line);
-                    text.push('\n');
-                }
-            }
-            write_stdout(&text)?;
-            Ok(0)
+            expand_command(
+                &engine,
+                brief,
+                ExpandArgs {
+                    count: *count,
+                    sample: *sample,
+                    seed: *seed,
+                    max_variants: max_variants.unwrap_or(crate::expand::DEFAULT_MAX_VARIANTS),
+                    max_cost: *max_cost,
+                    emit: *form,
+                },
+                color,
+            )
         }
         Command::Cost {
             briefs,

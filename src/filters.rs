@@ -445,7 +445,11 @@ mod tests {
             ("umbrella", "an"),
             ("owl", "an"),
         ] {
-            assert_eq!(with_article(phrase), format!("{article} {phrase}"), "{phrase}");
+            assert_eq!(
+                with_article(phrase),
+                format!("{article} {phrase}"),
+                "{phrase}"
+            );
         }
         // a bare number is a quantity
         assert_eq!(with_article("2 cats"), "2 cats");

@@ -37,6 +37,7 @@ pub mod date;
 pub mod diagnostic;
 pub mod emit;
 pub mod engine;
+pub mod expand;
 pub mod filters;
 pub mod fixtures;
 pub mod handoff;

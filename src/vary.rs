@@ -272,10 +272,8 @@ impl Variations {
             .try_fold(1u64, |acc, a| acc.checked_mul(a.choices.len() as u64))
     }
 
-    /// The variant at `index` (0-based, expansion order).
-    pub fn variant(&self, index: u64) -> Variant {
-        let mut brief = self.base.clone();
-        let mut values = Map::new();
+    /// The choice of each axis at `index` (mixed radix, the last axis fastest).
+    pub fn picks(&self, index: u64) -> Vec<usize> {
         let mut rest = index;
         let mut picks = vec![0usize; self.axes.len()];
         for (i, axis) in self.axes.iter().enumerate().rev() {
@@ -283,7 +281,72 @@ impl Variations {
             picks[i] = (rest % n) as usize;
             rest /= n;
         }
-        for (axis, pick) in self.axes.iter().zip(picks) {
+        picks
+    }
+
+    /// The index of a choice per axis (the inverse of [`Variations::picks`]).
+    pub fn index_of(&self, picks: &[usize]) -> u64 {
+        self.axes.iter().zip(picks).fold(0u64, |acc, (a, p)| {
+            acc.wrapping_mul(a.choices.len() as u64)
+                .wrapping_add(*p as u64)
+        })
+    }
+
+    /// Whether an axis can change the price of a request: it sets the output settings, the
+    /// preset (and so its defaults), its params (a param may pick the size) or target options.
+    pub fn prices(&self, axis: &Axis) -> bool {
+        axis.choices.iter().flatten().any(|(path, _)| {
+            matches!(
+                path.0.first(),
+                Some(Segment::Key(k)) if matches!(k.as_str(), "output" | "preset" | "params" | "targets")
+            )
+        })
+    }
+
+    /// Checks every value of every axis against its field before anything is rendered: the
+    /// brief with that one value set (the other axes at their first value) must pass the brief
+    /// schema. A bad value fails the whole brief up front, pointing at the value under `vary`.
+    pub fn check_values(&self, source: Option<&SourceFile>) -> Result<(), Diagnostics> {
+        let schema = crate::engine::brief_schema();
+        let mut errors = Vec::new();
+        for (a, axis) in self.axes.iter().enumerate() {
+            for c in 0..axis.choices.len() {
+                let mut picks = vec![0usize; self.axes.len()];
+                picks[a] = c;
+                let v = self.variant_at(&picks, 0);
+                for d in schema.check(&v.brief, &JsonPath::root(), None) {
+                    let at = JsonPath::root().key("vary").key(axis.name.clone());
+                    let at = if axis.choices.len() > 1 || !axis.choices[c].is_empty() {
+                        at.index(c)
+                    } else {
+                        at
+                    };
+                    let d = d.with_note(format!("for the value {} of `vary.{}`", c + 1, axis.name));
+                    errors.push(match source {
+                        Some(s) => s.point(d, &at, false),
+                        None => d.with_path(at.to_string()),
+                    });
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Diagnostics(errors))
+        }
+    }
+
+    /// The variant at `index` (0-based, expansion order).
+    pub fn variant(&self, index: u64) -> Variant {
+        let picks = self.picks(index);
+        self.variant_at(&picks, index)
+    }
+
+    /// The variant of the given choices (its `index` as given).
+    pub fn variant_at(&self, picks: &[usize], index: u64) -> Variant {
+        let mut brief = self.base.clone();
+        let mut values = Map::new();
+        for (axis, &pick) in self.axes.iter().zip(picks) {
             for (path, v) in &axis.choices[pick] {
                 set_path(&mut brief, path, v.clone());
                 values.insert(path.to_string(), v.clone());

@@ -5,7 +5,9 @@
 //! - the floor: parse and re-serialise every line with serde_json alone;
 //! - render only: brief checks, preset, template (`Engine::prompt_value`);
 //! - render + validate: the whole pipeline with payload, model rules, official schema and cost;
-//! - the `batch` command: the release binary end to end, file to file, with its peak memory.
+//! - the `batch` command: the release binary end to end, file to file, with its peak memory;
+//! - `expand`: 100,000 variants streamed as prompts (time, peak memory, every variant once), and
+//!   `--count` of a 10^12-variant brief.
 //!
 //! It also times the cold start of one `imgprompt render`.
 use std::io::Write;
@@ -191,6 +193,79 @@ fn main() {
     println!(
         "ratios: render+validate / floor = {:.1}x",
         full.as_secs_f64() / floor.as_secs_f64()
+    );
+
+    // expand: a 100,000-variant brief rendered as prompts (streamed), and a 10^12-variant count
+    let mut vary = serde_json::Map::new();
+    for a in 0..5 {
+        let values: Vec<String> = (0..10).map(|v| format!("word {a}-{v}")).collect();
+        vary.insert(format!("text.t{a}"), serde_json::json!(values));
+    }
+    let expand_brief = dir.join("expand.json");
+    std::fs::write(
+        &expand_brief,
+        serde_json::json!({"name": "grid", "subject": "a grid of words", "vary": vary}).to_string(),
+    )
+    .expect("write");
+    let out = dir.join("variants.jsonl");
+    let t = Instant::now();
+    let mut child = std::process::Command::new(bin)
+        .arg("expand")
+        .arg(&expand_brief)
+        .args(["--emit", "prompt"])
+        .stdout(std::fs::File::create(&out).expect("out"))
+        .spawn()
+        .expect("spawn expand");
+    let pid = child.id();
+    let mut peak = 0;
+    loop {
+        if let Some(kib) = peak_rss_kib(pid) {
+            peak = peak.max(kib);
+        }
+        if child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let d = t.elapsed();
+    let text = std::fs::read_to_string(&out).unwrap_or_default();
+    let ids: std::collections::HashSet<&str> = text
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).expect("record is JSON");
+            assert!(v["prompt"].is_string(), "a prompt per variant");
+            l.split('"').nth(3).unwrap_or("")
+        })
+        .collect();
+    assert_eq!(ids.len(), 100_000, "every variant once, none lost");
+    println!(
+        "{:<38} {}   peak RSS {:.1} MB",
+        "expand 100,000 variants --emit prompt",
+        rate(100_000, d),
+        peak as f64 / 1024.0
+    );
+    let mut vary = serde_json::Map::new();
+    for a in 0..12 {
+        let values: Vec<String> = (0..10).map(|v| format!("word {a}-{v}")).collect();
+        vary.insert(format!("text.t{a}"), serde_json::json!(values));
+    }
+    std::fs::write(
+        &expand_brief,
+        serde_json::json!({"name": "huge", "subject": "a grid of words", "vary": vary}).to_string(),
+    )
+    .expect("write");
+    let t = Instant::now();
+    let counted = std::process::Command::new(bin)
+        .arg("expand")
+        .arg(&expand_brief)
+        .arg("--count")
+        .output()
+        .expect("count");
+    let d = t.elapsed();
+    assert!(String::from_utf8_lossy(&counted.stdout).starts_with("1000000000000 variants"));
+    println!(
+        "expand --count of 10^12 variants       {:.1} ms (the whole process)",
+        d.as_secs_f64() * 1e3
     );
 
     // cold start of one render

@@ -358,7 +358,7 @@ impl Variations {
             let mut sorted: Vec<(&String, &Value)> = values.iter().collect();
             sorted.sort_by(|a, b| a.0.cmp(b.0));
             let canonical = serde_json::to_string(&sorted).unwrap_or_default();
-            format!("{}-{:08x}", self.stem, fnv1a(canonical.as_bytes()) as u32)
+            format!("{}-{:016x}", self.stem, fnv1a(canonical.as_bytes()))
         };
         Variant {
             index,

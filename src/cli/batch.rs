@@ -1,0 +1,176 @@
+//! `imgprompt batch`: Render many briefs: one JSON brief per line (JSONL), from a file, `-` or a folder of brief files. One record per line, in input order; bad lines never stop the batch.
+use super::*;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// JSONL file, `-` for standard input, or a folder of brief files.
+    #[arg(default_value = "-")]
+    pub input: PathBuf,
+    /// Write results here (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Write error records here (atomically) instead of among the results.
+    #[arg(long, value_name = "FILE")]
+    pub errors: Option<PathBuf>,
+    /// What each result record holds.
+    #[arg(long, value_enum, default_value_t = Emit::Json)]
+    pub emit: Emit,
+    /// The API to build requests for.
+    #[arg(long, default_value = "openai")]
+    pub target: String,
+    /// Stop at the first bad line.
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Most variants one line with `vary` may render (default 100000).
+    #[arg(long, value_name = "N")]
+    pub max_variants: Option<u64>,
+    /// Render on one thread (default: all cores).
+    #[arg(long)]
+    pub sequential: bool,
+    /// No progress bar and no summary on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Runs `imgprompt batch`.
+pub fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
+    let Args {
+        input,
+        output,
+        errors,
+        emit: form,
+        target,
+        fail_fast,
+        sequential,
+        quiet,
+        max_variants,
+    } = args;
+
+    let engine = engine(cli)?;
+    let target = crate::target::by_name(target).map_err(Failure::usage)?;
+    if *form == Emit::OpenaiBatch {
+        batch_api_target(target.as_ref())?;
+    }
+    let opts = crate::batch::BatchOptions {
+        max_variants: max_variants.unwrap_or(crate::expand::DEFAULT_MAX_VARIANTS),
+        emit: *form,
+        fail_fast: *fail_fast,
+        parallel: !*sequential,
+        input_name: if input.as_os_str() == "-" {
+            String::from("<stdin>")
+        } else {
+            input.display().to_string()
+        },
+    };
+    let mut out_file = output
+        .as_deref()
+        .map(AtomicFile::create)
+        .transpose()
+        .map_err(|e| io_failure("cannot create the output file", &e))?;
+    let mut err_file = errors
+        .as_deref()
+        .map(AtomicFile::create)
+        .transpose()
+        .map_err(|e| io_failure("cannot create the errors file", &e))?;
+    let stdout = std::io::stdout();
+    let mut stdout_lock = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let results: &mut dyn Write = match out_file.as_mut() {
+        Some(f) => f.writer(),
+        None => &mut stdout_lock,
+    };
+    let bar = if !*quiet && std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {pos} lines  {per_sec}  {elapsed}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let progress = |n: u64| bar.set_position(n);
+    // the Batch API upload file must hold requests only: without --errors, error records
+    // go to stderr instead of among the results
+    let mut stderr_errors = std::io::stderr();
+    let errors_w: Option<&mut dyn Write> = match err_file.as_mut() {
+        Some(f) => Some(f.writer()),
+        None if *form == Emit::OpenaiBatch => Some(&mut stderr_errors),
+        None => None,
+    };
+    let summary = if input.is_dir() {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(input)
+            .map_err(|e| io_failure(&format!("cannot read `{}`", input.display()), &e))?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| Format::from_path(p).is_some())
+            .collect();
+        files.sort();
+        crate::batch::run_files(
+            &engine,
+            target.as_ref(),
+            &files,
+            results,
+            errors_w,
+            &opts,
+            progress,
+        )
+    } else if input.as_os_str() == "-" {
+        let stdin = std::io::stdin();
+        crate::batch::run(
+            &engine,
+            target.as_ref(),
+            stdin.lock(),
+            results,
+            errors_w,
+            &opts,
+            progress,
+        )
+    } else {
+        let file = std::fs::File::open(input)
+            .map_err(|e| io_failure(&format!("cannot read `{}`", input.display()), &e))?;
+        crate::batch::run(
+            &engine,
+            target.as_ref(),
+            std::io::BufReader::with_capacity(1 << 16, file),
+            results,
+            errors_w,
+            &opts,
+            progress,
+        )
+    }
+    .map_err(|e| io_failure("batch failed", &e))?;
+    bar.finish_and_clear();
+    stdout_lock
+        .flush()
+        .map_err(|e| io_failure("cannot write to standard output", &e))?;
+    drop(stdout_lock);
+    if let Some(f) = out_file {
+        f.commit()
+            .map_err(|e| io_failure("cannot write the output file", &e))?;
+    }
+    if let Some(f) = err_file {
+        f.commit()
+            .map_err(|e| io_failure("cannot write the errors file", &e))?;
+    }
+    if !*quiet {
+        let unpriced = if summary.unpriced > 0 {
+            format!(" ({} results unpriced)", summary.unpriced)
+        } else {
+            String::new()
+        };
+        let stopped = if summary.stopped_early {
+            " — stopped at the first failure (--fail-fast)"
+        } else {
+            ""
+        };
+        eprintln!(
+            "batch: {} lines, {} results, {} failed, {} warnings; cost {}{unpriced}{stopped}",
+            summary.lines,
+            summary.results,
+            summary.failed,
+            summary.warnings,
+            crate::cost::usd(Some(summary.cost))
+        );
+    }
+    Ok(if summary.failed > 0 { 1 } else { 0 })
+}

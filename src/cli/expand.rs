@@ -1,0 +1,249 @@
+//! `imgprompt expand`: List a brief's variations (`vary`), count them and price them, within a budget.
+use super::*;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The brief (JSON or YAML).
+    pub brief: PathBuf,
+    /// Print only the number of variants and what generating them all costs.
+    #[arg(long)]
+    pub count: bool,
+    /// Keep a reproducible random subset of N variants.
+    #[arg(long, value_name = "N")]
+    pub sample: Option<u64>,
+    /// Seed of `--sample`.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Refuse to render or list more than N variants (default 100000; counting is never
+    /// limited).
+    #[arg(long, value_name = "N")]
+    pub max_variants: Option<u64>,
+    /// Refuse to expand when generating every variant would cost more than USD.
+    #[arg(long, value_name = "USD")]
+    pub max_cost: Option<f64>,
+    /// Variants as briefs (default) or rendered like `batch`.
+    #[arg(long, value_enum, default_value_t = ExpandEmit::Brief)]
+    pub emit: ExpandEmit,
+}
+
+/// Runs `imgprompt expand`.
+pub fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
+    let Args {
+        brief,
+        count,
+        sample,
+        seed,
+        max_variants,
+        max_cost,
+        emit: form,
+    } = args;
+
+    let engine = engine(cli)?;
+    expand_command(
+        &engine,
+        brief,
+        ExpandArgs {
+            count: *count,
+            sample: *sample,
+            seed: *seed,
+            max_variants: max_variants.unwrap_or(crate::expand::DEFAULT_MAX_VARIANTS),
+            max_cost: *max_cost,
+            emit: *form,
+        },
+        color,
+    )
+}
+
+/// The options of `expand`.
+#[derive(Debug, Clone, Copy)]
+struct ExpandArgs {
+    count: bool,
+    sample: Option<u64>,
+    seed: u64,
+    max_variants: u64,
+    max_cost: Option<f64>,
+    emit: ExpandEmit,
+}
+
+/// `expand`: count and price by arithmetic over the axes; list or render by streaming.
+fn expand_command(
+    engine: &Engine,
+    brief: &std::path::Path,
+    args: ExpandArgs,
+    color: bool,
+) -> Result<u8, Failure> {
+    let target = &crate::target::OpenAi;
+    let source = SourceFile::read(brief, None).map_err(Failure::usage)?;
+    let value = source
+        .parse()
+        .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
+    let stem = brief.file_stem().map_or_else(
+        || String::from("brief"),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    let variations = crate::vary::Variations::from_brief(&value, &stem, Some(&source))
+        .map_err(Failure::invalid)?;
+    // all or nothing, up front: every value of every axis against its field
+    variations
+        .check_values(Some(&source))
+        .map_err(Failure::invalid)?;
+    let total = variations.count().ok_or_else(|| {
+        Failure::invalid(Diagnostics(vec![
+            Diagnostic::error(
+                "too-many-variants",
+                "this brief has more than 18 quintillion variants",
+            )
+            .in_file(&source.name),
+        ]))
+    })?;
+    let sampled: Option<Vec<u64>> = args.sample.map(|n| {
+        if n >= total {
+            Vec::new()
+        } else {
+            variations.sample(n, args.seed)
+        }
+    });
+    // a sample at least as large as the whole is the whole
+    let sampled = sampled.filter(|s| !s.is_empty());
+    let selected = sampled.as_ref().map_or(total, |s| s.len() as u64);
+    // the price: of the sample by rendering it, of everything by the distinct price settings
+    let priced = if args.count || args.max_cost.is_some() {
+        Some(match &sampled {
+            Some(indices) => {
+                crate::expand::check_ceiling(selected, args.max_variants, &source.name)
+                    .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
+                let mut images = 0.0;
+                let mut cost = Some(0.0);
+                for &i in indices {
+                    let v = variations.variant(i);
+                    let r = engine
+                        .render_value(v.brief.clone(), Some(&source), target)
+                        .map_err(|d| Failure::invalid(crate::expand::variant_errors(d, &v)))?;
+                    images += r.payload.body["n"].as_u64().unwrap_or(1) as f64;
+                    cost = cost
+                        .zip(r.cost.as_ref().and_then(|c| c.per_request))
+                        .map(|(a, b)| a + b);
+                }
+                (images, cost)
+            }
+            None => {
+                let report = crate::expand::count(engine, &variations, Some(&source), target)
+                    .map_err(Failure::invalid)?;
+                for n in &report.notes {
+                    eprintln!("note: {n}");
+                }
+                (report.images, report.cost)
+            }
+        })
+    } else {
+        None
+    };
+    if let (Some(max), Some((_, cost))) = (args.max_cost, priced) {
+        match cost {
+            Some(c) if c > max => {
+                return Err(Failure::invalid(Diagnostics(vec![Diagnostic::error(
+                    "over-budget",
+                    format!(
+                        "generating all {selected} variants would cost {}, more than --max-cost {}",
+                        crate::cost::usd(Some(c)),
+                        crate::cost::usd(Some(max))
+                    ),
+                )
+                .in_file(&source.name)
+                .with_help("lower quality or n, take a subset with `--sample N`, or raise the budget")])));
+            }
+            None => {
+                return Err(Failure::invalid(Diagnostics(vec![
+                    Diagnostic::error(
+                        "over-budget",
+                        "the cost of some variants is unknown, so --max-cost cannot be checked",
+                    )
+                    .in_file(&source.name),
+                ])));
+            }
+            _ => {}
+        }
+    }
+    if args.count {
+        let (images, cost) = priced.unwrap_or((0.0, None));
+        let mut text = format!("{selected} variants");
+        if sampled.is_some() {
+            text.push_str(&format!(" (sampled from {total}, seed {})", args.seed));
+        }
+        let images = if images.is_nan() {
+            String::from("unknown")
+        } else {
+            format!("{images:.0}")
+        };
+        text.push_str(&format!(
+            ", {images} images, {} to generate them all\n",
+            crate::cost::usd(cost)
+        ));
+        write_stdout(&text)?;
+        return Ok(0);
+    }
+    crate::expand::check_ceiling(selected, args.max_variants, &source.name)
+        .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
+    let indices: Box<dyn Iterator<Item = u64>> = match sampled {
+        Some(s) => Box::new(s.into_iter()),
+        None => Box::new(0..total),
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    if args.emit == ExpandEmit::Brief {
+        for i in indices {
+            let v = variations.variant(i);
+            let mut line = serde_json::to_string(&v).expect("variant serialises");
+            line.push('\n');
+            out.write_all(line.as_bytes())
+                .map_err(|e| io_failure("cannot write to standard output", &e))?;
+        }
+        out.flush()
+            .map_err(|e| io_failure("cannot write to standard output", &e))?;
+        return Ok(0);
+    }
+    let form = args.emit;
+    let line = |v: &crate::vary::Variant, r: &crate::engine::Rendering| {
+        let mut s = match form {
+            ExpandEmit::Payload => serde_json::to_string(&r.payload.body).expect("json"),
+            ExpandEmit::Prompt => serde_json::to_string(&serde_json::json!({"id": v.id, "prompt": r.payload.paste_line().unwrap_or(&r.prompt)})).expect("json"),
+            ExpandEmit::OpenaiBatch => crate::emit::openai_batch_line(
+                &crate::emit::batch_custom_id(&v.id, None, Some(v.index), r),
+                r,
+            ),
+            _ => serde_json::to_string(&serde_json::json!({"id": v.id, "variant": v.index, "values": v.values, "rendering": r})).expect("json"),
+        };
+        s.push('\n');
+        s
+    };
+    let failure = |_: &crate::vary::Variant, d: &Diagnostics| d.render(color);
+    let mut stderr = std::io::stderr();
+    let summary = crate::expand::stream(
+        engine,
+        &variations,
+        indices,
+        Some(&source),
+        target,
+        true,
+        line,
+        failure,
+        &mut out,
+        Some(&mut stderr),
+    )
+    .map_err(|e| io_failure("cannot write to standard output", &e))?;
+    Ok(u8::from(summary.failed > 0))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExpandEmit {
+    /// `{id, index, values, brief}` per line.
+    Brief,
+    /// Rendered records, as `batch --emit json`.
+    Json,
+    /// Request bodies.
+    Payload,
+    /// Prompts.
+    Prompt,
+    /// OpenAI Batch API input lines.
+    OpenaiBatch,
+}

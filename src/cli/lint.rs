@@ -1,0 +1,78 @@
+//! `imgprompt lint`: Check prompt quality: exact text kept, no-text conflicts, length, repetition, dangling separators, leftover placeholders, contradictions, context vs size. Exit 1 on any error.
+use super::*;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Brief files (JSON or YAML).
+    #[arg(required_unless_present = "rules")]
+    pub briefs: Vec<PathBuf>,
+    /// List the rules and stop.
+    #[arg(long)]
+    pub rules: bool,
+    /// The API the prompt is written for.
+    #[arg(long, default_value = "openai")]
+    pub target: String,
+    /// Text or JSON lines.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    /// Lint tables replacing the shipped ones (same format as data/lint.json).
+    #[arg(long, value_name = "FILE")]
+    pub table: Option<PathBuf>,
+}
+
+/// Runs `imgprompt lint`.
+pub fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
+    let Args {
+        briefs,
+        rules,
+        target,
+        format,
+        table,
+    } = args;
+
+    if *rules {
+        write_stdout(&crate::lint::rules_table())?;
+        return Ok(0);
+    }
+    let engine = engine(cli)?;
+    let target = crate::target::by_name(target).map_err(Failure::usage)?;
+    let mut lint_table = crate::lint::LintTable::builtin();
+    if let Some((name, text)) = read_override(table.as_deref())? {
+        lint_table
+            .apply_overrides(&name, &text)
+            .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
+    }
+    let mut all = Diagnostics::default();
+    for path in briefs {
+        let source = SourceFile::read(path, None).map_err(Failure::usage)?;
+        match engine.render(&source, target.as_ref()) {
+            Ok(r) => {
+                all.0.extend(r.warnings.iter().cloned());
+                all.0
+                    .extend(crate::lint::lint(&engine, &source, &r, &lint_table));
+            }
+            Err(d) => all.0.extend(d.0),
+        }
+    }
+    let errors = all.0.iter().filter(|d| d.is_error()).count();
+    let warnings = all.0.len() - errors;
+    match format {
+        OutputFormat::Human => {
+            let mut text = all.render(color_stdout(cli.color));
+            text.push_str(&format!(
+                "{} briefs: {errors} errors, {warnings} warnings\n",
+                briefs.len()
+            ));
+            write_stdout(&text)?;
+        }
+        OutputFormat::Json => {
+            let mut text = String::new();
+            for d in &all.0 {
+                text.push_str(&serde_json::to_string(d).expect("diagnostic serialises"));
+                text.push('\n');
+            }
+            write_stdout(&text)?;
+        }
+    }
+    Ok(if errors > 0 { 1 } else { 0 })
+}

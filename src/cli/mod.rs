@@ -1,0 +1,295 @@
+//! The command line: argument parsing and glue over the library. Errors become exit codes:
+//! 0 ok, 1 invalid input found, 2 usage or I/O error.
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::catalog::Catalog;
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::emit::{Emit, emit};
+use crate::engine::Engine;
+use crate::models::ModelTable;
+use crate::source::{Format, SourceFile};
+
+mod batch;
+mod models;
+mod output;
+mod presets;
+mod render;
+mod schema;
+mod sync_models;
+mod validate;
+pub use output::{AtomicFile, write_atomic};
+use output::{io_failure, read_override, write_stdout};
+mod cost;
+mod expand;
+mod lint;
+mod new;
+mod test;
+
+/// Turns structured image briefs into the final prompt and a validated API request.
+#[derive(Debug, Parser)]
+#[command(name = "imgprompt", version, about, long_about = None, after_help = "Exit codes: 0 ok, 1 invalid input found, 2 usage or I/O error.")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Extra preset folder (repeatable); wins over built-in presets of the same name.
+    #[arg(long = "presets", value_name = "DIR", global = true)]
+    presets: Vec<PathBuf>,
+    /// Model rules overriding the built-in table (same format as data/models.json).
+    #[arg(long, value_name = "FILE", global = true, env = "IMGPROMPT_MODELS")]
+    models: Option<PathBuf>,
+    /// Prices overriding the built-in table (same format as data/prices.json).
+    #[arg(long, value_name = "FILE", global = true, env = "IMGPROMPT_PRICES")]
+    prices: Option<PathBuf>,
+    /// Limits of the non-OpenAI targets, merged over the built-in ones (format of data/targets.json).
+    #[arg(
+        long,
+        value_name = "FILE",
+        global = true,
+        env = "IMGPROMPT_TARGET_LIMITS"
+    )]
+    target_limits: Option<PathBuf>,
+    /// Treat every warning as an error (for CI): unknown models, preview features, unstated
+    /// rules, mapped sizes, ignored fields.
+    #[arg(long, global = true, env = "IMGPROMPT_STRICT")]
+    strict: bool,
+    /// Colour diagnostics.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum InputFormat {
+    Json,
+    Yaml,
+}
+
+impl From<InputFormat> for Format {
+    fn from(f: InputFormat) -> Format {
+        match f {
+            InputFormat::Json => Format::Json,
+            InputFormat::Yaml => Format::Yaml,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum OutputFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Render a brief: the request payload (default), the prompt, or a report.
+    #[command(
+        after_help = "Examples:\n  imgprompt render examples/poster-future-forms.yaml\n  imgprompt render examples/poster-future-forms.yaml --emit prompt\n  cat brief.json | imgprompt render -"
+    )]
+    Render(render::Args),
+    /// Check briefs: exit 0 if all are valid, 1 otherwise; diagnostics on stderr.
+    Validate(validate::Args),
+    /// List presets or show one.
+    Presets(presets::Args),
+    /// Print a JSON Schema: of a brief, or of a preset's params.
+    Schema(schema::Args),
+    /// List the models, their limits and lifecycle (and, as JSON, the source of every fact).
+    Models(models::Args),
+    /// Maintenance: regenerate data/models.sdk.json from the official SDK files vendored under
+    /// data/sdk/ (run from a checkout of imgprompt). `--check` only reports whether it is stale.
+    #[command(hide = true)]
+    SyncModels(sync_models::Args),
+    /// Render many briefs: one JSON brief per line (JSONL), from a file, `-` or a folder of brief
+    /// files. One record per line, in input order; bad lines never stop the batch.
+    #[command(
+        after_help = "Examples:\n  imgprompt batch briefs.jsonl -o results.jsonl --errors errors.jsonl\n  cat briefs.jsonl | imgprompt batch - --emit openai-batch > batch-input.jsonl\n  imgprompt batch examples/"
+    )]
+    Batch(batch::Args),
+    /// List a brief's variations (`vary`), count them and price them, within a budget.
+    #[command(
+        after_help = "Examples:\n  imgprompt expand campaign.yaml --count\n  imgprompt expand campaign.yaml --sample 20 --seed 7 --emit openai-batch\n  imgprompt expand campaign.yaml --max-variants 500 --max-cost 25"
+    )]
+    Expand(expand::Args),
+    /// Check prompt quality: exact text kept, no-text conflicts, length, repetition, dangling
+    /// separators, leftover placeholders, contradictions, context vs size. Exit 1 on any error.
+    #[command(
+        after_help = "Examples:\n  imgprompt lint examples/*.yaml\n  imgprompt lint --rules\n  imgprompt lint brief.yaml --format json"
+    )]
+    Lint(lint::Args),
+    /// Snapshot-test prompts and payloads: each preset's fixtures (or any folder of briefs)
+    /// against the `.snap` files beside them. Exit 1 on any mismatch.
+    #[command(
+        after_help = "Examples:\n  imgprompt test presets/\n  imgprompt test templates/   # the built-in presets\n  imgprompt test presets/recipe --accept"
+    )]
+    Test(test::Args),
+    /// Scaffold something new.
+    New(new::Args),
+    /// Estimate what briefs cost: per image, per request, per period, with retries.
+    #[command(
+        after_help = "Examples:\n  imgprompt cost examples/*.yaml\n  imgprompt cost brief.yaml --volume 500 --per day --retries 0.1 --batch-api"
+    )]
+    Cost(cost::Args),
+}
+
+/// A failure: diagnostics plus the exit code they map to.
+#[derive(Debug)]
+pub struct Failure {
+    code: u8,
+    diagnostics: Diagnostics,
+}
+
+impl Failure {
+    fn invalid(diagnostics: Diagnostics) -> Self {
+        let code = if diagnostics.0.iter().any(|d| d.code == "io") {
+            2
+        } else {
+            1
+        };
+        Failure { code, diagnostics }
+    }
+    fn usage(d: Diagnostic) -> Self {
+        Failure {
+            code: 2,
+            diagnostics: Diagnostics(vec![d]),
+        }
+    }
+}
+
+/// Runs the command line and maps the outcome to an exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let color = match cli.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    match run(cli, color) {
+        Ok(code) => ExitCode::from(code),
+        Err(f) if is_broken_pipe(&f) => ExitCode::SUCCESS,
+        Err(f) => {
+            let _ = std::io::stderr().write_all(f.diagnostics.render(color).as_bytes());
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+/// The colour choice for text written to stdout (`lint`, `test` reports).
+fn color_stdout(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    }
+}
+
+fn is_broken_pipe(f: &Failure) -> bool {
+    f.diagnostics.0.iter().any(|d| d.code == "broken-pipe")
+}
+
+fn engine(cli: &Cli) -> Result<Engine, Failure> {
+    let mut extra = cli.presets.clone();
+    if let Command::Test(test::Args { dirs, .. }) = &cli.command {
+        // the presets under test are loaded too
+        for d in dirs {
+            let has_presets = d.join(crate::catalog::MANIFEST).is_file()
+                || std::fs::read_dir(d).is_ok_and(|e| {
+                    e.flatten()
+                        .any(|e| e.path().join(crate::catalog::MANIFEST).is_file())
+                });
+            if has_presets && !extra.contains(d) {
+                extra.push(d.clone());
+            }
+        }
+    }
+    let dirs = Catalog::search_path(&extra);
+    let catalog = Catalog::load(&dirs).map_err(Failure::invalid)?;
+    let mut models = ModelTable::builtin();
+    if let Some((name, text)) = read_override(cli.models.as_deref())? {
+        models
+            .apply_overrides(&name, &text)
+            .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
+    }
+    let mut prices = crate::cost::PriceTable::builtin();
+    if let Some((name, text)) = read_override(cli.prices.as_deref())? {
+        prices
+            .apply_overrides(&name, &text)
+            .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
+    }
+    let options = match &cli.command {
+        Command::Cost(cost::Args {
+            batch_api,
+            partial_images,
+            ..
+        }) => crate::cost::CostOptions {
+            batch_api: *batch_api,
+            partial_images: *partial_images,
+        },
+        _ => crate::cost::CostOptions::default(),
+    };
+    let mut engine = Engine::with(catalog, models)
+        .prices(prices, options)
+        .strict(cli.strict);
+    if let Some((name, text)) = read_override(cli.target_limits.as_deref())? {
+        let value = crate::target::limits::check_override(&name, &text)
+            .map_err(|d| Failure::invalid(Diagnostics(d)))?;
+        engine = engine
+            .try_target_limits(&name, value)
+            .map_err(|d| Failure::invalid(Diagnostics(d)))?;
+    }
+    Ok(engine)
+}
+
+/// `--emit openai-batch` needs a target the OpenAI Batch API can run.
+fn batch_api_target(target: &dyn crate::target::Target) -> Result<(), Failure> {
+    if target.batch_endpoint().is_some() {
+        return Ok(());
+    }
+    Err(Failure::usage(
+        Diagnostic::error(
+            "no-batch-api",
+            format!(
+                "`--emit openai-batch` writes OpenAI Batch API input, but `{}` is not an OpenAI endpoint",
+                target.name()
+            ),
+        )
+        .with_help("use `--target openai` or `--target openai-edit`, or another --emit form (payload, json, curl)"),
+    ))
+}
+
+/// `color` is the choice of `--color` and `NO_COLOR` for stderr: every diagnostic printed there
+/// honours it.
+fn run(cli: Cli, color: bool) -> Result<u8, Failure> {
+    match &cli.command {
+        Command::Render(args) => render::run(&cli, args, color),
+        Command::Validate(args) => validate::run(&cli, args, color),
+        Command::Presets(args) => presets::run(&cli, args, color),
+        Command::Schema(args) => schema::run(&cli, args, color),
+        Command::Models(args) => models::run(&cli, args, color),
+        Command::SyncModels(args) => sync_models::run(&cli, args, color),
+        Command::Batch(args) => batch::run(&cli, args, color),
+        Command::Expand(args) => expand::run(&cli, args, color),
+        Command::Lint(args) => lint::run(&cli, args, color),
+        Command::Test(args) => test::run(&cli, args, color),
+        Command::New(args) => new::run(&cli, args, color),
+        Command::Cost(args) => cost::run(&cli, args, color),
+    }
+}

@@ -1,0 +1,93 @@
+//! `imgprompt new`: Scaffold something new.
+use super::*;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub what: NewWhat,
+}
+
+/// Runs `imgprompt new`.
+pub fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
+    let Args {
+        what: NewWhat::Preset { name, from, dir },
+    } = args;
+
+    let valid = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !valid {
+        return Err(Failure::usage(
+            Diagnostic::error("usage", format!("`{name}` is not a valid preset name"))
+                .with_help("use letters, digits, `-` and `_`"),
+        ));
+    }
+    let folder = dir.join(name);
+    if folder.exists() {
+        return Err(Failure::usage(Diagnostic::error(
+            "usage",
+            format!("`{}` already exists", folder.display()),
+        )));
+    }
+    let base = engine(cli)?;
+    let parent = match from {
+        Some(f) => Some(
+            base.catalog()
+                .get(f)
+                .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?
+                .clone(),
+        ),
+        None => None,
+    };
+    let (manifest, template, fixture) = crate::scaffold::preset_files(name, parent.as_deref());
+    let io = |e: std::io::Error| io_failure(&format!("cannot create `{}`", folder.display()), &e);
+    std::fs::create_dir_all(folder.join("fixtures/snapshots")).map_err(io)?;
+    std::fs::write(folder.join("preset.yaml"), manifest).map_err(io)?;
+    std::fs::write(folder.join("prompt.tera"), template).map_err(io)?;
+    let fixture_path = folder.join("fixtures/example.yaml");
+    std::fs::write(&fixture_path, fixture).map_err(io)?;
+    // render the fixture with the new preset and accept its first snapshot
+    let mut dirs = Catalog::search_path(&cli.presets);
+    dirs.push(folder.clone());
+    let catalog = Catalog::load(&dirs).map_err(Failure::invalid)?;
+    let engine = Engine::with(catalog, base.models().clone());
+    let snap = folder.join("fixtures/snapshots/example.snap");
+    if let crate::fixtures::Outcome::Invalid(d) =
+        crate::fixtures::run_one(&engine, &crate::target::OpenAi, &fixture_path, &snap, true)
+            .map_err(io)?
+    {
+        return Err(Failure::invalid(d));
+    }
+    let mut text = format!("created {}\n", folder.display());
+    for f in [
+        "preset.yaml",
+        "prompt.tera",
+        "fixtures/example.yaml",
+        "fixtures/snapshots/example.snap",
+    ] {
+        text.push_str(&format!("  {}\n", folder.join(f).display()));
+    }
+    text.push_str(&format!(
+        "next: edit {}, then run `imgprompt test {}`\n",
+        folder.join("prompt.tera").display(),
+        folder.display()
+    ));
+    write_stdout(&text)?;
+    Ok(0)
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NewWhat {
+    /// A preset folder with a manifest, a template and a fixture whose snapshot passes.
+    Preset {
+        /// The preset name (letters, digits, `-` and `_`).
+        name: String,
+        /// Start from this preset: extend it and copy its template to edit.
+        #[arg(long)]
+        from: Option<String>,
+        /// Where to create it.
+        #[arg(long, default_value = "presets")]
+        dir: PathBuf,
+    },
+}

@@ -1,0 +1,59 @@
+//! `imgprompt render`: Render a brief: the request payload (default), the prompt, or a report.
+use super::*;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Brief file (JSON or YAML), or `-` for standard input.
+    pub brief: PathBuf,
+    /// What to print.
+    #[arg(long, value_enum, default_value_t = Emit::Payload)]
+    pub emit: Emit,
+    /// The API to build the request for.
+    #[arg(long, default_value = "openai")]
+    pub target: String,
+    /// Force the input format instead of detecting it from the extension.
+    #[arg(long, value_enum)]
+    pub input_format: Option<InputFormat>,
+    /// Write to a file (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Runs `imgprompt render`.
+pub fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
+    let Args {
+        brief,
+        emit: form,
+        target,
+        input_format,
+        output,
+    } = args;
+
+    let engine = engine(cli)?;
+    let target = crate::target::by_name(target).map_err(Failure::usage)?;
+    if *form == Emit::OpenaiBatch {
+        batch_api_target(target.as_ref())?;
+    }
+    let source = SourceFile::read(brief, input_format.map(Into::into)).map_err(Failure::usage)?;
+    let rendering = engine
+        .render(&source, target.as_ref())
+        .map_err(Failure::invalid)?;
+    let text = emit(&rendering, *form).map_err(Failure::usage)?;
+    if *form != Emit::Report && !rendering.warnings.is_empty() {
+        let _ = std::io::stderr().write_all(
+            Diagnostics(rendering.warnings.clone())
+                .render(color)
+                .as_bytes(),
+        );
+    }
+    match output {
+        Some(path) => write_atomic(path, text.as_bytes()).map_err(|e| {
+            Failure::usage(Diagnostic::error(
+                "io",
+                format!("cannot write `{}`: {e}", path.display()),
+            ))
+        })?,
+        None => write_stdout(&text)?,
+    }
+    Ok(0)
+}

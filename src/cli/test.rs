@@ -1,0 +1,121 @@
+//! `imgprompt test`: Snapshot-test prompts and payloads: each preset's fixtures (or any folder of briefs) against the `.snap` files beside them. Exit 1 on any mismatch.
+use super::*;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Preset folders, folders of presets, or folders of briefs (default: ./presets).
+    pub dirs: Vec<PathBuf>,
+    /// Write new and changed snapshots instead of failing.
+    #[arg(long)]
+    pub accept: bool,
+    /// The API the payloads are built for.
+    #[arg(long, default_value = "openai")]
+    pub target: String,
+}
+
+/// Runs `imgprompt test`.
+pub fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
+    let Args {
+        dirs,
+        accept,
+        target,
+    } = args;
+
+    let dirs = if dirs.is_empty() {
+        if !std::path::Path::new("presets").is_dir() {
+            return Err(Failure::usage(
+                Diagnostic::error("usage", "no folder given and no ./presets folder")
+                    .with_help("run `imgprompt test DIR`, e.g. `imgprompt test templates`"),
+            ));
+        }
+        vec![PathBuf::from("presets")]
+    } else {
+        dirs.clone()
+    };
+    let engine = engine(cli)?;
+    let target = crate::target::by_name(target).map_err(Failure::usage)?;
+    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
+    let (mut passed, mut failed, mut pending) = (0, 0, 0);
+    let mut text = String::new();
+    let mut fixtures = 0;
+    for dir in &dirs {
+        if !dir.exists() {
+            return Err(Failure::usage(crate::source::io_error(
+                &dir.display().to_string(),
+                &std::io::Error::from(std::io::ErrorKind::NotFound),
+            )));
+        }
+        for (fixture, snap) in crate::fixtures::discover(dir) {
+            fixtures += 1;
+            let outcome =
+                crate::fixtures::run_one(&engine, target.as_ref(), &fixture, &snap, *accept)
+                    .map_err(|e| {
+                        io_failure(
+                            &format!("cannot write the snapshot of `{}`", fixture.display()),
+                            &e,
+                        )
+                    })?;
+            let name = fixture.display();
+            use crate::fixtures::Outcome;
+            match outcome {
+                Outcome::Passed => {
+                    passed += 1;
+                    text.push_str(&format!("ok       {name}\n"));
+                }
+                Outcome::Accepted => {
+                    passed += 1;
+                    text.push_str(&format!("accepted {name} -> {}\n", snap.display()));
+                }
+                Outcome::New if ci => {
+                    failed += 1;
+                    text.push_str(&format!("FAILED   {name}: no snapshot (CI: new snapshots are not accepted; pending file {})\n", snap.with_extension("snap.new").display()));
+                }
+                Outcome::New => {
+                    pending += 1;
+                    text.push_str(&format!(
+                        "new      {name}: pending snapshot written to {} (accept with --accept)\n",
+                        snap.with_extension("snap.new").display()
+                    ));
+                }
+                Outcome::Changed(diff) => {
+                    failed += 1;
+                    text.push_str(&format!(
+                        "FAILED   {name}: differs from {}\n{diff}",
+                        snap.display()
+                    ));
+                    text.push_str(&format!(
+                        "         (new version in {}; accept with --accept)\n",
+                        snap.with_extension("snap.new").display()
+                    ));
+                }
+                Outcome::Assertion(msgs) => {
+                    failed += 1;
+                    text.push_str(&format!("FAILED   {name}: assertions\n"));
+                    for m in msgs {
+                        text.push_str(&format!("         - {m}\n"));
+                    }
+                }
+                Outcome::Invalid(d) => {
+                    failed += 1;
+                    text.push_str(&format!(
+                        "FAILED   {name}: does not render\n{}",
+                        d.render(color_stdout(cli.color))
+                    ));
+                }
+            }
+        }
+    }
+    if fixtures == 0 {
+        text.push_str("no fixtures found\n");
+    }
+    if pending > 0 {
+        text.push_str(&format!("{pending} new snapshots pending\n"));
+    }
+    text.push_str(&format!("{passed} passed, {failed} failed\n"));
+    write_stdout(&text)?;
+    Ok(if failed > 0 || (pending > 0 && ci) {
+        1
+    } else {
+        0
+    })
+}

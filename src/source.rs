@@ -200,19 +200,99 @@ impl SourceFile {
         Ok(Self::new(name, text, format))
     }
 
-    /// Parses the text into a JSON value; syntax errors carry line and column.
+    /// The first key set twice in one mapping: (path of the mapping, key, where it is first set,
+    /// where again). Read on the error path only.
+    fn duplicate_key(&self) -> Option<(JsonPath, String, Location, Location)> {
+        let options = serde_saphyr::options! {
+            duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
+        };
+        let tree: SpanTree = serde_saphyr::from_str_with_options(&self.text, options).ok()?;
+        fn walk(
+            t: &SpanTree,
+            at: &JsonPath,
+        ) -> Option<(
+            JsonPath,
+            String,
+            serde_saphyr::Location,
+            serde_saphyr::Location,
+        )> {
+            match &t.kind {
+                SpanKind::Map(entries) => {
+                    for (i, (k, loc, _)) in entries.iter().enumerate() {
+                        if let Some((_, first, _)) = entries[..i].iter().find(|(k2, _, _)| k2 == k)
+                        {
+                            return Some((at.clone(), k.clone(), *first, *loc));
+                        }
+                    }
+                    entries
+                        .iter()
+                        .find_map(|(k, _, v)| walk(v, &at.key(k.clone())))
+                }
+                SpanKind::Seq(items) => items
+                    .iter()
+                    .enumerate()
+                    .find_map(|(i, v)| walk(v, &at.index(i))),
+                SpanKind::Leaf => None,
+            }
+        }
+        let (at, key, first, second) = walk(&tree, &JsonPath::root())?;
+        Some((
+            at,
+            key,
+            self.to_location(first, false)?,
+            self.to_location(second, false)?,
+        ))
+    }
+
+    /// The error for a key set twice, pointing at both places.
+    fn duplicate_error(&self) -> Option<Diagnostic> {
+        let (at, key, first, second) = self.duplicate_key()?;
+        let within = if at.0.is_empty() {
+            String::new()
+        } else {
+            format!(" in `{at}`")
+        };
+        Some(
+            Diagnostic::error(
+                "duplicate-key",
+                format!("`{key}` is set twice{within}: a brief sets each field once"),
+            )
+            .with_label("set again here")
+            .with_note(format!(
+                "first set at {}:{}:{}",
+                self.name, first.line, first.column
+            ))
+            .with_help(format!("keep one `{key}` and remove the other"))
+            .at(&self.name, self.text.clone(), second),
+        )
+    }
+
+    /// Parses the text into a JSON value; syntax errors carry line and column. A key set twice in
+    /// one mapping is an error in both formats, pointing at both places.
     pub fn parse(&self) -> Result<Value, Diagnostic> {
         match self.format {
-            Format::Json => serde_json::from_str(&self.text).map_err(|e| {
-                let message = strip_position(&e.to_string());
-                let location = Location::from_line_column(&self.text, e.line(), e.column(), 1);
-                Diagnostic::error("syntax", format!("invalid JSON: {message}"))
-                    .with_label("here")
-                    .at(&self.name, self.text.clone(), location)
-            }),
+            Format::Json => serde_json::from_str::<NoDuplicates>(&self.text)
+                .map(|v| v.0)
+                .map_err(|e| {
+                    if e.to_string().starts_with(DUPLICATE)
+                        && let Some(d) = self.duplicate_error()
+                    {
+                        return d;
+                    }
+                    let message = strip_position(&e.to_string());
+                    let location = Location::from_line_column(&self.text, e.line(), e.column(), 1);
+                    Diagnostic::error("syntax", format!("invalid JSON: {message}"))
+                        .with_label("here")
+                        .at(&self.name, self.text.clone(), location)
+                }),
             Format::Yaml => {
                 let options = serde_saphyr::options! {};
                 serde_saphyr::from_str_with_options::<Value>(&self.text, options).map_err(|e| {
+                    if e.to_string().contains("duplicate mapping key")
+                        && let Some(d) = self.duplicate_error()
+                    {
+                        return d;
+                    }
                     let message = e.render_with_options(serde_saphyr::render_options! {
                         snippets: serde_saphyr::SnippetMode::Off,
                     });
@@ -319,6 +399,71 @@ fn regex_lite_position() -> &'static regex::Regex {
     RE.get_or_init(|| {
         regex::Regex::new(r"\s*(?:at )?line \d+,? column \d+\.?$").expect("valid regex")
     })
+}
+
+const DUPLICATE: &str = "duplicate key";
+
+/// A JSON value whose objects refuse a key set twice (serde_json keeps the last silently).
+struct NoDuplicates(Value);
+
+impl<'de> Deserialize<'de> for NoDuplicates {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NoDupVisitor).map(NoDuplicates)
+    }
+}
+
+struct NoDupVisitor;
+
+impl<'de> Visitor<'de> for NoDupVisitor {
+    type Value = Value;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(NoDupVisitor)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(NoDuplicates(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut m = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if m.contains_key(&key) {
+                return Err(de::Error::custom(format!("{DUPLICATE} `{key}`")));
+            }
+            let NoDuplicates(v) = map.next_value()?;
+            m.insert(key, v);
+        }
+        Ok(Value::Object(m))
+    }
 }
 
 /// A parse tree that only keeps where each node is, for [`SourceFile::locate`].

@@ -14,6 +14,8 @@ use crate::models::ModelTable;
 use crate::source::{Format, SourceFile};
 
 mod batch;
+mod completions;
+mod man;
 mod models;
 mod output;
 mod presets;
@@ -138,6 +140,16 @@ enum Command {
         after_help = "Examples:\n  imgprompt cost examples/*.yaml\n  imgprompt cost brief.yaml --volume 500 --per day --retries 0.1 --batch-api"
     )]
     Cost(cost::Args),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(
+        after_help = "Install, for example:\n  imgprompt completions bash > ~/.local/share/bash-completion/completions/imgprompt\n  imgprompt completions zsh > \"${fpath[1]}/_imgprompt\"\n  imgprompt completions fish > ~/.config/fish/completions/imgprompt.fish"
+    )]
+    Completions(completions::Args),
+    /// Print the man page (roff), or write one page per command into a folder.
+    #[command(
+        after_help = "Install, for example:\n  imgprompt man > ~/.local/share/man/man1/imgprompt.1\n  imgprompt man --dir ~/.local/share/man/man1"
+    )]
+    Man(man::Args),
 }
 
 /// A failure: diagnostics plus the exit code they map to.
@@ -291,5 +303,7 @@ fn run(cli: Cli, color: bool) -> Result<u8, Failure> {
         Command::Test(args) => test::run(&cli, args, color),
         Command::New(args) => new::run(&cli, args, color),
         Command::Cost(args) => cost::run(&cli, args, color),
+        Command::Completions(args) => completions::run(&cli, args, color),
+        Command::Man(args) => man::run(&cli, args, color),
     }
 }

@@ -388,3 +388,46 @@ fn color_choice_is_honoured_everywhere() {
         );
     }
 }
+
+/// Completions for every shell, and the man pages, generate; the bash script parses.
+#[test]
+fn completions_and_man_pages_generate() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = cli().args(["completions", shell]).output().expect("run");
+        assert!(out.status.success(), "{shell}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("imgprompt") && text.contains("render"),
+            "{shell}"
+        );
+        if shell == "bash" {
+            let dir = std::env::temp_dir().join(format!("imgprompt-compl-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).expect("dir");
+            std::fs::write(dir.join("imgprompt.bash"), text.as_bytes()).expect("write");
+            let status = std::process::Command::new("bash")
+                .arg("-n")
+                .arg(dir.join("imgprompt.bash"))
+                .status()
+                .expect("bash");
+            assert!(status.success(), "bash completion parses");
+            std::fs::remove_dir_all(&dir).ok();
+        }
+    }
+    let out = cli().arg("man").output().expect("run");
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains(".TH imgprompt 1"));
+    let dir = std::env::temp_dir().join(format!("imgprompt-man-{}", std::process::id()));
+    let out = cli()
+        .args(["man", "--dir"])
+        .arg(&dir)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.join("imgprompt.1").is_file());
+    assert!(dir.join("imgprompt-render.1").is_file());
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -279,8 +279,27 @@ impl Placeholders {
                 .and_then(|j| after[..j].parse::<usize>().ok().map(|n| (j, n)))
             {
                 Some((j, n)) if n < self.texts.len() => {
-                    out.push_str(&self.texts[n]);
-                    rest = &after[j + self.close.len_utf8()..];
+                    let text = &self.texts[n];
+                    let tail = &after[j + self.close.len_utf8()..];
+                    // a text holding straight double quotes is not wrapped in them, or a model
+                    // cannot tell where it ends: curly quotes (or guillemets) instead
+                    if text.contains('"') && out.ends_with('"') && tail.starts_with('"') {
+                        let (open, close) = if !text.contains(['“', '”']) {
+                            ('“', '”')
+                        } else if !text.contains(['«', '»']) {
+                            ('«', '»')
+                        } else {
+                            ('"', '"')
+                        };
+                        out.pop();
+                        out.push(open);
+                        out.push_str(text);
+                        out.push(close);
+                        rest = &tail[1..];
+                    } else {
+                        out.push_str(text);
+                        rest = tail;
+                    }
                 }
                 _ => {
                     out.push(self.open);

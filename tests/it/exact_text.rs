@@ -60,7 +60,16 @@ fn check(engine: &imgprompt::Engine, preset: &str, role: &str, text: &str) {
     let r = engine
         .render_value(brief.clone(), None, &OpenAi)
         .unwrap_or_else(|d| panic!("{preset}/{role} {text:?}:\n{}", d.render(false)));
-    let quoted = format!("\"{text}\"");
+    // wrapped in straight quotes, or in curly ones (guillemets) when it holds straight quotes
+    let quoted = if !text.contains('"') {
+        format!("\"{text}\"")
+    } else if !text.contains(['“', '”']) {
+        format!("“{text}”")
+    } else if !text.contains(['«', '»']) {
+        format!("«{text}»")
+    } else {
+        format!("\"{text}\"")
+    };
     assert!(
         r.prompt.contains(&quoted),
         "{preset}: {text:?} not verbatim in:\n{}",

@@ -1,0 +1,28 @@
+//! The brief parsers (JSON and YAML, with the duplicate-key check and locations) and the
+//! variations reader never panic, whatever the bytes.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&first, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(rest) else {
+        return;
+    };
+    let format = if first % 2 == 0 {
+        imgprompt::Format::Json
+    } else {
+        imgprompt::Format::Yaml
+    };
+    let source = imgprompt::SourceFile::new("fuzz", text, Some(format));
+    if let Ok(value) = source.parse() {
+        let _ = source.locate(&imgprompt::source::JsonPath::parse("output.size"), false);
+        if let Ok(v) = imgprompt::vary::Variations::from_brief(&value, "fuzz", Some(&source)) {
+            if let Some(n) = v.count() {
+                let _ = v.sample(3.min(n), 1);
+                let _ = v.variant(n.saturating_sub(1));
+            }
+        }
+    }
+});

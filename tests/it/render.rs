@@ -58,10 +58,13 @@ fn fixtures_render() {
         // every exact text is in the prompt, verbatim and quoted
         for (role, value) in &r.brief.text {
             for entry in value.entries() {
-                assert!(
-                    r.prompt.contains(&format!("\"{}\"", entry.content())),
-                    "{role} missing"
-                );
+                let c = entry.content();
+                let quoted = if c.contains('"') {
+                    format!("“{c}”")
+                } else {
+                    format!("\"{c}\"")
+                };
+                assert!(r.prompt.contains(&quoted), "{role} missing");
             }
         }
         let mut snap = format!("preset: {}\n", r.preset);

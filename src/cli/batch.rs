@@ -78,16 +78,7 @@ pub fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
         Some(f) => f.writer(),
         None => &mut stdout_lock,
     };
-    let bar = if !*quiet && std::io::stderr().is_terminal() {
-        let bar = indicatif::ProgressBar::new_spinner();
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {pos} lines  {per_sec}  {elapsed}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-        );
-        bar
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let bar = progress_bar(*quiet);
     let progress = |n: u64| bar.set_position(n);
     // the Batch API upload file must hold requests only: without --errors, error records
     // go to stderr instead of among the results
@@ -97,48 +88,15 @@ pub fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
         None if *form == Emit::OpenaiBatch => Some(&mut stderr_errors),
         None => None,
     };
-    let summary = if input.is_dir() {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(input)
-            .map_err(|e| io_failure(&format!("cannot read `{}`", input.display()), &e))?
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| Format::from_path(p).is_some())
-            .collect();
-        files.sort();
-        crate::batch::run_files(
-            &engine,
-            target.as_ref(),
-            &files,
-            results,
-            errors_w,
-            &opts,
-            progress,
-        )
-    } else if input.as_os_str() == "-" {
-        let stdin = std::io::stdin();
-        crate::batch::run(
-            &engine,
-            target.as_ref(),
-            stdin.lock(),
-            results,
-            errors_w,
-            &opts,
-            progress,
-        )
-    } else {
-        let file = std::fs::File::open(input)
-            .map_err(|e| io_failure(&format!("cannot read `{}`", input.display()), &e))?;
-        crate::batch::run(
-            &engine,
-            target.as_ref(),
-            std::io::BufReader::with_capacity(1 << 16, file),
-            results,
-            errors_w,
-            &opts,
-            progress,
-        )
-    }
-    .map_err(|e| io_failure("batch failed", &e))?;
+    let summary = run_input(
+        &engine,
+        target.as_ref(),
+        input,
+        results,
+        errors_w,
+        &opts,
+        progress,
+    )?;
     bar.finish_and_clear();
     stdout_lock
         .flush()
@@ -153,24 +111,82 @@ pub fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
             .map_err(|e| io_failure("cannot write the errors file", &e))?;
     }
     if !*quiet {
-        let unpriced = if summary.unpriced > 0 {
-            format!(" ({} results unpriced)", summary.unpriced)
-        } else {
-            String::new()
-        };
-        let stopped = if summary.stopped_early {
-            " — stopped at the first failure (--fail-fast)"
-        } else {
-            ""
-        };
-        eprintln!(
-            "batch: {} lines, {} results, {} failed, {} warnings; cost {}{unpriced}{stopped}",
-            summary.lines,
-            summary.results,
-            summary.failed,
-            summary.warnings,
-            crate::cost::usd(Some(summary.cost))
-        );
+        print_summary(&summary);
     }
     Ok(if summary.failed > 0 { 1 } else { 0 })
+}
+
+/// A spinner on stderr when it is a terminal (never with `--quiet`).
+fn progress_bar(quiet: bool) -> indicatif::ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {pos} lines  {per_sec}  {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar
+}
+
+/// Runs the batch over its input: a folder of brief files (in name order), stdin, or a JSONL file.
+fn run_input(
+    engine: &Engine,
+    target: &dyn crate::target::Target,
+    input: &std::path::Path,
+    results: &mut dyn Write,
+    errors: Option<&mut dyn Write>,
+    opts: &crate::batch::BatchOptions,
+    progress: impl FnMut(u64),
+) -> Result<crate::batch::Summary, Failure> {
+    let cannot_read =
+        |e: std::io::Error| io_failure(&format!("cannot read `{}`", input.display()), &e);
+    let summary = if input.is_dir() {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(input)
+            .map_err(cannot_read)?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| Format::from_path(p).is_some())
+            .collect();
+        files.sort();
+        crate::batch::run_files(engine, target, &files, results, errors, opts, progress)
+    } else if input.as_os_str() == "-" {
+        let stdin = std::io::stdin();
+        crate::batch::run(
+            engine,
+            target,
+            stdin.lock(),
+            results,
+            errors,
+            opts,
+            progress,
+        )
+    } else {
+        let file = std::fs::File::open(input).map_err(cannot_read)?;
+        let reader = std::io::BufReader::with_capacity(1 << 16, file);
+        crate::batch::run(engine, target, reader, results, errors, opts, progress)
+    };
+    summary.map_err(|e| io_failure("batch failed", &e))
+}
+
+/// The summary line on stderr.
+fn print_summary(summary: &crate::batch::Summary) {
+    let unpriced = if summary.unpriced > 0 {
+        format!(" ({} results unpriced)", summary.unpriced)
+    } else {
+        String::new()
+    };
+    let stopped = if summary.stopped_early {
+        " — stopped at the first failure (--fail-fast)"
+    } else {
+        ""
+    };
+    eprintln!(
+        "batch: {} lines, {} results, {} failed, {} warnings; cost {}{unpriced}{stopped}",
+        summary.lines,
+        summary.results,
+        summary.failed,
+        summary.warnings,
+        crate::cost::usd(Some(summary.cost))
+    );
 }

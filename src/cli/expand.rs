@@ -72,21 +72,7 @@ fn expand_command(
     args: ExpandArgs,
     color: bool,
 ) -> Result<u8, Failure> {
-    let target = &crate::target::OpenAi;
-    let source = SourceFile::read(brief, None).map_err(Failure::usage)?;
-    let value = source
-        .parse()
-        .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
-    let stem = brief.file_stem().map_or_else(
-        || String::from("brief"),
-        |s| s.to_string_lossy().into_owned(),
-    );
-    let variations = crate::vary::Variations::from_brief(&value, &stem, Some(&source))
-        .map_err(Failure::invalid)?;
-    // all or nothing, up front: every value of every axis against its field
-    variations
-        .check_values(Some(&source))
-        .map_err(Failure::invalid)?;
+    let (source, variations) = load(brief)?;
     let total = variations.count().ok_or_else(|| {
         Failure::invalid(Diagnostics(vec![
             Diagnostic::error(
@@ -96,73 +82,25 @@ fn expand_command(
             .in_file(&source.name),
         ]))
     })?;
-    let sampled: Option<Vec<u64>> = args.sample.map(|n| {
-        if n >= total {
-            Vec::new()
-        } else {
-            variations.sample(n, args.seed)
-        }
-    });
     // a sample at least as large as the whole is the whole
-    let sampled = sampled.filter(|s| !s.is_empty());
+    let sampled: Option<Vec<u64>> = args
+        .sample
+        .filter(|n| *n < total)
+        .map(|n| variations.sample(n, args.seed));
     let selected = sampled.as_ref().map_or(total, |s| s.len() as u64);
-    // the price: of the sample by rendering it, of everything by the distinct price settings
     let priced = if args.count || args.max_cost.is_some() {
-        Some(match &sampled {
-            Some(indices) => {
-                crate::expand::check_ceiling(selected, args.max_variants, &source.name)
-                    .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
-                let mut images = 0.0;
-                let mut cost = Some(0.0);
-                for &i in indices {
-                    let v = variations.variant(i);
-                    let r = engine
-                        .render_value(v.brief.clone(), Some(&source), target)
-                        .map_err(|d| Failure::invalid(crate::expand::variant_errors(d, &v)))?;
-                    images += r.payload.body["n"].as_u64().unwrap_or(1) as f64;
-                    cost = cost
-                        .zip(r.cost.as_ref().and_then(|c| c.per_request))
-                        .map(|(a, b)| a + b);
-                }
-                (images, cost)
-            }
-            None => {
-                let report = crate::expand::count(engine, &variations, Some(&source), target)
-                    .map_err(Failure::invalid)?;
-                for n in &report.notes {
-                    eprintln!("note: {n}");
-                }
-                (report.images, report.cost)
-            }
-        })
+        Some(price(
+            engine,
+            &variations,
+            &source,
+            sampled.as_deref(),
+            args,
+        )?)
     } else {
         None
     };
     if let (Some(max), Some((_, cost))) = (args.max_cost, priced) {
-        match cost {
-            Some(c) if c > max => {
-                return Err(Failure::invalid(Diagnostics(vec![Diagnostic::error(
-                    "over-budget",
-                    format!(
-                        "generating all {selected} variants would cost {}, more than --max-cost {}",
-                        crate::cost::usd(Some(c)),
-                        crate::cost::usd(Some(max))
-                    ),
-                )
-                .in_file(&source.name)
-                .with_help("lower quality or n, take a subset with `--sample N`, or raise the budget")])));
-            }
-            None => {
-                return Err(Failure::invalid(Diagnostics(vec![
-                    Diagnostic::error(
-                        "over-budget",
-                        "the cost of some variants is unknown, so --max-cost cannot be checked",
-                    )
-                    .in_file(&source.name),
-                ])));
-            }
-            _ => {}
-        }
+        check_budget(cost, max, selected, &source.name)?;
     }
     if args.count {
         let (images, cost) = priced.unwrap_or((0.0, None));
@@ -188,21 +126,112 @@ fn expand_command(
         Some(s) => Box::new(s.into_iter()),
         None => Box::new(0..total),
     };
+    write_variants(engine, &variations, &source, indices, args.emit, color)
+}
+
+/// Reads the brief and its variations, every value of every axis checked against its field up
+/// front (all or nothing).
+fn load(brief: &std::path::Path) -> Result<(SourceFile, crate::vary::Variations), Failure> {
+    let source = SourceFile::read(brief, None).map_err(Failure::usage)?;
+    let value = source
+        .parse()
+        .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
+    let stem = brief.file_stem().map_or_else(
+        || String::from("brief"),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    let variations = crate::vary::Variations::from_brief(&value, &stem, Some(&source))
+        .map_err(Failure::invalid)?;
+    variations
+        .check_values(Some(&source))
+        .map_err(Failure::invalid)?;
+    Ok((source, variations))
+}
+
+/// (images, cost) of the sample by rendering it, or of every variant by the distinct price
+/// settings ([`crate::expand::count`]).
+fn price(
+    engine: &Engine,
+    variations: &crate::vary::Variations,
+    source: &SourceFile,
+    sampled: Option<&[u64]>,
+    args: ExpandArgs,
+) -> Result<(f64, Option<f64>), Failure> {
+    let target = &crate::target::OpenAi;
+    let Some(indices) = sampled else {
+        let report = crate::expand::count(engine, variations, Some(source), target)
+            .map_err(Failure::invalid)?;
+        for n in &report.notes {
+            eprintln!("note: {n}");
+        }
+        return Ok((report.images, report.cost));
+    };
+    crate::expand::check_ceiling(indices.len() as u64, args.max_variants, &source.name)
+        .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
+    let mut images = 0.0;
+    let mut cost = Some(0.0);
+    for &i in indices {
+        let v = variations.variant(i);
+        let r = engine
+            .render_value(v.brief.clone(), Some(source), target)
+            .map_err(|d| Failure::invalid(crate::expand::variant_errors(d, &v)))?;
+        images += r.payload.body["n"].as_u64().unwrap_or(1) as f64;
+        cost = cost
+            .zip(r.cost.as_ref().and_then(|c| c.per_request))
+            .map(|(a, b)| a + b);
+    }
+    Ok((images, cost))
+}
+
+/// `--max-cost`: refuses when generating the selection would cost more, or cannot be priced.
+fn check_budget(cost: Option<f64>, max: f64, selected: u64, name: &str) -> Result<(), Failure> {
+    match cost {
+        Some(c) if c > max => Err(Failure::invalid(Diagnostics(vec![
+            Diagnostic::error(
+                "over-budget",
+                format!(
+                    "generating all {selected} variants would cost {}, more than --max-cost {}",
+                    crate::cost::usd(Some(c)),
+                    crate::cost::usd(Some(max))
+                ),
+            )
+            .in_file(name)
+            .with_help("lower quality or n, take a subset with `--sample N`, or raise the budget"),
+        ]))),
+        None => Err(Failure::invalid(Diagnostics(vec![
+            Diagnostic::error(
+                "over-budget",
+                "the cost of some variants is unknown, so --max-cost cannot be checked",
+            )
+            .in_file(name),
+        ]))),
+        _ => Ok(()),
+    }
+}
+
+/// Lists (`--emit brief`) or renders the selected variants, streamed to stdout; a failing
+/// variant's diagnostics go to stderr. Exit 1 when any failed.
+fn write_variants(
+    engine: &Engine,
+    variations: &crate::vary::Variations,
+    source: &SourceFile,
+    indices: Box<dyn Iterator<Item = u64>>,
+    form: ExpandEmit,
+    color: bool,
+) -> Result<u8, Failure> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    if args.emit == ExpandEmit::Brief {
+    let write_failed = |e: std::io::Error| io_failure("cannot write to standard output", &e);
+    if form == ExpandEmit::Brief {
         for i in indices {
-            let v = variations.variant(i);
-            let mut line = serde_json::to_string(&v).expect("variant serialises");
+            let mut line =
+                serde_json::to_string(&variations.variant(i)).expect("variant serialises");
             line.push('\n');
-            out.write_all(line.as_bytes())
-                .map_err(|e| io_failure("cannot write to standard output", &e))?;
+            out.write_all(line.as_bytes()).map_err(write_failed)?;
         }
-        out.flush()
-            .map_err(|e| io_failure("cannot write to standard output", &e))?;
+        out.flush().map_err(write_failed)?;
         return Ok(0);
     }
-    let form = args.emit;
     let line = |v: &crate::vary::Variant, r: &crate::engine::Rendering| {
         let mut s = match form {
             ExpandEmit::Payload => serde_json::to_string(&r.payload.body).expect("json"),
@@ -220,17 +249,17 @@ fn expand_command(
     let mut stderr = std::io::stderr();
     let summary = crate::expand::stream(
         engine,
-        &variations,
+        variations,
         indices,
-        Some(&source),
-        target,
+        Some(source),
+        &crate::target::OpenAi,
         true,
         line,
         failure,
         &mut out,
         Some(&mut stderr),
     )
-    .map_err(|e| io_failure("cannot write to standard output", &e))?;
+    .map_err(write_failed)?;
     Ok(u8::from(summary.failed > 0))
 }
 

@@ -33,7 +33,6 @@ fn fact_list(f: &crate::models::Fact<Vec<String>>) -> String {
 }
 
 fn models_list(models: &ModelTable) -> String {
-    use crate::models::Fact;
     let sdks: Vec<String> = models
         .sdks
         .iter()
@@ -45,73 +44,7 @@ fn models_list(models: &ModelTable) -> String {
         sdks.join(", ")
     );
     for (name, r) in &models.models {
-        let life = &r.lifecycle;
-        let status = match life.status {
-            crate::models::Status::Current => String::from("current"),
-            crate::models::Status::Deprecated => format!(
-                "deprecated, shuts down {}",
-                life.shutdown.as_deref().unwrap_or("(date not stated)")
-            ),
-            crate::models::Status::Retired => {
-                format!("retired {}", life.shutdown.as_deref().unwrap_or(""))
-            }
-            crate::models::Status::Unknown => String::from("lifecycle unknown"),
-        };
-        let default = if *name == models.default_model {
-            ", default"
-        } else {
-            ""
-        };
-        let snapshot = r
-            .snapshot_of
-            .as_deref()
-            .map(|b| format!(", snapshot of {b}"))
-            .unwrap_or_default();
-        out.push_str(&format!("{name}  [{status}{default}{snapshot}]\n"));
-        if let Some(reason) = &life.reason {
-            out.push_str(&format!("  note     {reason}\n"));
-        }
-        if life.status == crate::models::Status::Retired {
-            continue;
-        }
-        let mut sizes = r.sizes.join(", ");
-        match &r.size_rule {
-            Fact::Known(rule) => sizes.push_str(&format!(
-                "; any WxH with edges multiple of {}, ratio {}..{}, {}..{} pixels, edge ≤ {}",
-                rule.multiple_of,
-                rule.min_ratio,
-                rule.max_ratio,
-                rule.min_pixels
-                    .map(crate::size::group_digits)
-                    .unwrap_or_else(|| String::from("(floor unknown)")),
-                crate::size::group_digits(rule.max_pixels),
-                rule.max_edge
-            )),
-            Fact::Unknown => sizes.push_str("; other sizes: unknown"),
-            Fact::Unsupported => {}
-        }
-        out.push_str(&format!("  sizes    {sizes}\n"));
-        out.push_str(&format!("  quality  {}\n", fact_list(&r.quality)));
-        out.push_str(&format!("  formats  {}\n", fact_list(&r.output_format)));
-        out.push_str(&format!("  background {}", fact_list(&r.background)));
-        if let Some(p) = r.preview.get("background") {
-            let keys: Vec<&str> = p.keys().map(String::as_str).collect();
-            out.push_str(&format!(" ({} in preview)", keys.join(", ")));
-        }
-        out.push('\n');
-        out.push_str(&format!("  complexity {}\n", fact_list(&r.complexity)));
-        out.push_str(&format!(
-            "  input_fidelity (edits) {}\n",
-            fact_list(&r.input_fidelity)
-        ));
-        match r.n {
-            Fact::Known(b) => out.push_str(&format!("  n        {}..{}\n", b.min, b.max)),
-            _ => out.push_str("  n        unknown\n"),
-        }
-        match r.prompt_max_chars {
-            Fact::Known(c) => out.push_str(&format!("  prompt   up to {c} characters\n")),
-            _ => out.push_str("  prompt   length cap unknown\n"),
-        }
+        out.push_str(&model_lines(name, r, name == &models.default_model));
     }
     let gif = &models.formats.gif;
     let svg = &models.formats.svg;
@@ -130,5 +63,76 @@ fn models_list(models: &ModelTable) -> String {
     out.push_str(
         "a model not listed here is sent with a warning and checked against the official schema only (--strict makes it an error)\n",
     );
+    out
+}
+
+/// The lines of one model in `imgprompt models`.
+fn model_lines(name: &str, r: &crate::models::ModelRules, is_default: bool) -> String {
+    use crate::models::Fact;
+    let mut out = String::new();
+    let life = &r.lifecycle;
+    let status = match life.status {
+        crate::models::Status::Current => String::from("current"),
+        crate::models::Status::Deprecated => format!(
+            "deprecated, shuts down {}",
+            life.shutdown.as_deref().unwrap_or("(date not stated)")
+        ),
+        crate::models::Status::Retired => {
+            format!("retired {}", life.shutdown.as_deref().unwrap_or(""))
+        }
+        crate::models::Status::Unknown => String::from("lifecycle unknown"),
+    };
+    let default = if is_default { ", default" } else { "" };
+    let snapshot = r
+        .snapshot_of
+        .as_deref()
+        .map(|b| format!(", snapshot of {b}"))
+        .unwrap_or_default();
+    out.push_str(&format!("{name}  [{status}{default}{snapshot}]\n"));
+    if let Some(reason) = &life.reason {
+        out.push_str(&format!("  note     {reason}\n"));
+    }
+    if life.status == crate::models::Status::Retired {
+        return out;
+    }
+    let mut sizes = r.sizes.join(", ");
+    match &r.size_rule {
+        Fact::Known(rule) => sizes.push_str(&format!(
+            "; any WxH with edges multiple of {}, ratio {}..{}, {}..{} pixels, edge ≤ {}",
+            rule.multiple_of,
+            rule.min_ratio,
+            rule.max_ratio,
+            rule.min_pixels
+                .map(crate::size::group_digits)
+                .unwrap_or_else(|| String::from("(floor unknown)")),
+            crate::size::group_digits(rule.max_pixels),
+            rule.max_edge
+        )),
+        Fact::Unknown => sizes.push_str("; other sizes: unknown"),
+        Fact::Unsupported => {}
+    }
+    out.push_str(&format!("  sizes    {sizes}\n"));
+    out.push_str(&format!("  quality  {}\n", fact_list(&r.quality)));
+    out.push_str(&format!("  formats  {}\n", fact_list(&r.output_format)));
+    out.push_str(&format!("  background {}", fact_list(&r.background)));
+    if let Some(p) = r.preview.get("background") {
+        let keys: Vec<&str> = p.keys().map(String::as_str).collect();
+        out.push_str(&format!(" ({} in preview)", keys.join(", ")));
+    }
+    out.push('\n');
+    out.push_str(&format!("  complexity {}\n", fact_list(&r.complexity)));
+    out.push_str(&format!(
+        "  input_fidelity (edits) {}\n",
+        fact_list(&r.input_fidelity)
+    ));
+    match r.n {
+        Fact::Known(b) => out.push_str(&format!("  n        {}..{}\n", b.min, b.max)),
+        _ => out.push_str("  n        unknown\n"),
+    }
+    match r.prompt_max_chars {
+        Fact::Known(c) => out.push_str(&format!("  prompt   up to {c} characters\n")),
+        _ => out.push_str("  prompt   length cap unknown\n"),
+    }
+
     out
 }

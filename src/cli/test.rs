@@ -55,53 +55,11 @@ pub fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
                             &e,
                         )
                     })?;
-            let name = fixture.display();
-            use crate::fixtures::Outcome;
-            match outcome {
-                Outcome::Passed => {
-                    passed += 1;
-                    text.push_str(&format!("ok       {name}\n"));
-                }
-                Outcome::Accepted => {
-                    passed += 1;
-                    text.push_str(&format!("accepted {name} -> {}\n", snap.display()));
-                }
-                Outcome::New if ci => {
-                    failed += 1;
-                    text.push_str(&format!("FAILED   {name}: no snapshot (CI: new snapshots are not accepted; pending file {})\n", snap.with_extension("snap.new").display()));
-                }
-                Outcome::New => {
-                    pending += 1;
-                    text.push_str(&format!(
-                        "new      {name}: pending snapshot written to {} (accept with --accept)\n",
-                        snap.with_extension("snap.new").display()
-                    ));
-                }
-                Outcome::Changed(diff) => {
-                    failed += 1;
-                    text.push_str(&format!(
-                        "FAILED   {name}: differs from {}\n{diff}",
-                        snap.display()
-                    ));
-                    text.push_str(&format!(
-                        "         (new version in {}; accept with --accept)\n",
-                        snap.with_extension("snap.new").display()
-                    ));
-                }
-                Outcome::Assertion(msgs) => {
-                    failed += 1;
-                    text.push_str(&format!("FAILED   {name}: assertions\n"));
-                    for m in msgs {
-                        text.push_str(&format!("         - {m}\n"));
-                    }
-                }
-                Outcome::Invalid(d) => {
-                    failed += 1;
-                    text.push_str(&format!(
-                        "FAILED   {name}: does not render\n{}",
-                        d.render(color_stdout(cli.color))
-                    ));
-                }
+            let color = color_stdout(cli.color);
+            match report(&outcome, &fixture, &snap, ci, color, &mut text) {
+                Tally::Passed => passed += 1,
+                Tally::Failed => failed += 1,
+                Tally::Pending => pending += 1,
             }
         }
     }
@@ -118,4 +76,71 @@ pub fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
     } else {
         0
     })
+}
+
+/// How one fixture counts.
+enum Tally {
+    Passed,
+    Failed,
+    Pending,
+}
+
+/// One fixture's line (and diff or diagnostics) in the report.
+fn report(
+    outcome: &crate::fixtures::Outcome,
+    fixture: &std::path::Path,
+    snap: &std::path::Path,
+    ci: bool,
+    color: bool,
+    text: &mut String,
+) -> Tally {
+    use crate::fixtures::Outcome;
+    let name = fixture.display();
+    let pending_file = snap.with_extension("snap.new");
+    match outcome {
+        Outcome::Passed => {
+            text.push_str(&format!("ok       {name}\n"));
+            Tally::Passed
+        }
+        Outcome::Accepted => {
+            text.push_str(&format!("accepted {name} -> {}\n", snap.display()));
+            Tally::Passed
+        }
+        Outcome::New if ci => {
+            text.push_str(&format!("FAILED   {name}: no snapshot (CI: new snapshots are not accepted; pending file {})\n", pending_file.display()));
+            Tally::Failed
+        }
+        Outcome::New => {
+            text.push_str(&format!(
+                "new      {name}: pending snapshot written to {} (accept with --accept)\n",
+                pending_file.display()
+            ));
+            Tally::Pending
+        }
+        Outcome::Changed(diff) => {
+            text.push_str(&format!(
+                "FAILED   {name}: differs from {}\n{diff}",
+                snap.display()
+            ));
+            text.push_str(&format!(
+                "         (new version in {}; accept with --accept)\n",
+                pending_file.display()
+            ));
+            Tally::Failed
+        }
+        Outcome::Assertion(msgs) => {
+            text.push_str(&format!("FAILED   {name}: assertions\n"));
+            for m in msgs {
+                text.push_str(&format!("         - {m}\n"));
+            }
+            Tally::Failed
+        }
+        Outcome::Invalid(d) => {
+            text.push_str(&format!(
+                "FAILED   {name}: does not render\n{}",
+                d.render(color)
+            ));
+            Tally::Failed
+        }
+    }
 }

@@ -432,8 +432,16 @@ impl Engine {
             .compiled(preset)
             .map_err(|d| Diagnostics(d.clone()))?;
         let avoid_in_prompt = target.is_none_or(|t| t.avoid_in_prompt());
-        let prompt = render_prompt(&brief, preset, compiled, self.limits, avoid_in_prompt)
-            .map_err(Diagnostics)?;
+        let prompt = match render_prompt(&brief, preset, compiled, self.limits, avoid_in_prompt) {
+            Ok(p) => p,
+            // a template failing on values the brief already has errors for (a param outside
+            // its enum) is a consequence: report the brief's errors
+            Err(e) if !errors.is_empty() || !carried.borrow().is_empty() => {
+                let _ = e;
+                return Err(fail(errors));
+            }
+            Err(e) => return Err(Diagnostics(e)),
+        };
         for (role, text) in &brief.text {
             for (i, entry) in text.entries().into_iter().enumerate() {
                 if !prompt.contains(entry.content()) {

@@ -9,6 +9,7 @@
 //! | `phrase` | trims and drops a trailing full stop, to embed user text mid-sentence | `A stone surface.` → `A stone surface` |
 //! | `lcfirst` | lower-cases the first letter unless the word is an acronym | `Cinematic poster` → `cinematic poster` |
 //! | `compact` | drops empty strings and nulls from a list | `["a", "", null]` → `["a"]` |
+//! | `grid` | a layout grid after "Lay it out" | `two columns` → `in two columns`, `Swiss grid` → `on a Swiss grid` |
 use tera::{Kwargs, State, TeraResult, Value};
 
 /// Registers every prompt filter, and replaces `range` with a bounded version.
@@ -20,6 +21,7 @@ pub fn register(tera: &mut tera::Tera) {
     tera.register_filter("phrase", phrase);
     tera.register_filter("lcfirst", lcfirst);
     tera.register_filter("compact", compact);
+    tera.register_filter("grid", grid);
     tera.register_function("range", bounded_range);
 }
 
@@ -386,6 +388,21 @@ fn lcfirst(value: &str, _: Kwargs, _: &State) -> String {
             s
         }
         _ => value.to_string(),
+    }
+}
+
+/// A layout grid as the end of "Lay it out …": `Swiss 12-column grid` → `on a Swiss 12-column
+/// grid`, `two columns` → `in two columns`, `three-column layout` → `in a three-column layout`,
+/// `modular` → `on a modular grid`. The user's words are kept as written.
+fn grid(value: &str, _: Kwargs, _: &State) -> String {
+    let plain = unmarked(value).trim().to_lowercase();
+    let last = plain.rsplit(' ').next().unwrap_or("");
+    match last {
+        "grid" | "grids" => format!("on {}", with_article(value)),
+        "columns" | "column" | "rows" | "row" | "layout" | "format" | "modules" | "panels" => {
+            format!("in {}", with_article(value))
+        }
+        _ => format!("on {} grid", with_article(value)),
     }
 }
 

@@ -62,6 +62,11 @@ pub const RULES: &[Rule] = &[
         summary: "a descriptive word is repeated back to back, or four times or more",
     },
     Rule {
+        id: "doubled-noun",
+        severity: Severity::Warning,
+        summary: "a head noun said twice in one phrase or sentence (\"low-angle angle\", \"banner … banner\")",
+    },
+    Rule {
         id: "dangling-separator",
         severity: Severity::Warning,
         summary: "a separator with nothing before or after it, or doubled (\"..\", \". ;\", \"; .\", \",.\", \" ,\", \". .\", \"()\")",
@@ -110,6 +115,9 @@ pub struct LintTable {
     pub contradictions: Vec<(String, String)>,
     /// Context phrases implying a ratio.
     pub context_ratios: Vec<ContextRatio>,
+    /// Head nouns a sentence should not say twice (`doubled-noun`).
+    #[serde(default)]
+    pub head_nouns: Vec<String>,
 }
 
 /// A context phrase implying a ratio.
@@ -386,6 +394,44 @@ pub fn lint(
                 .with_help("vary the wording or say it once"),
             );
         }
+    }
+
+    // doubled head nouns: a compound ending in a word followed by that word (`low-angle angle`),
+    // or a head noun of the table twice in one sentence (`a 3:1 banner for a page banner`)
+    let compound = cached_regex(r"(?i)\b[\p{L}\d]+-(\p{L}{3,})\s+(\p{L}{3,})\b").expect("regex");
+    for c in compound.captures_iter(&masked) {
+        if c[1].to_lowercase() == c[2].to_lowercase()
+            && let Some(m) = c.get(0)
+        {
+            out.push(in_prompt(
+                finding(
+                    "doubled-noun",
+                    format!("\"{}\" says \"{}\" twice", m.as_str(), &c[2]),
+                )
+                .with_help("say the noun once"),
+                m.range(),
+            ));
+        }
+    }
+    let mut start = 0;
+    for sentence in masked.split_inclusive(['.', '!', '?']) {
+        let lower = sentence.to_lowercase();
+        for noun in &table.head_nouns {
+            let re = cached_regex(&format!(r"\b{}\b", regex::escape(&noun.to_lowercase())))
+                .expect("regex");
+            let hits: Vec<_> = re.find_iter(&lower).collect();
+            if hits.len() >= 2 {
+                out.push(in_prompt(
+                    finding(
+                        "doubled-noun",
+                        format!("\"{noun}\" is said twice in one sentence"),
+                    )
+                    .with_help("say it once, or name the second thing differently"),
+                    start + hits[1].start()..start + hits[1].end(),
+                ));
+            }
+        }
+        start += sentence.len();
     }
 
     // dangling separators

@@ -14,6 +14,7 @@ mod fidelity;
 mod handoff;
 mod lint;
 mod mock;
+mod prose;
 mod providers;
 mod render;
 mod schemas;

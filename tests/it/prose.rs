@@ -1,0 +1,205 @@
+//! Preset prose: every built-in preset rendered over the product of its enumerated params (free
+//! strings and lists sampled) × text-role subsets × empty and filled sections must read like
+//! careful copy — no word repeated back to back, no head noun said twice, no sentence about a text
+//! the brief lacks, no bad separator, lint clean.
+use imgprompt::SourceFile;
+use imgprompt::lint::{LintTable, lint};
+use imgprompt::target::OpenAi;
+use serde_json::{Value, json};
+
+use crate::common;
+
+/// Sample values for a param of the schema: every enum value, samples for free strings, both
+/// booleans, a list for arrays; `None` (the param left out) first.
+fn choices(name: &str, schema: &Value) -> Vec<Option<Value>> {
+    let mut out = vec![None];
+    if let Some(values) = schema["enum"].as_array() {
+        out.extend(values.iter().cloned().map(Some));
+        return out;
+    }
+    match schema["type"].as_str() {
+        Some("boolean") => out.extend([Some(json!(true)), Some(json!(false))]),
+        Some("array") => out.push(Some(json!(["a linen napkin", "a sprig of thyme"]))),
+        _ => match name {
+            "grid" => out.extend(
+                [
+                    "two columns",
+                    "Swiss 12-column grid",
+                    "modular",
+                    "three-column layout",
+                ]
+                .map(|s| Some(json!(s))),
+            ),
+            "device" => out.extend(["iPhone 15", "MacBook frame"].map(|s| Some(json!(s)))),
+            _ => out.push(Some(json!("a red canvas sneaker"))),
+        },
+    }
+    out
+}
+
+fn cartesian(axes: &[(String, Vec<Option<Value>>)]) -> Vec<serde_json::Map<String, Value>> {
+    let mut out = vec![serde_json::Map::new()];
+    for (name, values) in axes {
+        let mut next = Vec::new();
+        for base in &out {
+            for v in values {
+                let mut m = base.clone();
+                if let Some(v) = v {
+                    m.insert(name.clone(), v.clone());
+                }
+                next.push(m);
+            }
+        }
+        out = next;
+    }
+    out
+}
+
+fn sections(full: bool) -> Value {
+    if !full {
+        return json!({});
+    }
+    json!({
+        "style": {"mood": ["calm"], "lighting": "soft daylight", "palette": ["sage", "cream"], "typography": "rounded sans-serif", "details": ["fine paper texture"]},
+        "composition": {"layout": "centred", "framing": "generous margins", "background": "a pale wall", "negative_space": "room at the bottom"},
+        "context": {"purpose": "spring campaign", "channel": "Instagram", "audience": "young families", "brand": "Acme"},
+        "avoid": ["clutter"]
+    })
+}
+
+/// Words repeated back to back (`angle angle`), outside quoted exact text.
+fn adjacent_repeat(prompt: &str) -> Option<String> {
+    let mut outside = String::new();
+    let mut quoted = false;
+    for c in prompt.chars() {
+        if matches!(c, '"' | '“' | '”') {
+            quoted = !quoted;
+            outside.push(' ');
+        } else if !quoted {
+            outside.push(c);
+        }
+    }
+    let words: Vec<String> = outside
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    words
+        .windows(2)
+        .find(|w| w[0] == w[1] && w[0].len() > 2)
+        .map(|w| w[0].clone())
+}
+
+#[test]
+fn every_combination_reads_like_careful_copy() {
+    let engine = common::engine();
+    let table = LintTable::builtin();
+    let mut renders = 0;
+    for preset in engine.catalog().iter() {
+        let name = preset.name().to_string();
+        let schema = preset.params_schema_document();
+        let axes: Vec<(String, Vec<Option<Value>>)> = schema["properties"]
+            .as_object()
+            .map(|p| p.iter().map(|(k, s)| (k.clone(), choices(k, s))).collect())
+            .unwrap_or_default();
+        let roles: Vec<String> = preset.manifest.text_roles.keys().cloned().collect();
+        // text-role subsets: none, each alone, all
+        let mut subsets: Vec<Vec<String>> = vec![Vec::new()];
+        subsets.extend(roles.iter().map(|r| vec![r.clone()]));
+        subsets.push(roles.clone());
+        for (p, params) in cartesian(&axes).into_iter().enumerate() {
+            for (s, subset) in subsets.iter().enumerate() {
+                // every param combination with no text and with all texts; every subset with the
+                // first param combinations
+                if !(s == 0 || s == subsets.len() - 1 || p < 2) {
+                    continue;
+                }
+                for full in [false, true] {
+                    let mut brief = sections(full);
+                    brief["preset"] = json!(name);
+                    brief["subject"] = json!("a neighbourhood bakery");
+                    brief["params"] = Value::Object(params.clone());
+                    let text: serde_json::Map<String, Value> = subset
+                        .iter()
+                        .map(|r| {
+                            let plural = preset.manifest.text_roles[r].plural;
+                            let v = if plural {
+                                json!(["Alpha", "Beta"])
+                            } else {
+                                json!(format!("Text for {r}"))
+                            };
+                            (r.clone(), v)
+                        })
+                        .collect();
+                    brief["text"] = Value::Object(text);
+                    let source = SourceFile::new("combo.json", brief.to_string(), None);
+                    let r = engine
+                        .render(&source, &OpenAi)
+                        .unwrap_or_else(|d| panic!("{brief}: {}", d.render(false)));
+                    renders += 1;
+                    let what = format!("{name} {brief}\n{}", r.prompt);
+                    if let Some(w) = adjacent_repeat(&r.prompt) {
+                        panic!("`{w} {w}` in {what}");
+                    }
+                    // no sentence about a text the brief lacks
+                    for role in roles.iter().filter(|r| !subset.contains(r)) {
+                        let label = preset.role_label(role);
+                        assert!(
+                            !r.prompt
+                                .to_lowercase()
+                                .contains(&format!("the {}", label.to_lowercase())),
+                            "mentions the absent {label}: {what}"
+                        );
+                    }
+                    for d in lint(&engine, &source, &r, &table) {
+                        assert!(
+                            !matches!(
+                                d.code,
+                                "doubled-noun"
+                                    | "repeated-word"
+                                    | "dangling-separator"
+                                    | "unresolved-placeholder"
+                            ) && !d.is_error(),
+                            "{}: {} — {what}",
+                            d.code,
+                            d.message
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert!(renders >= 300, "{renders} renders");
+}
+
+/// The three sentences the issue quoted never appear.
+#[test]
+fn the_reported_sentences_are_gone() {
+    let engine = common::engine();
+    let render = |b: Value| {
+        engine
+            .render(&SourceFile::new("b.json", b.to_string(), None), &OpenAi)
+            .expect("renders")
+            .prompt
+    };
+    let p =
+        render(json!({"preset": "product", "subject": "a lamp", "params": {"angle": "low-angle"}}));
+    assert!(
+        !p.contains("angle angle") && p.contains("from a low angle"),
+        "{p}"
+    );
+    let p =
+        render(json!({"preset": "poster", "subject": "a fair", "params": {"grid": "two columns"}}));
+    assert!(
+        !p.contains("on a two columns") && p.contains("in two columns"),
+        "{p}"
+    );
+    let p = render(
+        json!({"preset": "social", "subject": "a sale", "context": {"channel": "LinkedIn page banner"}, "params": {"format": "banner"}}),
+    );
+    assert!(!p.contains("banner for LinkedIn page banner"), "{p}");
+    let p = render(
+        json!({"preset": "poster", "subject": "a fair", "params": {"headline_position": "top"}}),
+    );
+    assert!(!p.contains("Place the headline"), "{p}");
+}

@@ -47,6 +47,7 @@ pub mod preset;
 pub mod render;
 pub mod scaffold;
 pub mod schema;
+pub mod serve;
 pub mod size;
 pub mod source;
 pub mod suggest;

@@ -21,6 +21,7 @@ mod output;
 mod presets;
 mod render;
 mod schema;
+mod serve;
 mod sync_models;
 mod validate;
 pub use output::{AtomicFile, write_atomic};
@@ -150,6 +151,12 @@ enum Command {
         after_help = "Install, for example:\n  imgprompt man > ~/.local/share/man/man1/imgprompt.1\n  imgprompt man --dir ~/.local/share/man/man1"
     )]
     Man(man::Args),
+    /// Serve the playground page and a JSON API on this machine (render, validate, lint, expand,
+    /// cost, presets, models, schema).
+    #[command(
+        after_help = "Examples:\n  imgprompt serve --open\n  curl -s localhost:7878/api/render -d '{\"brief\": \"subject: a cat\"}'"
+    )]
+    Serve(serve::Args),
 }
 
 /// A failure: diagnostics plus the exit code they map to.
@@ -305,5 +312,6 @@ fn run(cli: Cli, color: bool) -> Result<u8, Failure> {
         Command::Cost(args) => cost::run(&cli, args, color),
         Command::Completions(args) => completions::run(&cli, args, color),
         Command::Man(args) => man::run(&cli, args, color),
+        Command::Serve(args) => serve::run(&cli, args, color),
     }
 }

@@ -19,5 +19,6 @@ mod providers;
 mod render;
 mod schemas;
 mod sdk;
+mod serve;
 mod targets;
 mod templates;

@@ -65,3 +65,14 @@ fn examples_match_the_committed_schema() {
         assert!(errors.is_empty(), "{}: {errors:?}", path.display());
     }
 }
+
+#[test]
+fn api_schemas_are_fresh() {
+    for (name, schema) in imgprompt::serve::schemas() {
+        assert_fresh(
+            &format!("schemas/api/{name}.schema.json"),
+            &schema,
+            "IMGPROMPT_UPDATE_SCHEMAS=1 cargo test --test it schemas",
+        );
+    }
+}

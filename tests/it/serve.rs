@@ -246,3 +246,45 @@ fn the_page_is_embedded_and_self_contained() {
     // no CDN: nothing is fetched from another host
     assert!(!page.contains("src=\"http") && !page.contains("href=\"http"));
 }
+
+/// The playground in a real browser (Debian's Chromium driven by playwright-core): it loads the
+/// presets and renders, follows an edit with the exact text highlighted, shows an invalid brief's
+/// diagnostic and jumps to its line, fetches nothing from elsewhere, and fits a phone-width window.
+#[test]
+fn the_playground_works_in_a_real_browser() {
+    let chromium = std::path::Path::new("/usr/bin/chromium");
+    let driver = common::root().join("tests/sdk/node_modules/playwright-core/package.json");
+    if !chromium.is_file() || !driver.is_file() {
+        let msg = "Chromium or playwright-core is missing: .ci/run installs them (apt chromium, tests/sdk/setup.sh)";
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("{msg}");
+        }
+        eprintln!("skipped: {msg}");
+        return;
+    }
+    let server = Server::start();
+    let shots = std::env::temp_dir().join(format!("imgprompt-shots-{}", std::process::id()));
+    std::fs::create_dir_all(&shots).expect("dir");
+    let out = std::process::Command::new("node")
+        .arg(common::root().join("tests/sdk/playground.mjs"))
+        .arg(format!("http://127.0.0.1:{}/", server.port))
+        .arg(&shots)
+        .current_dir(common::root().join("tests/sdk"))
+        .output()
+        .expect("node runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: Value = serde_json::from_slice(&out.stdout).expect("result JSON");
+    assert!(r["presets"].as_array().expect("presets").len() >= 7, "{r}");
+    assert!(r["first_prompt"].as_str().expect("prompt").contains("Future Forms"), "{r}");
+    // every occurrence of the exact text is marked (the example names it twice)
+    let marks = r["marks"].as_array().expect("marks");
+    assert!(!marks.is_empty() && marks.iter().all(|m| m == "Future Forms"), "{r}");
+    assert_eq!(r["edited_marks"], json!(["Lantern Row"]));
+    assert!(r["status"].as_str().expect("status").starts_with("rendered in"));
+    assert!(r["diagnostic"].as_str().expect("diagnostic").contains("invalid-size"), "{r}");
+    assert_eq!(r["selected"], "  size: 1000x1000", "the click selects the line");
+    assert_eq!(r["phone_overflow"], false, "fits a phone-width window");
+    assert_eq!(r["failed_requests"], json!([]));
+    assert!(shots.join("playground-phone.png").is_file());
+    std::fs::remove_dir_all(&shots).ok();
+}

@@ -1,0 +1,44 @@
+// Drives the playground page of `imgprompt serve` in a real (headless) Chromium: the page loads
+// the presets and renders, an edit re-renders with the exact text highlighted, an invalid brief
+// shows its diagnostic and a click jumps to the line, and it lays out at phone width.
+// Usage: node playground.mjs URL SCREENSHOT_DIR
+import { chromium } from "playwright-core";
+
+const [url, shots] = process.argv.slice(2);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+const result = {};
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const failed = [];
+  page.on("requestfailed", (r) => failed.push(r.url()));
+  await page.goto(url);
+  await page.waitForFunction(() => document.getElementById("prompt").textContent.length > 20);
+  result.presets = await page.$$eval("#preset option", (o) => o.map((x) => x.value));
+  result.first_prompt = await page.textContent("#prompt");
+  result.marks = await page.$$eval("#prompt mark", (m) => m.map((x) => x.textContent));
+  // edit the brief: the prompt follows
+  await page.fill("#brief", "preset: poster\nsubject: a night market\ntext:\n  headline: Lantern Row\n");
+  await page.waitForFunction(() => document.getElementById("prompt").textContent.includes("Lantern Row"));
+  result.edited_prompt = await page.textContent("#prompt");
+  result.edited_marks = await page.$$eval("#prompt mark", (m) => m.map((x) => x.textContent));
+  result.status = await page.textContent("#status");
+  // an invalid brief: its diagnostic, and a click selects its line
+  await page.fill("#brief", "subject: a cat\noutput:\n  size: 1000x1000\n");
+  await page.waitForFunction(() => document.getElementById("status").textContent.includes("invalid-size"));
+  result.diagnostic = await page.textContent("#diagnostics .diag");
+  await page.click("#diagnostics .diag");
+  result.selected = await page.$eval("#brief", (t) => t.value.slice(t.selectionStart, t.selectionEnd));
+  await page.screenshot({ path: `${shots}/playground-desktop.png` });
+  // phone width: one column, nothing wider than the screen
+  await page.setViewportSize({ width: 390, height: 844 });
+  result.phone_overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+  await page.screenshot({ path: `${shots}/playground-phone.png` });
+  result.failed_requests = failed;
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(result));

@@ -40,6 +40,7 @@ pub mod engine;
 pub mod expand;
 pub mod filters;
 pub mod fixtures;
+pub mod generate;
 pub mod handoff;
 pub mod lint;
 pub mod models;

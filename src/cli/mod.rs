@@ -15,6 +15,7 @@ use crate::source::{Format, SourceFile};
 
 mod batch;
 mod completions;
+mod generate;
 mod man;
 mod models;
 mod output;
@@ -157,6 +158,12 @@ enum Command {
         after_help = "Examples:\n  imgprompt serve --open\n  curl -s localhost:7878/api/render -d '{\"brief\": \"subject: a cat\"}'"
     )]
     Serve(serve::Args),
+    /// Send the requests of briefs to the API (OpenAI) and keep every image with a sidecar of its
+    /// provenance, and an index.html contact sheet. Resumes: what has a sidecar is skipped.
+    #[command(
+        after_help = "Needs OPENAI_API_KEY (OPENAI_BASE_URL for any OpenAI-compatible endpoint).\nExamples:\n  imgprompt generate examples/poster-future-forms.yaml -o out/\n  imgprompt generate campaign.yaml --max-cost 5 --dry-run"
+    )]
+    Generate(generate::Args),
 }
 
 /// A failure: diagnostics plus the exit code they map to.
@@ -313,5 +320,6 @@ fn run(cli: Cli, color: bool) -> Result<u8, Failure> {
         Command::Completions(args) => completions::run(&cli, args, color),
         Command::Man(args) => man::run(&cli, args, color),
         Command::Serve(args) => serve::run(&cli, args, color),
+        Command::Generate(args) => generate::run(&cli, args, color),
     }
 }

@@ -11,6 +11,7 @@ mod common;
 mod errors;
 mod exact_text;
 mod fidelity;
+mod generate;
 mod handoff;
 mod lint;
 mod mock;

@@ -12,6 +12,10 @@ use serde_json::{Value, json};
 
 /// Files uploaded to the mock (`POST /v1/files`), by id; shared by every mock in the process.
 static FILES: Mutex<Vec<(String, Vec<u8>)>> = Mutex::new(Vec::new());
+/// Mocks (by port) that have rate-limited once.
+static RATE_LIMITED: Mutex<std::collections::BTreeSet<u16>> =
+    Mutex::new(std::collections::BTreeSet::new());
+
 /// FLUX tasks: (id, output format, polls so far).
 #[allow(clippy::type_complexity)]
 static TASKS: Mutex<Vec<(String, String, u32)>> = Mutex::new(Vec::new());
@@ -283,6 +287,21 @@ fn handle(stream: TcpStream, requests: &Mutex<Vec<Recorded>>, port: u16) {
         }
     } else if rec.path.ends_with("/images/generations") || rec.path.ends_with("/images/edits") {
         match serde_json::from_slice::<Value>(&rec.body) {
+            // a prompt asking for it is rate-limited once (retry tests)
+            Ok(b)
+                if b["prompt"]
+                    .as_str()
+                    .is_some_and(|p| p.contains("RATE-LIMIT-ONCE"))
+                    && RATE_LIMITED.lock().expect("lock").insert(port) =>
+            {
+                (
+                    "429 Too Many Requests",
+                    "application/json",
+                    json!({"error": {"message": "Rate limit reached", "type": "requests"}})
+                        .to_string()
+                        .into_bytes(),
+                )
+            }
             Ok(b) => json_reply("200 OK", openai_response(&b)),
             Err(_) => json_reply(
                 "400 Bad Request",
@@ -366,7 +385,7 @@ fn handle(stream: TcpStream, requests: &Mutex<Vec<Recorded>>, port: u16) {
     let mut stream = reader.into_inner();
     let _ = write!(
         stream,
-        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nRetry-After: 0\r\nConnection: close\r\n\r\n",
         reply.len()
     );
     let _ = stream.write_all(&reply);

@@ -272,17 +272,44 @@ fn the_playground_works_in_a_real_browser() {
         .current_dir(common::root().join("tests/sdk"))
         .output()
         .expect("node runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let r: Value = serde_json::from_slice(&out.stdout).expect("result JSON");
     assert!(r["presets"].as_array().expect("presets").len() >= 7, "{r}");
-    assert!(r["first_prompt"].as_str().expect("prompt").contains("Future Forms"), "{r}");
+    assert!(
+        r["first_prompt"]
+            .as_str()
+            .expect("prompt")
+            .contains("Future Forms"),
+        "{r}"
+    );
     // every occurrence of the exact text is marked (the example names it twice)
     let marks = r["marks"].as_array().expect("marks");
-    assert!(!marks.is_empty() && marks.iter().all(|m| m == "Future Forms"), "{r}");
+    assert!(
+        !marks.is_empty() && marks.iter().all(|m| m == "Future Forms"),
+        "{r}"
+    );
     assert_eq!(r["edited_marks"], json!(["Lantern Row"]));
-    assert!(r["status"].as_str().expect("status").starts_with("rendered in"));
-    assert!(r["diagnostic"].as_str().expect("diagnostic").contains("invalid-size"), "{r}");
-    assert_eq!(r["selected"], "  size: 1000x1000", "the click selects the line");
+    assert!(
+        r["status"]
+            .as_str()
+            .expect("status")
+            .starts_with("rendered in")
+    );
+    assert!(
+        r["diagnostic"]
+            .as_str()
+            .expect("diagnostic")
+            .contains("invalid-size"),
+        "{r}"
+    );
+    assert_eq!(
+        r["selected"], "  size: 1000x1000",
+        "the click selects the line"
+    );
     assert_eq!(r["phone_overflow"], false, "fits a phone-width window");
     assert_eq!(r["failed_requests"], json!([]));
     assert!(shots.join("playground-phone.png").is_file());

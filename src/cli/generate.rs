@@ -1,0 +1,178 @@
+//! `imgprompt generate`: render, price, send to the provider, keep every image with its sidecar.
+use super::*;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Brief files (JSON or YAML; a brief with `vary` sends each variant).
+    #[arg(required = true)]
+    pub briefs: Vec<PathBuf>,
+    /// Where the images, sidecars and index.html go.
+    #[arg(short, long, value_name = "DIR", default_value = "images")]
+    pub out: PathBuf,
+    /// The API to call: openai (generations) or openai-edit.
+    #[arg(long, default_value = "openai")]
+    pub target: String,
+    /// Refuse when the estimated total is above this (USD).
+    #[arg(long, value_name = "USD")]
+    pub max_cost: Option<f64>,
+    /// Retries of a rate-limited or failed request.
+    #[arg(long, default_value_t = 4)]
+    pub retries: u32,
+    /// Most variants of one brief (default 100000).
+    #[arg(long, value_name = "N")]
+    pub max_variants: Option<u64>,
+    /// Render, check and price only: send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Runs `imgprompt generate`.
+pub fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
+    let engine = engine(cli)?;
+    let target = crate::target::by_name(&args.target).map_err(Failure::usage)?;
+    if target.batch_endpoint().is_none() {
+        return Err(Failure::usage(
+            Diagnostic::error(
+                "not-supported",
+                format!(
+                    "`generate` does not support the {} target yet",
+                    target.name()
+                ),
+            )
+            .with_help(
+                "use --target openai or openai-edit; other targets: `render --emit curl|python|js`",
+            ),
+        ));
+    }
+    // render and check everything first: nothing is sent for a batch with a bad brief
+    let jobs = render_all(&engine, target.as_ref(), args)?;
+    let known: f64 = jobs
+        .iter()
+        .filter_map(|(_, r, _)| r.cost.as_ref().and_then(|c| c.per_request))
+        .sum();
+    let unpriced = jobs
+        .iter()
+        .filter(|(_, r, _)| r.cost.as_ref().and_then(|c| c.per_request).is_none())
+        .count();
+    eprintln!(
+        "generate: {} requests, estimated {}{}",
+        jobs.len(),
+        crate::cost::usd(Some(known)),
+        if unpriced > 0 {
+            format!(" ({unpriced} unpriced)")
+        } else {
+            String::new()
+        }
+    );
+    if let Some(max) = args.max_cost
+        && (known > max || unpriced > 0)
+    {
+        return Err(Failure::invalid(Diagnostics(vec![Diagnostic::error(
+            "over-budget",
+            format!(
+                "the estimated cost {} is over --max-cost {} (or some requests are unpriced)",
+                crate::cost::usd(Some(known)),
+                crate::cost::usd(Some(max))
+            ),
+        )])));
+    }
+    if args.dry_run {
+        return Ok(0);
+    }
+    let api_key = std::env::var("OPENAI_API_KEY").map_err(|_| {
+        Failure::usage(
+            Diagnostic::error("usage", "OPENAI_API_KEY is not set")
+                .with_help("export OPENAI_API_KEY=…, or use --dry-run"),
+        )
+    })?;
+    let settings = crate::generate::Settings {
+        out_dir: args.out.clone(),
+        base_url: std::env::var("OPENAI_BASE_URL")
+            .unwrap_or_else(|_| String::from("https://api.openai.com/v1")),
+        api_key,
+        max_retries: args.retries,
+        max_wait: std::time::Duration::from_secs(60),
+    };
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| io_failure(&format!("cannot create `{}`", args.out.display()), &e))?;
+    let mut failed = 0;
+    for (id, r, file) in &jobs {
+        match crate::generate::generate(r, id, &settings, engine.price_table(), file) {
+            Ok(crate::generate::Outcome::Written(files, _)) => {
+                eprintln!("{id}: {} image(s)", files.len());
+            }
+            Ok(crate::generate::Outcome::Skipped(_)) => {
+                eprintln!("{id}: already generated, skipped")
+            }
+            Err(d) => {
+                failed += 1;
+                let _ = std::io::stderr().write_all(d.render(color).as_bytes());
+            }
+        }
+    }
+    let index = crate::generate::contact_sheet(&args.out)
+        .map_err(|e| io_failure("cannot write index.html", &e))?;
+    eprintln!("contact sheet: {}", index.display());
+    Ok(u8::from(failed > 0))
+}
+
+/// Every request of every brief (a variant each for `vary`), rendered and checked: (id,
+/// rendering, brief file).
+fn render_all(
+    engine: &Engine,
+    target: &dyn crate::target::Target,
+    args: &Args,
+) -> Result<Vec<(String, crate::engine::Rendering, String)>, Failure> {
+    let mut jobs = Vec::new();
+    let mut problems = Diagnostics::default();
+    for path in &args.briefs {
+        let source = SourceFile::read(path, None).map_err(Failure::usage)?;
+        let value = source
+            .parse()
+            .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
+        let stem = path.file_stem().map_or_else(
+            || String::from("brief"),
+            |s| s.to_string_lossy().into_owned(),
+        );
+        let name = value
+            .get("name")
+            .and_then(serde_json::Value::as_str)
+            .map_or(stem.clone(), str::to_string);
+        let file = path.display().to_string();
+        if value
+            .get("vary")
+            .and_then(serde_json::Value::as_object)
+            .is_some_and(|v| !v.is_empty())
+        {
+            let variations = crate::vary::Variations::from_brief(&value, &stem, Some(&source))
+                .map_err(Failure::invalid)?;
+            variations
+                .check_values(Some(&source))
+                .map_err(Failure::invalid)?;
+            let total = variations.count().unwrap_or(u64::MAX);
+            crate::expand::check_ceiling(
+                total,
+                args.max_variants
+                    .unwrap_or(crate::expand::DEFAULT_MAX_VARIANTS),
+                &source.name,
+            )
+            .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
+            for i in 0..total {
+                let v = variations.variant(i);
+                match engine.render_value(v.brief.clone(), Some(&source), target) {
+                    Ok(r) => jobs.push((v.id.clone(), r, file.clone())),
+                    Err(d) => problems.0.extend(crate::expand::variant_errors(d, &v).0),
+                }
+            }
+        } else {
+            match engine.render(&source, target) {
+                Ok(r) => jobs.push((name, r, file)),
+                Err(d) => problems.0.extend(d.0),
+            }
+        }
+    }
+    if problems.has_errors() {
+        return Err(Failure::invalid(problems));
+    }
+    Ok(jobs)
+}

@@ -102,6 +102,10 @@ pub struct Style {
     /// Any further style details.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<OneOrMany>,
+    /// Named styles from the style libraries (`imgprompt styles list`), applied in order: their
+    /// words join the style details, their negatives the avoid list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apply: Option<OneOrMany>,
 }
 
 impl Style {

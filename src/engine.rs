@@ -59,6 +59,7 @@ pub struct Engine {
     limits: Limits,
     today: Date,
     strict: bool,
+    styles: crate::styles::Library,
 }
 
 /// Fills what `value` lacks from `defaults`, recursively; what the user wrote wins (`null`
@@ -93,6 +94,56 @@ fn merge_defaults(
             }
             (Some(_), _) => {}
         }
+    }
+}
+
+impl Engine {
+    /// Resolves `style.apply` into `style.details` and `avoid`, in order; an unknown name is an
+    /// error at its place with "did you mean".
+    fn apply_styles(&self, brief: &mut Value) -> Vec<Diagnostic> {
+        let names: Vec<(String, String)> = match brief.pointer("/style/apply") {
+            Some(Value::String(s)) => vec![(s.clone(), String::from("style.apply"))],
+            Some(Value::Array(a)) => a
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| {
+                    v.as_str()
+                        .map(|s| (s.to_string(), format!("style.apply[{i}]")))
+                })
+                .collect(),
+            _ => return Vec::new(),
+        };
+        let mut errors = Vec::new();
+        let (mut details, mut avoid) = (Vec::new(), Vec::new());
+        for (name, path) in names {
+            match self.styles.get(&name) {
+                Ok(style) => {
+                    details.extend(crate::styles::positive_phrases(style));
+                    avoid.extend(crate::styles::negative_items(style));
+                }
+                Err(d) => errors.push(d.with_path(path)),
+            }
+        }
+        let list = |v: Option<&Value>| -> Vec<Value> {
+            match v {
+                Some(Value::Array(a)) => a.clone(),
+                Some(Value::String(s)) => vec![Value::String(s.clone())],
+                _ => Vec::new(),
+            }
+        };
+        if let Some(style) = brief.get_mut("style").and_then(Value::as_object_mut) {
+            let mut d = list(style.get("details"));
+            d.extend(details.into_iter().map(Value::String));
+            style.insert("details".into(), Value::Array(d));
+        }
+        if !avoid.is_empty()
+            && let Some(obj) = brief.as_object_mut()
+        {
+            let mut a = list(obj.get("avoid"));
+            a.extend(avoid.into_iter().map(Value::String));
+            obj.insert("avoid".into(), Value::Array(a));
+        }
+        errors
     }
 }
 
@@ -148,6 +199,7 @@ impl Engine {
             limits: Limits::default(),
             today: Date::today(),
             strict: false,
+            styles: crate::styles::Library::load(&[]).expect("the built-in style pack loads"),
         }
     }
 
@@ -156,6 +208,18 @@ impl Engine {
     pub fn today(mut self, today: Date) -> Self {
         self.today = today;
         self
+    }
+
+    /// The style libraries briefs apply from (`style.apply`).
+    #[must_use]
+    pub fn styles(mut self, styles: crate::styles::Library) -> Self {
+        self.styles = styles;
+        self
+    }
+
+    /// The style libraries.
+    pub fn style_library(&self) -> &crate::styles::Library {
+        &self.styles
     }
 
     /// Strict mode (`--strict`, for CI): every warning of a rendering is an error.
@@ -391,6 +455,8 @@ impl Engine {
             .is_some_and(|o| o.get("size").is_some() || o.get("aspect_ratio").is_some());
         let mut merged = value;
         merge_defaults(&mut merged, &preset.manifest.defaults, user_sized, true);
+        // named styles: their words join the style details, their negatives the avoid list
+        errors.extend(self.apply_styles(&mut merged));
         // a param may choose the ratio (social formats) when the brief gives no size
         if let (Some(ratios), false) = (&preset.manifest.aspect_ratios, user_sized) {
             let chosen = merged["params"]

@@ -51,6 +51,7 @@ pub mod schema;
 pub mod serve;
 pub mod size;
 pub mod source;
+pub mod styles;
 pub mod suggest;
 pub mod sync;
 pub mod target;

@@ -23,6 +23,7 @@ mod presets;
 mod render;
 mod schema;
 mod serve;
+mod styles;
 mod sync_models;
 mod validate;
 pub use output::{AtomicFile, write_atomic};
@@ -42,6 +43,10 @@ pub struct Cli {
     /// Extra preset folder (repeatable); wins over built-in presets of the same name.
     #[arg(long = "presets", value_name = "DIR", global = true)]
     presets: Vec<PathBuf>,
+    /// Extra style folder (repeatable): packs of named styles (`*.json`), after `./styles` and
+    /// `IMGPROMPT_STYLES`.
+    #[arg(long = "styles", value_name = "DIR", global = true)]
+    styles: Vec<PathBuf>,
     /// Model rules overriding the built-in table (same format as data/models.json).
     #[arg(long, value_name = "FILE", global = true, env = "IMGPROMPT_MODELS")]
     models: Option<PathBuf>,
@@ -164,6 +169,9 @@ enum Command {
         after_help = "Needs OPENAI_API_KEY (OPENAI_BASE_URL for any OpenAI-compatible endpoint).\nExamples:\n  imgprompt generate examples/poster-future-forms.yaml -o out/\n  imgprompt generate campaign.yaml --max-cost 5 --dry-run"
     )]
     Generate(generate::Args),
+    /// List, show and import style libraries (Fooocus, AUTOMATIC1111 styles.csv, SDXL Prompt
+    /// Styler); briefs apply them with `style: {apply: [name, …]}`.
+    Styles(styles::Args),
 }
 
 /// A failure: diagnostics plus the exit code they map to.
@@ -271,7 +279,10 @@ fn engine(cli: &Cli) -> Result<Engine, Failure> {
         },
         _ => crate::cost::CostOptions::default(),
     };
+    let library = crate::styles::Library::load(&crate::styles::Library::search_path(&cli.styles))
+        .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
     let mut engine = Engine::with(catalog, models)
+        .styles(library)
         .prices(prices, options)
         .strict(cli.strict);
     if let Some((name, text)) = read_override(cli.target_limits.as_deref())? {
@@ -321,5 +332,6 @@ fn run(cli: Cli, color: bool) -> Result<u8, Failure> {
         Command::Man(args) => man::run(&cli, args, color),
         Command::Serve(args) => serve::run(&cli, args, color),
         Command::Generate(args) => generate::run(&cli, args, color),
+        Command::Styles(args) => styles::run(&cli, args, color),
     }
 }

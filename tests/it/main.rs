@@ -21,5 +21,6 @@ mod render;
 mod schemas;
 mod sdk;
 mod serve;
+mod styles;
 mod targets;
 mod templates;

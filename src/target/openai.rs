@@ -211,6 +211,15 @@ pub fn common_request<'a>(req: &Request<'a>) -> Result<Common<'a>, Vec<Diagnosti
         safety_identifier: out.safety_identifier.clone(),
         style: out.style.clone(),
     };
+    if out.seed.is_some() {
+        warnings.push(
+            Diagnostic::warning(
+                "ignored-field",
+                "the OpenAI Images API has no seed: `output.seed` is left out",
+            )
+            .with_path("output.seed"),
+        );
+    }
     let mut errors = Vec::new();
     for d in validate::openai_rules(&request, &model_name, rules, req.models) {
         if d.is_error() {
@@ -261,15 +270,6 @@ impl Target for OpenAi {
             mut errors,
             ..
         } = common_request(req)?;
-        if req.brief.output.seed.is_some() {
-            warnings.push(
-                Diagnostic::warning(
-                    "ignored-field",
-                    "the OpenAI Images API has no seed: `output.seed` is left out",
-                )
-                .with_path("output.seed"),
-            );
-        }
         if !req.brief.inputs.is_empty() {
             warnings.push(
                 Diagnostic::warning(

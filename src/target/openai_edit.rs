@@ -188,15 +188,6 @@ impl Target for OpenAiEdit {
         ) {
             request.safety_identifier = None;
         }
-        if req.brief.output.seed.is_some() {
-            warnings.push(
-                Diagnostic::warning(
-                    "ignored-field",
-                    "the OpenAI Images API has no seed: `output.seed` is left out",
-                )
-                .with_path("output.seed"),
-            );
-        }
         let body = edit_body(
             &request,
             inputs.images.iter().map(|s| image_ref(s)).collect(),

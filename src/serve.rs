@@ -252,15 +252,29 @@ fn render(engine: &Engine, req: &BriefRequest) -> Result<(Rendering, SourceFile,
 }
 
 async fn api_render(State(engine): State<Shared>, body: Bytes) -> Response {
-    let req = match request(&body) {
+    // rendering is CPU work: off the async threads, so one request never stalls the others
+    tokio::task::spawn_blocking(move || render_response(&engine, &body))
+        .await
+        .unwrap_or_else(|_| {
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                String::from("the render failed"),
+                Vec::new(),
+            )
+        })
+}
+
+fn render_response(engine: &Engine, body: &Bytes) -> Response {
+    let req = match request(body) {
         Ok(r) => r,
         Err(e) => return e,
     };
-    let (r, src, variants) = match render(&engine, &req) {
+    let (r, src, variants) = match render(engine, &req) {
         Ok(x) => x,
         Err(e) => return e,
     };
-    let lint = crate::lint::lint(&engine, &src, &r, &crate::lint::LintTable::builtin());
+    let lint = crate::lint::lint(engine, &src, &r, &crate::lint::LintTable::builtin());
     let snippet = |form| crate::handoff::snippet(&r, form).ok();
     let response = RenderResponse {
         preset: r.preset.clone(),
@@ -440,8 +454,60 @@ async fn not_found() -> Response {
     )
 }
 
-/// The application: API and page over `engine`.
+/// Host names a request may name: loopback, plus `--allow-host`. Anything else is refused (403),
+/// so a web page on another origin cannot reach the server through DNS rebinding.
+#[derive(Debug, Clone)]
+pub struct AllowedHosts(pub Arc<Vec<String>>);
+
+fn host_allowed(host: &str, allowed: &[String]) -> bool {
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split(']').next().unwrap_or("")
+    } else {
+        host.rsplit_once(':').map_or(host, |(h, port)| {
+            if port.chars().all(|c| c.is_ascii_digit()) {
+                h
+            } else {
+                host
+            }
+        })
+    };
+    let name = name.to_ascii_lowercase();
+    matches!(name.as_str(), "localhost" | "127.0.0.1" | "::1")
+        || allowed.iter().any(|a| a.eq_ignore_ascii_case(&name))
+}
+
+async fn check_host(
+    State(allowed): State<AllowedHosts>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    if host_allowed(host, &allowed.0) {
+        next.run(request).await
+    } else {
+        error(
+            StatusCode::FORBIDDEN,
+            "forbidden-host",
+            format!(
+                "Host `{host}` is not allowed: only loopback names, and those given with --allow-host"
+            ),
+            Vec::new(),
+        )
+    }
+}
+
+/// The application: API and page over `engine`, answering only loopback host names.
 pub fn router(engine: Arc<Engine>) -> Router {
+    router_with_hosts(engine, Vec::new())
+}
+
+/// [`router`], also answering the host names in `allow`.
+pub fn router_with_hosts(engine: Arc<Engine>, allow: Vec<String>) -> Router {
+    let hosts = AllowedHosts(Arc::new(allow));
     Router::new()
         .route("/", get(page))
         .route("/api/render", post(api_render))
@@ -457,6 +523,7 @@ pub fn router(engine: Arc<Engine>) -> Router {
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::map_response(too_large_as_json))
+        .layer(axum::middleware::from_fn_with_state(hosts, check_host))
         .with_state(engine)
 }
 
@@ -483,15 +550,17 @@ pub fn serve(
     engine: Engine,
     host: &str,
     port: u16,
+    allow_hosts: Vec<String>,
     ready: impl FnOnce(std::net::SocketAddr),
 ) -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_io()
+        .enable_time()
         .build()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind((host, port)).await?;
         ready(listener.local_addr()?);
-        axum::serve(listener, router(Arc::new(engine)))
+        axum::serve(listener, router_with_hosts(Arc::new(engine), allow_hosts))
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
             })

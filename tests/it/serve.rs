@@ -235,6 +235,53 @@ fn malformed_and_oversized_requests_are_json_errors() {
     assert_eq!(s, 404);
 }
 
+/// A request naming another host (DNS rebinding) is refused; loopback names pass.
+#[test]
+fn other_host_names_are_refused() {
+    let server = Server::start();
+    let ask = |host: &str| {
+        let mut s = TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
+        write!(
+            s,
+            "GET /api/health HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        )
+        .expect("send");
+        let mut raw = String::new();
+        let _ = s.read_to_string(&mut raw);
+        raw.split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse::<u16>().ok())
+            .expect("status")
+    };
+    assert_eq!(ask("evil.example"), 403);
+    assert_eq!(ask("evil.example:7878"), 403);
+    assert_eq!(ask(&format!("127.0.0.1:{}", server.port)), 200);
+    assert_eq!(ask("localhost"), 200);
+    assert_eq!(ask("[::1]:7878"), 200);
+}
+
+/// Concurrent requests all answer.
+#[test]
+fn concurrent_requests_all_answer() {
+    let server = Server::start();
+    let poster = std::fs::read_to_string(common::root().join("examples/poster-future-forms.yaml"))
+        .expect("example");
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                s.spawn(|| {
+                    server
+                        .json("POST", "/api/render", &json!({"brief": poster}))
+                        .0
+                })
+            })
+            .collect();
+        for h in handles {
+            assert_eq!(h.join().expect("thread"), 200);
+        }
+    });
+}
+
 #[test]
 fn the_page_is_embedded_and_self_contained() {
     let server = Server::start();
@@ -311,6 +358,11 @@ fn the_playground_works_in_a_real_browser() {
         "the click selects the line"
     );
     assert_eq!(r["phone_overflow"], false, "fits a phone-width window");
+    let curl = r["curl"].as_str().expect("curl");
+    assert!(
+        curl.contains("curl") && curl.contains("stable-image/generate"),
+        "{curl}"
+    );
     assert_eq!(r["failed_requests"], json!([]));
     assert!(shots.join("playground-phone.png").is_file());
     std::fs::remove_dir_all(&shots).ok();

@@ -32,6 +32,12 @@ try {
   result.diagnostic = await page.textContent("#diagnostics .diag");
   await page.click("#diagnostics .diag");
   result.selected = await page.$eval("#brief", (t) => t.value.slice(t.selectionStart, t.selectionEnd));
+  // switch the target and show the curl hand-off
+  await page.fill("#brief", "preset: poster\nsubject: a night market\ntext:\n  headline: Lantern Row\n");
+  await page.selectOption("#target", "stability");
+  await page.waitForFunction(() => document.getElementById("payload").textContent.includes("stability"));
+  await page.selectOption("#emit", "curl");
+  result.curl = await page.textContent("#payload");
   await page.screenshot({ path: `${shots}/playground-desktop.png` });
   // phone width: one column, nothing wider than the screen
   await page.setViewportSize({ width: 390, height: 844 });

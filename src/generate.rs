@@ -31,6 +31,8 @@ pub struct Settings {
     pub max_retries: u32,
     /// The longest wait between retries.
     pub max_wait: Duration,
+    /// The longest one request may take.
+    pub timeout: Duration,
 }
 
 /// What one request produced.
@@ -230,7 +232,7 @@ fn io(path: &Path, e: &std::io::Error) -> Diagnostic {
 fn send(url: &str, body: &Value, settings: &Settings) -> Result<Value, Diagnostic> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(600)))
+        .timeout_global(Some(settings.timeout))
         .build()
         .into();
     let mut attempt = 0;
@@ -292,8 +294,16 @@ fn send(url: &str, body: &Value, settings: &Settings) -> Result<Value, Diagnosti
 }
 
 fn backoff(attempt: u32, retry_after: Option<f64>, max: Duration) -> Duration {
+    // exponential from 500 ms, with up to 25% jitter so parallel clients do not retry in step
+    let jitter = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos())
+        % 1000;
     let wait = retry_after.map_or_else(
-        || Duration::from_millis(500u64.saturating_mul(1 << attempt.min(10))),
+        || {
+            let base = 500u64.saturating_mul(1 << attempt.min(10));
+            Duration::from_millis(base + base * u64::from(jitter) / 4000)
+        },
         Duration::from_secs_f64,
     );
     wait.min(max)

@@ -24,6 +24,15 @@ pub struct Args {
     /// Render, check and price only: send nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Do not ask for confirmation on a terminal.
+    #[arg(long, short)]
+    pub yes: bool,
+    /// The longest one request may take, in seconds.
+    #[arg(long, default_value_t = 600)]
+    pub timeout: u64,
+    /// The environment variable holding the API key.
+    #[arg(long, value_name = "NAME", default_value = "OPENAI_API_KEY")]
+    pub api_key_env: String,
 }
 
 /// Runs `imgprompt generate`.
@@ -92,6 +101,7 @@ pub fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
         api_key,
         max_retries: args.retries,
         max_wait: std::time::Duration::from_secs(60),
+        timeout: std::time::Duration::from_secs(args.timeout),
     };
     std::fs::create_dir_all(&args.out)
         .map_err(|e| io_failure(&format!("cannot create `{}`", args.out.display()), &e))?;

@@ -130,3 +130,108 @@ fn generate_retries_a_rate_limit_and_refuses_other_targets() {
     assert!(!dir.join("out3").exists(), "a dry run writes nothing");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+fn brief_file(dir: &std::path::Path, name: &str, subject: &str) -> String {
+    let path = dir.join(format!("{name}.yaml"));
+    std::fs::write(&path, format!("name: {name}\nsubject: {subject}\n")).expect("write");
+    path.display().to_string()
+}
+
+/// Faults: a 500 is retried; a 400 is not, and its message is shown verbatim; a malformed body and
+/// a timeout are errors; a failed request is sent again on the next run and nothing else is; the
+/// key never appears in any output or file.
+#[test]
+fn faults_resume_and_secrets() {
+    let dir =
+        std::env::temp_dir().join(format!("imgprompt-generate-faults-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let key = "sk-SECRET-never-printed-42";
+    let run = |mock: &Mock, briefs: &[String], extra: &[&str]| {
+        common::cli()
+            .arg("generate")
+            .args(briefs)
+            .arg("-o")
+            .arg(dir.join("out"))
+            .args(["--retries", "2"])
+            .args(extra)
+            .env("OPENAI_BASE_URL", mock.openai_base())
+            .env("OPENAI_API_KEY", key)
+            .output()
+            .expect("run")
+    };
+    let once = brief_file(&dir, "once", "SERVER-ERROR-ONCE harbour");
+    let bad = brief_file(&dir, "bad", "BAD-REQUEST harbour");
+    let broken = brief_file(&dir, "broken", "MALFORMED harbour");
+    let slow = brief_file(&dir, "slow", "SLOW harbour");
+    let fine = brief_file(&dir, "fine", "a calm harbour");
+    let mock = Mock::start();
+    let out = run(
+        &mock,
+        &[
+            once.clone(),
+            bad.clone(),
+            broken.clone(),
+            slow.clone(),
+            fine.clone(),
+        ],
+        &["--timeout", "1"],
+    );
+    assert_eq!(out.status.code(), Some(1), "some requests failed");
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(
+        stderr.contains("Invalid value: 'quality' must be one of low, medium, high."),
+        "verbatim: {stderr}"
+    );
+    assert!(stderr.contains("not JSON"), "{stderr}");
+    assert!(dir.join("out/once-0.png").is_file(), "500 then success");
+    assert!(dir.join("out/fine-0.png").is_file());
+    assert!(
+        !dir.join("out/bad.json").exists()
+            && !dir.join("out/broken.json").exists()
+            && !dir.join("out/slow.json").exists()
+    );
+    let bad_requests = mock
+        .requests()
+        .iter()
+        .filter(|r| String::from_utf8_lossy(&r.body).contains("BAD-REQUEST"))
+        .count();
+    assert_eq!(bad_requests, 1, "a 400 is not retried");
+    // the key: sent in the header, never printed or written
+    assert!(
+        mock.requests()
+            .iter()
+            .all(|r| r.header("authorization") == Some(&format!("Bearer {key}")[..]))
+    );
+    let mut everything = stderr + &String::from_utf8_lossy(&out.stdout);
+    for e in std::fs::read_dir(dir.join("out")).expect("out").flatten() {
+        everything.push_str(&String::from_utf8_lossy(
+            &std::fs::read(e.path()).expect("read"),
+        ));
+    }
+    assert!(!everything.contains(key), "the key leaked");
+
+    // the next run sends only what is missing
+    let mock2 = Mock::start();
+    let out = run(
+        &mock2,
+        &[once, bad, broken, slow, fine],
+        &["--timeout", "10"],
+    );
+    assert_eq!(out.status.code(), Some(1), "bad and broken still fail");
+    let sent: Vec<String> = mock2
+        .requests()
+        .iter()
+        .map(|r| r.json()["prompt"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(
+        sent.iter()
+            .all(|p| !p.contains("calm") && !p.contains("SERVER-ERROR-ONCE")),
+        "done ones not sent again: {sent:?}"
+    );
+    assert!(
+        dir.join("out/slow-0.png").is_file(),
+        "the slow one, with time, succeeds"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

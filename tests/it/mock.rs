@@ -302,6 +302,51 @@ fn handle(stream: TcpStream, requests: &Mutex<Vec<Recorded>>, port: u16) {
                         .into_bytes(),
                 )
             }
+            Ok(b)
+                if b["prompt"]
+                    .as_str()
+                    .is_some_and(|p| p.contains("SERVER-ERROR-ONCE"))
+                    && RATE_LIMITED
+                        .lock()
+                        .expect("lock")
+                        .insert(port.wrapping_add(1)) =>
+            {
+                json_reply(
+                    "500 Internal Server Error",
+                    json!({"error": {"message": "The server had an error"}}),
+                )
+            }
+            Ok(b)
+                if b["prompt"]
+                    .as_str()
+                    .is_some_and(|p| p.contains("ALWAYS-FAIL")) =>
+            {
+                json_reply(
+                    "500 Internal Server Error",
+                    json!({"error": {"message": "The server had an error"}}),
+                )
+            }
+            Ok(b)
+                if b["prompt"]
+                    .as_str()
+                    .is_some_and(|p| p.contains("BAD-REQUEST")) =>
+            {
+                json_reply(
+                    "400 Bad Request",
+                    json!({"error": {"message": "Invalid value: 'quality' must be one of low, medium, high.", "type": "invalid_request_error"}}),
+                )
+            }
+            Ok(b)
+                if b["prompt"]
+                    .as_str()
+                    .is_some_and(|p| p.contains("MALFORMED")) =>
+            {
+                ("200 OK", "application/json", b"{\"data\": [".to_vec())
+            }
+            Ok(b) if b["prompt"].as_str().is_some_and(|p| p.contains("SLOW")) => {
+                std::thread::sleep(Duration::from_secs(3));
+                json_reply("200 OK", openai_response(&b))
+            }
             Ok(b) => json_reply("200 OK", openai_response(&b)),
             Err(_) => json_reply(
                 "400 Bad Request",

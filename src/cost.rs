@@ -472,7 +472,7 @@ pub fn estimate_payload(
         }
         Pricing::Flux => {
             let f = &others["flux"];
-            let model = payload.url.rsplit('/').next().unwrap_or("").to_string();
+            let model = payload.summary.model.clone();
             let source = format!(
                 "{} (as of {})",
                 f["source"].as_str().unwrap_or(""),

@@ -263,12 +263,7 @@ pub fn lint(
 
     // length
     let chars = r.prompt.chars().count();
-    let model = r
-        .payload
-        .body
-        .get("model")
-        .and_then(Value::as_str)
-        .unwrap_or("");
+    let model = r.payload.summary.model.as_str();
     if let Some((_, rules)) = engine.models().get(model)
         && let Some(max) = rules.prompt_max_chars.known()
         && chars > *max

@@ -211,6 +211,13 @@ impl Target for Flux {
         if !errors.is_empty() {
             return Err(errors);
         }
+        let summary = super::Summary::of(
+            &model,
+            Some(&format!("{}x{}", width, height)),
+            body["output_format"].as_str(),
+            1,
+            Vec::new(),
+        );
         Ok((
             Payload {
                 target: "flux",
@@ -218,6 +225,7 @@ impl Target for Flux {
                 url: format!("https://api.bfl.ai/v1/{model}"),
                 body,
                 schema: TargetSchema::Flux,
+                summary,
             },
             warnings,
         ))

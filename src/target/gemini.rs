@@ -100,6 +100,7 @@ impl Target for Gemini {
                 ),
                 body,
                 schema: TargetSchema::Gemini,
+                summary: super::Summary::of(&model, Some(aspect.as_str()), None, 1, Vec::new()),
             },
             warnings,
         ))

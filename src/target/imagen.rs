@@ -117,6 +117,7 @@ impl Target for Imagen {
                 ),
                 body,
                 schema: TargetSchema::Imagen,
+                summary: super::Summary::of(&model, Some(aspect.as_str()), None, n, Vec::new()),
             },
             warnings,
         ))

@@ -181,6 +181,13 @@ impl Target for Midjourney {
                 url: String::from("midjourney:imagine"),
                 body,
                 schema: TargetSchema::Midjourney,
+                summary: super::Summary::of(
+                    &format!("v{version}"),
+                    Some(ar.as_str()),
+                    None,
+                    4,
+                    no.clone(),
+                ),
             },
             warnings,
         ))

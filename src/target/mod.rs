@@ -58,6 +58,44 @@ pub struct Payload {
     /// The request schema the body was checked against.
     #[serde(skip)]
     pub schema: crate::validate::TargetSchema,
+    /// What the request asks for, typed: what lint and cost read instead of the body's keys.
+    #[serde(skip)]
+    pub summary: Summary,
+}
+
+/// What a request asks for, as its target understood the brief.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Summary {
+    /// The model (or endpoint) the request goes to.
+    pub model: String,
+    /// `WIDTHxHEIGHT`, an aspect ratio, or none.
+    pub size: Option<String>,
+    /// The output format, when the request names one.
+    pub format: Option<String>,
+    /// Images requested.
+    pub n: u32,
+    /// What the request sends as negatives (a negative prompt, `--no`), empty when the avoid list
+    /// stays in the prompt.
+    pub negatives: Vec<String>,
+}
+
+impl Summary {
+    /// A summary read from a built body's common fields (the targets' own builder).
+    pub fn of(
+        model: &str,
+        size: Option<&str>,
+        format: Option<&str>,
+        n: u32,
+        negatives: Vec<String>,
+    ) -> Summary {
+        Summary {
+            model: model.to_string(),
+            size: size.map(str::to_string),
+            format: format.map(str::to_string),
+            n,
+            negatives,
+        }
+    }
 }
 
 impl Payload {

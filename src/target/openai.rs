@@ -290,6 +290,12 @@ impl Target for OpenAi {
                 .with_help("use `--target openai-edit` with `inputs.images`, or remove it"),
             );
         }
+        let (request_model, request_size, request_format, request_n) = (
+            request.model.clone(),
+            request.size.clone(),
+            request.output_format.clone(),
+            request.n.unwrap_or(1),
+        );
         let body = serde_json::to_value(&request).expect("payload serialises");
         if errors.is_empty() {
             // the official schema is the backstop: anything the model rules let through must pass it
@@ -308,6 +314,13 @@ impl Target for OpenAi {
                 url: String::from("https://api.openai.com/v1/images/generations"),
                 body,
                 schema: validate::TargetSchema::OpenAiGenerations,
+                summary: super::Summary::of(
+                    &request_model,
+                    request_size.as_deref(),
+                    request_format.as_deref(),
+                    request_n,
+                    Vec::new(),
+                ),
             },
             warnings,
         ))

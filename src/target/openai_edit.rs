@@ -210,6 +210,13 @@ impl Target for OpenAiEdit {
         if !errors.is_empty() {
             return Err(errors);
         }
+        let summary = super::Summary::of(
+            &model,
+            body["size"].as_str(),
+            body["output_format"].as_str(),
+            body["n"].as_u64().unwrap_or(1) as u32,
+            Vec::new(),
+        );
         Ok((
             Payload {
                 target: "openai-edit",
@@ -217,6 +224,7 @@ impl Target for OpenAiEdit {
                 url: String::from("https://api.openai.com/v1/images/edits"),
                 body,
                 schema: TargetSchema::OpenAiEdits,
+                summary,
             },
             warnings,
         ))

@@ -112,6 +112,15 @@ impl Target for Stability {
         if !errors.is_empty() {
             return Err(errors);
         }
+        let summary = super::Summary::of(
+            &model,
+            body["aspect_ratio"].as_str(),
+            body["output_format"].as_str(),
+            1,
+            common::negative_prompt(req.brief)
+                .map(|n| vec![n])
+                .unwrap_or_default(),
+        );
         Ok((
             Payload {
                 target: "stability",
@@ -119,6 +128,7 @@ impl Target for Stability {
                 url: format!("https://api.stability.ai/v2beta/stable-image/generate/{endpoint}"),
                 body,
                 schema,
+                summary,
             },
             warnings,
         ))

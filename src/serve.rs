@@ -22,6 +22,10 @@ use crate::engine::{Engine, Rendering};
 use crate::handoff::HandOff;
 use crate::source::{Format, SourceFile};
 
+/// The longest a render request may take before it is answered with 503 (the template sandbox
+/// stops a render itself after 2 s).
+pub const REQUEST_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The largest request body accepted (1 MiB).
 pub const MAX_BODY: usize = 1 << 20;
 

@@ -310,7 +310,8 @@ fn the_playground_works_in_a_real_browser() {
         return;
     }
     let server = Server::start();
-    let shots = std::env::temp_dir().join(format!("imgprompt-shots-{}", std::process::id()));
+    // screenshots for a human to look at
+    let shots = common::root().join("target/playground-screenshots");
     std::fs::create_dir_all(&shots).expect("dir");
     let out = std::process::Command::new("node")
         .arg(common::root().join("tests/sdk/playground.mjs"))
@@ -365,5 +366,12 @@ fn the_playground_works_in_a_real_browser() {
     );
     assert_eq!(r["failed_requests"], json!([]));
     assert!(shots.join("playground-phone.png").is_file());
-    std::fs::remove_dir_all(&shots).ok();
+    let prompts = r["preset_prompts"].as_object().expect("per preset");
+    assert!(
+        prompts.len() >= 7
+            && prompts
+                .values()
+                .all(|p| p.as_str().is_some_and(|p| p.len() > 20)),
+        "{r}"
+    );
 }

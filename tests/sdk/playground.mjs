@@ -18,6 +18,15 @@ try {
   await page.goto(url);
   await page.waitForFunction(() => document.getElementById("prompt").textContent.length > 20);
   result.presets = await page.$$eval("#preset option", (o) => o.map((x) => x.value));
+  // every preset's example loads and renders
+  result.preset_prompts = {};
+  for (const name of result.presets) {
+    await page.selectOption("#preset", name);
+    await page.waitForFunction((n) => document.getElementById("meta").textContent.startsWith(n + " ·"), name);
+    result.preset_prompts[name] = (await page.textContent("#prompt")).slice(0, 60);
+  }
+  await page.selectOption("#preset", "poster");
+  await page.waitForFunction(() => document.getElementById("meta").textContent.startsWith("poster ·"));
   result.first_prompt = await page.textContent("#prompt");
   result.marks = await page.$$eval("#prompt mark", (m) => m.map((x) => x.textContent));
   // edit the brief: the prompt follows

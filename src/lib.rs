@@ -29,6 +29,7 @@
 //! ```
 
 pub mod batch;
+pub mod batch_api;
 pub mod brief;
 pub mod catalog;
 pub mod cli;

@@ -2,7 +2,11 @@
 use super::*;
 
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
+    /// The OpenAI Batch API: submit a file, follow a batch, fetch its images.
+    #[command(subcommand)]
+    pub api: Option<BatchApi>,
     /// JSONL file, `-` for standard input, or a folder of brief files.
     #[arg(default_value = "-")]
     pub input: PathBuf,
@@ -32,9 +36,94 @@ pub struct Args {
     pub quiet: bool,
 }
 
+/// The OpenAI Batch API flow.
+#[derive(Debug, Subcommand)]
+pub enum BatchApi {
+    /// Upload a Batch input file (`batch --emit openai-batch`) and create the batch; prints its id
+    /// and writes FILE.batch.json beside the file (the requests, for `fetch`).
+    Submit {
+        /// The Batch input file (JSONL).
+        file: PathBuf,
+    },
+    /// Where a batch is: status and request counts.
+    Status {
+        /// The batch id.
+        id: String,
+    },
+    /// Download a completed batch and unpack every image with its sidecar; report failed lines.
+    Fetch {
+        /// The batch id.
+        id: String,
+        /// The manifest `submit` wrote (FILE.batch.json), for each image's request.
+        #[arg(long, value_name = "FILE")]
+        manifest: Option<PathBuf>,
+        /// Where the images go.
+        #[arg(short, long, value_name = "DIR", default_value = "images")]
+        out: PathBuf,
+    },
+}
+
+fn client() -> Result<crate::batch_api::Client, Failure> {
+    let api_key = std::env::var("OPENAI_API_KEY")
+        .map_err(|_| Failure::usage(Diagnostic::error("usage", "OPENAI_API_KEY is not set")))?;
+    Ok(crate::batch_api::Client {
+        base_url: std::env::var("OPENAI_BASE_URL")
+            .unwrap_or_else(|_| String::from("https://api.openai.com/v1")),
+        api_key,
+    })
+}
+
+/// Runs `imgprompt batch submit|status|fetch`.
+fn run_api(api: &BatchApi, color: bool) -> Result<u8, Failure> {
+    let client = client()?;
+    let fail = |d: Diagnostic| Failure::invalid(Diagnostics(vec![d]));
+    match api {
+        BatchApi::Submit { file } => {
+            let id = crate::batch_api::submit(&client, file).map_err(fail)?;
+            write_stdout(&format!("{id}\n"))?;
+            eprintln!(
+                "submitted: follow it with `imgprompt batch status {id}`; the requests are in {}",
+                crate::batch_api::manifest_path(file).display()
+            );
+        }
+        BatchApi::Status { id } => {
+            let b = crate::batch_api::status(&client, id).map_err(fail)?;
+            write_stdout(&format!(
+                "{id}: {} {}\n",
+                b["status"].as_str().unwrap_or("?"),
+                b.get("request_counts")
+                    .map(ToString::to_string)
+                    .unwrap_or_default()
+            ))?;
+        }
+        BatchApi::Fetch { id, manifest, out } => {
+            let f = crate::batch_api::fetch(&client, id, manifest.as_deref(), out).map_err(fail)?;
+            eprintln!(
+                "{}: {} images written to {}, {} requests failed",
+                id,
+                f.images,
+                out.display(),
+                f.failed.len()
+            );
+            for (custom_id, message) in &f.failed {
+                let d =
+                    Diagnostic::error("batch-request-failed", format!("{custom_id}: {message}"));
+                let _ = std::io::stderr().write_all(d.render(color).as_bytes());
+            }
+            let _ = crate::generate::contact_sheet(out);
+            return Ok(u8::from(!f.failed.is_empty()));
+        }
+    }
+    Ok(0)
+}
+
 /// Runs `imgprompt batch`.
-pub fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
+pub fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
+    if let Some(api) = &args.api {
+        return run_api(api, color);
+    }
     let Args {
+        api: _,
         input,
         output,
         errors,

@@ -235,3 +235,99 @@ fn faults_resume_and_secrets() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The Batch API flow against the local mock: a batch file of briefs (one failing in the batch)
+/// is submitted, followed through validating → in_progress → completed, fetched: every image with
+/// its sidecar matched by custom_id, the failed line reported.
+#[test]
+fn batch_api_submit_status_fetch() {
+    let dir = std::env::temp_dir().join(format!("imgprompt-batchflow-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let input = [
+        r#"{"name": "harbour", "subject": "a calm harbour"}"#,
+        r#"{"name": "rejected", "subject": "FAIL-IN-BATCH harbour"}"#,
+        r#"{"name": "fox", "subject": "a fox", "output": {"format": "webp"}}"#,
+    ]
+    .join("\n");
+    let briefs = dir.join("briefs.jsonl");
+    std::fs::write(&briefs, input).expect("write");
+    let out = common::cli()
+        .args(["batch", "--emit", "openai-batch", "--quiet", "-o"])
+        .arg(dir.join("upload.jsonl"))
+        .arg(&briefs)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mock = Mock::start();
+    let api = |args: &[&str]| {
+        common::cli()
+            .arg("batch")
+            .args(args)
+            .env("OPENAI_BASE_URL", mock.openai_base())
+            .env("OPENAI_API_KEY", "sk-test-local")
+            .output()
+            .expect("run")
+    };
+    let upload = dir.join("upload.jsonl").display().to_string();
+    let out = api(&["submit", &upload]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(id.starts_with("batch_"), "{id}");
+    let status = |expect: &str| {
+        let out = api(&["status", &id]);
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains(expect),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    };
+    status("in_progress");
+    let images = dir.join("images").display().to_string();
+    let manifest = format!("{upload}.batch.json");
+    let out = api(&["fetch", &id, "--manifest", &manifest, "-o", &images]);
+    assert_eq!(out.status.code(), Some(1), "one request failed");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("rejected by the safety system"), "{err}");
+    let files: Vec<String> = std::fs::read_dir(dir.join("images"))
+        .expect("images")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        files
+            .iter()
+            .any(|f| f.starts_with("harbour-L1-") && f.ends_with("-0.png")),
+        "{files:?}"
+    );
+    assert!(
+        files
+            .iter()
+            .any(|f| f.starts_with("fox-L3-") && f.ends_with("-0.webp")),
+        "{files:?}"
+    );
+    assert!(
+        !files.iter().any(|f| f.starts_with("rejected")),
+        "{files:?}"
+    );
+    let sidecar = files
+        .iter()
+        .find(|f| f.starts_with("fox") && f.ends_with(".json"))
+        .expect("sidecar");
+    let v: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("images").join(sidecar)).expect("read"),
+    )
+    .expect("json");
+    assert_eq!(v["batch_id"], id.as_str());
+    assert_eq!(v["request"]["body"]["output_format"], "webp");
+    assert!(v["prompt"].as_str().expect("prompt").contains("fox"));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -12,6 +12,10 @@ use serde_json::{Value, json};
 
 /// Files uploaded to the mock (`POST /v1/files`), by id; shared by every mock in the process.
 static FILES: Mutex<Vec<(String, Vec<u8>)>> = Mutex::new(Vec::new());
+/// Batches: (id, input file id, polls so far).
+#[allow(clippy::type_complexity)]
+static BATCHES: Mutex<Vec<(String, String, u32)>> = Mutex::new(Vec::new());
+
 /// Mocks (by port) that have rate-limited once.
 static RATE_LIMITED: Mutex<std::collections::BTreeSet<u16>> =
     Mutex::new(std::collections::BTreeSet::new());
@@ -272,10 +276,17 @@ fn handle(stream: TcpStream, requests: &Mutex<Vec<Recorded>>, port: u16) {
             .find(|(id, _)| id == file_id)
             .map(|(_, f)| f.clone());
         match file.map(|f| check_batch_file(&String::from_utf8_lossy(&f), endpoint)) {
-            Some(Ok(n)) => json_reply(
-                "200 OK",
-                json!({"id": "batch_1", "object": "batch", "endpoint": endpoint, "input_file_id": file_id, "completion_window": "24h", "status": "validating", "created_at": 1_764_460_800, "request_counts": {"total": n, "completed": 0, "failed": 0}}),
-            ),
+            Some(Ok(n)) => {
+                let id = format!("batch_{}", NEXT_FILE.fetch_add(1, Ordering::Relaxed));
+                BATCHES
+                    .lock()
+                    .expect("lock")
+                    .push((id.clone(), file_id.to_string(), 0));
+                json_reply(
+                    "200 OK",
+                    json!({"id": id, "object": "batch", "endpoint": endpoint, "input_file_id": file_id, "completion_window": "24h", "status": "validating", "created_at": 1_764_460_800, "request_counts": {"total": n, "completed": 0, "failed": 0}}),
+                )
+            }
             Some(Err(e)) => json_reply(
                 "400 Bad Request",
                 json!({"error": {"message": e, "type": "invalid_request_error"}}),
@@ -285,6 +296,71 @@ fn handle(stream: TcpStream, requests: &Mutex<Vec<Recorded>>, port: u16) {
                 json!({"error": {"message": format!("no file {file_id}")}}),
             ),
         }
+    } else if rec.method == "GET" && rec.path.starts_with("/v1/batches/") {
+        // validating → in_progress → completed, one step per poll
+        let id = rec.path.trim_start_matches("/v1/batches/").to_string();
+        let mut batches = BATCHES.lock().expect("lock");
+        match batches.iter_mut().find(|(b, _, _)| *b == id) {
+            Some((_, input, polls)) => {
+                *polls += 1;
+                let status = match *polls {
+                    1 => "in_progress",
+                    _ => "completed",
+                };
+                json_reply(
+                    "200 OK",
+                    json!({"id": id, "object": "batch", "status": status, "input_file_id": input, "output_file_id": format!("out-{id}"), "error_file_id": format!("err-{id}")}),
+                )
+            }
+            None => json_reply(
+                "404 Not Found",
+                json!({"error": {"message": format!("no batch {id}")}}),
+            ),
+        }
+    } else if rec.method == "GET"
+        && rec.path.starts_with("/v1/files/")
+        && rec.path.ends_with("/content")
+    {
+        // the output (or error) file of a batch, built from its input file
+        let name = rec
+            .path
+            .trim_start_matches("/v1/files/")
+            .trim_end_matches("/content")
+            .to_string();
+        let (kind, id) = name.split_once('-').unwrap_or(("", ""));
+        let input = BATCHES
+            .lock()
+            .expect("lock")
+            .iter()
+            .find(|(b, _, _)| b == id)
+            .map(|(_, f, _)| f.clone());
+        let text = input
+            .and_then(|f| {
+                FILES
+                    .lock()
+                    .expect("lock")
+                    .iter()
+                    .find(|(i, _)| *i == f)
+                    .map(|(_, t)| String::from_utf8_lossy(t).to_string())
+            })
+            .unwrap_or_default();
+        let mut out = String::new();
+        for line in text.lines() {
+            let v: Value = serde_json::from_str(line).unwrap_or_default();
+            let failing = v["body"]["prompt"]
+                .as_str()
+                .is_some_and(|p| p.contains("FAIL-IN-BATCH"));
+            let record = if failing {
+                json!({"custom_id": v["custom_id"], "response": {"status_code": 400, "body": {"error": {"message": "Your request was rejected by the safety system."}}}, "error": null})
+            } else {
+                json!({"custom_id": v["custom_id"], "response": {"status_code": 200, "body": openai_response(&v["body"])}, "error": null})
+            };
+            if (kind == "err") == failing {
+                out.push_str(&record.to_string());
+                out.push('\n');
+            }
+        }
+        ("200 OK", "application/jsonl", out.into_bytes())
     } else if rec.path.ends_with("/images/generations") || rec.path.ends_with("/images/edits") {
         match serde_json::from_slice::<Value>(&rec.body) {
             // a prompt asking for it is rate-limited once (retry tests)

@@ -1,0 +1,286 @@
+//! The OpenAI Batch API at scale: submit a Batch input file (`batch --emit openai-batch`), follow
+//! the batch, and unpack its output into images with the same sidecars as `generate`, matching
+//! results to requests by `custom_id`.
+//!
+//! `submit` uploads the file through the Files API (`purpose: batch`), creates the batch for the
+//! file's one endpoint, and writes `<file>.batch.json` beside it (the batch id and every request by
+//! `custom_id`), so `fetch` can write each image's provenance. `fetch` downloads the output file
+//! (one line per request) and the error file; every failed line is reported.
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::diagnostic::Diagnostic;
+
+/// How to reach the API.
+#[derive(Debug, Clone)]
+pub struct Client {
+    /// `https://api.openai.com/v1` or `OPENAI_BASE_URL`.
+    pub base_url: String,
+    /// The key.
+    pub api_key: String,
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(600)))
+        .build()
+        .into()
+}
+
+fn answer(
+    result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    what: &str,
+) -> Result<String, Diagnostic> {
+    let mut resp =
+        result.map_err(|e| Diagnostic::error("request-failed", format!("{what}: {e}")))?;
+    let status = resp.status().as_u16();
+    let text = resp.body_mut().read_to_string().unwrap_or_default();
+    if status != 200 {
+        let message = serde_json::from_str::<Value>(&text)
+            .ok()
+            .and_then(|v| v["error"]["message"].as_str().map(str::to_string))
+            .unwrap_or(text);
+        return Err(Diagnostic::error(
+            "api-error",
+            format!("{what}: the API answered {status}: {message}"),
+        ));
+    }
+    Ok(text)
+}
+
+impl Client {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url.trim_end_matches('/'))
+    }
+
+    fn get(&self, path: &str) -> Result<String, Diagnostic> {
+        let r = agent()
+            .get(&self.url(path))
+            .header("Authorization", &format!("Bearer {}", self.api_key))
+            .call();
+        answer(r, &format!("GET {path}"))
+    }
+
+    fn post_json(&self, path: &str, body: &Value) -> Result<Value, Diagnostic> {
+        let r = agent()
+            .post(&self.url(path))
+            .header("Authorization", &format!("Bearer {}", self.api_key))
+            .header("Content-Type", "application/json")
+            .send(body.to_string().as_bytes());
+        let text = answer(r, &format!("POST {path}"))?;
+        serde_json::from_str(&text)
+            .map_err(|e| Diagnostic::error("bad-response", format!("POST {path}: not JSON: {e}")))
+    }
+
+    fn upload(&self, name: &str, content: &[u8]) -> Result<Value, Diagnostic> {
+        let boundary = "imgprompt-batch-upload";
+        let mut body = Vec::new();
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/jsonl\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(content);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let r = agent()
+            .post(&self.url("/files"))
+            .header("Authorization", &format!("Bearer {}", self.api_key))
+            .header(
+                "Content-Type",
+                &format!("multipart/form-data; boundary={boundary}"),
+            )
+            .send(&body[..]);
+        let text = answer(r, "POST /files")?;
+        serde_json::from_str(&text)
+            .map_err(|e| Diagnostic::error("bad-response", format!("POST /files: not JSON: {e}")))
+    }
+}
+
+/// The manifest written beside a submitted file.
+pub fn manifest_path(file: &Path) -> PathBuf {
+    let mut name = file
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".batch.json");
+    file.with_file_name(name)
+}
+
+/// Uploads a Batch input file and creates the batch; returns its id. The file is checked first:
+/// JSON lines, unique `custom_id`s, one image endpoint.
+pub fn submit(client: &Client, file: &Path) -> Result<String, Diagnostic> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| Diagnostic::error("io", format!("cannot read `{}`: {e}", file.display())))?;
+    let mut requests = serde_json::Map::new();
+    let mut endpoint: Option<String> = None;
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let at = || format!("{}:{}", file.display(), i + 1);
+        let v: Value = serde_json::from_str(line)
+            .map_err(|e| Diagnostic::error("batch-file", format!("{}: not JSON: {e}", at())))?;
+        let id = v["custom_id"]
+            .as_str()
+            .ok_or_else(|| Diagnostic::error("batch-file", format!("{}: no custom_id", at())))?;
+        let url = v["url"].as_str().unwrap_or_default().to_string();
+        match &endpoint {
+            None => endpoint = Some(url.clone()),
+            Some(e) if *e != url => {
+                return Err(Diagnostic::error(
+                    "batch-file",
+                    format!(
+                        "{}: url {url}, but the file's endpoint is {e}: a batch has one endpoint",
+                        at()
+                    ),
+                ));
+            }
+            _ => {}
+        }
+        if requests.insert(id.to_string(), v["body"].clone()).is_some() {
+            return Err(Diagnostic::error(
+                "batch-file",
+                format!("{}: custom_id `{id}` repeats", at()),
+            ));
+        }
+    }
+    let endpoint = endpoint
+        .filter(|e| e.starts_with("/v1/images/"))
+        .ok_or_else(|| Diagnostic::error("batch-file", "the file holds no image request"))?;
+    let name = file.file_name().map_or_else(
+        || String::from("batch.jsonl"),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let uploaded = client.upload(&name, text.as_bytes())?;
+    let file_id = uploaded["id"].as_str().unwrap_or_default();
+    let batch = client.post_json(
+        "/batches",
+        &json!({"input_file_id": file_id, "endpoint": endpoint, "completion_window": "24h"}),
+    )?;
+    let id = batch["id"].as_str().unwrap_or_default().to_string();
+    let manifest = json!({"batch_id": id, "endpoint": endpoint, "input_file": file.display().to_string(), "requests": requests});
+    std::fs::write(
+        manifest_path(file),
+        serde_json::to_string_pretty(&manifest).expect("json"),
+    )
+    .map_err(|e| Diagnostic::error("io", format!("cannot write the manifest: {e}")))?;
+    Ok(id)
+}
+
+/// The batch object (`status`, `request_counts`, file ids).
+pub fn status(client: &Client, id: &str) -> Result<Value, Diagnostic> {
+    let text = client.get(&format!("/batches/{id}"))?;
+    serde_json::from_str(&text)
+        .map_err(|e| Diagnostic::error("bad-response", format!("not JSON: {e}")))
+}
+
+/// What `fetch` did.
+#[derive(Debug, Clone, Default)]
+pub struct Fetched {
+    /// Images written.
+    pub images: usize,
+    /// Requests that failed, with why (custom_id, message).
+    pub failed: Vec<(String, String)>,
+}
+
+/// Downloads a completed batch's output and error files and unpacks every image with its sidecar
+/// into `out`; `manifest` is the file `submit` wrote (for the requests by `custom_id`).
+pub fn fetch(
+    client: &Client,
+    id: &str,
+    manifest: Option<&Path>,
+    out: &Path,
+) -> Result<Fetched, Diagnostic> {
+    let batch = status(client, id)?;
+    if batch["status"] != "completed" {
+        return Err(Diagnostic::error(
+            "not-ready",
+            format!(
+                "batch {id} is {}, not completed",
+                batch["status"].as_str().unwrap_or("?")
+            ),
+        )
+        .with_help("wait, and follow it with `imgprompt batch status ID`"));
+    }
+    let requests: HashMap<String, Value> = manifest
+        .and_then(|m| std::fs::read_to_string(m).ok())
+        .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+        .and_then(|v| v["requests"].as_object().cloned())
+        .map(|m| m.into_iter().collect())
+        .unwrap_or_default();
+    std::fs::create_dir_all(out)
+        .map_err(|e| Diagnostic::error("io", format!("cannot create `{}`: {e}", out.display())))?;
+    let mut fetched = Fetched::default();
+    let mut lines = Vec::new();
+    for key in ["output_file_id", "error_file_id"] {
+        if let Some(file_id) = batch[key].as_str() {
+            let text = client.get(&format!("/files/{file_id}/content"))?;
+            lines.extend(text.lines().map(str::to_string));
+        }
+    }
+    for line in lines.iter().filter(|l| !l.trim().is_empty()) {
+        let v: Value = serde_json::from_str(line).map_err(|e| {
+            Diagnostic::error("bad-response", format!("a result line is not JSON: {e}"))
+        })?;
+        let custom_id = v["custom_id"].as_str().unwrap_or("?").to_string();
+        let status = v["response"]["status_code"].as_u64().unwrap_or(0);
+        if status != 200 {
+            let message = v["error"]["message"]
+                .as_str()
+                .or(v["response"]["body"]["error"]["message"].as_str())
+                .unwrap_or("failed")
+                .to_string();
+            fetched.failed.push((custom_id, message));
+            continue;
+        }
+        let body = &v["response"]["body"];
+        let request = requests.get(&custom_id).cloned().unwrap_or(Value::Null);
+        let format = body["output_format"]
+            .as_str()
+            .or(request["output_format"].as_str())
+            .unwrap_or("png")
+            .to_string();
+        let ext = crate::handoff::extension(Some(&format));
+        let fid = crate::generate::file_id(&custom_id);
+        let mut files = Vec::new();
+        for (i, item) in body["data"].as_array().into_iter().flatten().enumerate() {
+            let bytes = item["b64_json"]
+                .as_str()
+                .and_then(crate::generate::decode_base64)
+                .ok_or_else(|| {
+                    Diagnostic::error(
+                        "bad-response",
+                        format!("image {i} of {custom_id} is not base64"),
+                    )
+                })?;
+            let path = out.join(format!("{fid}-{i}.{ext}"));
+            std::fs::write(&path, bytes).map_err(|e| {
+                Diagnostic::error("io", format!("cannot write {}: {e}", path.display()))
+            })?;
+            files.push(json!({"file": format!("{fid}-{i}.{ext}"), "revised_prompt": item.get("revised_prompt")}));
+            fetched.images += 1;
+        }
+        let sidecar = json!({
+            "imgprompt": env!("CARGO_PKG_VERSION"),
+            "id": fid,
+            "batch_id": id,
+            "custom_id": custom_id,
+            "finished_at": crate::generate::timestamp(),
+            "model": request["model"],
+            "prompt": request["prompt"],
+            "request": {"body": request},
+            "response": {"created": body.get("created"), "usage": body.get("usage"), "output_format": format, "size": body.get("size"), "quality": body.get("quality")},
+            "images": files,
+        });
+        std::fs::write(
+            out.join(format!("{fid}.json")),
+            serde_json::to_string_pretty(&sidecar).expect("json") + "\n",
+        )
+        .map_err(|e| Diagnostic::error("io", format!("cannot write the sidecar: {e}")))?;
+    }
+    Ok(fetched)
+}

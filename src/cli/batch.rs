@@ -108,7 +108,7 @@ fn run_api(api: &BatchApi, color: bool) -> Result<u8, Failure> {
             for (custom_id, message) in &f.failed {
                 let d =
                     Diagnostic::error("batch-request-failed", format!("{custom_id}: {message}"));
-                let _ = std::io::stderr().write_all(d.render(color).as_bytes());
+                eprintln!("{}\n", d.render(color));
             }
             let _ = crate::generate::contact_sheet(out);
             return Ok(u8::from(!f.failed.is_empty()));

@@ -18,6 +18,9 @@ pub struct Args {
     /// Retries of a rate-limited or failed request.
     #[arg(long, default_value_t = 4)]
     pub retries: u32,
+    /// Requests in flight at once (1 to 32).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=32))]
+    pub concurrency: u16,
     /// Most variants of one brief (default 100000).
     #[arg(long, value_name = "N")]
     pub max_variants: Option<u64>,
@@ -105,21 +108,58 @@ pub fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
     };
     std::fs::create_dir_all(&args.out)
         .map_err(|e| io_failure(&format!("cannot create `{}`", args.out.display()), &e))?;
-    let mut failed = 0;
-    for (id, r, file) in &jobs {
-        match crate::generate::generate(r, id, &settings, engine.price_table(), file) {
-            Ok(crate::generate::Outcome::Written(files, _)) => {
-                eprintln!("{id}: {} image(s)", files.len());
-            }
-            Ok(crate::generate::Outcome::Skipped(_)) => {
-                eprintln!("{id}: already generated, skipped")
-            }
-            Err(d) => {
-                failed += 1;
-                let _ = std::io::stderr().write_all(d.render(color).as_bytes());
+    let (mut written, mut skipped, mut failed) = (0, 0, 0);
+    // a bounded pool: at most --concurrency requests in flight; each outcome is reported as soon
+    // as every earlier one has been, so the log reads in brief order while the run progresses
+    let prices = engine.price_table();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::scope(|scope| {
+        for _ in 0..usize::from(args.concurrency).min(jobs.len()) {
+            let (tx, next, jobs, settings) = (tx.clone(), &next, &jobs, &settings);
+            scope.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some((id, r, file)) = jobs.get(i) else {
+                        break;
+                    };
+                    let outcome = crate::generate::generate(r, id, settings, prices, file);
+                    if tx.send((i, outcome)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut pending = std::collections::BTreeMap::new();
+        let mut due = 0;
+        for (i, outcome) in rx {
+            pending.insert(i, outcome);
+            while let Some(outcome) = pending.remove(&due) {
+                let id = &jobs[due].0;
+                due += 1;
+                match outcome {
+                    Ok(crate::generate::Outcome::Written(files, _)) => {
+                        written += files.len();
+                        eprintln!("{id}: {} image(s)", files.len());
+                    }
+                    Ok(crate::generate::Outcome::Skipped(_)) => {
+                        skipped += 1;
+                        eprintln!("{id}: already generated, skipped");
+                    }
+                    Err(d) => {
+                        failed += 1;
+                        let d = d.with_note(format!("request {id}"));
+                        eprintln!("{}\n", d.render(color));
+                    }
+                }
             }
         }
-    }
+    });
+    eprintln!(
+        "generate: {} requests, {written} images written, {skipped} skipped (already done), {failed} failed",
+        jobs.len()
+    );
     let index = crate::generate::contact_sheet(&args.out)
         .map_err(|e| io_failure("cannot write index.html", &e))?;
     eprintln!("contact sheet: {}", index.display());

@@ -55,9 +55,14 @@ fn generate_keeps_every_image_with_its_provenance_and_resumes() {
     )
     .expect("json");
     assert_eq!(side["model"], "gpt-image-2");
-    assert_eq!(
-        side["request"]["body"],
-        serde_json::from_slice::<Value>(&mock.requests()[0].body).expect("sent")
+    let sent: Vec<Value> = mock
+        .requests()
+        .iter()
+        .map(|r| serde_json::from_slice(&r.body).expect("sent"))
+        .collect();
+    assert!(
+        sent.contains(&side["request"]["body"]),
+        "the sidecar keeps the body that was sent"
     );
     assert_eq!(side["prompt"], side["request"]["body"]["prompt"]);
     assert!(side["response"]["created"].is_number());
@@ -128,6 +133,16 @@ fn generate_retries_a_rate_limit_and_refuses_other_targets() {
     );
     assert!(out.status.success());
     assert!(!dir.join("out3").exists(), "a dry run writes nothing");
+    for bad in ["0", "33"] {
+        let out = generate(
+            &mock,
+            &dir.join("out4"),
+            &["examples/poster-future-forms.yaml"],
+            &["--concurrency", bad],
+        );
+        assert_eq!(out.status.code(), Some(2), "--concurrency {bad}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("1..=32"));
+    }
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -184,6 +199,21 @@ fn faults_resume_and_secrets() {
         "verbatim: {stderr}"
     );
     assert!(stderr.contains("not JSON"), "{stderr}");
+    // reported in brief order, whatever order the requests finished in (the slow one times out
+    // after the fine one is done)
+    let at = |s: &str| {
+        stderr
+            .find(s)
+            .unwrap_or_else(|| panic!("`{s}` in {stderr}"))
+    };
+    assert!(
+        at("once: 1 image(s)") < at("request bad")
+            && at("request bad") < at("request broken")
+            && at("request broken") < at("request slow")
+            && at("request slow") < at("fine: 1 image(s)")
+            && at("fine: 1 image(s)") < at("generate: 5 requests, 2 images written"),
+        "{stderr}"
+    );
     assert!(dir.join("out/once-0.png").is_file(), "500 then success");
     assert!(dir.join("out/fine-0.png").is_file());
     assert!(
@@ -196,7 +226,18 @@ fn faults_resume_and_secrets() {
         .iter()
         .filter(|r| String::from_utf8_lossy(&r.body).contains("BAD-REQUEST"))
         .count();
-    assert_eq!(bad_requests, 1, "a 400 is not retried");
+    assert_eq!(
+        bad_requests,
+        1,
+        "a 400 is not retried: {:?}\n{stderr}",
+        mock.requests()
+            .iter()
+            .map(|r| String::from_utf8_lossy(&r.body)
+                .chars()
+                .take(80)
+                .collect::<String>())
+            .collect::<Vec<_>>()
+    );
     // the key: sent in the header, never printed or written
     assert!(
         mock.requests()

@@ -556,7 +556,9 @@ impl Mock {
                 match listener.accept() {
                     Ok((stream, _)) => {
                         stream.set_nonblocking(false).ok();
-                        handle(stream, &r, port);
+                        // one thread per connection: a slow request never holds up the others
+                        let r = r.clone();
+                        std::thread::spawn(move || handle(stream, &r, port));
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(5)),
                 }

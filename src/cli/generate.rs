@@ -131,9 +131,11 @@ pub fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
             });
         }
         drop(tx);
+        let bar = progress_bar(jobs.len());
         let mut pending = std::collections::BTreeMap::new();
         let mut due = 0;
         for (i, outcome) in rx {
+            bar.inc(1);
             pending.insert(i, outcome);
             while let Some(outcome) = pending.remove(&due) {
                 let id = &jobs[due].0;
@@ -141,20 +143,21 @@ pub fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
                 match outcome {
                     Ok(crate::generate::Outcome::Written(files, _)) => {
                         written += files.len();
-                        eprintln!("{id}: {} image(s)", files.len());
+                        bar.suspend(|| eprintln!("{id}: {} image(s)", files.len()));
                     }
                     Ok(crate::generate::Outcome::Skipped(_)) => {
                         skipped += 1;
-                        eprintln!("{id}: already generated, skipped");
+                        bar.suspend(|| eprintln!("{id}: already generated, skipped"));
                     }
                     Err(d) => {
                         failed += 1;
                         let d = d.with_note(format!("request {id}"));
-                        eprintln!("{}\n", d.render(color));
+                        bar.suspend(|| eprintln!("{}\n", d.render(color)));
                     }
                 }
             }
         }
+        bar.finish_and_clear();
     });
     eprintln!(
         "generate: {} requests, {written} images written, {skipped} skipped (already done), {failed} failed",
@@ -221,8 +224,39 @@ fn render_all(
             }
         }
     }
+    // two requests with one id would write the same files (and the second would be "resumed")
+    let mut first: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    for (id, _, file) in &jobs {
+        if let Some(earlier) = first.insert(id, file) {
+            problems.0.push(
+                Diagnostic::error(
+                    "duplicate-id",
+                    format!("two requests would write `{id}`: {earlier} and {file}"),
+                )
+                .with_help(
+                    "give the briefs distinct `name`s (the id is the name, else the file stem)",
+                ),
+            );
+        }
+    }
     if problems.has_errors() {
         return Err(Failure::invalid(problems));
     }
     Ok(jobs)
+}
+
+/// A bar of requests done on a terminal (hidden otherwise: the per-request lines are the log).
+fn progress_bar(len: usize) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:30} {pos}/{len} requests  {elapsed} (eta {eta})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
 }

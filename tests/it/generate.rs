@@ -133,6 +133,19 @@ fn generate_retries_a_rate_limit_and_refuses_other_targets() {
     );
     assert!(out.status.success());
     assert!(!dir.join("out3").exists(), "a dry run writes nothing");
+    let sent = mock.requests().len();
+    let out = generate(
+        &mock,
+        &dir.join("out5"),
+        &[
+            "examples/poster-future-forms.yaml",
+            "examples/poster-future-forms.yaml",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("duplicate-id"));
+    assert_eq!(mock.requests().len(), sent, "nothing sent");
     for bad in ["0", "33"] {
         let out = generate(
             &mock,

@@ -38,8 +38,17 @@ pub struct Settings {
 /// What one request produced.
 #[derive(Debug, Clone)]
 pub enum Outcome {
-    /// Images written (paths), and the sidecar.
-    Written(Vec<PathBuf>, PathBuf),
+    /// Images written.
+    Written {
+        /// The image files.
+        files: Vec<PathBuf>,
+        /// The sidecar.
+        sidecar: PathBuf,
+        /// Retries before the answer (0 when the first attempt succeeded).
+        retries: u32,
+        /// The usage-based cost, else the estimated one (USD), when known.
+        cost: Option<f64>,
+    },
     /// The sidecar was already there: skipped (resume).
     Skipped(PathBuf),
 }
@@ -159,7 +168,7 @@ pub fn generate(
     };
     let url = format!("{}{path}", settings.base_url.trim_end_matches('/'));
     let started = timestamp();
-    let response = send(&url, &r.payload.body, settings)?;
+    let (response, retries) = send(&url, &r.payload.body, settings)?;
     let format = response["output_format"]
         .as_str()
         .or(r.payload.body["output_format"].as_str())
@@ -221,15 +230,21 @@ pub fn generate(
     });
     let text = serde_json::to_string_pretty(&record).expect("record serialises") + "\n";
     write_atomic(&sidecar, text.as_bytes()).map_err(|e| io(&sidecar, &e))?;
-    Ok(Outcome::Written(files, sidecar))
+    Ok(Outcome::Written {
+        files,
+        sidecar,
+        retries,
+        cost: usage_based.or(estimated),
+    })
 }
 
 fn io(path: &Path, e: &std::io::Error) -> Diagnostic {
     Diagnostic::error("io", format!("cannot write {}: {e}", path.display()))
 }
 
-/// POSTs the body, retrying 429 and 5xx with exponential backoff (or `Retry-After`).
-fn send(url: &str, body: &Value, settings: &Settings) -> Result<Value, Diagnostic> {
+/// POSTs the body, retrying 429 and 5xx with exponential backoff (or `Retry-After`): the answer
+/// and the number of retries it took.
+fn send(url: &str, body: &Value, settings: &Settings) -> Result<(Value, u32), Diagnostic> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(settings.timeout))
@@ -271,9 +286,11 @@ fn send(url: &str, body: &Value, settings: &Settings) -> Result<Value, Diagnosti
             }
         };
         if status == 200 {
-            return serde_json::from_str(&text).map_err(|e| {
-                Diagnostic::error("bad-response", format!("the response is not JSON: {e}"))
-            });
+            return serde_json::from_str(&text)
+                .map(|v| (v, attempt))
+                .map_err(|e| {
+                    Diagnostic::error("bad-response", format!("the response is not JSON: {e}"))
+                });
         }
         let retryable = status == 429 || status >= 500;
         if retryable && attempt < settings.max_retries {

@@ -108,7 +108,8 @@ pub fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
     };
     std::fs::create_dir_all(&args.out)
         .map_err(|e| io_failure(&format!("cannot create `{}`", args.out.display()), &e))?;
-    let (mut written, mut skipped, mut failed) = (0, 0, 0);
+    let (mut written, mut skipped, mut failed, mut retried) = (0, 0, 0, 0u64);
+    let (mut cost, mut uncosted) = (0.0, 0usize);
     // a bounded pool: at most --concurrency requests in flight; each outcome is reported as soon
     // as every earlier one has been, so the log reads in brief order while the run progresses
     let prices = engine.price_table();
@@ -141,8 +142,16 @@ pub fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
                 let id = &jobs[due].0;
                 due += 1;
                 match outcome {
-                    Ok(crate::generate::Outcome::Written(files, _)) => {
+                    Ok(crate::generate::Outcome::Written {
+                        files,
+                        retries: r,
+                        cost: c,
+                        ..
+                    }) => {
                         written += files.len();
+                        retried += u64::from(r);
+                        cost += c.unwrap_or(0.0);
+                        uncosted += usize::from(c.is_none());
                         bar.suspend(|| eprintln!("{id}: {} image(s)", files.len()));
                     }
                     Ok(crate::generate::Outcome::Skipped(_)) => {
@@ -160,8 +169,14 @@ pub fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
         bar.finish_and_clear();
     });
     eprintln!(
-        "generate: {} requests, {written} images written, {skipped} skipped (already done), {failed} failed",
-        jobs.len()
+        "generate: {} requests, {written} images written, {skipped} skipped (already done), {failed} failed, {retried} retries; cost {}{}",
+        jobs.len(),
+        crate::cost::usd(Some(cost)),
+        if uncosted > 0 {
+            format!(" (+{uncosted} unpriced)")
+        } else {
+            String::new()
+        }
     );
     let index = crate::generate::contact_sheet(&args.out)
         .map_err(|e| io_failure("cannot write index.html", &e))?;

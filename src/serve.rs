@@ -26,8 +26,29 @@ use crate::source::{Format, SourceFile};
 /// stops a render itself after 2 s).
 pub const REQUEST_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// The largest request body accepted (1 MiB).
+/// The largest request body accepted by default (1 MiB; `serve --max-body`).
 pub const MAX_BODY: usize = 1 << 20;
+
+/// What `serve` lets through beyond its safe defaults.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Host names answered besides the loopback ones (`--allow-host`).
+    pub allow_hosts: Vec<String>,
+    /// The largest request body, in bytes (`--max-body`).
+    pub max_body: usize,
+    /// Origins whose pages may call the API from a browser (`--cors`); none by default.
+    pub cors: Vec<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            allow_hosts: Vec::new(),
+            max_body: MAX_BODY,
+            cors: Vec::new(),
+        }
+    }
+}
 
 /// The playground page, embedded: no CDN, no build step, works offline.
 pub const PAGE: &str = include_str!("serve_page.html");
@@ -506,12 +527,13 @@ async fn check_host(
 
 /// The application: API and page over `engine`, answering only loopback host names.
 pub fn router(engine: Arc<Engine>) -> Router {
-    router_with_hosts(engine, Vec::new())
+    router_with(engine, Options::default())
 }
 
-/// [`router`], also answering the host names in `allow`.
-pub fn router_with_hosts(engine: Arc<Engine>, allow: Vec<String>) -> Router {
-    let hosts = AllowedHosts(Arc::new(allow));
+/// [`router`] with `options`: more host names, another body limit, CORS origins.
+pub fn router_with(engine: Arc<Engine>, options: Options) -> Router {
+    let hosts = AllowedHosts(Arc::new(options.allow_hosts));
+    let cors = Cors(Arc::new(options.cors));
     Router::new()
         .route("/", get(page))
         .route("/api/render", post(api_render))
@@ -525,14 +547,74 @@ pub fn router_with_hosts(engine: Arc<Engine>, allow: Vec<String>) -> Router {
         .route("/api/schema/spec", get(api_spec))
         .route("/api/health", get(api_health))
         .fallback(not_found)
-        .layer(DefaultBodyLimit::max(MAX_BODY))
-        .layer(axum::middleware::map_response(too_large_as_json))
+        .layer(DefaultBodyLimit::max(options.max_body))
+        .layer(axum::middleware::map_response_with_state(
+            options.max_body,
+            too_large_as_json,
+        ))
+        .layer(axum::middleware::from_fn_with_state(cors, cors_headers))
         .layer(axum::middleware::from_fn_with_state(hosts, check_host))
         .with_state(engine)
 }
 
+/// Origins allowed to call the API from a browser page (`--cors`); `*` allows any.
+#[derive(Debug, Clone)]
+pub struct Cors(pub Arc<Vec<String>>);
+
+/// CORS, off unless origins were given: a request from an allowed origin gets
+/// `Access-Control-Allow-Origin`, and its preflight (`OPTIONS`) is answered here with 204. Other
+/// origins get no CORS header, so the browser keeps their pages out.
+async fn cors_headers(
+    State(cors): State<Cors>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let origin = request
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .map(str::to_string);
+    let allowed = origin.as_deref().filter(|o| {
+        cors.0
+            .iter()
+            .any(|a| a == "*" || a.trim_end_matches('/').eq_ignore_ascii_case(o))
+    });
+    let Some(origin) = allowed.map(str::to_string) else {
+        return next.run(request).await;
+    };
+    let preflight = request.method() == axum::http::Method::OPTIONS
+        && request
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    let mut response = if preflight {
+        let mut r = StatusCode::NO_CONTENT.into_response();
+        let h = r.headers_mut();
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            header::HeaderValue::from_static("GET, POST"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            header::HeaderValue::from_static("content-type"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            header::HeaderValue::from_static("600"),
+        );
+        r
+    } else {
+        next.run(request).await
+    };
+    if let Ok(value) = header::HeaderValue::from_str(&origin) {
+        let h = response.headers_mut();
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+        h.append(header::VARY, header::HeaderValue::from_static("origin"));
+    }
+    response
+}
+
 /// axum answers an oversized body with a plain-text 413: make it the API's JSON error.
-async fn too_large_as_json(response: Response) -> Response {
+async fn too_large_as_json(State(max): State<usize>, response: Response) -> Response {
     if response.status() == StatusCode::PAYLOAD_TOO_LARGE
         && response
             .headers()
@@ -542,7 +624,7 @@ async fn too_large_as_json(response: Response) -> Response {
         return error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "too-large",
-            format!("the request is over {} bytes", MAX_BODY),
+            format!("the request is over {max} bytes (serve --max-body raises the limit)"),
             Vec::new(),
         );
     }
@@ -554,7 +636,7 @@ pub fn serve(
     engine: Engine,
     host: &str,
     port: u16,
-    allow_hosts: Vec<String>,
+    options: Options,
     ready: impl FnOnce(std::net::SocketAddr),
 ) -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -564,7 +646,7 @@ pub fn serve(
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind((host, port)).await?;
         ready(listener.local_addr()?);
-        axum::serve(listener, router_with_hosts(Arc::new(engine), allow_hosts))
+        axum::serve(listener, router_with(Arc::new(engine), options))
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
             })

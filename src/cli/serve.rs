@@ -15,6 +15,14 @@ pub struct Args {
     /// Also answer requests naming this host (repeatable); loopback names always work.
     #[arg(long, value_name = "NAME")]
     pub allow_host: Vec<String>,
+    /// The largest request body, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::serve::MAX_BODY,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1024..=(64 << 20)))]
+    pub max_body: usize,
+    /// Let pages from this origin call the API from a browser (repeatable; `*` for any). Off by
+    /// default.
+    #[arg(long, value_name = "ORIGIN")]
+    pub cors: Vec<String>,
 }
 
 /// Runs `imgprompt serve`.
@@ -32,7 +40,11 @@ pub fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
         engine,
         &args.host,
         args.port,
-        args.allow_host.clone(),
+        crate::serve::Options {
+            allow_hosts: args.allow_host.clone(),
+            max_body: args.max_body,
+            cors: args.cors.clone(),
+        },
         |addr| {
             let url = format!("http://{addr}/");
             eprintln!("imgprompt serve: {url} (API under {url}api/, Ctrl-C to stop)");

@@ -19,8 +19,14 @@ pub struct Server {
 impl Server {
     /// Starts `imgprompt serve --port 0` and waits for the address it prints.
     pub fn start() -> Server {
+        Server::start_with(&[])
+    }
+
+    /// [`Server::start`] with more arguments.
+    pub fn start_with(extra: &[&str]) -> Server {
         let mut child = common::cli()
             .args(["serve", "--port", "0"])
+            .args(extra)
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()
@@ -233,6 +239,87 @@ fn malformed_and_oversized_requests_are_json_errors() {
     assert_eq!(e["error"]["code"], "too-large");
     let (s, _) = server.call("GET", "/api/nothing", b"");
     assert_eq!(s, 404);
+}
+
+/// Raw request text in, (status, head in lowercase) out.
+fn raw(port: u16, request: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.write_all(request.as_bytes()).expect("send");
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    let head = out
+        .split("\r\n\r\n")
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .expect("status");
+    (status, head)
+}
+
+/// `--max-body` sets the limit (named in the 413); CORS is off unless `--cors ORIGIN`, and then
+/// only that origin gets the header and a preflight answer.
+#[test]
+fn body_limit_and_cors_are_options() {
+    let get = |origin: &str| {
+        format!(
+            "GET /api/health HTTP/1.1\r\nHost: localhost\r\nOrigin: {origin}\r\nConnection: close\r\n\r\n"
+        )
+    };
+    let default = Server::start();
+    let (s, head) = raw(default.port, &get("https://app.example"));
+    assert_eq!(s, 200);
+    assert!(!head.contains("access-control-allow-origin"), "{head}");
+
+    let server = Server::start_with(&["--max-body", "4096", "--cors", "https://app.example"]);
+    let big = json!({"brief": "a".repeat(5000)}).to_string();
+    let (s, body) = server.call("POST", "/api/render", big.as_bytes());
+    assert_eq!(s, 413);
+    let e: Value = serde_json::from_slice(&body).expect("JSON error");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("4096 bytes"),
+        "{e}"
+    );
+    let (s, _) = server.json(
+        "POST",
+        "/api/render",
+        &json!({"brief": "subject: a lighthouse"}),
+    );
+    assert_eq!(s, 200, "a small body still passes");
+
+    let (s, head) = raw(server.port, &get("https://app.example"));
+    assert_eq!(s, 200);
+    assert!(
+        head.contains("access-control-allow-origin: https://app.example"),
+        "{head}"
+    );
+    let (_, head) = raw(server.port, &get("https://evil.example"));
+    assert!(!head.contains("access-control-allow-origin"), "{head}");
+    let (s, head) = raw(
+        server.port,
+        "OPTIONS /api/render HTTP/1.1\r\nHost: localhost\r\nOrigin: https://app.example\r\nAccess-Control-Request-Method: POST\r\nAccess-Control-Request-Headers: content-type\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(s, 204, "{head}");
+    assert!(
+        head.contains("access-control-allow-methods: get, post"),
+        "{head}"
+    );
+    assert!(
+        head.contains("access-control-allow-headers: content-type"),
+        "{head}"
+    );
+
+    let out = common::cli()
+        .args(["serve", "--max-body", "10"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2), "below 1024 is a usage error");
 }
 
 /// A request naming another host (DNS rebinding) is refused; loopback names pass.

@@ -277,17 +277,27 @@ fn render(engine: &Engine, req: &BriefRequest) -> Result<(Rendering, SourceFile,
 }
 
 async fn api_render(State(engine): State<Shared>, body: Bytes) -> Response {
-    // rendering is CPU work: off the async threads, so one request never stalls the others
-    tokio::task::spawn_blocking(move || render_response(&engine, &body))
-        .await
-        .unwrap_or_else(|_| {
-            error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                String::from("the render failed"),
-                Vec::new(),
-            )
-        })
+    blocking(move || render_response(&engine, &body)).await
+}
+
+/// Runs CPU work (parsing, rendering, validating) off the async threads, so one request never
+/// stalls the others, and answers 503 when it takes over [`REQUEST_TIME_LIMIT`].
+async fn blocking(work: impl FnOnce() -> Response + Send + 'static) -> Response {
+    match tokio::time::timeout(REQUEST_TIME_LIMIT, tokio::task::spawn_blocking(work)).await {
+        Ok(Ok(response)) => response,
+        Ok(Err(_)) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            String::from("the request failed"),
+            Vec::new(),
+        ),
+        Err(_) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            format!("the request took over {} s", REQUEST_TIME_LIMIT.as_secs()),
+            Vec::new(),
+        ),
+    }
 }
 
 fn render_response(engine: &Engine, body: &Bytes) -> Response {
@@ -330,7 +340,11 @@ fn render_response(engine: &Engine, body: &Bytes) -> Response {
 }
 
 async fn api_validate(State(engine): State<Shared>, body: Bytes) -> Response {
-    let req = match request(&body) {
+    blocking(move || validate_response(&engine, &body)).await
+}
+
+fn validate_response(engine: &Shared, body: &Bytes) -> Response {
+    let req = match request(body) {
         Ok(r) => r,
         Err(e) => return e,
     };
@@ -352,13 +366,17 @@ async fn api_validate(State(engine): State<Shared>, body: Bytes) -> Response {
 }
 
 async fn api_lint(State(engine): State<Shared>, body: Bytes) -> Response {
-    let req = match request(&body) {
+    blocking(move || lint_response(&engine, &body)).await
+}
+
+fn lint_response(engine: &Shared, body: &Bytes) -> Response {
+    let req = match request(body) {
         Ok(r) => r,
         Err(e) => return e,
     };
-    match render(&engine, &req) {
+    match render(engine, &req) {
         Ok((r, src, _)) => axum::Json(LintResponse {
-            findings: crate::lint::lint(&engine, &src, &r, &crate::lint::LintTable::builtin()),
+            findings: crate::lint::lint(engine, &src, &r, &crate::lint::LintTable::builtin()),
         })
         .into_response(),
         Err(e) => e,
@@ -366,18 +384,26 @@ async fn api_lint(State(engine): State<Shared>, body: Bytes) -> Response {
 }
 
 async fn api_cost(State(engine): State<Shared>, body: Bytes) -> Response {
-    let req = match request(&body) {
+    blocking(move || cost_response(&engine, &body)).await
+}
+
+fn cost_response(engine: &Shared, body: &Bytes) -> Response {
+    let req = match request(body) {
         Ok(r) => r,
         Err(e) => return e,
     };
-    match render(&engine, &req) {
+    match render(engine, &req) {
         Ok((r, _, _)) => axum::Json(json!({"estimate": r.cost})).into_response(),
         Err(e) => e,
     }
 }
 
 async fn api_expand(State(engine): State<Shared>, body: Bytes) -> Response {
-    let req = match request(&body) {
+    blocking(move || expand_response(&engine, &body)).await
+}
+
+fn expand_response(engine: &Shared, body: &Bytes) -> Response {
+    let req = match request(body) {
         Ok(r) => r,
         Err(e) => return e,
     };
@@ -396,7 +422,7 @@ async fn api_expand(State(engine): State<Shared>, body: Bytes) -> Response {
         Ok(v) => v,
         Err(ds) => return invalid(ds),
     };
-    let report = match crate::expand::count(&engine, &v, Some(&src), target.as_ref()) {
+    let report = match crate::expand::count(engine, &v, Some(&src), target.as_ref()) {
         Ok(r) => r,
         Err(ds) => return invalid(ds),
     };

@@ -110,6 +110,15 @@ pub fn multipart_image(r: &Rendering, p: &Provider, form: HandOff, ext: &str) ->
         .map(|o| o.iter().map(|(k, v)| (k.clone(), field_text(v))).collect())
         .unwrap_or_default();
     let saves = format!("Sends a multipart form; saves the image as image-0.{ext}.");
+    // the fields as one object of strings, for the Python dict and the JavaScript literal
+    let as_object = || {
+        serde_json::Value::Object(
+            fields
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::Value::from(v.as_str())))
+                .collect(),
+        )
+    };
     let path_lit = serde_json::to_string(p.path(&r.payload.url)).expect("json");
     match form {
         HandOff::Curl => {
@@ -128,16 +137,10 @@ pub fn multipart_image(r: &Rendering, p: &Provider, form: HandOff, ext: &str) ->
             s
         }
         HandOff::Python => {
-            let dict = serde_json::Value::Object(
-                fields
-                    .iter()
-                    .map(|(k, v)| (k.clone(), serde_json::Value::from(v.as_str())))
-                    .collect(),
-            );
             format!(
                 "{}import os\nimport urllib.request\nimport uuid\n\nfields = {}\nboundary = uuid.uuid4().hex\nbody = b\"\".join(\n    f'--{{boundary}}\\r\\nContent-Disposition: form-data; name=\"{{name}}\"\\r\\n\\r\\n'.encode()\n    + value.encode()\n    + b\"\\r\\n\"\n    for name, value in fields.items()\n) + f\"--{{boundary}}--\\r\\n\".encode()\nbase = os.environ.get(\"{base_env}\", \"{base}\")\nrequest = urllib.request.Request(\n    base + {path_lit},\n    data=body,\n    headers={{\n        \"{auth}\": \"{prefix}\" + os.environ[\"{key}\"],\n        \"accept\": \"image/*\",\n        \"Content-Type\": f\"multipart/form-data; boundary={{boundary}}\",\n    }},\n    method=\"POST\",\n)\nwith urllib.request.urlopen(request) as response, open(\"image-0.{ext}\", \"wb\") as f:\n    f.write(response.read())\n",
                 script_comment(r, p, "py", &saves),
-                python_literal(&dict, 0),
+                python_literal(&as_object(), 0),
                 base_env = p.base_env,
                 base = p.base,
                 auth = p.auth_header,
@@ -146,16 +149,10 @@ pub fn multipart_image(r: &Rendering, p: &Provider, form: HandOff, ext: &str) ->
             )
         }
         HandOff::Js => {
-            let obj = serde_json::Value::Object(
-                fields
-                    .iter()
-                    .map(|(k, v)| (k.clone(), serde_json::Value::from(v.as_str())))
-                    .collect(),
-            );
             format!(
                 "{}import fs from \"node:fs\";\n\nconst fields = {};\nconst form = new FormData();\nfor (const [name, value] of Object.entries(fields)) form.append(name, value);\nconst base = process.env.{base_env} ?? \"{base}\";\nconst response = await fetch(base + {path_lit}, {{\n  method: \"POST\",\n  headers: {{ \"{auth}\": \"{prefix}\" + process.env.{key}, accept: \"image/*\" }},\n  body: form,\n}});\nif (!response.ok) throw new Error(`${{response.status}}: ${{await response.text()}}`);\nfs.writeFileSync(\"image-0.{ext}\", Buffer.from(await response.arrayBuffer()));\n",
                 script_comment(r, p, "js", &saves),
-                js_literal(&obj, 0),
+                js_literal(&as_object(), 0),
                 base_env = p.base_env,
                 base = p.base,
                 auth = p.auth_header,

@@ -240,13 +240,15 @@ fn render_all(
         }
     }
     // two requests with one id would write the same files (and the second would be "resumed")
-    let mut first: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    // compared as file names: `a b` and `a-b` both write `a-b.json`
+    let mut first: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
     for (id, _, file) in &jobs {
-        if let Some(earlier) = first.insert(id, file) {
+        let written = crate::generate::file_id(id);
+        if let Some(earlier) = first.insert(written.clone(), file) {
             problems.0.push(
                 Diagnostic::error(
                     "duplicate-id",
-                    format!("two requests would write `{id}`: {earlier} and {file}"),
+                    format!("two requests would write `{written}`: {earlier} and {file}"),
                 )
                 .with_help(
                     "give the briefs distinct `name`s (the id is the name, else the file stem)",

@@ -151,6 +151,27 @@ fn generate_retries_a_rate_limit_and_refuses_other_targets() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("duplicate-id"));
     assert_eq!(mock.requests().len(), sent, "nothing sent");
+    // names that differ but write the same file name collide too
+    let spaced = dir.join("spaced.yaml");
+    std::fs::write(&spaced, "name: night market\nsubject: a night market\n").expect("write");
+    let dashed = dir.join("dashed.yaml");
+    std::fs::write(&dashed, "name: night-market\nsubject: a night market\n").expect("write");
+    let out = generate(
+        &mock,
+        &dir.join("out6"),
+        &[
+            spaced.to_str().expect("path"),
+            dashed.to_str().expect("path"),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("two requests would write `night-market`"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(mock.requests().len(), sent, "nothing sent");
     for bad in ["0", "33"] {
         let out = generate(
             &mock,

@@ -473,7 +473,7 @@ impl Engine {
                 }
             }
         }
-        let brief: Brief = serde_json::from_value(merged).map_err(|e| {
+        let mut brief: Brief = serde_json::from_value(merged).map_err(|e| {
             fail(vec![Diagnostic::error(
                 "invalid-brief",
                 format!("invalid brief after merging preset defaults: {e}"),
@@ -482,8 +482,12 @@ impl Engine {
         // 4. params against the preset's schema
         match preset.params_schema() {
             Ok(schema) => {
-                let params = Value::Object(brief.params.clone());
+                // checked in place: lent to the validator and given back, never copied
+                let params = Value::Object(std::mem::take(&mut brief.params));
                 errors.extend(schema.check(&params, &JsonPath::root().key("params"), None));
+                if let Value::Object(params) = params {
+                    brief.params = params;
+                }
             }
             Err(e) => errors.push(Diagnostic::error(
                 "preset",

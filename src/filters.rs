@@ -23,6 +23,126 @@ pub fn register(tera: &mut tera::Tera) {
     tera.register_filter("compact", compact);
     tera.register_filter("grid", grid);
     tera.register_function("range", bounded_range);
+    tera.register_function("style_sentence", style_sentence);
+    tera.register_function("composition_sentence", composition_sentence);
+    tera.register_function("usage_sentence", usage_sentence);
+}
+
+/// A field of a map value (`none` when absent or when `value` is not a map).
+fn field<'v>(value: &'v Value, name: &str) -> Option<&'v Value> {
+    value
+        .as_map()?
+        .iter()
+        .find_map(|(k, v)| (k.as_str() == Some(name)).then_some(v))
+}
+
+/// `{lead}: {parts joined by "; "}.`, or nothing without parts. `parts` are compacted: blank
+/// strings and nulls dropped, nested lists flattened.
+fn clause(lead: &str, parts: &[Option<&Value>]) -> String {
+    let mut items = Vec::new();
+    for part in parts.iter().flatten() {
+        each_string(part, &mut |s| items.push(s));
+    }
+    if items.is_empty() {
+        return String::new();
+    }
+    format!("{lead}: {}.", join_natural(&items, ";", "; "))
+}
+
+/// The body of the `style_clause` component, as one call: `Style: a warm and calm mood; soft
+/// light; a navy and coral colour palette; grain.` (mood and palette lists joined with "and" and
+/// given an article; then the lighting and the details).
+fn style_sentence(kwargs: Kwargs, _: &State) -> TeraResult<String> {
+    let s = kwargs.must_get::<&Value>("s")?;
+    let lead = kwargs.get::<&str>("lead")?.unwrap_or("Style");
+    let mood_noun = kwargs.get::<&str>("mood_noun")?.unwrap_or("mood");
+    let listed = |name: &str, noun: &str| -> Option<Value> {
+        let v = field(s, name).filter(|v| v.is_truthy())?;
+        let mut items = Vec::new();
+        each_string(v, &mut |x| items.push(x));
+        let phrase = format!("{} {noun}", join_natural(&items, "and", ", "));
+        Some(Value::from(with_article(&phrase)))
+    };
+    let mood = listed("mood", mood_noun);
+    let palette = listed("palette", "colour palette");
+    Ok(clause(
+        lead,
+        &[
+            mood.as_ref(),
+            field(s, "lighting"),
+            palette.as_ref(),
+            field(s, "details"),
+        ],
+    ))
+}
+
+/// The body of the `composition_clause` component: `Composition: layout; framing; camera; scene;
+/// surface; background; negative space; details.`
+fn composition_sentence(kwargs: Kwargs, _: &State) -> TeraResult<String> {
+    let c = kwargs.must_get::<&Value>("c")?;
+    let lead = kwargs.get::<&str>("lead")?.unwrap_or("Composition");
+    let parts: Vec<Option<&Value>> = [
+        "layout",
+        "framing",
+        "camera",
+        "scene",
+        "surface",
+        "background",
+        "negative_space",
+        "details",
+    ]
+    .iter()
+    .map(|k| field(c, k))
+    .collect();
+    Ok(clause(lead, &parts))
+}
+
+/// The body of the `usage` component: `Intended use: purpose, published on channel, on platform,
+/// for audience, for the brand brand.`, or nothing when the context is empty.
+fn usage_sentence(kwargs: Kwargs, _: &State) -> TeraResult<String> {
+    let ctx = kwargs.must_get::<&Value>("ctx")?;
+    let part = |name: &str| -> TeraResult<Option<String>> {
+        match field(ctx, name).filter(|v| v.is_truthy()) {
+            None => Ok(None),
+            Some(v) => match v.as_str() {
+                Some(text) => Ok(Some(phrase_of(text))),
+                None => Err(tera::Error::message(format!(
+                    "`usage`: `ctx.{name}` must be a string, not {}",
+                    v.name()
+                ))),
+            },
+        }
+    };
+    let (purpose, channel, platform, audience, brand) = (
+        part("purpose")?,
+        part("channel")?,
+        part("platform")?,
+        part("audience")?,
+        part("brand")?,
+    );
+    if purpose.is_none()
+        && channel.is_none()
+        && platform.is_none()
+        && audience.is_none()
+        && brand.is_none()
+    {
+        return Ok(String::new());
+    }
+    let mut out = String::from("Intended use: ");
+    out.push_str(&purpose.unwrap_or_else(|| phrase_of("")));
+    for (lead, value) in [
+        (", published on ", channel),
+        (", on ", platform),
+        (", for ", audience),
+        (", for the brand ", brand),
+    ] {
+        if let Some(v) = value {
+            out.push_str(lead);
+            out.push_str(&v);
+        }
+    }
+    out.push('.');
+    Ok(out)
 }
 
 /// The most items one `range` call may produce in a template.
@@ -72,41 +192,67 @@ fn bounded_range(kwargs: Kwargs, _: &State) -> TeraResult<Vec<i64>> {
 }
 
 fn strings(value: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    each_string(value, &mut |s| out.push(s.into_owned()));
+    out
+}
+
+/// Calls `f` with every non-blank string of `value`, flattening nested lists, borrowing what is
+/// already a string.
+fn each_string<'v>(value: &'v Value, f: &mut impl FnMut(std::borrow::Cow<'v, str>)) {
     match value.as_array() {
-        Some(items) => items.iter().flat_map(strings).collect(),
-        None if value.is_none() || value.is_undefined() => Vec::new(),
+        Some(items) => items.iter().for_each(|v| each_string(v, f)),
+        None if value.is_none() || value.is_undefined() => {}
         None => {
-            let s = value
-                .as_str()
-                .map_or_else(|| value.to_string(), str::to_string);
-            if s.trim().is_empty() {
-                Vec::new()
-            } else {
-                vec![s]
+            let s = value.as_str().map_or_else(
+                || std::borrow::Cow::Owned(value.to_string()),
+                std::borrow::Cow::Borrowed,
+            );
+            if !s.trim().is_empty() {
+                f(s);
             }
         }
     }
 }
 
 /// `["a", "b", "c"]` → `a, b and c`.
-pub fn join_natural(items: &[String], conj: &str, sep: &str) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => {
-            if conj.is_empty() || conj == sep.trim() {
-                format!("{}{sep}{last}", init.join(sep))
-            } else {
-                format!("{} {conj} {last}", init.join(sep))
-            }
+pub fn join_natural<S: AsRef<str>>(items: &[S], conj: &str, sep: &str) -> String {
+    let Some((last, init)) = items.split_last() else {
+        return String::new();
+    };
+    let plain = conj.is_empty() || conj == sep.trim();
+    let len = items
+        .iter()
+        .map(|s| s.as_ref().len() + sep.len())
+        .sum::<usize>()
+        + conj.len()
+        + 2;
+    let mut out = String::with_capacity(len);
+    for (i, item) in init.iter().enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(item.as_ref());
+    }
+    if !init.is_empty() {
+        if plain {
+            out.push_str(sep);
+        } else {
+            out.push(' ');
+            out.push_str(conj);
+            out.push(' ');
         }
     }
+    out.push_str(last.as_ref());
+    out
 }
 
 fn and_list(value: &Value, kwargs: Kwargs, _: &State) -> TeraResult<String> {
     let conj = kwargs.get::<&str>("conj")?.unwrap_or("and");
     let sep = kwargs.get::<&str>("sep")?.unwrap_or(", ");
-    Ok(join_natural(&strings(value), conj, sep))
+    let mut items = Vec::new();
+    each_string(value, &mut |s| items.push(s));
+    Ok(join_natural(&items, conj, sep))
 }
 
 fn quote(value: &Value, _: Kwargs, _: &State) -> Value {
@@ -183,7 +329,10 @@ fn marks() -> Option<(char, char)> {
 /// The text without user-phrase marks.
 pub fn unmarked(s: &str) -> std::borrow::Cow<'_, str> {
     match marks() {
-        Some((o, c)) if s.contains([o, c]) => s.replace([o, c], "").into(),
+        // the marks are private-use characters: their UTF-8 starts with a byte of 0xEE or more
+        Some((o, c)) if s.bytes().any(|b| b >= 0xEE) && s.contains([o, c]) => {
+            s.replace([o, c], "").into()
+        }
         _ => s.into(),
     }
 }
@@ -196,10 +345,28 @@ pub fn unmarked(s: &str) -> std::borrow::Cow<'_, str> {
 /// Every other character — inner commas, semicolons, parentheses, quotes, slashes, percent signs,
 /// ampersands, abbreviations, any script — is kept byte for byte.
 pub fn normalise_phrase(s: &str) -> String {
-    let collapsed = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut t = collapsed
-        .trim_matches(|c: char| matches!(c, ',' | ';' | ':') || c.is_whitespace())
-        .to_string();
+    let (collapsed, kept) = normalised(s);
+    if kept == (0..collapsed.len()) {
+        collapsed
+    } else {
+        collapsed[kept].to_string()
+    }
+}
+
+/// [`normalise_phrase`] without its last copy: the whitespace-collapsed phrase and the byte
+/// range of it that the rule keeps.
+pub fn normalised(s: &str) -> (String, std::ops::Range<usize>) {
+    let mut collapsed = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        if !collapsed.is_empty() {
+            collapsed.push(' ');
+        }
+        collapsed.push_str(word);
+    }
+    let junk = |c: char| matches!(c, ',' | ';' | ':') || c.is_whitespace();
+    let t = collapsed.trim_start_matches(junk);
+    let start = collapsed.len() - t.len();
+    let mut t = t.trim_end_matches(junk);
     if let Some(rest) = t.strip_suffix('.')
         && !rest.ends_with("..")
     {
@@ -210,22 +377,20 @@ pub fn normalise_phrase(s: &str) -> String {
             || (last.chars().count() == 1 && last.chars().all(char::is_alphabetic))
             || language().abbreviations.contains(&lower);
         if !abbreviation {
-            t = rest
-                .trim_end_matches(|c: char| matches!(c, ',' | ';' | ':') || c.is_whitespace())
-                .to_string();
+            t = rest.trim_end_matches(junk);
         }
     }
-    t
+    let end = start + t.len();
+    (collapsed, start..end)
 }
 
 /// The article a word takes, by sound.
 fn article_for(phrase: &str) -> Option<&'static str> {
     let table = &language().articles;
-    let word: String = phrase
+    let word: &str = phrase
         .split_whitespace()
         .next()?
-        .trim_start_matches(['(', '"', '\'', '“', '‘'])
-        .to_string();
+        .trim_start_matches(['(', '"', '\'', '“', '‘']);
     let first = word.chars().next()?;
     if first.is_ascii_digit() {
         // numbers read aloud: eight…, eleven…, eighteen… take `an`
@@ -246,14 +411,17 @@ fn article_for(phrase: &str) -> Option<&'static str> {
         return Some(if vowel { "an" } else { "a" });
     }
     // the token as written, up to a hyphen: `X-ray` → `X`, `FAQ` → `FAQ`
-    let token: String = word
-        .split(['-', '\'', '’', '/', ','])
-        .next()
-        .unwrap_or("")
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .collect();
-    if let Some(a) = table.spoken_as_words.get(&token) {
+    let segment = word.split(['-', '\'', '’', '/', ',']).next().unwrap_or("");
+    let token: std::borrow::Cow<'_, str> = if segment.chars().all(char::is_alphanumeric) {
+        segment.into()
+    } else {
+        segment
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect::<String>()
+            .into()
+    };
+    if let Some(a) = table.spoken_as_words.get(token.as_ref()) {
         return Some(if a == "an" { "an" } else { "a" });
     }
     let letters = token.chars().filter(char::is_ascii_alphabetic).count();
@@ -269,7 +437,12 @@ fn article_for(phrase: &str) -> Option<&'static str> {
             "a"
         });
     }
-    let lower = word.to_lowercase();
+    // already lower case (the common case): no copy
+    let lower: std::borrow::Cow<'_, str> = if word.bytes().all(|b| b.is_ascii_lowercase()) {
+        word.into()
+    } else {
+        word.to_lowercase().into()
+    };
     if table
         .silent_h_prefixes
         .iter()
@@ -302,10 +475,9 @@ pub fn with_article(phrase: &str) -> String {
     let p = phrase.trim();
     let plain = unmarked(p);
     let plain = plain.trim();
-    let lower = plain.to_lowercase();
     let first = plain.split_whitespace().next().unwrap_or("");
     if plain.is_empty()
-        || DETERMINERS.iter().any(|d| lower.starts_with(d))
+        || starts_with_determiner(plain)
         || plain.starts_with(['"', '\''])
         // a bare number is a quantity: `2 cats`
         || (first.chars().all(|c| c.is_ascii_digit() || c == ',') && plain.contains(' '))
@@ -319,8 +491,29 @@ pub fn with_article(phrase: &str) -> String {
         return p.to_string();
     }
     match article_for(plain) {
-        Some(a) => format!("{a} {p}"),
+        Some(a) => {
+            let mut out = String::with_capacity(a.len() + 1 + p.len());
+            out.push_str(a);
+            out.push(' ');
+            out.push_str(p);
+            out
+        }
         None => p.to_string(),
+    }
+}
+
+/// True when `plain` starts with a determiner (`the `, `some `…), in any case.
+fn starts_with_determiner(plain: &str) -> bool {
+    // a determiner is at most 8 characters with its space: lower-casing 16 is enough
+    let head_end = plain.char_indices().nth(16).map_or(plain.len(), |(i, _)| i);
+    let head = &plain[..head_end];
+    if head.is_ascii() {
+        DETERMINERS.iter().any(|d| {
+            head.len() >= d.len() && head.as_bytes()[..d.len()].eq_ignore_ascii_case(d.as_bytes())
+        })
+    } else {
+        let lower: String = head.chars().flat_map(char::to_lowercase).collect();
+        DETERMINERS.iter().any(|d| lower.starts_with(d))
     }
 }
 
@@ -362,6 +555,11 @@ fn sentence(value: &str, _: Kwargs, _: &State) -> String {
 /// A user phrase to embed mid-sentence: normalised ([`normalise_phrase`]) and marked as the
 /// user's, so the tidy pass never touches its characters. Already-marked values pass through.
 fn phrase(value: &str, _: Kwargs, _: &State) -> String {
+    phrase_of(value)
+}
+
+/// The `phrase` filter.
+fn phrase_of(value: &str) -> String {
     let t = value.trim();
     match marks() {
         Some((o, _)) if t.starts_with(o) => t.to_string(),

@@ -75,6 +75,7 @@ impl Compiled {
             buf: Vec::with_capacity(1024),
             max: limits.max_output,
             deadline: Instant::now() + limits.timeout,
+            writes: 0,
             tripped: None,
         };
         crate::filters::reset_range_budget();
@@ -113,8 +114,14 @@ struct LimitedWriter {
     buf: Vec<u8>,
     max: usize,
     deadline: Instant,
+    /// Writes so far: the clock is read every [`CLOCK_EVERY`] writes, not on each (a render
+    /// makes about a hundred small writes, and reading the clock cost more than writing).
+    writes: u32,
     tripped: Option<String>,
 }
+
+/// How many template writes pass between two reads of the clock.
+const CLOCK_EVERY: u32 = 64;
 
 impl Write for LimitedWriter {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
@@ -123,7 +130,8 @@ impl Write for LimitedWriter {
             self.tripped = Some(msg.clone());
             return Err(io::Error::other(msg));
         }
-        if Instant::now() > self.deadline {
+        self.writes = self.writes.wrapping_add(1);
+        if self.writes % CLOCK_EVERY == 0 && Instant::now() > self.deadline {
             let msg = String::from("template rendering exceeded its time limit");
             self.tripped = Some(msg.clone());
             return Err(io::Error::other(msg));
@@ -235,15 +243,23 @@ struct Placeholders {
 impl Placeholders {
     fn new(brief: &Brief) -> Self {
         // Pick delimiters from the private-use area that occur nowhere in the brief. Scanning
-        // its JSON text is enough: serde_json writes these characters unescaped.
-        let text = serde_json::to_string(brief).unwrap_or_default();
-        let used: std::collections::HashSet<char> = text
-            .chars()
-            .filter(|c| ('\u{E000}'..='\u{F8FF}').contains(c))
-            .collect();
+        // its JSON text is enough (serde_json writes these characters unescaped); the text is
+        // written into a buffer kept by the thread, so no brief allocates one.
+        thread_local! {
+            static JSON: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        let mut used = PrivateUse::default();
+        JSON.with_borrow_mut(|json| {
+            json.clear();
+            let _ = serde_json::to_writer(&mut *json, brief);
+            let _ = used.write_all(json);
+            if json.capacity() > 1 << 20 {
+                *json = Vec::new();
+            }
+        });
         let mut free = (0xE000u32..0xF8FF)
             .filter_map(char::from_u32)
-            .filter(|c| !used.contains(c));
+            .filter(|c| !used.0.contains(c));
         let open = free.next().unwrap_or('\u{E000}');
         let close = free.next().unwrap_or('\u{E001}');
         let mark_open = free.next().unwrap_or('\u{E002}');
@@ -258,8 +274,16 @@ impl Placeholders {
 
     /// A user phrase, normalised and marked; `None` when nothing is left.
     fn user(&self, s: &str) -> Option<String> {
-        let n = crate::filters::normalise_phrase(s);
-        (!n.is_empty()).then(|| format!("{}{n}{}", self.marks.0, self.marks.1))
+        let (collapsed, kept) = crate::filters::normalised(s);
+        if kept.is_empty() {
+            return None;
+        }
+        let n = &collapsed[kept];
+        let mut out = String::with_capacity(n.len() + 6);
+        out.push(self.marks.0);
+        out.push_str(n);
+        out.push(self.marks.1);
+        Some(out)
     }
 
     fn add(&mut self, text: &str) -> String {
@@ -309,6 +333,35 @@ impl Placeholders {
         }
         out.push_str(rest);
         out
+    }
+}
+
+/// The private-use characters (U+E000 to U+F8FF) of the UTF-8 written to it. Their encodings
+/// start with the bytes 0xEE or 0xEF (followed by 0x80–0xA3), which never occur inside another
+/// character's encoding; a character is never split across two writes here.
+#[derive(Default)]
+struct PrivateUse(Vec<char>);
+
+impl Write for PrivateUse {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let mut i = 0;
+        while let Some(at) = data[i..].iter().position(|&b| b == 0xEE || b == 0xEF) {
+            let start = i + at;
+            if let Some(ch) = data
+                .get(start..start + 3)
+                .and_then(|b| std::str::from_utf8(b).ok())
+                .and_then(|s| s.chars().next())
+                && ('\u{E000}'..='\u{F8FF}').contains(&ch)
+                && !self.0.contains(&ch)
+            {
+                self.0.push(ch);
+            }
+            i = start + 1;
+        }
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 
@@ -509,7 +562,7 @@ fn context(
             ("background", tplain(&o.background)),
         ]),
     );
-    ctx.insert_value("params", to_tera(&Value::Object(brief.params.clone())));
+    ctx.insert_value("params", tera_map(&brief.params));
     ctx
 }
 
@@ -545,14 +598,17 @@ fn to_tera(v: &Value) -> tera::Value {
         },
         Value::String(s) => tera::Value::from(s.as_str()),
         Value::Array(a) => tera::Value::from(a.iter().map(to_tera).collect::<Vec<_>>()),
-        Value::Object(o) => {
-            let mut m = tera::Map::with_capacity(o.len());
-            for (k, x) in o {
-                m.insert(tera::value::Key::from(k.clone()), to_tera(x));
-            }
-            tera::Value::from(m)
-        }
+        Value::Object(o) => tera_map(o),
     }
+}
+
+/// A JSON object as a tera map.
+fn tera_map(o: &serde_json::Map<String, Value>) -> tera::Value {
+    let mut m = tera::Map::with_capacity(o.len());
+    for (k, x) in o {
+        m.insert(tera::value::Key::from(k.clone()), to_tera(x));
+    }
+    tera::Value::from(m)
 }
 
 /// Normalises whitespace and punctuation left by templates: the prompt becomes one paragraph
@@ -567,16 +623,17 @@ pub fn tidy(text: &str) -> String {
 /// separators the template put around it are tidied), then the marks are removed. A template's
 /// full stop right after a phrase that ends a sentence itself (`etc.`, `Wow!`, `…`) is dropped.
 pub fn tidy_marked(text: &str, marks: Option<(char, char)>) -> String {
-    let joined = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let mut joined = String::with_capacity(text.len());
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if !joined.is_empty() {
+            joined.push(' ');
+        }
+        joined.push_str(line);
+    }
     let out = tidy_line(&joined, marks);
     match marks {
-        Some((o, c)) => out.replace([o, c], ""),
-        None => out,
+        Some((o, c)) if out.contains([o, c]) => out.replace([o, c], ""),
+        _ => out,
     }
 }
 
@@ -648,6 +705,26 @@ fn tidy_line(line: &str, marks: Option<(char, char)>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn delimiters_avoid_the_private_use_characters_of_the_brief() {
+        let mut brief = Brief {
+            subject: String::from("a \u{E000}\u{E002} sign"),
+            ..Brief::default()
+        };
+        brief.avoid.push(String::from("\u{E001}\u{F8FE}"));
+        let p = Placeholders::new(&brief);
+        let chosen = [p.open, p.close, p.marks.0, p.marks.1];
+        assert_eq!(chosen, ['\u{E003}', '\u{E004}', '\u{E005}', '\u{E006}']);
+        let mut seen = PrivateUse::default();
+        seen.write_all("x\u{E000}y\u{F8FF}z\u{E000}\u{FFFD}é".as_bytes())
+            .expect("write");
+        assert_eq!(
+            seen.0,
+            vec!['\u{E000}', '\u{F8FF}'],
+            "U+FFFD (0xEF 0xBF) is not private use"
+        );
+    }
 
     #[test]
     fn tidy_fixes_dangling_separators() {

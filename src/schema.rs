@@ -44,6 +44,22 @@ impl Schema {
         prefix: &JsonPath,
         source: Option<&SourceFile>,
     ) -> Vec<Diagnostic> {
+        // the common case first: `is_valid` stops at nothing and builds no error (a valid
+        // instance is never walked twice); the full walk is the error path only
+        if self.validator.is_valid(instance) {
+            return Vec::new();
+        }
+        self.diagnose(instance, prefix, source)
+    }
+
+    /// The error path of [`Schema::check`] on its own: walks every error of `instance` and
+    /// translates it, with no fast accept first (empty exactly when `instance` is valid).
+    pub fn diagnose(
+        &self,
+        instance: &Value,
+        prefix: &JsonPath,
+        source: Option<&SourceFile>,
+    ) -> Vec<Diagnostic> {
         let mut out = Vec::new();
         for error in self.validator.iter_errors(instance) {
             self.translate(&error, prefix, &mut out);

@@ -8,6 +8,7 @@ mod authoring;
 mod batch;
 mod cli;
 mod common;
+mod components;
 mod errors;
 mod exact_text;
 mod fidelity;

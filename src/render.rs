@@ -131,7 +131,7 @@ impl Write for LimitedWriter {
             return Err(io::Error::other(msg));
         }
         self.writes = self.writes.wrapping_add(1);
-        if self.writes % CLOCK_EVERY == 0 && Instant::now() > self.deadline {
+        if self.writes.is_multiple_of(CLOCK_EVERY) && Instant::now() > self.deadline {
             let msg = String::from("template rendering exceeded its time limit");
             self.tripped = Some(msg.clone());
             return Err(io::Error::other(msg));

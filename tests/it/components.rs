@@ -1,5 +1,5 @@
-//! The shared components `usage`, `composition_clause` and `style_clause` became one Rust call
-//! each (`usage_sentence`, `composition_sentence`, `style_sentence`) for speed. Their template
+//! The shared components became one Rust call each (`usage_sentence`, `composition_sentence`,
+//! `style_sentence`, `exact_text_sentence`, `text_rule_sentence`, `avoid_sentence`) for speed. Their template
 //! bodies, as they were, are kept here as the reference: over thousands of generated inputs —
 //! user phrases (marked, as the engine passes them, and not), blanks, lists, missing parts,
 //! articles by sound — the functions write exactly what the template bodies wrote.
@@ -27,13 +27,45 @@ Intended use: {{ ctx.purpose | default(value="", boolean=true) | phrase }}
 {%- set parts = [mood, s.lighting, palette, ...s.details] | compact -%}
 {%- if parts %}{{ lead }}: {{ parts | and_list(sep="; ", conj=";") }}.{% endif -%}
 {%- endcomponent style_ref -%}
+
+{%- component exact_text_ref(items, lead="Include") -%}
+{%- if items -%}
+{{ lead }} {% for t in items -%}
+{%- if not loop.first %}{% if loop.last %} and {% else %}, {% endif %}{% endif -%}
+the exact {{ t.label }} {{ t.values | quote | and_list }}
+{%- set how = [t.typography, t.placement] | compact -%}
+{%- if how %} ({{ how | and_list(conj=",") }}){% endif -%}
+{%- endfor %}.
+{%- endif -%}
+{%- endcomponent exact_text_ref -%}
+
+{%- component text_rule_ref(items, typography=none, strict=true) -%}
+{%- if items -%}
+{%- if typography %}Set the text in {{ typography | phrase }}. {% endif -%}
+{%- if strict -%}
+Render every piece of text exactly as written, letter for letter, and add no other text.
+{%- else -%}
+Render these texts exactly as written, letter for letter; keep any other interface text short and legible.
+{%- endif -%}
+{%- endif -%}
+{%- endcomponent text_rule_ref -%}
+
+{%- component avoid_ref(items) -%}
+{%- if items %}Avoid {{ items | and_list }}.{% endif -%}
+{%- endcomponent avoid_ref -%}
 "#;
 
-const CALLS: &str = r#"{{ <usage_ref ctx={ctx}/> }}|{{ usage_sentence(ctx=ctx) }}
-{{ <composition_ref c={c}/> }}|{{ composition_sentence(c=c) }}
-{{ <composition_ref c={c} lead="Scene"/> }}|{{ composition_sentence(c=c, lead="Scene") }}
-{{ <style_ref s={s}/> }}|{{ style_sentence(s=s) }}
-{{ <style_ref s={s} lead="Interface style" mood_noun="look"/> }}|{{ style_sentence(s=s, lead="Interface style", mood_noun="look") }}"#;
+const CALLS: &str = r#"{{ <usage_ref ctx={ctx}/> }}|{{ ctx | usage_sentence }}
+{{ <composition_ref c={c}/> }}|{{ c | composition_sentence }}
+{{ <composition_ref c={c} lead="Scene"/> }}|{{ c | composition_sentence(lead="Scene") }}
+{{ <style_ref s={s}/> }}|{{ s | style_sentence }}
+{{ <style_ref s={s} lead="Interface style" mood_noun="look"/> }}|{{ s | style_sentence(lead="Interface style", mood_noun="look") }}
+{{ <exact_text_ref items={text}/> }}|{{ text | exact_text_sentence }}
+{{ <exact_text_ref items={text} lead="Feature"/> }}|{{ text | exact_text_sentence(lead="Feature") }}
+{{ <text_rule_ref items={text}/> }}|{{ text | text_rule_sentence }}
+{{ <text_rule_ref items={text} typography={s.typography}/> }}|{{ text | text_rule_sentence(typography=s.typography) }}
+{{ <text_rule_ref items={text} typography={s.typography} strict={false}/> }}|{{ text | text_rule_sentence(typography=s.typography, strict=false) }}
+{{ <avoid_ref items={avoid}/> }}|{{ avoid | avoid_sentence }}"#;
 
 /// A small deterministic generator (xorshift), so a failure reproduces.
 struct Rng(u64);
@@ -115,6 +147,35 @@ fn map(rng: &mut Rng, marks: Option<(char, char)>, fields: &[(&'static str, bool
     Value::from(m)
 }
 
+/// Text items as the engine builds them: a label, the values (placeholders, or any string here),
+/// the first typography and placement (or none).
+fn text_items(rng: &mut Rng, marks: Option<(char, char)>) -> Value {
+    const LABELS: &[&str] = &["headline", "labels", "call to action", "title", ""];
+    const TEXTS: &[&str] = &[
+        "SALE",
+        "Blue Notes",
+        "\"quoted\"",
+        "{{ braces }}",
+        "  ",
+        "50% off!",
+    ];
+    let n = rng.next() % 4;
+    let items: Vec<Value> = (0..n)
+        .map(|_| {
+            let values: Vec<Value> = (0..1 + rng.next() % 3)
+                .map(|_| Value::from(rng.pick(TEXTS)))
+                .collect();
+            let mut m = tera::Map::new();
+            m.insert("label".into(), Value::from(rng.pick(LABELS)));
+            m.insert("values".into(), Value::from(values));
+            m.insert("typography".into(), part(rng, marks, false));
+            m.insert("placement".into(), part(rng, marks, false));
+            Value::from(m)
+        })
+        .collect();
+    Value::from(items)
+}
+
 #[test]
 fn the_component_functions_write_what_the_template_bodies_wrote() {
     let mut tera = Tera::new();
@@ -174,6 +235,8 @@ fn the_component_functions_write_what_the_template_bodies_wrote() {
                     ],
                 ),
             );
+            ctx.insert_value("text", text_items(&mut rng, marks));
+            ctx.insert_value("avoid", part(&mut rng, marks, true));
             let out = tera.render("calls.tera", &ctx).expect("renders");
             for line in out.lines() {
                 let (reference, function) = line.split_once('|').expect("two sides");
@@ -183,5 +246,5 @@ fn the_component_functions_write_what_the_template_bodies_wrote() {
         }
     }
     imgprompt::filters::set_marks(None);
-    assert_eq!(compared, 2 * 1500 * 5);
+    assert_eq!(compared, 2 * 1500 * 11);
 }

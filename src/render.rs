@@ -365,44 +365,82 @@ impl Write for PrivateUse {
     }
 }
 
-/// A tera map from (key, value) pairs.
-fn tmap<const N: usize>(pairs: [(&'static str, tera::Value); N]) -> tera::Value {
-    let mut m = tera::Map::with_capacity(N);
-    for (k, v) in pairs {
-        m.insert(tera::value::Key::from(k), v);
-    }
-    tera::Value::from(m)
+/// One exact text as templates see it (`text[i].entries[j]`).
+#[derive(serde::Serialize)]
+struct EntryCtx {
+    content: String,
+    typography: Option<String>,
+    placement: Option<String>,
 }
 
-fn topt(p: &Placeholders, v: &Option<String>) -> tera::Value {
-    match v.as_deref().and_then(|s| p.user(s)) {
-        Some(s) => tera::Value::from(s),
-        None => tera::Value::none(),
-    }
+/// One text role as templates see it (`text[i]`, `text_by_role.<role>`).
+#[derive(serde::Serialize)]
+struct TextCtx<'a> {
+    role: &'a str,
+    label: String,
+    plural: bool,
+    values: Vec<String>,
+    entries: Vec<EntryCtx>,
+    typography: Option<String>,
+    placement: Option<String>,
+    typographies: Vec<String>,
+    placements: Vec<String>,
 }
 
-/// An output setting: a plain value (templates compare it), trimmed.
-fn tplain(v: &Option<String>) -> tera::Value {
-    match v.as_deref().map(str::trim) {
-        Some(s) if !s.is_empty() => tera::Value::from(s),
-        _ => tera::Value::none(),
-    }
+#[derive(serde::Serialize)]
+struct PresetCtx<'a> {
+    name: &'a str,
+    description: &'a str,
 }
 
-fn tlist(p: &Placeholders, v: &Option<OneOrMany>) -> tera::Value {
-    let items: Vec<tera::Value> = match v {
-        None => Vec::new(),
-        Some(m) => m
-            .items()
-            .into_iter()
-            .filter_map(|s| p.user(s))
-            .map(tera::Value::from)
-            .collect(),
-    };
-    tera::Value::from(items)
+#[derive(serde::Serialize)]
+struct StyleCtx {
+    medium: Option<String>,
+    mood: Vec<String>,
+    lighting: Option<String>,
+    palette: Vec<String>,
+    typography: Option<String>,
+    details: Vec<String>,
 }
 
-/// Builds the template context for `brief` (defaults already merged), directly as tera values.
+#[derive(serde::Serialize)]
+struct CompositionCtx {
+    layout: Option<String>,
+    framing: Option<String>,
+    camera: Option<String>,
+    scene: Option<String>,
+    background: Option<String>,
+    surface: Option<String>,
+    negative_space: Option<String>,
+    details: Vec<String>,
+}
+
+#[derive(serde::Serialize)]
+struct UseCtx {
+    purpose: Option<String>,
+    channel: Option<String>,
+    audience: Option<String>,
+    platform: Option<String>,
+    brand: Option<String>,
+}
+
+#[derive(serde::Serialize)]
+struct TargetCtx {
+    avoid_in_prompt: bool,
+}
+
+#[derive(serde::Serialize)]
+struct OutputCtx<'a> {
+    model: Option<&'a str>,
+    size: Option<&'a str>,
+    quality: Option<&'a str>,
+    format: Option<&'a str>,
+    background: Option<&'a str>,
+}
+
+/// Builds the template context for `brief` (defaults already merged). Each part is a small typed
+/// struct turned into a tera value by tera's own serializer, which inserts every key once (a
+/// `tera::Map` converted with `Value::from` is hashed a second time).
 fn context(
     brief: &Brief,
     preset: &Preset,
@@ -413,6 +451,17 @@ fn context(
     let c = &brief.composition;
     let x = &brief.context;
     let o = &brief.output;
+    let user = |p: &Placeholders, v: &Option<String>| v.as_deref().and_then(|s| p.user(s));
+    let list = |p: &Placeholders, v: &Option<OneOrMany>| -> Vec<String> {
+        match v {
+            None => Vec::new(),
+            Some(OneOrMany::One(s)) => p.user(s).into_iter().collect(),
+            Some(OneOrMany::Many(items)) => items.iter().filter_map(|s| p.user(s)).collect(),
+        }
+    };
+    fn plain(v: &Option<String>) -> Option<&str> {
+        v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+    }
     let mut text = Vec::with_capacity(brief.text.len());
     let mut text_by_role = tera::Map::with_capacity(brief.text.len());
     for (role, value) in &brief.text {
@@ -424,25 +473,20 @@ fn context(
         for e in &entries {
             let (typography, placement) = match e {
                 crate::brief::TextEntry::Plain(_) => (None, None),
-                crate::brief::TextEntry::Detailed(d) => (d.typography.clone(), d.placement.clone()),
+                crate::brief::TextEntry::Detailed(d) => (
+                    user(placeholders, &d.typography),
+                    user(placeholders, &d.placement),
+                ),
             };
-            let content = tera::Value::from(placeholders.add(e.content()));
+            let content = placeholders.add(e.content());
             values.push(content.clone());
-            let (t, p) = (
-                topt(placeholders, &typography),
-                topt(placeholders, &placement),
-            );
-            if !t.is_none() {
-                typographies.push(t.clone());
-            }
-            if !p.is_none() {
-                placements.push(p.clone());
-            }
-            items.push(tmap([
-                ("content", content),
-                ("typography", t),
-                ("placement", p),
-            ]));
+            typographies.extend(typography.clone());
+            placements.extend(placement.clone());
+            items.push(EntryCtx {
+                content,
+                typography,
+                placement,
+            });
         }
         let mut label = preset.role_label(role);
         if plural
@@ -455,112 +499,98 @@ fn context(
         {
             label.push('s');
         }
-        let item = tmap([
-            ("role", tera::Value::from(role.as_str())),
-            ("label", tera::Value::from(label)),
-            ("plural", tera::Value::from(plural)),
-            ("values", tera::Value::from(values)),
-            ("entries", tera::Value::from(items)),
-            (
-                "typography",
-                typographies
-                    .first()
-                    .cloned()
-                    .unwrap_or_else(tera::Value::none),
-            ),
-            (
-                "placement",
-                placements
-                    .first()
-                    .cloned()
-                    .unwrap_or_else(tera::Value::none),
-            ),
-            ("typographies", tera::Value::from(typographies)),
-            ("placements", tera::Value::from(placements)),
-        ]);
+        let item = tera::Value::from_serializable(&TextCtx {
+            role,
+            label,
+            plural,
+            values,
+            entries: items,
+            typography: typographies.first().cloned(),
+            placement: placements.first().cloned(),
+            typographies,
+            placements,
+        });
         text_by_role.insert(tera::value::Key::from(role.clone()), item.clone());
         text.push(item);
     }
-    let avoid: Vec<tera::Value> = brief
+    let avoid: Vec<String> = brief
         .avoid
         .iter()
         .filter_map(|a| placeholders.user(a))
-        .map(tera::Value::from)
         .collect();
+    let p = &*placeholders;
     let mut ctx = tera::Context::new();
     ctx.insert_value(
         "preset",
-        tmap([
-            ("name", tera::Value::from(preset.name())),
-            (
-                "description",
-                tera::Value::from(preset.manifest.description.as_str()),
-            ),
-        ]),
+        tera::Value::from_serializable(&PresetCtx {
+            name: preset.name(),
+            description: &preset.manifest.description,
+        }),
     );
     ctx.insert_value(
         "subject",
-        tera::Value::from(placeholders.user(&brief.subject).unwrap_or_default()),
+        tera::Value::from(p.user(&brief.subject).unwrap_or_default()),
     );
     ctx.insert_value(
         "style",
-        tmap([
-            ("medium", topt(placeholders, &s.medium)),
-            ("mood", tlist(placeholders, &s.mood)),
-            ("lighting", topt(placeholders, &s.lighting)),
-            ("palette", tlist(placeholders, &s.palette)),
-            ("typography", topt(placeholders, &s.typography)),
-            ("details", tlist(placeholders, &s.details)),
-        ]),
+        tera::Value::from_serializable(&StyleCtx {
+            medium: user(p, &s.medium),
+            mood: list(p, &s.mood),
+            lighting: user(p, &s.lighting),
+            palette: list(p, &s.palette),
+            typography: user(p, &s.typography),
+            details: list(p, &s.details),
+        }),
     );
     ctx.insert_value(
         "composition",
-        tmap([
-            ("layout", topt(placeholders, &c.layout)),
-            ("framing", topt(placeholders, &c.framing)),
-            ("camera", topt(placeholders, &c.camera)),
-            ("scene", topt(placeholders, &c.scene)),
-            ("background", topt(placeholders, &c.background)),
-            ("surface", topt(placeholders, &c.surface)),
-            ("negative_space", topt(placeholders, &c.negative_space)),
-            ("details", tlist(placeholders, &c.details)),
-        ]),
+        tera::Value::from_serializable(&CompositionCtx {
+            layout: user(p, &c.layout),
+            framing: user(p, &c.framing),
+            camera: user(p, &c.camera),
+            scene: user(p, &c.scene),
+            background: user(p, &c.background),
+            surface: user(p, &c.surface),
+            negative_space: user(p, &c.negative_space),
+            details: list(p, &c.details),
+        }),
     );
     ctx.insert_value("text", tera::Value::from(text));
     ctx.insert_value("text_by_role", tera::Value::from(text_by_role));
     ctx.insert_value(
         "context",
-        tmap([
-            ("purpose", topt(placeholders, &x.purpose)),
-            ("channel", topt(placeholders, &x.channel)),
-            ("audience", topt(placeholders, &x.audience)),
-            ("platform", topt(placeholders, &x.platform)),
-            ("brand", topt(placeholders, &x.brand)),
-        ]),
-    );
-    // the target compiles the avoid list itself (negative prompt, --no) when it can
-    ctx.insert_value(
-        "avoid",
-        tera::Value::from(if avoid_in_prompt {
-            avoid.clone()
-        } else {
-            Vec::new()
+        tera::Value::from_serializable(&UseCtx {
+            purpose: user(p, &x.purpose),
+            channel: user(p, &x.channel),
+            audience: user(p, &x.audience),
+            platform: user(p, &x.platform),
+            brand: user(p, &x.brand),
         }),
     );
-    ctx.insert_value("avoid_all", tera::Value::from(avoid));
+    // the target compiles the avoid list itself (negative prompt, --no) when it can
+    let avoid_all = tera::Value::from_serializable(&avoid);
+    ctx.insert_value(
+        "avoid",
+        if avoid_in_prompt {
+            avoid_all.clone()
+        } else {
+            tera::Value::from(Vec::<tera::Value>::new())
+        },
+    );
+    ctx.insert_value("avoid_all", avoid_all);
     ctx.insert_value(
         "target",
-        tmap([("avoid_in_prompt", tera::Value::from(avoid_in_prompt))]),
+        tera::Value::from_serializable(&TargetCtx { avoid_in_prompt }),
     );
     ctx.insert_value(
         "output",
-        tmap([
-            ("model", tplain(&o.model)),
-            ("size", tplain(&o.size)),
-            ("quality", tplain(&o.quality)),
-            ("format", tplain(&o.format)),
-            ("background", tplain(&o.background)),
-        ]),
+        tera::Value::from_serializable(&OutputCtx {
+            model: plain(&o.model),
+            size: plain(&o.size),
+            quality: plain(&o.quality),
+            format: plain(&o.format),
+            background: plain(&o.background),
+        }),
     );
     ctx.insert_value("params", tera_map(&brief.params));
     ctx

@@ -668,73 +668,222 @@ pub fn tidy_marked(text: &str, marks: Option<(char, char)>) -> String {
 }
 
 fn tidy_line(line: &str, marks: Option<(char, char)>) -> String {
-    let (mo, mc) = marks.unwrap_or(('\0', '\0'));
-    let mut out = String::with_capacity(line.len());
-    let mut depth = 0usize;
-    // the last character of the last user phrase, when nothing but its mark followed it
-    let last_user = |out: &str| -> Option<char> {
-        let rest = out.strip_suffix(mc)?;
-        rest.chars().next_back()
+    // Works on bytes: every character the pass acts on is ASCII, and the bytes of a longer
+    // character are never ASCII, so they are copied as they come; the marks are matched as whole
+    // UTF-8 sequences (their first byte is never a continuation byte). The character-by-character
+    // version this replaces is kept in the tests, which compare the two.
+    let (mut open_buf, mut close_buf) = ([0u8; 4], [0u8; 4]);
+    let (open, close): (&[u8], &[u8]) = match marks {
+        Some((o, c)) => (
+            o.encode_utf8(&mut open_buf).as_bytes(),
+            c.encode_utf8(&mut close_buf).as_bytes(),
+        ),
+        None => (&[], &[]),
     };
-    for c in line.chars() {
-        if marks.is_some() && c == mo {
+    // without marks, a NUL character plays the closing mark in the "phrase ends a sentence"
+    // check, as in the character version
+    let end_mark: &[u8] = if marks.is_some() { close } else { b"\0" };
+    let bytes = line.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        let rest = &bytes[i..];
+        if !open.is_empty() && rest.starts_with(open) {
             depth += 1;
-            out.push(c);
+            out.extend_from_slice(open);
+            i += open.len();
             continue;
         }
-        if marks.is_some() && c == mc {
+        if !close.is_empty() && rest.starts_with(close) {
             depth = depth.saturating_sub(1);
-            out.push(c);
+            out.extend_from_slice(close);
+            i += close.len();
             continue;
         }
+        i += 1;
         if depth > 0 {
-            // inside a user phrase: every character is theirs
-            out.push(c);
+            // inside a user phrase: every byte is theirs
+            out.push(rest[0]);
             continue;
         }
-        let c = if c == '\t' { ' ' } else { c };
+        let c = if rest[0] == b'\t' { b' ' } else { rest[0] };
         match c {
-            ' ' if out.is_empty() || out.ends_with(' ') => {}
-            ',' | ';' | ':' | '.' | '!' | '?' => {
-                while out.ends_with(' ') {
+            b' ' if out.is_empty() || out.ends_with(b" ") => {}
+            b',' | b';' | b':' | b'.' | b'!' | b'?' => {
+                while out.ends_with(b" ") {
                     out.pop();
                 }
                 // a phrase that ends a sentence itself takes no second full stop
-                if c == '.' && last_user(&out).is_some_and(|u| matches!(u, '.' | '!' | '?' | '…'))
+                if c == b'.'
+                    && out.strip_suffix(end_mark).is_some_and(|phrase| {
+                        [&b"."[..], b"!", b"?", "…".as_bytes()]
+                            .iter()
+                            .any(|end| phrase.ends_with(end))
+                    })
                 {
                     continue;
                 }
+                let last = out.last().copied();
                 // drop a separator directly after another separator or at the start
-                if c == ',' || c == ';' {
-                    if out.is_empty() || out.ends_with([',', ';', ':', '.', '!', '?', '(']) {
+                if c == b',' || c == b';' {
+                    if matches!(
+                        last,
+                        None | Some(b',' | b';' | b':' | b'.' | b'!' | b'?' | b'(')
+                    ) {
                         continue;
                     }
-                } else if c == '.' && out.ends_with([',', ';', ':']) {
+                } else if c == b'.' && matches!(last, Some(b',' | b';' | b':')) {
                     out.pop();
-                } else if c == ':' && out.ends_with([',', ';', ':']) {
+                } else if c == b':' && matches!(last, Some(b',' | b';' | b':')) {
                     continue;
                 }
                 out.push(c);
             }
-            ')' if out.ends_with('(') => {
+            b')' if out.ends_with(b"(") => {
                 out.pop();
-                while out.ends_with(' ') {
+                while out.ends_with(b" ") {
                     out.pop();
                 }
             }
             _ => out.push(c),
         }
     }
+    // only ASCII bytes were dropped and whole characters kept: still UTF-8
+    let out = String::from_utf8(out)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     let trimmed = out.trim();
     let trimmed = trimmed
         .trim_start_matches([',', ';', ':', '.'])
         .trim_start();
-    trimmed.to_string()
+    if trimmed.len() == out.len() {
+        out
+    } else {
+        trimmed.to_string()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The character-by-character tidy pass the byte version replaced, kept as its reference.
+    fn tidy_line_reference(line: &str, marks: Option<(char, char)>) -> String {
+        let (mo, mc) = marks.unwrap_or(('\0', '\0'));
+        let mut out = String::with_capacity(line.len());
+        let mut depth = 0usize;
+        // the last character of the last user phrase, when nothing but its mark followed it
+        let last_user = |out: &str| -> Option<char> {
+            let rest = out.strip_suffix(mc)?;
+            rest.chars().next_back()
+        };
+        for c in line.chars() {
+            if marks.is_some() && c == mo {
+                depth += 1;
+                out.push(c);
+                continue;
+            }
+            if marks.is_some() && c == mc {
+                depth = depth.saturating_sub(1);
+                out.push(c);
+                continue;
+            }
+            if depth > 0 {
+                // inside a user phrase: every character is theirs
+                out.push(c);
+                continue;
+            }
+            let c = if c == '\t' { ' ' } else { c };
+            match c {
+                ' ' if out.is_empty() || out.ends_with(' ') => {}
+                ',' | ';' | ':' | '.' | '!' | '?' => {
+                    while out.ends_with(' ') {
+                        out.pop();
+                    }
+                    // a phrase that ends a sentence itself takes no second full stop
+                    if c == '.'
+                        && last_user(&out).is_some_and(|u| matches!(u, '.' | '!' | '?' | '…'))
+                    {
+                        continue;
+                    }
+                    // drop a separator directly after another separator or at the start
+                    if c == ',' || c == ';' {
+                        if out.is_empty() || out.ends_with([',', ';', ':', '.', '!', '?', '(']) {
+                            continue;
+                        }
+                    } else if c == '.' && out.ends_with([',', ';', ':']) {
+                        out.pop();
+                    } else if c == ':' && out.ends_with([',', ';', ':']) {
+                        continue;
+                    }
+                    out.push(c);
+                }
+                ')' if out.ends_with('(') => {
+                    out.pop();
+                    while out.ends_with(' ') {
+                        out.pop();
+                    }
+                }
+                _ => out.push(c),
+            }
+        }
+        let trimmed = out.trim();
+        let trimmed = trimmed
+            .trim_start_matches([',', ';', ':', '.'])
+            .trim_start();
+        trimmed.to_string()
+    }
+
+    /// The byte version of the tidy pass gives what the character version gave, on random text
+    /// made of the characters it acts on, marks, tabs, NUL, ellipses and other scripts.
+    #[test]
+    fn tidy_bytes_match_the_character_version() {
+        const PIECES: &[&str] = &[
+            " ",
+            "  ",
+            "\t",
+            ",",
+            ";",
+            ":",
+            ".",
+            "!",
+            "?",
+            "(",
+            ")",
+            "…",
+            "a",
+            "Bé",
+            "日本",
+            "\0",
+            "\u{E010}",
+            "\u{E011}",
+            "..",
+            "etc.",
+            "x",
+            "\u{1F600}",
+            "’",
+        ];
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..20_000 {
+            let len = next() % 24;
+            let text: String = (0..len)
+                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+                .collect();
+            for marks in [None, Some(('\u{E010}', '\u{E011}'))] {
+                assert_eq!(
+                    tidy_line(&text, marks),
+                    tidy_line_reference(&text, marks),
+                    "{text:?} with {marks:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn delimiters_avoid_the_private_use_characters_of_the_brief() {

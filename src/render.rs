@@ -662,10 +662,52 @@ pub fn tidy_marked(text: &str, marks: Option<(char, char)>) -> String {
     }
     let out = tidy_line(&joined, marks);
     match marks {
-        Some((o, c)) if out.contains([o, c]) => out.replace([o, c], ""),
-        _ => out,
+        Some((o, c)) => without_marks(out, o, c),
+        None => out,
     }
 }
+
+/// `text` without the characters `o` and `c` (`str::replace` with a character pattern decodes
+/// every character; this looks for their first bytes only).
+fn without_marks(text: String, o: char, c: char) -> String {
+    let (mut ob, mut cb) = ([0u8; 4], [0u8; 4]);
+    let (o, c) = (
+        o.encode_utf8(&mut ob).as_bytes(),
+        c.encode_utf8(&mut cb).as_bytes(),
+    );
+    let bytes = text.as_bytes();
+    let is_lead = |b: &u8| *b == o[0] || *b == c[0];
+    if !bytes.iter().any(is_lead) {
+        return text;
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(p) = bytes[i..].iter().position(is_lead) {
+        out.extend_from_slice(&bytes[i..i + p]);
+        let rest = &bytes[i + p..];
+        if rest.starts_with(o) || rest.starts_with(c) {
+            i += p + o.len().min(rest.len());
+        } else {
+            out.push(rest[0]);
+            i += p + 1;
+        }
+    }
+    out.extend_from_slice(&bytes[i..]);
+    // whole characters removed at their boundaries: still UTF-8
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// The bytes the tidy pass acts on outside user phrases.
+const ACTS_ON: [bool; 256] = {
+    let mut table = [false; 256];
+    let bytes = b" \t,;:.!?)";
+    let mut i = 0;
+    while i < bytes.len() {
+        table[bytes[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 fn tidy_line(line: &str, marks: Option<(char, char)>) -> String {
     // Works on bytes: every character the pass acts on is ASCII, and the bytes of a longer
@@ -687,15 +729,34 @@ fn tidy_line(line: &str, marks: Option<(char, char)>) -> String {
     let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
     let mut depth = 0usize;
     let mut i = 0;
+    // the first bytes of the marks (three-byte private-use characters), or none
+    let (open_lead, close_lead) = (open.first().copied(), close.first().copied());
+    let is_lead = |b: u8| Some(b) == open_lead || Some(b) == close_lead;
     while i < bytes.len() {
         let rest = &bytes[i..];
-        if !open.is_empty() && rest.starts_with(open) {
+        if !is_lead(rest[0]) {
+            // not a mark: inside a phrase copy up to the next possible mark in one go; outside,
+            // copy up to the next byte the pass acts on
+            let run = if depth == 0 {
+                rest.iter()
+                    .position(|&b| ACTS_ON[usize::from(b)] || is_lead(b))
+            } else {
+                rest.iter().position(|&b| is_lead(b))
+            }
+            .unwrap_or(rest.len());
+            if run > 0 {
+                out.extend_from_slice(&rest[..run]);
+                i += run;
+                continue;
+            }
+        }
+        if Some(rest[0]) == open_lead && rest.starts_with(open) {
             depth += 1;
             out.extend_from_slice(open);
             i += open.len();
             continue;
         }
-        if !close.is_empty() && rest.starts_with(close) {
+        if Some(rest[0]) == close_lead && rest.starts_with(close) {
             depth = depth.saturating_sub(1);
             out.extend_from_slice(close);
             i += close.len();
@@ -709,9 +770,9 @@ fn tidy_line(line: &str, marks: Option<(char, char)>) -> String {
         }
         let c = if rest[0] == b'\t' { b' ' } else { rest[0] };
         match c {
-            b' ' if out.is_empty() || out.ends_with(b" ") => {}
+            b' ' if out.is_empty() || out.last() == Some(&b' ') => {}
             b',' | b';' | b':' | b'.' | b'!' | b'?' => {
-                while out.ends_with(b" ") {
+                while out.last() == Some(&b' ') {
                     out.pop();
                 }
                 // a phrase that ends a sentence itself takes no second full stop
@@ -740,9 +801,9 @@ fn tidy_line(line: &str, marks: Option<(char, char)>) -> String {
                 }
                 out.push(c);
             }
-            b')' if out.ends_with(b"(") => {
+            b')' if out.last() == Some(&b'(') => {
                 out.pop();
-                while out.ends_with(b" ") {
+                while out.last() == Some(&b' ') {
                     out.pop();
                 }
             }
@@ -834,6 +895,23 @@ mod tests {
         trimmed.to_string()
     }
 
+    #[test]
+    fn marks_are_removed_like_str_replace() {
+        let (o, c) = ('\u{E010}', '\u{E011}');
+        for text in [
+            "",
+            "plain",
+            "\u{E010}a\u{E011} b \u{E012}\u{E010}\u{E010}",
+            "\u{E011}é\u{F000}\u{E010}",
+            "日本\u{E010}",
+        ] {
+            assert_eq!(
+                without_marks(text.to_string(), o, c),
+                text.replace([o, c], "")
+            );
+        }
+    }
+
     /// The byte version of the tidy pass gives what the character version gave, on random text
     /// made of the characters it acts on, marks, tabs, NUL, ellipses and other scripts.
     #[test]
@@ -862,6 +940,9 @@ mod tests {
             "x",
             "\u{1F600}",
             "’",
+            "\u{E012}",
+            "\u{F000}",
+            "\u{EFFF}",
         ];
         let mut state = 0x2545_F491_4F6C_DD1Du64;
         let mut next = || {
@@ -875,7 +956,11 @@ mod tests {
             let text: String = (0..len)
                 .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
                 .collect();
-            for marks in [None, Some(('\u{E010}', '\u{E011}'))] {
+            for marks in [
+                None,
+                Some(('\u{E010}', '\u{E011}')),
+                Some(('\u{EFFF}', '\u{F000}')),
+            ] {
                 assert_eq!(
                     tidy_line(&text, marks),
                     tidy_line_reference(&text, marks),

@@ -242,21 +242,10 @@ struct Placeholders {
 
 impl Placeholders {
     fn new(brief: &Brief) -> Self {
-        // Pick delimiters from the private-use area that occur nowhere in the brief. Scanning
-        // its JSON text is enough (serde_json writes these characters unescaped); the text is
-        // written into a buffer kept by the thread, so no brief allocates one.
-        thread_local! {
-            static JSON: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-        }
+        // Pick delimiters from the private-use area that occur nowhere in what the template can
+        // write: every string of the brief that `context` reads.
         let mut used = PrivateUse::default();
-        JSON.with_borrow_mut(|json| {
-            json.clear();
-            let _ = serde_json::to_writer(&mut *json, brief);
-            let _ = used.write_all(json);
-            if json.capacity() > 1 << 20 {
-                *json = Vec::new();
-            }
-        });
+        used.see_brief(brief);
         let mut free = (0xE000u32..0xF8FF)
             .filter_map(char::from_u32)
             .filter(|c| !used.0.contains(c));
@@ -341,6 +330,90 @@ impl Placeholders {
 /// character's encoding; a character is never split across two writes here.
 #[derive(Default)]
 struct PrivateUse(Vec<char>);
+
+impl PrivateUse {
+    /// Notes the private-use characters of `s` (most strings have none: one byte scan).
+    fn see(&mut self, s: &str) {
+        if s.bytes().any(|b| b >= 0xEE) {
+            let _ = self.write_all(s.as_bytes());
+        }
+    }
+
+    fn see_all(&mut self, v: &Option<OneOrMany>) {
+        match v {
+            Some(OneOrMany::One(s)) => self.see(s),
+            Some(OneOrMany::Many(items)) => items.iter().for_each(|s| self.see(s)),
+            None => {}
+        }
+    }
+
+    fn see_json(&mut self, v: &Value) {
+        match v {
+            Value::String(s) => self.see(s),
+            Value::Array(a) => a.iter().for_each(|v| self.see_json(v)),
+            Value::Object(o) => o.iter().for_each(|(k, v)| {
+                self.see(k);
+                self.see_json(v);
+            }),
+            _ => {}
+        }
+    }
+
+    /// Every string of `brief` that [`context`] puts in front of a template — keep the two in
+    /// step (`delimiters_avoid_every_string_the_template_sees` checks each field).
+    fn see_brief(&mut self, brief: &Brief) {
+        let (s, c, x, o) = (
+            &brief.style,
+            &brief.composition,
+            &brief.context,
+            &brief.output,
+        );
+        self.see(&brief.subject);
+        for v in [&s.medium, &s.lighting, &s.typography] {
+            v.as_deref().inspect(|v| self.see(v));
+        }
+        for v in [&s.mood, &s.palette, &s.details, &c.details] {
+            self.see_all(v);
+        }
+        for v in [
+            &c.layout,
+            &c.framing,
+            &c.camera,
+            &c.scene,
+            &c.background,
+            &c.surface,
+            &c.negative_space,
+            &x.purpose,
+            &x.channel,
+            &x.audience,
+            &x.platform,
+            &x.brand,
+            &o.model,
+            &o.size,
+            &o.quality,
+            &o.format,
+            &o.background,
+        ] {
+            v.as_deref().inspect(|v| self.see(v));
+        }
+        for (role, value) in &brief.text {
+            self.see(role);
+            for e in value.entries() {
+                self.see(e.content());
+                if let crate::brief::TextEntry::Detailed(d) = e {
+                    for v in [&d.typography, &d.placement] {
+                        v.as_deref().inspect(|v| self.see(v));
+                    }
+                }
+            }
+        }
+        brief.avoid.iter().for_each(|a| self.see(a));
+        brief.params.iter().for_each(|(k, v)| {
+            self.see(k);
+            self.see_json(v);
+        });
+    }
+}
 
 impl Write for PrivateUse {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
@@ -967,6 +1040,65 @@ mod tests {
                     "{text:?} with {marks:?}"
                 );
             }
+        }
+    }
+
+    /// Each string the template context is built from, holding U+E000 to U+E003, keeps those
+    /// characters out of the delimiters.
+    #[test]
+    fn delimiters_avoid_every_string_the_template_sees() {
+        let pua = "x\u{E000}\u{E001}\u{E002}\u{E003}";
+        let fields: &[&str] = &[
+            r#"{"subject": "P"}"#,
+            r#"{"style": {"medium": "P"}}"#,
+            r#"{"style": {"mood": "P"}}"#,
+            r#"{"style": {"mood": ["a", "P"]}}"#,
+            r#"{"style": {"lighting": "P"}}"#,
+            r#"{"style": {"palette": ["P"]}}"#,
+            r#"{"style": {"typography": "P"}}"#,
+            r#"{"style": {"details": "P"}}"#,
+            r#"{"composition": {"layout": "P"}}"#,
+            r#"{"composition": {"framing": "P"}}"#,
+            r#"{"composition": {"camera": "P"}}"#,
+            r#"{"composition": {"scene": "P"}}"#,
+            r#"{"composition": {"background": "P"}}"#,
+            r#"{"composition": {"surface": "P"}}"#,
+            r#"{"composition": {"negative_space": "P"}}"#,
+            r#"{"composition": {"details": ["P"]}}"#,
+            r#"{"text": {"P": "t"}}"#,
+            r#"{"text": {"headline": "P"}}"#,
+            r#"{"text": {"labels": ["a", "P"]}}"#,
+            r#"{"text": {"headline": {"content": "P"}}}"#,
+            r#"{"text": {"headline": {"content": "t", "typography": "P"}}}"#,
+            r#"{"text": {"headline": {"content": "t", "placement": "P"}}}"#,
+            r#"{"context": {"purpose": "P"}}"#,
+            r#"{"context": {"channel": "P"}}"#,
+            r#"{"context": {"audience": "P"}}"#,
+            r#"{"context": {"platform": "P"}}"#,
+            r#"{"context": {"brand": "P"}}"#,
+            r#"{"avoid": ["P"]}"#,
+            r#"{"output": {"model": "P"}}"#,
+            r#"{"output": {"size": "P"}}"#,
+            r#"{"output": {"quality": "P"}}"#,
+            r#"{"output": {"format": "P"}}"#,
+            r#"{"output": {"background": "P"}}"#,
+            r#"{"params": {"P": 1}}"#,
+            r#"{"params": {"grid": {"deep": ["P"]}}}"#,
+        ];
+        for field in fields {
+            let mut value: Value = serde_json::from_str(&field.replace('P', pua)).expect("json");
+            if value.get("subject").is_none() {
+                value["subject"] = Value::from("s");
+            }
+            let brief: Brief = serde_json::from_value(value).expect("brief");
+            let p = Placeholders::new(&brief);
+            let chosen = [p.open, p.close, p.marks.0, p.marks.1];
+            assert!(
+                chosen
+                    .iter()
+                    .all(|c| !('\u{E000}'..='\u{E003}').contains(c)),
+                "{field}: chose {chosen:?}"
+            );
         }
     }
 

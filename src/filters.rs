@@ -574,22 +574,18 @@ fn article_for(phrase: &str) -> Option<&'static str> {
     } else {
         word.to_lowercase().into()
     };
-    if table
-        .silent_h_prefixes
-        .iter()
-        .any(|p| lower.starts_with(p.as_str()))
-    {
+    // first bytes compared before whole prefixes: most prefixes differ there
+    let first_byte = lower.as_bytes().first().copied();
+    let has = |prefixes: &[String]| {
+        prefixes.iter().any(|p| {
+            p.is_empty()
+                || (p.as_bytes().first().copied() == first_byte && lower.starts_with(p.as_str()))
+        })
+    };
+    if has(&table.silent_h_prefixes) {
         return Some("an");
     }
-    if table
-        .consonant_sound_prefixes
-        .iter()
-        .any(|p| lower.starts_with(p.as_str()))
-        && !table
-            .vowel_sound_prefixes
-            .iter()
-            .any(|p| lower.starts_with(p.as_str()))
-    {
+    if has(&table.consonant_sound_prefixes) && !has(&table.vowel_sound_prefixes) {
         return Some("a");
     }
     Some(if lower.starts_with(['a', 'e', 'i', 'o', 'u']) {
@@ -639,8 +635,13 @@ fn starts_with_determiner(plain: &str) -> bool {
     let head_end = plain.char_indices().nth(16).map_or(plain.len(), |(i, _)| i);
     let head = &plain[..head_end];
     if head.is_ascii() {
+        let Some(first) = head.bytes().next().map(|b| b.to_ascii_lowercase()) else {
+            return false;
+        };
         DETERMINERS.iter().any(|d| {
-            head.len() >= d.len() && head.as_bytes()[..d.len()].eq_ignore_ascii_case(d.as_bytes())
+            d.as_bytes()[0] == first
+                && head.len() >= d.len()
+                && head.as_bytes()[..d.len()].eq_ignore_ascii_case(d.as_bytes())
         })
     } else {
         let lower: String = head.chars().flat_map(char::to_lowercase).collect();

@@ -186,7 +186,8 @@ impl Variations {
             Some(s) => s.point(d, &path, key),
             None => d.with_path(path.to_string()),
         };
-        let schema = crate::brief::schema();
+        // the compiled schema's JSON, generated once (generating it takes ~900k instructions)
+        let schema = crate::engine::brief_schema().raw();
         if let Some(Value::Object(vary)) = vary {
             for (key, values) in vary {
                 let at = JsonPath::root().key("vary").key(key.clone());
@@ -213,7 +214,7 @@ impl Variations {
                 if SECTIONS.contains(&first) {
                     let path = JsonPath::parse(&key);
                     if let Err(d) =
-                        check_path(&schema, &path).and_then(|()| check_indexes(&base, &path))
+                        check_path(schema, &path).and_then(|()| check_indexes(&base, &path))
                     {
                         errors.push(point(d, at, true));
                         continue;
@@ -241,7 +242,7 @@ impl Variations {
                         let mut choice = Vec::new();
                         for (p, v) in set {
                             let path = JsonPath::parse(&p);
-                            match check_path(&schema, &path)
+                            match check_path(schema, &path)
                                 .and_then(|()| check_indexes(&base, &path))
                             {
                                 Ok(()) => choice.push((path, v)),

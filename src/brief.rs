@@ -255,14 +255,24 @@ pub struct Output {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quality: Option<String>,
     /// Number of images (1–10; DALL·E 3: 1).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "whole_number"
+    )]
+    #[schemars(range(max = 4_294_967_295u32))]
     pub n: Option<u32>,
     /// Output file format: `png`, `jpeg`, `webp`, `gif` or `svg` (GPT image models; GIF and SVG
     /// need the provider's preview access).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
     /// Compression 0–100, only with `jpeg` or `webp`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "whole_number"
+    )]
+    #[schemars(range(max = 4_294_967_295u32))]
     pub compression: Option<u32>,
     /// `transparent` (needs `png` or `webp`), `opaque` or `auto`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -274,17 +284,32 @@ pub struct Output {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub style: Option<String>,
     /// A seed, for targets that take one (Stability, FLUX, Midjourney).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "whole_number"
+    )]
+    #[schemars(range(max = 18_446_744_073_709_551_615u64))]
     pub seed: Option<u64>,
     /// Computation spent planning the image, apart from rendering quality: `low`, `medium`,
     /// `high` (OpenAI; the model's default when left out).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub complexity: Option<String>,
     /// GIF output (`format: gif`): number of frames, 2–16 (the API's default: 9).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "whole_number"
+    )]
+    #[schemars(range(max = 4_294_967_295u32))]
     pub frame_count: Option<u32>,
     /// GIF output (`format: gif`): delay per frame in milliseconds (the API's default: 200).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "whole_number"
+    )]
+    #[schemars(range(max = 4_294_967_295u32))]
     pub frame_duration_ms: Option<u32>,
     /// SVG output (`format: svg`): the model that authors the SVG and its reasoning effort.
     /// Leave out unless your project has SVG model selection.
@@ -340,4 +365,30 @@ impl Inputs {
 /// The JSON Schema of a brief, as committed in `schemas/spec.schema.json`.
 pub fn schema() -> Value {
     serde_json::to_value(schemars::schema_for!(Brief)).expect("schema serialises")
+}
+
+/// An unsigned whole number, as JSON Schema counts them: an integer, or a number with no
+/// fraction (`2.0`). Keeps serde from refusing what the brief's schema accepts, so every such
+/// problem is reported by the schema check, with its line and column.
+fn whole_number<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<u64>,
+{
+    use serde::de::Error;
+    let Some(v) = Option::<Value>::deserialize(d)? else {
+        return Ok(None);
+    };
+    let whole = v.as_u64().or_else(|| {
+        v.as_f64()
+            .filter(|f| f.fract() == 0.0 && (0.0..=u64::MAX as f64).contains(f))
+            .map(|f| f as u64)
+    });
+    match whole.map(T::try_from) {
+        Some(Ok(n)) => Ok(Some(n)),
+        _ => Err(D::Error::custom(format!(
+            "expected a whole number of at most {}, found {v}",
+            std::any::type_name::<T>()
+        ))),
+    }
 }

@@ -169,7 +169,8 @@ fn mutations(brief: &serde_json::Value) -> Vec<serde_json::Value> {
 }
 
 /// The brief check's fast path (`is_valid`, no error built) and its error path (every error,
-/// translated into diagnostics) accept and reject the same briefs: the fixtures, the examples and
+/// translated into diagnostics) accept and reject the same briefs, and serde accepts every brief
+/// the schema accepts: the fixtures, the examples and
 /// some thousands of mutations of them (each field set to a wrong type, a wrong number, an
 /// unknown key added, a field removed). A brief refused must always say why.
 #[test]
@@ -188,11 +189,41 @@ fn the_brief_check_accepts_and_rejects_alike_on_both_paths() {
                 diagnostics.is_empty(),
                 "the two paths disagree on {candidate:#}: {diagnostics:?}"
             );
+            // what the schema accepts, serde accepts too: no brief gets past the located schema
+            // check only to fail, without a location, when it becomes a `Brief`
+            if fast {
+                let typed = serde_json::from_value::<imgprompt::Brief>(candidate.clone());
+                assert!(
+                    typed.is_ok(),
+                    "schema accepts, serde refuses {candidate:#}: {typed:?}"
+                );
+            }
             if fast { valid += 1 } else { invalid += 1 }
         }
     }
     assert!(
         valid > 300 && invalid > 3000,
         "{valid} valid, {invalid} invalid"
+    );
+}
+
+/// `n: 2.0` is a whole number to JSON Schema, so to the brief too: the request says `2`; a
+/// fraction is refused by the schema with its place.
+#[test]
+fn whole_numbers_written_with_a_point_are_whole_numbers() {
+    let engine = common::engine();
+    let ok = imgprompt::SourceFile::new("n.yaml", "subject: a cat\noutput:\n  n: 2.0\n", None);
+    let r = engine
+        .render(&ok, &imgprompt::target::OpenAi)
+        .expect("renders");
+    assert_eq!(r.payload.body["n"], serde_json::json!(2));
+    let bad = imgprompt::SourceFile::new("n.yaml", "subject: a cat\noutput:\n  n: 2.5\n", None);
+    let e = engine
+        .render(&bad, &imgprompt::target::OpenAi)
+        .expect_err("refused");
+    let text = e.render(false);
+    assert!(
+        text.contains("n.yaml:3:6") && text.contains("output.n"),
+        "{text}"
     );
 }

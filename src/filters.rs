@@ -811,18 +811,7 @@ mod tests {
             " ", "  ", "\t", "\n", ",", ";", ":", ".", "...", "etc", "Co", "J", "U.S", "a", "b c",
             "é", "\u{A0}", "~", "(", "\"", "'",
         ];
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        for _ in 0..20_000 {
-            let len = next() % 10;
-            let text: String = (0..len)
-                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
-                .collect();
+        for text in crate::test_support::random_texts(0x9E37_79B9_7F4A_7C15, PIECES, 10, 20_000) {
             let (fast, fast_kept) = normalised(&text);
             let (full, full_kept) = normalised_in_full(&text);
             assert_eq!(&fast[fast_kept], &full[full_kept], "{text:?}");

@@ -56,6 +56,8 @@ pub mod styles;
 pub mod suggest;
 pub mod sync;
 pub mod target;
+#[cfg(test)]
+mod test_support;
 pub mod validate;
 pub mod vary;
 

@@ -1017,18 +1017,7 @@ mod tests {
             "\u{F000}",
             "\u{EFFF}",
         ];
-        let mut state = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        for _ in 0..20_000 {
-            let len = next() % 24;
-            let text: String = (0..len)
-                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
-                .collect();
+        for text in crate::test_support::random_texts(0x2545_F491_4F6C_DD1D, PIECES, 24, 20_000) {
             for marks in [
                 None,
                 Some(('\u{E010}', '\u{E011}')),

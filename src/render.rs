@@ -770,10 +770,10 @@ fn without_marks(text: String, o: char, c: char) -> String {
     String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-/// The bytes the tidy pass acts on outside user phrases.
+/// The bytes the tidy pass acts on outside user phrases (and a space that would double one).
 const ACTS_ON: [bool; 256] = {
     let mut table = [false; 256];
-    let bytes = b" \t,;:.!?)";
+    let bytes = b"\t,;:.!?)";
     let mut i = 0;
     while i < bytes.len() {
         table[bytes[i] as usize] = true;
@@ -811,8 +811,16 @@ fn tidy_line(line: &str, marks: Option<(char, char)>) -> String {
             // not a mark: inside a phrase copy up to the next possible mark in one go; outside,
             // copy up to the next byte the pass acts on
             let run = if depth == 0 {
-                rest.iter()
-                    .position(|&b| ACTS_ON[usize::from(b)] || is_lead(b))
+                // a single space after anything but a space is kept as it is: only a space that
+                // would double one (or open the text) needs the pass
+                let mut prev = out.last().copied();
+                rest.iter().position(|&b| {
+                    let stop = ACTS_ON[usize::from(b)]
+                        || is_lead(b)
+                        || (b == b' ' && matches!(prev, None | Some(b' ')));
+                    prev = Some(b);
+                    stop
+                })
             } else {
                 rest.iter().position(|&b| is_lead(b))
             }

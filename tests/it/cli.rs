@@ -128,6 +128,62 @@ fn render_to_file_atomically() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// `-o` on something that is not a regular file: a named pipe (like `/dev/null` or
+/// `/dev/stdout`) is written in place, not replaced by a plain file; a symbolic link stays a link
+/// and the file it points to gets the output.
+#[test]
+fn output_to_a_pipe_or_a_link_keeps_it() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = std::env::temp_dir().join(format!("imgprompt-cli-special-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    let fifo = dir.join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(&fifo).expect("read the pipe"))
+    };
+    let status = cli()
+        .args(["render", "examples/poster-future-forms.yaml", "-o"])
+        .arg(&fifo)
+        .status()
+        .expect("run");
+    assert!(status.success());
+    // checked before waiting for the reader, which would wait forever on a replaced pipe
+    let kind = std::fs::symlink_metadata(&fifo)
+        .expect("still there")
+        .file_type();
+    assert!(kind.is_fifo(), "the pipe was replaced by {kind:?}");
+    let got = reader.join().expect("reader");
+    let body: serde_json::Value = serde_json::from_slice(&got).expect("JSON through the pipe");
+    assert_eq!(body["model"], "gpt-image-2");
+
+    let target = dir.join("real.json");
+    std::fs::write(&target, "old").expect("write");
+    let link = dir.join("link.json");
+    std::os::unix::fs::symlink(&target, &link).expect("symlink");
+    let status = cli()
+        .args(["render", "examples/poster-future-forms.yaml", "-o"])
+        .arg(&link)
+        .status()
+        .expect("run");
+    assert!(status.success());
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .expect("link")
+            .file_type()
+            .is_symlink(),
+        "the link was replaced"
+    );
+    let body: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&target).expect("target")).expect("JSON");
+    assert_eq!(body["model"], "gpt-image-2");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 #[test]
 fn validate_all_examples_ok() {
     assert_cmd_snapshot!(cli().args([

@@ -314,6 +314,16 @@ impl Diagnostics {
         self.0.iter().filter(|d| d.severity == Severity::Warning)
     }
 
+    /// One JSON object per diagnostic, one per line (the `--format json` output).
+    pub fn json_lines(&self) -> String {
+        let mut text = String::new();
+        for d in &self.0 {
+            text.push_str(&serde_json::to_string(d).expect("diagnostic serialises"));
+            text.push('\n');
+        }
+        text
+    }
+
     /// Renders them all, separated by blank lines.
     pub fn render(&self, color: bool) -> String {
         let mut out = String::new();

@@ -65,14 +65,7 @@ pub fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
             ));
             write_stdout(&text)?;
         }
-        OutputFormat::Json => {
-            let mut text = String::new();
-            for d in &all.0 {
-                text.push_str(&serde_json::to_string(d).expect("diagnostic serialises"));
-                text.push('\n');
-            }
-            write_stdout(&text)?;
-        }
+        OutputFormat::Json => write_stdout(&all.json_lines())?,
     }
     Ok(if errors > 0 { 1 } else { 0 })
 }

@@ -53,14 +53,7 @@ pub fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
             text.push_str(&format!("{valid} valid, {failed} invalid\n"));
             let _ = std::io::stderr().write_all(text.as_bytes());
         }
-        OutputFormat::Json => {
-            let mut text = String::new();
-            for d in &all.0 {
-                text.push_str(&serde_json::to_string(d).expect("diagnostic serialises"));
-                text.push('\n');
-            }
-            write_stdout(&text)?;
-        }
+        OutputFormat::Json => write_stdout(&all.json_lines())?,
     }
     Ok(if io_failed {
         2

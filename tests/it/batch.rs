@@ -5,7 +5,7 @@ use std::process::Stdio;
 
 use insta_cmd::assert_cmd_snapshot;
 
-use crate::common::{self, cli};
+use crate::common::{cli, succeeds, with_stdin};
 
 #[test]
 fn mixed_batch_one_record_per_line_in_order() {
@@ -196,18 +196,10 @@ fn fail_fast_stops_at_the_first_bad_line() {
 
 #[test]
 fn batch_streams_from_stdin() {
-    let mut child = cli()
-        .args(["batch", "-", "-q", "--emit", "payload"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut stdin = child.stdin.take().expect("stdin");
-    stdin
-        .write_all(b"{\"subject\":\"one\"}\n{\"subject\":\"two\"}\n")
-        .expect("write");
-    drop(stdin);
-    let out = child.wait_with_output().expect("wait");
+    let out = with_stdin(
+        cli().args(["batch", "-", "-q", "--emit", "payload"]),
+        b"{\"subject\":\"one\"}\n{\"subject\":\"two\"}\n",
+    );
     assert!(out.status.success());
     let lines: Vec<&str> = std::str::from_utf8(&out.stdout)
         .expect("utf8")
@@ -215,7 +207,6 @@ fn batch_streams_from_stdin() {
         .collect();
     assert_eq!(lines.len(), 2);
     assert!(lines[0].contains("Create an image of one."));
-    let _ = common::root();
 }
 
 /// Output begins before input ends: the first record arrives while stdin is still open.
@@ -260,20 +251,10 @@ fn batch_lines_with_variants_stream_in_order() {
         r#"{"name": "huge", "subject": "a cat", "vary": {"text.a": ["1","2","3","4","5","6","7","8","9","10"], "text.b": ["1","2","3","4","5","6","7","8","9","10"], "text.c": ["1","2","3","4","5","6","7","8","9","10"], "text.d": ["1","2","3","4","5","6","7","8","9","10"], "text.e": ["1","2","3","4","5","6","7","8","9","10"], "text.f": ["1","2","3","4","5","6","7","8","9","10"]}}"#,
     ]
     .join("\n");
-    let mut child = cli()
-        .args(["batch", "-", "--emit", "prompt", "--quiet"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("write");
-    let out = child.wait_with_output().expect("wait");
+    let out = with_stdin(
+        cli().args(["batch", "-", "--emit", "prompt", "--quiet"]),
+        input.as_bytes(),
+    );
     let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
         .expect("utf8")
         .lines()
@@ -312,30 +293,15 @@ fn a_billion_variants_count_and_sample() {
     )
     .expect("write");
     let started = std::time::Instant::now();
-    let out = cli()
-        .arg("expand")
-        .arg(&brief)
-        .arg("--count")
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = succeeds(cli().arg("expand").arg(&brief).arg("--count"));
     assert!(
         String::from_utf8_lossy(&out.stdout).starts_with("1000000000 variants, 1000000000 images")
     );
-    let out = cli()
-        .arg("expand")
-        .arg(&brief)
-        .args(["--sample", "10", "--seed", "5", "--emit", "prompt"])
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeeds(
+        cli()
+            .arg("expand")
+            .arg(&brief)
+            .args(["--sample", "10", "--seed", "5", "--emit", "prompt"]),
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 10);
     // rendering them all is refused by the ceiling, not attempted

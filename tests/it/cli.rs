@@ -1,6 +1,4 @@
 //! The real binary: output, stderr and exit codes, snapshotted with insta-cmd.
-use std::io::Write;
-use std::process::Stdio;
 
 use insta_cmd::assert_cmd_snapshot;
 
@@ -43,20 +41,10 @@ fn render_json_record() {
 
 #[test]
 fn render_from_stdin_with_forced_format() {
-    let mut child = cli()
-        .args(["render", "-", "--input-format", "yaml", "--emit", "prompt"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(b"preset: poster\nsubject: a book fair\ntext:\n  headline: Read More\n")
-        .expect("write");
-    let out = child.wait_with_output().expect("wait");
+    let out = crate::common::with_stdin(
+        cli().args(["render", "-", "--input-format", "yaml", "--emit", "prompt"]),
+        b"preset: poster\nsubject: a book fair\ntext:\n  headline: Read More\n",
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -473,16 +461,7 @@ fn completions_and_man_pages_generate() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains(".TH imgprompt 1"));
     let dir = std::env::temp_dir().join(format!("imgprompt-man-{}", std::process::id()));
-    let out = cli()
-        .args(["man", "--dir"])
-        .arg(&dir)
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::common::succeeds(cli().args(["man", "--dir"]).arg(&dir));
     assert!(dir.join("imgprompt.1").is_file());
     assert!(dir.join("imgprompt-render.1").is_file());
     std::fs::remove_dir_all(&dir).ok();

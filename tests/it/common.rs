@@ -29,3 +29,31 @@ pub fn engine() -> imgprompt::Engine {
         .expect("built-in presets load")
         .today(imgprompt::date::Date::parse(TODAY).expect("date"))
 }
+
+/// Runs `cmd`, asserts it exits 0 (showing its stderr when not), and returns its output.
+#[track_caller]
+pub fn succeeds(cmd: &mut Command) -> std::process::Output {
+    let out = cmd.output().expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Runs `cmd` with `input` on its standard input (closed after it) and returns its output.
+pub fn with_stdin(cmd: &mut Command, input: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(input).expect("write");
+    drop(stdin);
+    child.wait_with_output().expect("wait")
+}

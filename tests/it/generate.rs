@@ -332,16 +332,11 @@ fn batch_api_submit_status_fetch() {
     .join("\n");
     let briefs = dir.join("briefs.jsonl");
     std::fs::write(&briefs, input).expect("write");
-    let out = common::cli()
-        .args(["batch", "--emit", "openai-batch", "--quiet", "-o"])
-        .arg(dir.join("upload.jsonl"))
-        .arg(&briefs)
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    crate::common::succeeds(
+        common::cli()
+            .args(["batch", "--emit", "openai-batch", "--quiet", "-o"])
+            .arg(dir.join("upload.jsonl"))
+            .arg(&briefs),
     );
     let mock = Mock::start();
     let api = |args: &[&str]| {

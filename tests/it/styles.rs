@@ -7,15 +7,10 @@ use serde_json::Value;
 use crate::common;
 
 fn import(file: &str, format: &str, dir: &std::path::Path) -> (Value, String) {
-    let out = common::cli()
-        .args(["styles", "import", file, "--format", format, "--dir"])
-        .arg(dir)
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = crate::common::succeeds(
+        common::cli()
+            .args(["styles", "import", file, "--format", format, "--dir"])
+            .arg(dir),
     );
     let stem = std::path::Path::new(file)
         .file_stem()

@@ -388,21 +388,16 @@ fn target_limits_can_be_overridden() {
         r#"{"flux": {"models": {"flux-pro-1.1": {"multiple_of": 32, "min": 256, "max": 768}}}}"#,
     )
     .expect("write");
-    let out = common::cli()
-        .args([
-            "render",
-            "examples/poster-future-forms.yaml",
-            "--target",
-            "flux",
-            "--target-limits",
-        ])
-        .arg(&file)
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = crate::common::succeeds(
+        common::cli()
+            .args([
+                "render",
+                "examples/poster-future-forms.yaml",
+                "--target",
+                "flux",
+                "--target-limits",
+            ])
+            .arg(&file),
     );
     let body: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(body["height"], 768, "{body}");

@@ -70,6 +70,25 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
         .ok()
 }
 
+/// Runs `cmd` to its end: how long it took and its peak resident memory in KiB (sampled every
+/// 5 ms).
+fn run_measured(cmd: &mut std::process::Command) -> (Duration, u64) {
+    let t = Instant::now();
+    let mut child = cmd.spawn().expect("spawn");
+    let pid = child.id();
+    let mut peak = 0;
+    loop {
+        if let Some(kib) = peak_rss_kib(pid) {
+            peak = peak.max(kib);
+        }
+        if child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    (t.elapsed(), peak)
+}
+
 fn main() {
     let n: usize = std::env::var("IMGPROMPT_BENCH_N")
         .ok()
@@ -142,27 +161,14 @@ fn main() {
         ("batch command, --sequential", &["--sequential"][..]),
     ] {
         let out = dir.join("out.jsonl");
-        let t = Instant::now();
-        let mut child = std::process::Command::new(bin)
-            .args(["batch", "-q"])
-            .arg(&input)
-            .arg("-o")
-            .arg(&out)
-            .args(extra)
-            .spawn()
-            .expect("spawn batch");
-        let pid = child.id();
-        let mut peak = 0;
-        loop {
-            if let Some(kib) = peak_rss_kib(pid) {
-                peak = peak.max(kib);
-            }
-            if child.try_wait().expect("wait").is_some() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        let d = t.elapsed();
+        let (d, peak) = run_measured(
+            std::process::Command::new(bin)
+                .args(["batch", "-q"])
+                .arg(&input)
+                .arg("-o")
+                .arg(&out)
+                .args(extra),
+        );
         // nothing lost, in order: one record per line, one more per extra variant
         let text = std::fs::read_to_string(&out).unwrap_or_default();
         let lines_seen: Vec<u64> = text
@@ -208,26 +214,13 @@ fn main() {
     )
     .expect("write");
     let out = dir.join("variants.jsonl");
-    let t = Instant::now();
-    let mut child = std::process::Command::new(bin)
-        .arg("expand")
-        .arg(&expand_brief)
-        .args(["--emit", "prompt"])
-        .stdout(std::fs::File::create(&out).expect("out"))
-        .spawn()
-        .expect("spawn expand");
-    let pid = child.id();
-    let mut peak = 0;
-    loop {
-        if let Some(kib) = peak_rss_kib(pid) {
-            peak = peak.max(kib);
-        }
-        if child.try_wait().expect("wait").is_some() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let d = t.elapsed();
+    let (d, peak) = run_measured(
+        std::process::Command::new(bin)
+            .arg("expand")
+            .arg(&expand_brief)
+            .args(["--emit", "prompt"])
+            .stdout(std::fs::File::create(&out).expect("out")),
+    );
     let text = std::fs::read_to_string(&out).unwrap_or_default();
     let ids: std::collections::HashSet<&str> = text
         .lines()

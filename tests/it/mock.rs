@@ -378,24 +378,16 @@ fn handle(stream: TcpStream, requests: &Mutex<Vec<Recorded>>, port: u16) {
                         .into_bytes(),
                 )
             }
+            // a server error once (then success), or always
             Ok(b)
-                if b["prompt"]
-                    .as_str()
-                    .is_some_and(|p| p.contains("SERVER-ERROR-ONCE"))
-                    && RATE_LIMITED
-                        .lock()
-                        .expect("lock")
-                        .insert(port.wrapping_add(1)) =>
-            {
-                json_reply(
-                    "500 Internal Server Error",
-                    json!({"error": {"message": "The server had an error"}}),
-                )
-            }
-            Ok(b)
-                if b["prompt"]
-                    .as_str()
-                    .is_some_and(|p| p.contains("ALWAYS-FAIL")) =>
+                if b["prompt"].as_str().is_some_and(|p| {
+                    p.contains("ALWAYS-FAIL")
+                        || (p.contains("SERVER-ERROR-ONCE")
+                            && RATE_LIMITED
+                                .lock()
+                                .expect("lock")
+                                .insert(port.wrapping_add(1)))
+                }) =>
             {
                 json_reply(
                     "500 Internal Server Error",

@@ -282,9 +282,11 @@ async fn api_render(State(engine): State<Shared>, body: Bytes) -> Response {
 
 /// Runs CPU work (parsing, rendering, validating) off the async threads, so one request never
 /// stalls the others, and answers 503 when it takes over [`REQUEST_TIME_LIMIT`].
-async fn blocking(work: impl FnOnce() -> Response + Send + 'static) -> Response {
+/// Runs a handler's work on the blocking threads under the time limit; its error (`Err`) is an
+/// error response like any other.
+async fn blocking(work: impl FnOnce() -> Result<Response, Response> + Send + 'static) -> Response {
     match tokio::time::timeout(REQUEST_TIME_LIMIT, tokio::task::spawn_blocking(work)).await {
-        Ok(Ok(response)) => response,
+        Ok(Ok(response)) => response.unwrap_or_else(|e| e),
         Ok(Err(_)) => error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
@@ -300,15 +302,9 @@ async fn blocking(work: impl FnOnce() -> Response + Send + 'static) -> Response 
     }
 }
 
-fn render_response(engine: &Engine, body: &Bytes) -> Response {
-    let req = match request(body) {
-        Ok(r) => r,
-        Err(e) => return e,
-    };
-    let (r, src, variants) = match render(engine, &req) {
-        Ok(x) => x,
-        Err(e) => return e,
-    };
+fn render_response(engine: &Engine, body: &Bytes) -> Result<Response, Response> {
+    let req = request(body)?;
+    let (r, src, variants) = render(engine, &req)?;
     let lint = crate::lint::lint(engine, &src, &r, &crate::lint::LintTable::builtin());
     let snippet = |form| crate::handoff::snippet(&r, form).ok();
     let response = RenderResponse {
@@ -336,22 +332,16 @@ fn render_response(engine: &Engine, body: &Bytes) -> Response {
             js: snippet(HandOff::Js),
         },
     };
-    axum::Json(response).into_response()
+    Ok(axum::Json(response).into_response())
 }
 
 async fn api_validate(State(engine): State<Shared>, body: Bytes) -> Response {
     blocking(move || validate_response(&engine, &body)).await
 }
 
-fn validate_response(engine: &Shared, body: &Bytes) -> Response {
-    let req = match request(body) {
-        Ok(r) => r,
-        Err(e) => return e,
-    };
-    let target = match target(&req) {
-        Ok(t) => t,
-        Err(e) => return e,
-    };
+fn validate_response(engine: &Shared, body: &Bytes) -> Result<Response, Response> {
+    let req = request(body)?;
+    let target = target(&req)?;
     let out = match engine.render(&source(&req), target.as_ref()) {
         Ok(r) => ValidateResponse {
             valid: true,
@@ -362,80 +352,55 @@ fn validate_response(engine: &Shared, body: &Bytes) -> Response {
             diagnostics: ds.0,
         },
     };
-    axum::Json(out).into_response()
+    Ok(axum::Json(out).into_response())
 }
 
 async fn api_lint(State(engine): State<Shared>, body: Bytes) -> Response {
     blocking(move || lint_response(&engine, &body)).await
 }
 
-fn lint_response(engine: &Shared, body: &Bytes) -> Response {
-    let req = match request(body) {
-        Ok(r) => r,
-        Err(e) => return e,
-    };
-    match render(engine, &req) {
-        Ok((r, src, _)) => axum::Json(LintResponse {
-            findings: crate::lint::lint(engine, &src, &r, &crate::lint::LintTable::builtin()),
-        })
-        .into_response(),
-        Err(e) => e,
-    }
+fn lint_response(engine: &Shared, body: &Bytes) -> Result<Response, Response> {
+    let req = request(body)?;
+    let (r, src, _) = render(engine, &req)?;
+    Ok(axum::Json(LintResponse {
+        findings: crate::lint::lint(engine, &src, &r, &crate::lint::LintTable::builtin()),
+    })
+    .into_response())
 }
 
 async fn api_cost(State(engine): State<Shared>, body: Bytes) -> Response {
     blocking(move || cost_response(&engine, &body)).await
 }
 
-fn cost_response(engine: &Shared, body: &Bytes) -> Response {
-    let req = match request(body) {
-        Ok(r) => r,
-        Err(e) => return e,
-    };
-    match render(engine, &req) {
-        Ok((r, _, _)) => axum::Json(json!({"estimate": r.cost})).into_response(),
-        Err(e) => e,
-    }
+fn cost_response(engine: &Shared, body: &Bytes) -> Result<Response, Response> {
+    let req = request(body)?;
+    let (r, _, _) = render(engine, &req)?;
+    Ok(axum::Json(json!({"estimate": r.cost})).into_response())
 }
 
 async fn api_expand(State(engine): State<Shared>, body: Bytes) -> Response {
     blocking(move || expand_response(&engine, &body)).await
 }
 
-fn expand_response(engine: &Shared, body: &Bytes) -> Response {
-    let req = match request(body) {
-        Ok(r) => r,
-        Err(e) => return e,
-    };
+fn expand_response(engine: &Shared, body: &Bytes) -> Result<Response, Response> {
+    let req = request(body)?;
     let src = source(&req);
-    let target = match target(&req) {
-        Ok(t) => t,
-        Err(e) => return e,
-    };
-    let value = match src.parse() {
-        Ok(v) => v,
-        Err(d) => return invalid(Diagnostics(vec![d])),
-    };
-    let v = match crate::vary::Variations::from_brief(&value, "brief", Some(&src))
+    let target = target(&req)?;
+    let value = src.parse().map_err(|d| invalid(Diagnostics(vec![d])))?;
+    let v = crate::vary::Variations::from_brief(&value, "brief", Some(&src))
         .and_then(|v| v.check_values(Some(&src)).map(|()| v))
-    {
-        Ok(v) => v,
-        Err(ds) => return invalid(ds),
-    };
-    let report = match crate::expand::count(engine, &v, Some(&src), target.as_ref()) {
-        Ok(r) => r,
-        Err(ds) => return invalid(ds),
-    };
+        .map_err(invalid)?;
+    let report = crate::expand::count(engine, &v, Some(&src), target.as_ref()).map_err(invalid)?;
     let first = req.first.unwrap_or(10).min(100).min(report.variants);
     let variants = (0..first)
         .map(|i| serde_json::to_value(v.variant(i)).expect("variant serialises"))
         .collect();
-    axum::Json(ExpandResponse {
+    Ok(axum::Json(ExpandResponse {
         count: report.variants,
         cost: report.cost,
         variants,
     })
-    .into_response()
+    .into_response())
 }
 
 async fn api_presets(State(engine): State<Shared>) -> Response {

@@ -89,15 +89,6 @@ pub fn timestamp() -> String {
     format!("{day}T{:02}:{:02}:{:02}Z", s / 3600, s / 60 % 60, s % 60)
 }
 
-fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension(format!(
-        "{}.tmp",
-        path.extension().and_then(|e| e.to_str()).unwrap_or("")
-    ));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
-}
-
 /// A file-name-safe id.
 pub fn file_id(s: &str) -> String {
     let id: String = s
@@ -192,7 +183,7 @@ pub fn generate(
                 Diagnostic::error("bad-response", format!("image {i} of {id} is not base64"))
             })?;
         let file = settings.out_dir.join(format!("{id}-{i}.{ext}"));
-        write_atomic(&file, &bytes).map_err(|e| io(&file, &e))?;
+        crate::atomic::write_atomic(&file, &bytes).map_err(|e| io(&file, &e))?;
         images.push(json!({
             "file": file.file_name().map(|f| f.to_string_lossy().into_owned()),
             "revised_prompt": item.get("revised_prompt"),
@@ -229,7 +220,7 @@ pub fn generate(
         "warnings": r.warnings,
     });
     let text = serde_json::to_string_pretty(&record).expect("record serialises") + "\n";
-    write_atomic(&sidecar, text.as_bytes()).map_err(|e| io(&sidecar, &e))?;
+    crate::atomic::write_atomic(&sidecar, text.as_bytes()).map_err(|e| io(&sidecar, &e))?;
     Ok(Outcome::Written {
         files,
         sidecar,
@@ -386,7 +377,7 @@ pub fn contact_sheet(dir: &Path) -> std::io::Result<PathBuf> {
         "<!doctype html><meta charset=\"utf-8\"><title>imgprompt contact sheet</title>\n<style>body{{font:14px system-ui,sans-serif;margin:1rem;background:#f7f6f3}}main{{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:1rem}}figure{{margin:0;background:#fff;border:1px solid #e3e1dc;border-radius:8px;padding:.5rem}}img{{width:100%;border-radius:4px}}p{{color:#555;font-size:12px}}</style>\n<h1>Generated images</h1>\n<main>\n{cards}</main>\n"
     );
     let index = dir.join("index.html");
-    write_atomic(&index, html.as_bytes())?;
+    crate::atomic::write_atomic(&index, html.as_bytes())?;
     Ok(index)
 }
 

@@ -28,6 +28,7 @@
 //! assert_eq!(rendering.payload.body["prompt"], rendering.prompt);
 //! ```
 
+pub mod atomic;
 pub mod batch;
 pub mod batch_api;
 pub mod brief;

@@ -62,17 +62,7 @@ pub fn batch_custom_id(
     variant: Option<u64>,
     r: &Rendering,
 ) -> String {
-    let mut name: String = base
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '-'
-            }
-        })
-        .take(64)
-        .collect();
+    let mut name = crate::generate::file_safe(base, 64);
     if name.is_empty() {
         name.push_str("request");
     }

@@ -89,10 +89,10 @@ pub fn timestamp() -> String {
     format!("{day}T{:02}:{:02}:{:02}Z", s / 3600, s / 60 % 60, s % 60)
 }
 
-/// A file-name-safe id.
-pub fn file_id(s: &str) -> String {
-    let id: String = s
-        .chars()
+/// The first `max` characters of `s`, each kept when it is an ASCII letter or digit, `-`, `_` or
+/// `.`, and made `-` otherwise: safe in a file name or an id on every system.
+pub fn file_safe(s: &str, max: usize) -> String {
+    s.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
                 c
@@ -100,8 +100,13 @@ pub fn file_id(s: &str) -> String {
                 '-'
             }
         })
-        .take(100)
-        .collect();
+        .take(max)
+        .collect()
+}
+
+/// A file-name-safe id.
+pub fn file_id(s: &str) -> String {
+    let id = file_safe(s, 100);
     if id.is_empty() {
         String::from("image")
     } else {

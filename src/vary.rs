@@ -141,16 +141,7 @@ fn check_indexes(base: &Value, path: &JsonPath) -> Result<(), Diagnostic> {
 }
 
 fn sanitize(s: &str) -> String {
-    let out: String = s
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
+    let out = crate::generate::file_safe(s, usize::MAX);
     let out = out.trim_matches('-').to_string();
     if out.is_empty() {
         String::from("brief")

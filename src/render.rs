@@ -325,17 +325,20 @@ impl Placeholders {
     }
 }
 
-/// The private-use characters (U+E000 to U+F8FF) of the UTF-8 written to it. Their encodings
-/// start with the bytes 0xEE or 0xEF (followed by 0x80–0xA3), which never occur inside another
-/// character's encoding; a character is never split across two writes here.
+/// The private-use characters (U+E000 to U+F8FF) seen in the strings of a brief.
 #[derive(Default)]
 struct PrivateUse(Vec<char>);
 
 impl PrivateUse {
     /// Notes the private-use characters of `s` (most strings have none: one byte scan).
     fn see(&mut self, s: &str) {
+        // their UTF-8 starts with 0xEE or 0xEF: a string without such a byte has none
         if s.bytes().any(|b| b >= 0xEE) {
-            let _ = self.write_all(s.as_bytes());
+            for c in s.chars() {
+                if ('\u{E000}'..='\u{F8FF}').contains(&c) && !self.0.contains(&c) {
+                    self.0.push(c);
+                }
+            }
         }
     }
 
@@ -412,29 +415,6 @@ impl PrivateUse {
             self.see(k);
             self.see_json(v);
         });
-    }
-}
-
-impl Write for PrivateUse {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        let mut i = 0;
-        while let Some(at) = data[i..].iter().position(|&b| b == 0xEE || b == 0xEF) {
-            let start = i + at;
-            if let Some(ch) = data
-                .get(start..start + 3)
-                .and_then(|b| std::str::from_utf8(b).ok())
-                .and_then(|s| s.chars().next())
-                && ('\u{E000}'..='\u{F8FF}').contains(&ch)
-                && !self.0.contains(&ch)
-            {
-                self.0.push(ch);
-            }
-            i = start + 1;
-        }
-        Ok(data.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
     }
 }
 
@@ -1110,8 +1090,7 @@ mod tests {
         let chosen = [p.open, p.close, p.marks.0, p.marks.1];
         assert_eq!(chosen, ['\u{E003}', '\u{E004}', '\u{E005}', '\u{E006}']);
         let mut seen = PrivateUse::default();
-        seen.write_all("x\u{E000}y\u{F8FF}z\u{E000}\u{FFFD}é".as_bytes())
-            .expect("write");
+        seen.see("x\u{E000}y\u{F8FF}z\u{E000}\u{FFFD}é");
         assert_eq!(
             seen.0,
             vec!['\u{E000}', '\u{F8FF}'],

@@ -24,32 +24,33 @@ pub struct Client {
 }
 
 fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(600)))
-        .build()
-        .into()
+    crate::http::agent(Duration::from_secs(600))
 }
 
+/// A 200 answer's body (up to `limit` bytes, into memory), or the error the API gave.
 fn answer(
     result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
     what: &str,
-) -> Result<String, Diagnostic> {
-    let mut resp =
-        result.map_err(|e| Diagnostic::error("request-failed", format!("{what}: {e}")))?;
+    key: &str,
+) -> Result<Vec<u8>, Diagnostic> {
+    let redacted = |s: String| crate::http::redact(&s, key);
+    let mut resp = result
+        .map_err(|e| Diagnostic::error("request-failed", redacted(format!("{what}: {e}"))))?;
     let status = resp.status().as_u16();
-    let text = resp.body_mut().read_to_string().unwrap_or_default();
     if status != 200 {
-        let message = serde_json::from_str::<Value>(&text)
-            .ok()
-            .and_then(|v| v["error"]["message"].as_str().map(str::to_string))
-            .unwrap_or(text);
+        let message = crate::http::error_text(resp.body_mut());
         return Err(Diagnostic::error(
             "api-error",
-            format!("{what}: the API answered {status}: {message}"),
+            redacted(format!("{what}: the API answered {status}: {message}")),
         ));
     }
-    Ok(text)
+    crate::http::body_to_vec(resp.body_mut(), crate::http::MAX_ERROR_BYTES * 16)
+        .map_err(|e| Diagnostic::error("bad-response", format!("{what}: {e}")))
+}
+
+fn json(bytes: &[u8], what: &str) -> Result<Value, Diagnostic> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| Diagnostic::error("bad-response", format!("{what}: not JSON: {e}")))
 }
 
 impl Client {
@@ -57,12 +58,43 @@ impl Client {
         format!("{}{path}", self.base_url.trim_end_matches('/'))
     }
 
-    fn get(&self, path: &str) -> Result<String, Diagnostic> {
+    fn get(&self, path: &str) -> Result<Value, Diagnostic> {
         let r = agent()
             .get(&self.url(path))
             .header("Authorization", &format!("Bearer {}", self.api_key))
             .call();
-        answer(r, &format!("GET {path}"))
+        let what = format!("GET {path}");
+        json(&answer(r, &what, &self.api_key)?, &what)
+    }
+
+    /// Downloads a file's content into `dest` (streamed, up to
+    /// [`crate::http::MAX_RESPONSE_BYTES`]).
+    fn download(&self, path: &str, dest: &Path) -> Result<(), Diagnostic> {
+        let what = format!("GET {path}");
+        let result = agent()
+            .get(&self.url(path))
+            .header("Authorization", &format!("Bearer {}", self.api_key))
+            .call();
+        let mut resp = result.map_err(|e| {
+            Diagnostic::error(
+                "request-failed",
+                crate::http::redact(&format!("{what}: {e}"), &self.api_key),
+            )
+        })?;
+        let status = resp.status().as_u16();
+        if status != 200 {
+            let message = crate::http::error_text(resp.body_mut());
+            return Err(Diagnostic::error(
+                "api-error",
+                crate::http::redact(
+                    &format!("{what}: the API answered {status}: {message}"),
+                    &self.api_key,
+                ),
+            ));
+        }
+        crate::http::body_to_file(resp.body_mut(), dest, crate::http::MAX_RESPONSE_BYTES)
+            .map(|_| ())
+            .map_err(|e| Diagnostic::error("bad-response", format!("{what}: {e}")))
     }
 
     fn post_json(&self, path: &str, body: &Value) -> Result<Value, Diagnostic> {
@@ -71,9 +103,8 @@ impl Client {
             .header("Authorization", &format!("Bearer {}", self.api_key))
             .header("Content-Type", "application/json")
             .send(body.to_string().as_bytes());
-        let text = answer(r, &format!("POST {path}"))?;
-        serde_json::from_str(&text)
-            .map_err(|e| Diagnostic::error("bad-response", format!("POST {path}: not JSON: {e}")))
+        let what = format!("POST {path}");
+        json(&answer(r, &what, &self.api_key)?, &what)
     }
 
     fn upload(&self, name: &str, content: &[u8]) -> Result<Value, Diagnostic> {
@@ -93,9 +124,7 @@ impl Client {
                 &format!("multipart/form-data; boundary={boundary}"),
             )
             .send(&body[..]);
-        let text = answer(r, "POST /files")?;
-        serde_json::from_str(&text)
-            .map_err(|e| Diagnostic::error("bad-response", format!("POST /files: not JSON: {e}")))
+        json(&answer(r, "POST /files", &self.api_key)?, "POST /files")
     }
 }
 
@@ -173,9 +202,7 @@ pub fn submit(client: &Client, file: &Path) -> Result<String, Diagnostic> {
 
 /// The batch object (`status`, `request_counts`, file ids).
 pub fn status(client: &Client, id: &str) -> Result<Value, Diagnostic> {
-    let text = client.get(&format!("/batches/{id}"))?;
-    serde_json::from_str(&text)
-        .map_err(|e| Diagnostic::error("bad-response", format!("not JSON: {e}")))
+    client.get(&format!("/batches/{id}"))
 }
 
 /// What `fetch` did.
@@ -185,6 +212,105 @@ pub struct Fetched {
     pub images: usize,
     /// Requests that failed, with why (custom_id, message).
     pub failed: Vec<(String, String)>,
+    /// Downloaded files kept because some of their lines failed (nothing is lost: they hold the
+    /// provider's answers as sent).
+    pub kept: Vec<PathBuf>,
+}
+
+/// Unpacks every line of a downloaded output or error file.
+fn unpack_file(
+    saved: &Path,
+    batch_id: &str,
+    requests: &HashMap<String, Value>,
+    out: &Path,
+    fetched: &mut Fetched,
+) -> Result<(), Diagnostic> {
+    use std::io::BufRead;
+    let file = std::fs::File::open(saved)
+        .map_err(|e| Diagnostic::error("io", format!("cannot read {}: {e}", saved.display())))?;
+    let mut reader = std::io::BufReader::new(file);
+    let mut line = Vec::new();
+    let mut n = 0u64;
+    loop {
+        line.clear();
+        let read = reader.read_until(b'\n', &mut line).map_err(|e| {
+            Diagnostic::error("io", format!("cannot read {}: {e}", saved.display()))
+        })?;
+        if read == 0 {
+            return Ok(());
+        }
+        n += 1;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let v: Value = match serde_json::from_slice(&line) {
+            Ok(v) => v,
+            Err(e) => {
+                fetched.failed.push((
+                    format!("line {n}"),
+                    format!("the result line is not JSON: {e}"),
+                ));
+                continue;
+            }
+        };
+        let custom_id = v["custom_id"].as_str().unwrap_or("?").to_string();
+        if let Err(message) = unpack_line(&v, &custom_id, batch_id, requests, out, fetched) {
+            fetched.failed.push((custom_id, message));
+        }
+    }
+}
+
+/// Writes one result line's images (all checked first) and its sidecar (last).
+fn unpack_line(
+    v: &Value,
+    custom_id: &str,
+    batch_id: &str,
+    requests: &HashMap<String, Value>,
+    out: &Path,
+    fetched: &mut Fetched,
+) -> Result<(), String> {
+    let status = v["response"]["status_code"].as_u64().unwrap_or(0);
+    if status != 200 {
+        return Err(v["error"]["message"]
+            .as_str()
+            .or(v["response"]["body"]["error"]["message"].as_str())
+            .unwrap_or("failed")
+            .to_string());
+    }
+    let body = &v["response"]["body"];
+    let request = requests.get(custom_id).cloned().unwrap_or(Value::Null);
+    let format = body["output_format"]
+        .as_str()
+        .or(request["output_format"].as_str())
+        .unwrap_or("png")
+        .to_string();
+    let ext = crate::handoff::extension(Some(&format));
+    let fid = crate::generate::file_id(custom_id);
+    let images = crate::generate::decode_images(body, &format, custom_id).map_err(|d| d.message)?;
+    let mut files = Vec::new();
+    for (i, (bytes, revised)) in images.iter().enumerate() {
+        let name = format!("{fid}-{i}.{ext}");
+        crate::atomic::write_atomic(&out.join(&name), bytes)
+            .map_err(|e| format!("cannot write {name}: {e}"))?;
+        files.push(json!({"file": name, "revised_prompt": revised}));
+    }
+    let sidecar = json!({
+        "imgprompt": env!("CARGO_PKG_VERSION"),
+        "id": fid,
+        "batch_id": batch_id,
+        "custom_id": custom_id,
+        "finished_at": crate::generate::timestamp(),
+        "model": request["model"],
+        "prompt": request["prompt"],
+        "request": {"body": request},
+        "response": {"created": body.get("created"), "usage": body.get("usage"), "output_format": format, "size": body.get("size"), "quality": body.get("quality")},
+        "images": files,
+    });
+    let text = serde_json::to_string_pretty(&sidecar).unwrap_or_default() + "\n";
+    crate::atomic::write_atomic(&out.join(format!("{fid}.json")), text.as_bytes())
+        .map_err(|e| format!("cannot write the sidecar: {e}"))?;
+    fetched.images += images.len();
+    Ok(())
 }
 
 /// Downloads a completed batch's output and error files and unpacks every image with its sidecar
@@ -215,72 +341,20 @@ pub fn fetch(
     std::fs::create_dir_all(out)
         .map_err(|e| Diagnostic::error("io", format!("cannot create `{}`: {e}", out.display())))?;
     let mut fetched = Fetched::default();
-    let mut lines = Vec::new();
     for key in ["output_file_id", "error_file_id"] {
-        if let Some(file_id) = batch[key].as_str() {
-            let text = client.get(&format!("/files/{file_id}/content"))?;
-            lines.extend(text.lines().map(str::to_string));
-        }
-    }
-    for line in lines.iter().filter(|l| !l.trim().is_empty()) {
-        let v: Value = serde_json::from_str(line).map_err(|e| {
-            Diagnostic::error("bad-response", format!("a result line is not JSON: {e}"))
-        })?;
-        let custom_id = v["custom_id"].as_str().unwrap_or("?").to_string();
-        let status = v["response"]["status_code"].as_u64().unwrap_or(0);
-        if status != 200 {
-            let message = v["error"]["message"]
-                .as_str()
-                .or(v["response"]["body"]["error"]["message"].as_str())
-                .unwrap_or("failed")
-                .to_string();
-            fetched.failed.push((custom_id, message));
+        let Some(file_id) = batch[key].as_str() else {
             continue;
+        };
+        // streamed to disk (a real output file passes 10 MB easily), then read a line at a time
+        let saved = out.join(format!("{}-{key}.jsonl", crate::generate::file_id(id)));
+        client.download(&format!("/files/{file_id}/content"), &saved)?;
+        let before = fetched.failed.len();
+        unpack_file(&saved, id, &requests, out, &mut fetched)?;
+        if fetched.failed.len() == before {
+            let _ = std::fs::remove_file(&saved);
+        } else {
+            fetched.kept.push(saved);
         }
-        let body = &v["response"]["body"];
-        let request = requests.get(&custom_id).cloned().unwrap_or(Value::Null);
-        let format = body["output_format"]
-            .as_str()
-            .or(request["output_format"].as_str())
-            .unwrap_or("png")
-            .to_string();
-        let ext = crate::handoff::extension(Some(&format));
-        let fid = crate::generate::file_id(&custom_id);
-        let mut files = Vec::new();
-        for (i, item) in body["data"].as_array().into_iter().flatten().enumerate() {
-            let bytes = item["b64_json"]
-                .as_str()
-                .and_then(crate::generate::decode_base64)
-                .ok_or_else(|| {
-                    Diagnostic::error(
-                        "bad-response",
-                        format!("image {i} of {custom_id} is not base64"),
-                    )
-                })?;
-            let path = out.join(format!("{fid}-{i}.{ext}"));
-            std::fs::write(&path, bytes).map_err(|e| {
-                Diagnostic::error("io", format!("cannot write {}: {e}", path.display()))
-            })?;
-            files.push(json!({"file": format!("{fid}-{i}.{ext}"), "revised_prompt": item.get("revised_prompt")}));
-            fetched.images += 1;
-        }
-        let sidecar = json!({
-            "imgprompt": env!("CARGO_PKG_VERSION"),
-            "id": fid,
-            "batch_id": id,
-            "custom_id": custom_id,
-            "finished_at": crate::generate::timestamp(),
-            "model": request["model"],
-            "prompt": request["prompt"],
-            "request": {"body": request},
-            "response": {"created": body.get("created"), "usage": body.get("usage"), "output_format": format, "size": body.get("size"), "quality": body.get("quality")},
-            "images": files,
-        });
-        std::fs::write(
-            out.join(format!("{fid}.json")),
-            serde_json::to_string_pretty(&sidecar).expect("json") + "\n",
-        )
-        .map_err(|e| Diagnostic::error("io", format!("cannot write the sidecar: {e}")))?;
     }
     Ok(fetched)
 }

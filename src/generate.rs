@@ -35,6 +35,18 @@ pub struct Settings {
     pub timeout: Duration,
 }
 
+/// Where the images of a written outcome came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The request was sent and answered.
+    Sent,
+    /// The request had been in flight when an earlier run stopped (`ID.pending` was left): it was
+    /// sent again, and may have been billed twice.
+    Resent,
+    /// An earlier run saved the answer but could not write its images: used without a request.
+    Saved,
+}
+
 /// What one request produced.
 #[derive(Debug, Clone)]
 pub enum Outcome {
@@ -48,35 +60,11 @@ pub enum Outcome {
         retries: u32,
         /// The usage-based cost, else the estimated one (USD), when known.
         cost: Option<f64>,
+        /// Where the answer came from.
+        from: Source,
     },
     /// The sidecar was already there: skipped (resume).
     Skipped(PathBuf),
-}
-
-/// Base64 (standard alphabet, padding optional) to bytes.
-pub fn decode_base64(s: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let mut buf = 0u32;
-    let mut bits = 0;
-    for c in s.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            b'=' | b'\n' | b'\r' => continue,
-            _ => return None,
-        };
-        buf = (buf << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buf >> bits) as u8);
-            buf &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
 }
 
 /// Now, as `YYYY-MM-DDTHH:MM:SSZ`.
@@ -130,6 +118,13 @@ pub fn usage_cost(usage: &Value, model: &str, prices: &PriceTable) -> Option<f64
 }
 
 /// Sends one rendering and writes its images and sidecar under `id`.
+///
+/// The answer is streamed to `ID.response.json` before anything else; its images are decoded
+/// and checked (their bytes are the requested format) before any is written; then the images,
+/// then the sidecar, and the saved answer is removed. When an image cannot be decoded or written,
+/// the saved answer stays, and the next run uses it instead of paying for a new one. A request in
+/// flight when a run was killed left `ID.pending`: it is sent again (there is no idempotency key
+/// in the Images API), and the outcome says so.
 pub fn generate(
     r: &Rendering,
     id: &str,
@@ -138,99 +133,205 @@ pub fn generate(
     brief_file: &str,
 ) -> Result<Outcome, Diagnostic> {
     let id = file_id(id);
-    let sidecar = settings.out_dir.join(format!("{id}.json"));
+    let dir = &settings.out_dir;
+    let sidecar = dir.join(format!("{id}.json"));
     if sidecar.is_file() {
         return Ok(Outcome::Skipped(sidecar));
     }
-    let path = match r.payload.target {
-        t if crate::target::by_name(t)
-            .ok()
-            .and_then(|t| t.batch_endpoint())
-            .is_some() =>
-        {
-            r.payload
-                .url
-                .strip_prefix("https://api.openai.com/v1")
-                .unwrap_or(&r.payload.url)
-                .to_string()
-        }
-        other => {
-            return Err(Diagnostic::error(
-                "not-supported",
-                format!("`generate` does not support the {other} target yet"),
-            )
-            .with_help("use --target openai or openai-edit, or hand the request off with `render --emit curl|python|js`"));
-        }
-    };
-    let url = format!("{}{path}", settings.base_url.trim_end_matches('/'));
+    let url = endpoint(r, settings)?;
+    let saved = dir.join(format!("{id}.response.json"));
+    let pending = dir.join(format!("{id}.pending"));
     let started = timestamp();
-    let (response, retries) = send(&url, &r.payload.body, settings)?;
+    let (retries, from) = if saved.is_file() {
+        (0, Source::Saved)
+    } else {
+        let from = if pending.exists() {
+            Source::Resent
+        } else {
+            Source::Sent
+        };
+        std::fs::write(&pending, started.as_bytes()).map_err(|e| io(&pending, &e))?;
+        let sent = send(&url, &r.payload.body, settings, &saved);
+        let _ = std::fs::remove_file(&pending);
+        (sent?, from)
+    };
+    let response = read_saved(&saved)?;
     let format = response["output_format"]
         .as_str()
-        .or(r.payload.body["output_format"].as_str())
+        .or(r.payload.summary.format.as_deref())
         .unwrap_or("png")
         .to_string();
+    let decoded =
+        decode_images(&response, &format, &id).map_err(|d| d.with_note(keep_note(&saved)))?;
     let ext = crate::handoff::extension(Some(&format));
-    let data = response["data"].as_array().cloned().unwrap_or_default();
+    let mut files = Vec::new();
+    let mut images = Vec::new();
+    for (i, (bytes, revised)) in decoded.iter().enumerate() {
+        let file = dir.join(format!("{id}-{i}.{ext}"));
+        crate::atomic::write_atomic(&file, bytes)
+            .map_err(|e| io(&file, &e).with_note(keep_note(&saved)))?;
+        images.push(json!({
+            "file": format!("{id}-{i}.{ext}"),
+            "revised_prompt": revised,
+        }));
+        files.push(file);
+    }
+    let model = r.payload.summary.model.as_str();
+    let estimated = r.cost.as_ref().and_then(|c| c.per_request);
+    let usage_based = response
+        .get("usage")
+        .and_then(|u| usage_cost(u, model, prices));
+    let record = sidecar_record(
+        r,
+        &SidecarParts {
+            id: &id,
+            brief_file,
+            started: &started,
+            url: &url,
+            response: &response,
+            format: &format,
+            images,
+            estimated,
+            usage_based,
+        },
+    );
+    let text = serde_json::to_string_pretty(&record).unwrap_or_default() + "\n";
+    crate::atomic::write_atomic(&sidecar, text.as_bytes())
+        .map_err(|e| io(&sidecar, &e).with_note(keep_note(&saved)))?;
+    let _ = std::fs::remove_file(&saved);
+    Ok(Outcome::Written {
+        files,
+        sidecar,
+        retries,
+        cost: usage_based.or(estimated),
+        from,
+    })
+}
+
+fn keep_note(saved: &Path) -> String {
+    format!(
+        "the provider's answer is kept in {}: a re-run uses it without paying again (delete it to request a new image)",
+        saved.display()
+    )
+}
+
+/// The URL of the request under the configured base URL (OpenAI-shaped targets only).
+fn endpoint(r: &Rendering, settings: &Settings) -> Result<String, Diagnostic> {
+    let batchable = crate::target::by_name(r.payload.target)
+        .ok()
+        .and_then(|t| t.batch_endpoint())
+        .is_some();
+    if !batchable {
+        return Err(Diagnostic::error(
+            "not-supported",
+            format!("`generate` does not support the {} target yet", r.payload.target),
+        )
+        .with_help("use --target openai or openai-edit, or hand the request off with `render --emit curl|python|js`"));
+    }
+    let path = r
+        .payload
+        .url
+        .strip_prefix("https://api.openai.com/v1")
+        .unwrap_or(&r.payload.url);
+    Ok(format!("{}{path}", settings.base_url.trim_end_matches('/')))
+}
+
+/// Reads the saved answer.
+fn read_saved(saved: &Path) -> Result<Value, Diagnostic> {
+    let file = std::fs::File::open(saved)
+        .map_err(|e| Diagnostic::error("io", format!("cannot read {}: {e}", saved.display())))?;
+    serde_json::from_reader(std::io::BufReader::new(file)).map_err(|e| {
+        Diagnostic::error(
+            "bad-response",
+            format!("the provider's answer is not JSON: {e}"),
+        )
+        .with_note(keep_note(saved))
+    })
+}
+
+/// Every image of an answer, decoded and checked against the format, with its
+/// `revised_prompt`: all or none.
+pub(crate) fn decode_images(
+    response: &Value,
+    format: &str,
+    id: &str,
+) -> Result<Vec<(Vec<u8>, Value)>, Diagnostic> {
+    use base64::Engine as _;
+    let data = response["data"].as_array().map_or(&[][..], Vec::as_slice);
     if data.is_empty() {
         return Err(Diagnostic::error(
             "no-image",
             format!("the response to {id} holds no image"),
         ));
     }
-    let mut files = Vec::new();
-    let mut images = Vec::new();
+    let mut out = Vec::with_capacity(data.len());
     for (i, item) in data.iter().enumerate() {
-        let bytes = item["b64_json"]
-            .as_str()
-            .and_then(decode_base64)
-            .ok_or_else(|| {
-                Diagnostic::error("bad-response", format!("image {i} of {id} is not base64"))
+        let text = item["b64_json"].as_str().ok_or_else(|| {
+            Diagnostic::error(
+                "bad-response",
+                format!("image {i} of {id} has no `b64_json`"),
+            )
+        })?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(text.trim())
+            .map_err(|e| {
+                Diagnostic::error(
+                    "bad-response",
+                    format!("image {i} of {id} is not base64: {e}"),
+                )
             })?;
-        let file = settings.out_dir.join(format!("{id}-{i}.{ext}"));
-        crate::atomic::write_atomic(&file, &bytes).map_err(|e| io(&file, &e))?;
-        images.push(json!({
-            "file": file.file_name().map(|f| f.to_string_lossy().into_owned()),
-            "revised_prompt": item.get("revised_prompt"),
-        }));
-        files.push(file);
+        crate::image::check(&bytes, format).map_err(|why| {
+            Diagnostic::error(
+                "bad-image",
+                format!("image {i} of {id} is not a {format} image: {why}"),
+            )
+        })?;
+        out.push((
+            bytes,
+            item.get("revised_prompt").cloned().unwrap_or(Value::Null),
+        ));
     }
-    let model = r.payload.body["model"].as_str().unwrap_or_default();
-    let estimated = r.cost.as_ref().and_then(|c| c.per_request);
-    let usage_based = response
-        .get("usage")
-        .and_then(|u| usage_cost(u, model, prices));
-    let record = json!({
+    Ok(out)
+}
+
+/// What the sidecar is made of besides the rendering.
+struct SidecarParts<'a> {
+    id: &'a str,
+    brief_file: &'a str,
+    started: &'a str,
+    url: &'a str,
+    response: &'a Value,
+    format: &'a str,
+    images: Vec<Value>,
+    estimated: Option<f64>,
+    usage_based: Option<f64>,
+}
+
+fn sidecar_record(r: &Rendering, p: &SidecarParts<'_>) -> Value {
+    let response = p.response;
+    json!({
         "imgprompt": env!("CARGO_PKG_VERSION"),
-        "id": id,
-        "brief_file": brief_file,
-        "started_at": started,
+        "id": p.id,
+        "brief_file": p.brief_file,
+        "started_at": p.started,
         "finished_at": timestamp(),
-        "model": model,
+        "model": r.payload.summary.model,
         "brief": r.brief,
         "preset": r.preset,
         "prompt": r.prompt,
-        "request": {"method": r.payload.method, "url": url, "body": r.payload.body},
+        "request": {"method": r.payload.method, "url": p.url, "body": r.payload.body},
         "response": {
             "created": response.get("created"),
             "usage": response.get("usage"),
             "svg_usage": response.get("svg_usage"),
-            "output_format": format,
+            "output_format": p.format,
             "size": response.get("size"),
             "quality": response.get("quality"),
             "background": response.get("background"),
         },
-        "images": images,
-        "cost": {"estimated": estimated, "usage_based": usage_based, "currency": "USD"},
+        "images": p.images,
+        "cost": {"estimated": p.estimated, "usage_based": p.usage_based, "currency": "USD"},
         "warnings": r.warnings,
-    });
-    let text = serde_json::to_string_pretty(&record).expect("record serialises") + "\n";
-    crate::atomic::write_atomic(&sidecar, text.as_bytes()).map_err(|e| io(&sidecar, &e))?;
-    Ok(Outcome::Written {
-        files,
-        sidecar,
-        retries,
-        cost: usage_based.or(estimated),
     })
 }
 
@@ -238,88 +339,118 @@ fn io(path: &Path, e: &std::io::Error) -> Diagnostic {
     Diagnostic::error("io", format!("cannot write {}: {e}", path.display()))
 }
 
-/// POSTs the body, retrying 429 and 5xx with exponential backoff (or `Retry-After`): the answer
-/// and the number of retries it took.
-fn send(url: &str, body: &Value, settings: &Settings) -> Result<(Value, u32), Diagnostic> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(settings.timeout))
-        .build()
-        .into();
+/// One failed attempt: what to say, whether to try again, and the server's `Retry-After`.
+struct Failed {
+    code: &'static str,
+    message: String,
+    retry: bool,
+    wait: Option<Duration>,
+}
+
+/// POSTs the body and streams a 200 answer into `dest`, retrying 429, 5xx, transport errors and
+/// cut or timed-out bodies with exponential backoff (or `Retry-After`): the number of retries it
+/// took. Redirects are refused; the key is redacted from every message.
+fn send(url: &str, body: &Value, settings: &Settings, dest: &Path) -> Result<u32, Diagnostic> {
+    let agent = crate::http::agent(settings.timeout);
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    let mut part = dest.as_os_str().to_owned();
+    part.push(".part");
+    let part = PathBuf::from(part);
     let mut attempt = 0;
     loop {
-        let result = agent
-            .post(url)
-            .header("Authorization", &format!("Bearer {}", settings.api_key))
-            .header("Content-Type", "application/json")
-            .send(
-                serde_json::to_vec(body)
-                    .expect("body serialises")
-                    .as_slice(),
-            );
-        let (status, retry_after, text) = match result {
-            Ok(mut resp) => {
-                let status = resp.status().as_u16();
-                let retry_after = resp
-                    .headers()
-                    .get("retry-after")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.trim().parse::<f64>().ok());
-                let text = resp.body_mut().read_to_string().unwrap_or_default();
-                (status, retry_after, text)
+        let failed = match attempt_once(&agent, url, &bytes, settings, &part) {
+            Ok(()) => {
+                std::fs::rename(&part, dest).map_err(|e| io(dest, &e))?;
+                return Ok(attempt);
             }
-            Err(e) if attempt < settings.max_retries => {
-                attempt += 1;
-                std::thread::sleep(backoff(attempt, None, settings.max_wait));
-                let _ = e;
-                continue;
-            }
-            Err(e) => {
-                return Err(
-                    Diagnostic::error("request-failed", format!("POST {url}: {e}"))
-                        .with_help("check OPENAI_BASE_URL and the network"),
-                );
-            }
+            Err(f) => f,
         };
-        if status == 200 {
-            return serde_json::from_str(&text)
-                .map(|v| (v, attempt))
-                .map_err(|e| {
-                    Diagnostic::error("bad-response", format!("the response is not JSON: {e}"))
-                });
-        }
-        let retryable = status == 429 || status >= 500;
-        if retryable && attempt < settings.max_retries {
+        if failed.retry && attempt < settings.max_retries {
             attempt += 1;
-            std::thread::sleep(backoff(attempt, retry_after, settings.max_wait));
+            std::thread::sleep(crate::http::backoff(
+                attempt,
+                failed.wait,
+                settings.max_wait,
+            ));
             continue;
         }
-        let message = serde_json::from_str::<Value>(&text)
-            .ok()
-            .and_then(|v| v["error"]["message"].as_str().map(str::to_string))
-            .unwrap_or_else(|| text.clone());
-        return Err(Diagnostic::error(
-            "api-error",
-            format!("the API answered {status}: {message}"),
-        )
-        .with_note(format!("after {} attempt(s)", attempt + 1)));
+        let message = crate::http::redact(&failed.message, &settings.api_key);
+        let d = Diagnostic::error(failed.code, message)
+            .with_note(format!("after {} attempt(s)", attempt + 1));
+        return Err(if failed.code == "request-failed" {
+            d.with_help("check OPENAI_BASE_URL and the network")
+        } else {
+            d
+        });
     }
 }
 
-fn backoff(attempt: u32, retry_after: Option<f64>, max: Duration) -> Duration {
-    // exponential from 500 ms, with up to 25% jitter so parallel clients do not retry in step
-    let jitter = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos())
-        % 1000;
-    let wait = retry_after.map_or_else(
-        || {
-            let base = 500u64.saturating_mul(1 << attempt.min(10));
-            Duration::from_millis(base + base * u64::from(jitter) / 4000)
-        },
-        Duration::from_secs_f64,
+fn attempt_once(
+    agent: &ureq::Agent,
+    url: &str,
+    body: &[u8],
+    settings: &Settings,
+    part: &Path,
+) -> Result<(), Failed> {
+    let result = agent
+        .post(url)
+        .header("Authorization", &format!("Bearer {}", settings.api_key))
+        .header("Content-Type", "application/json")
+        .send(body);
+    let mut resp = result.map_err(|e| Failed {
+        code: "request-failed",
+        message: format!("POST {url}: {e}"),
+        retry: true,
+        wait: None,
+    })?;
+    let status = resp.status().as_u16();
+    let wait = crate::http::retry_after(
+        resp.headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        settings.max_wait,
     );
-    wait.min(max)
+    if status == 200 {
+        return crate::http::body_to_file(resp.body_mut(), part, crate::http::MAX_RESPONSE_BYTES)
+            .map(|_| ())
+            .map_err(|e| Failed {
+                code: "bad-response",
+                message: format!("POST {url}: {e}"),
+                retry: e.retryable(),
+                wait: None,
+            });
+    }
+    if (300..400).contains(&status) {
+        let to = resp
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("?");
+        return Err(Failed {
+            code: "api-error",
+            message: format!(
+                "the API answered {status}, a redirect to {to}: API calls never follow redirects (check OPENAI_BASE_URL)"
+            ),
+            retry: false,
+            wait: None,
+        });
+    }
+    let message = crate::http::error_text(resp.body_mut());
+    Err(Failed {
+        code: "api-error",
+        message: format!("the API answered {status}: {message}"),
+        retry: status == 429 || status >= 500,
+        wait,
+    })
+}
+
+/// True for a bare file name that a link may point at: no scheme (`javascript:`), no folder, no
+/// parent, not hidden. The contact sheet links only such names (a stray sidecar could hold any).
+fn is_plain_file_name(f: &str) -> bool {
+    !f.is_empty()
+        && !f.starts_with('.')
+        && !f.contains([':', '/', '\\'])
+        && !f.chars().any(char::is_control)
 }
 
 /// Writes `index.html`: a contact sheet of every sidecar in the folder (thumbnail, prompt,
@@ -350,6 +481,7 @@ pub fn contact_sheet(dir: &Path) -> std::io::Result<PathBuf> {
             .map(|a| {
                 a.iter()
                     .filter_map(|i| i["file"].as_str())
+                    .filter(|f| is_plain_file_name(f))
                     .map(|f| format!("<a href=\"{0}\"><img src=\"{0}\" alt=\"\"></a>", esc(f)))
                     .collect()
             })
@@ -384,16 +516,4 @@ pub fn contact_sheet(dir: &Path) -> std::io::Result<PathBuf> {
     let index = dir.join("index.html");
     crate::atomic::write_atomic(&index, html.as_bytes())?;
     Ok(index)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base64_decodes() {
-        assert_eq!(decode_base64("aGVsbG8=").as_deref(), Some(&b"hello"[..]));
-        assert_eq!(decode_base64("aGVsbG8").as_deref(), Some(&b"hello"[..]));
-        assert_eq!(decode_base64("a!"), None);
-    }
 }

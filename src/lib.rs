@@ -44,6 +44,8 @@ pub mod filters;
 pub mod fixtures;
 pub mod generate;
 pub mod handoff;
+pub mod http;
+pub mod image;
 pub mod lint;
 pub mod models;
 pub mod preset;

@@ -110,6 +110,12 @@ fn run_api(api: &BatchApi, color: bool) -> Result<u8, Failure> {
                     Diagnostic::error("batch-request-failed", format!("{custom_id}: {message}"));
                 eprintln!("{}\n", d.render(color));
             }
+            for kept in &f.kept {
+                eprintln!(
+                    "kept {}: the provider's lines as downloaded, for the failed requests",
+                    kept.display()
+                );
+            }
             let _ = crate::generate::contact_sheet(out);
             return Ok(u8::from(!f.failed.is_empty()));
         }

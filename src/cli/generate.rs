@@ -91,12 +91,19 @@ pub fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
     if args.dry_run {
         return Ok(0);
     }
-    let api_key = std::env::var("OPENAI_API_KEY").map_err(|_| {
-        Failure::usage(
-            Diagnostic::error("usage", "OPENAI_API_KEY is not set")
-                .with_help("export OPENAI_API_KEY=…, or use --dry-run"),
-        )
-    })?;
+    let api_key = std::env::var(&args.api_key_env)
+        .ok()
+        .filter(|k| !k.is_empty())
+        .ok_or_else(|| {
+            Failure::usage(
+                Diagnostic::error("usage", format!("{} is not set", args.api_key_env))
+                    .with_help(format!("export {}=…, or use --dry-run", args.api_key_env)),
+            )
+        })?;
+    if !args.yes && !confirm(jobs.len(), known, unpriced)? {
+        eprintln!("generate: nothing sent");
+        return Ok(1);
+    }
     let settings = crate::generate::Settings {
         out_dir: args.out.clone(),
         base_url: std::env::var("OPENAI_BASE_URL")
@@ -146,13 +153,23 @@ pub fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
                         files,
                         retries: r,
                         cost: c,
+                        from,
                         ..
                     }) => {
                         written += files.len();
                         retried += u64::from(r);
                         cost += c.unwrap_or(0.0);
                         uncosted += usize::from(c.is_none());
-                        bar.suspend(|| eprintln!("{id}: {} image(s)", files.len()));
+                        let how = match from {
+                            crate::generate::Source::Sent => "",
+                            crate::generate::Source::Resent => {
+                                " (it was in flight when an earlier run stopped: sent again, it may have been billed twice)"
+                            }
+                            crate::generate::Source::Saved => {
+                                " (from the answer an earlier run saved: not paid again)"
+                            }
+                        };
+                        bar.suspend(|| eprintln!("{id}: {}{how}", images(files.len())));
                     }
                     Ok(crate::generate::Outcome::Skipped(_)) => {
                         skipped += 1;
@@ -182,6 +199,46 @@ pub fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
         .map_err(|e| io_failure("cannot write index.html", &e))?;
     eprintln!("contact sheet: {}", index.display());
     Ok(u8::from(failed > 0))
+}
+
+/// "1 image", "3 images".
+fn images(n: usize) -> String {
+    if n == 1 {
+        String::from("1 image")
+    } else {
+        format!("{n} images")
+    }
+}
+
+/// On a terminal (standard input and error both), asks before sending; true to go on. Off a
+/// terminal there is nobody to ask: it goes on (`--yes` is then implied, as the README says).
+fn confirm(requests: usize, known: f64, unpriced: usize) -> Result<bool, Failure> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+        return Ok(true);
+    }
+    let mut err = std::io::stderr();
+    let _ = write!(
+        err,
+        "send {requests} request{} for {}{}? [y/N] ",
+        if requests == 1 { "" } else { "s" },
+        crate::cost::usd(Some(known)),
+        if unpriced > 0 {
+            " (and some unpriced)"
+        } else {
+            ""
+        }
+    );
+    let _ = err.flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| io_failure("cannot read the answer", &e))?;
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
 }
 
 /// Every request of every brief (a variant each for `vary`), rendered and checked: (id,

@@ -15,11 +15,15 @@ pub fn root() -> PathBuf {
 /// The real `imgprompt` binary, run from the project root with a fixed date.
 pub fn cli() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_imgprompt"));
-    cmd.current_dir(root())
-        .env("IMGPROMPT_TODAY", TODAY)
-        .env("NO_COLOR", "1")
-        .env_remove("IMGPROMPT_PRESETS")
-        .env_remove("IMGPROMPT_MODELS");
+    // a cleared environment: a developer's IMGPROMPT_STRICT, OPENAI_BASE_URL or key never
+    // changes a result; PATH and HOME stay for the programs the tests run
+    cmd.current_dir(root()).env_clear();
+    for keep in ["PATH", "HOME", "TMPDIR"] {
+        if let Some(v) = std::env::var_os(keep) {
+            cmd.env(keep, v);
+        }
+    }
+    cmd.env("IMGPROMPT_TODAY", TODAY).env("NO_COLOR", "1");
     cmd
 }
 

@@ -246,11 +246,11 @@ fn faults_resume_and_secrets() {
             .unwrap_or_else(|| panic!("`{s}` in {stderr}"))
     };
     assert!(
-        at("once: 1 image(s)") < at("request bad")
+        at("once: 1 image") < at("request bad")
             && at("request bad") < at("request broken")
             && at("request broken") < at("request slow")
-            && at("request slow") < at("fine: 1 image(s)")
-            && at("fine: 1 image(s)") < at("generate: 5 requests, 2 images written"),
+            && at("request slow") < at("fine: 1 image")
+            && at("fine: 1 image") < at("generate: 5 requests, 2 images written"),
         "{stderr}"
     );
     assert!(dir.join("out/once-0.png").is_file(), "500 then success");
@@ -328,6 +328,7 @@ fn batch_api_submit_status_fetch() {
         r#"{"name": "harbour", "subject": "a calm harbour"}"#,
         r#"{"name": "rejected", "subject": "FAIL-IN-BATCH harbour"}"#,
         r#"{"name": "fox", "subject": "a fox", "output": {"format": "webp"}}"#,
+        r#"{"name": "big", "subject": "HUGE-IN-BATCH harbour"}"#,
     ]
     .join("\n");
     let briefs = dir.join("briefs.jsonl");
@@ -401,6 +402,15 @@ fn batch_api_submit_status_fetch() {
         &std::fs::read_to_string(dir.join("images").join(sidecar)).expect("read"),
     )
     .expect("json");
+    // an output file over 10 MB (a 12 MiB image in it) is unpacked whole
+    let big = files
+        .iter()
+        .find(|f| f.starts_with("big-L4-") && f.ends_with("-0.png"))
+        .unwrap_or_else(|| panic!("the big image: {files:?}"));
+    assert_eq!(
+        std::fs::read(dir.join("images").join(big)).expect("big"),
+        crate::mock::big_png(12)
+    );
     assert_eq!(v["batch_id"], id.as_str());
     assert_eq!(v["request"]["body"]["output_format"], "webp");
     assert!(v["prompt"].as_str().expect("prompt").contains("fox"));

@@ -13,6 +13,7 @@ mod errors;
 mod exact_text;
 mod fidelity;
 mod generate;
+mod generate_faults;
 mod handoff;
 mod lint;
 mod mock;

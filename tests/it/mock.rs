@@ -247,6 +247,11 @@ fn handle(stream: TcpStream, requests: &Mutex<Vec<Recorded>>, port: u16) {
         headers,
         body,
     };
+    // recorded as it arrives: an answer that stalls is still counted
+    requests.lock().expect("lock").push(rec.clone());
+    if special(&rec, port, reader.get_mut()) {
+        return;
+    }
     let json_reply =
         |status: &'static str, v: Value| (status, "application/json", v.to_string().into_bytes());
     let (status, content_type, reply) = if rec.path.ends_with("/files") {
@@ -353,7 +358,15 @@ fn handle(stream: TcpStream, requests: &Mutex<Vec<Recorded>>, port: u16) {
             let record = if failing {
                 json!({"custom_id": v["custom_id"], "response": {"status_code": 400, "body": {"error": {"message": "Your request was rejected by the safety system."}}}, "error": null})
             } else {
-                json!({"custom_id": v["custom_id"], "response": {"status_code": 200, "body": openai_response(&v["body"])}, "error": null})
+                let mut body = openai_response(&v["body"]);
+                if v["body"]["prompt"]
+                    .as_str()
+                    .is_some_and(|p| p.contains("HUGE-IN-BATCH"))
+                {
+                    // a 12 MiB image: the output file passes 10 MB
+                    body["data"] = json!([{"b64_json": b64(&big_png(12))}]);
+                }
+                json!({"custom_id": v["custom_id"], "response": {"status_code": 200, "body": body}, "error": null})
             };
             if (kind == "err") == failing {
                 out.push_str(&record.to_string());
@@ -494,7 +507,6 @@ fn handle(stream: TcpStream, requests: &Mutex<Vec<Recorded>>, port: u16) {
             json!({"error": {"message": format!("no route {}", rec.path)}}),
         )
     };
-    requests.lock().expect("lock").push(rec);
     let mut stream = reader.into_inner();
     let _ = write!(
         stream,
@@ -503,6 +515,120 @@ fn handle(stream: TcpStream, requests: &Mutex<Vec<Recorded>>, port: u16) {
     );
     let _ = stream.write_all(&reply);
     let _ = stream.flush();
+}
+
+/// Mocks (by port) that have answered a fault once.
+static FAULTED: Mutex<std::collections::BTreeSet<(u16, String)>> =
+    Mutex::new(std::collections::BTreeSet::new());
+
+/// True the first time `fault` is seen on this mock.
+fn first_time(port: u16, fault: &str) -> bool {
+    FAULTED
+        .lock()
+        .expect("lock")
+        .insert((port, fault.to_string()))
+}
+
+/// A PNG of about `mib` MiB: the real signature and header, then filler (real 4K PNGs at n > 1
+/// pass 10 MB).
+pub fn big_png(mib: usize) -> Vec<u8> {
+    let mut v = image_bytes("png");
+    v.resize(mib << 20, 0x5A);
+    v
+}
+
+fn write_head(stream: &mut TcpStream, status: &str, extra: &str, len: usize) {
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {len}\r\n{extra}Connection: close\r\n\r\n"
+    );
+}
+
+/// Faults asked for by a keyword in the prompt, answered directly on the stream (true when one
+/// was): real providers' large, cut, stalled, redirected and odd answers.
+fn special(rec: &Recorded, port: u16, stream: &mut TcpStream) -> bool {
+    let is_image = rec.path.ends_with("/images/generations") || rec.path.ends_with("/images/edits");
+    if rec.method == "GET" && rec.path == "/elsewhere" {
+        // where a redirect points: a 200 that must never be taken for the generation
+        let body = openai_response(&json!({})).to_string();
+        write_head(stream, "200 OK", "", body.len());
+        let _ = stream.write_all(body.as_bytes());
+        return true;
+    }
+    let Some(prompt) = is_image
+        .then(|| serde_json::from_slice::<Value>(&rec.body).ok())
+        .flatten()
+        .and_then(|b| b["prompt"].as_str().map(str::to_string))
+    else {
+        return false;
+    };
+    let has = |k: &str| prompt.contains(k);
+    if has("HUGE-IMAGE") {
+        // two 12 MiB images: a 32 MiB answer
+        let img = b64(&big_png(12));
+        let body = json!({"created": 1, "data": [{"b64_json": img}, {"b64_json": img}], "output_format": "png"}).to_string();
+        write_head(stream, "200 OK", "", body.len());
+        for chunk in body.as_bytes().chunks(1 << 20) {
+            if stream.write_all(chunk).is_err() {
+                break;
+            }
+        }
+    } else if has("CUT-BODY-ONCE") && first_time(port, "cut") {
+        let body = openai_response(&json!({})).to_string();
+        write_head(stream, "200 OK", "", body.len() + 1000);
+        let _ = stream.write_all(&body.as_bytes()[..body.len() / 2]);
+    } else if has("STALL-BODY") {
+        // headers at once, then a byte every 200 ms, never ending
+        write_head(stream, "200 OK", "", 10_000_000);
+        for _ in 0..150 {
+            if stream.write_all(b" ").is_err() {
+                break;
+            }
+            let _ = stream.flush();
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    } else if let Some(value) = prompt
+        .split("RETRY-AFTER[")
+        .nth(1)
+        .and_then(|r| r.split(']').next())
+        .filter(|v| first_time(port, &format!("retry-after {v}")))
+    {
+        let body = json!({"error": {"message": "Rate limit reached"}}).to_string();
+        write_head(
+            stream,
+            "429 Too Many Requests",
+            &format!("Retry-After: {value}\r\n"),
+            body.len(),
+        );
+        let _ = stream.write_all(body.as_bytes());
+    } else if has("HALF-BAD") || has("NOT-AN-IMAGE") || has("JPEG-FOR-PNG") {
+        let data = if has("HALF-BAD") {
+            json!([{"b64_json": b64(&image_bytes("png"))}, {"b64_json": "!!!not base64!!!"}])
+        } else if has("JPEG-FOR-PNG") {
+            json!([{"b64_json": b64(&image_bytes("jpeg"))}])
+        } else {
+            json!([{"b64_json": b64(b"hello, this is not an image")}])
+        };
+        let body = json!({"created": 1, "data": data, "output_format": "png"}).to_string();
+        write_head(stream, "200 OK", "", body.len());
+        let _ = stream.write_all(body.as_bytes());
+    } else if has("REDIRECT") {
+        let to = format!("Location: http://127.0.0.1:{port}/elsewhere\r\n");
+        write_head(stream, "302 Found", &to, 0);
+    } else if has("ECHO-KEY") {
+        let key = rec
+            .header("authorization")
+            .unwrap_or_default()
+            .trim_start_matches("Bearer ");
+        let body = json!({"error": {"message": format!("Incorrect API key provided: {key}.")}})
+            .to_string();
+        write_head(stream, "401 Unauthorized", "", body.len());
+        let _ = stream.write_all(body.as_bytes());
+    } else {
+        return false;
+    }
+    let _ = stream.flush();
+    true
 }
 
 /// The text fields of a multipart form.

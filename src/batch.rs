@@ -40,6 +40,8 @@ pub struct Summary {
     pub results: u64,
     /// Lines that failed.
     pub failed: u64,
+    /// Blank lines, skipped (each has a `{"line": N, "skipped": "blank line"}` record).
+    pub skipped: u64,
     /// Warnings across all results.
     pub warnings: u64,
     /// Sum of the known costs, USD.
@@ -69,7 +71,24 @@ impl Summary {
                 Some(e) => Some(e),
                 None => None,
             };
-            let s = stream_variants(engine, target, opts, d.line, d, results, errors)?;
+            let mut errors = errors;
+            let streamed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let errors = errors.as_mut().map(|e| &mut **e as &mut dyn Write);
+                stream_variants(engine, target, opts, d.line, d, results, errors)
+            }));
+            let s = match streamed {
+                Ok(s) => s?,
+                Err(panic) => {
+                    // the variants written so far stay; the line ends with its error record
+                    let record = error_record(d.line, &[panicked(&panic)]);
+                    match errors {
+                        Some(e) => e.write_all(record.as_bytes())?,
+                        None => results.write_all(record.as_bytes())?,
+                    }
+                    self.failed += 1;
+                    return Ok(true);
+                }
+            };
             self.results += s.written;
             self.warnings += s.warnings;
             self.cost += s.cost;
@@ -80,6 +99,14 @@ impl Summary {
             return Ok(s.failed > 0);
         }
         self.lines += 1;
+        if o.skipped {
+            self.skipped += 1;
+            match errors {
+                Some(e) => e.write_all(o.errors.as_bytes())?,
+                None => results.write_all(o.errors.as_bytes())?,
+            }
+            return Ok(false);
+        }
         self.results += o.ok;
         self.warnings += o.warnings;
         self.cost += o.cost;
@@ -152,6 +179,7 @@ struct LineOutput {
     warnings: u64,
     cost: f64,
     unpriced: u64,
+    skipped: bool,
 }
 
 fn error_record(line: u64, diagnostics: &[Diagnostic]) -> String {
@@ -219,6 +247,131 @@ fn result_text(line: u64, id: &str, variant: Option<u64>, r: &Rendering, emit: E
     s
 }
 
+/// The longest batch line read (16 MiB): a longer one gets an error record and the rest of it is
+/// skipped up to its newline, never held in memory.
+pub const MAX_LINE_BYTES: usize = 16 << 20;
+
+/// One input line as read: its text, or why it has none.
+#[derive(Debug)]
+enum RawLine {
+    /// The line, without its newline (and a UTF-8 byte-order mark removed).
+    Text(String),
+    /// Not UTF-8: the byte offset of the first invalid byte.
+    NotUtf8(usize),
+    /// Longer than [`MAX_LINE_BYTES`]: its length.
+    TooLong(u64),
+}
+
+/// Reads the next line (up to `\n`, a final line without one included), keeping at most
+/// [`MAX_LINE_BYTES`] of it in `buf`; `None` at the end of the input.
+fn read_line(input: &mut impl BufRead, buf: &mut Vec<u8>) -> io::Result<Option<RawLine>> {
+    buf.clear();
+    let mut total = 0u64;
+    let mut any = false;
+    loop {
+        let avail = match input.fill_buf() {
+            Ok(a) => a,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if avail.is_empty() {
+            break;
+        }
+        any = true;
+        let (take, done) = match avail.iter().position(|b| *b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (avail.len(), false),
+        };
+        let room = (MAX_LINE_BYTES + 2).saturating_sub(buf.len());
+        buf.extend_from_slice(&avail[..take.min(room)]);
+        total += take as u64;
+        input.consume(take);
+        if done {
+            break;
+        }
+    }
+    if !any {
+        return Ok(None);
+    }
+    if buf.last() == Some(&b'\n') {
+        buf.pop();
+        total -= 1;
+        if buf.last() == Some(&b'\r') {
+            buf.pop();
+            total -= 1;
+        }
+    }
+    if total > MAX_LINE_BYTES as u64 {
+        return Ok(Some(RawLine::TooLong(total)));
+    }
+    let bytes = buf.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(buf);
+    Ok(Some(match std::str::from_utf8(bytes) {
+        Ok(text) => RawLine::Text(text.to_string()),
+        Err(e) => RawLine::NotUtf8(e.valid_up_to()),
+    }))
+}
+
+/// [`process_line`], with a panic turned into the line's error record (the run goes on).
+fn guarded_line(
+    engine: &Engine,
+    target: &dyn Target,
+    opts: &BatchOptions,
+    line_no: u64,
+    line: &RawLine,
+) -> LineOutput {
+    let text = match line {
+        RawLine::Text(t) => t,
+        RawLine::NotUtf8(at) => {
+            let d = Diagnostic::error(
+                "not-utf8",
+                format!(
+                    "line {line_no} is not UTF-8 text (invalid byte at byte {})",
+                    at + 1
+                ),
+            )
+            .with_help("save the file as UTF-8 (for example `iconv -f latin1 -t utf-8`)");
+            return failed_line(line_no, d);
+        }
+        RawLine::TooLong(len) => {
+            let d = Diagnostic::error(
+                "line-too-long",
+                format!(
+                    "line {line_no} is {len} bytes long, over the limit of {} MiB",
+                    MAX_LINE_BYTES >> 20
+                ),
+            )
+            .with_help("one brief per line: a brief that long is not a brief");
+            return failed_line(line_no, d);
+        }
+    };
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        process_line(engine, target, opts, line_no, text)
+    }))
+    .unwrap_or_else(|panic| failed_line(line_no, panicked(&panic)))
+}
+
+/// The diagnostic of a caught panic: an internal error, to report.
+pub(crate) fn panicked(panic: &Box<dyn std::any::Any + Send>) -> Diagnostic {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| String::from("unknown"));
+    Diagnostic::error(
+        "internal",
+        format!("imgprompt failed on this input: {what}"),
+    )
+    .with_help("this is a bug in imgprompt: please report it with the input")
+}
+
+fn failed_line(line_no: u64, d: Diagnostic) -> LineOutput {
+    LineOutput {
+        errors: error_record(line_no, &[d]),
+        failed: true,
+        ..LineOutput::default()
+    }
+}
+
 fn process_line(
     engine: &Engine,
     target: &dyn Target,
@@ -228,12 +381,13 @@ fn process_line(
 ) -> LineOutput {
     let trimmed = text.trim();
     if trimmed.is_empty() {
-        let mut out = LineOutput::default();
-        let d = Diagnostic::error("empty-line", "empty line: expected a JSON brief")
-            .with_help("remove blank lines, or put one brief per line");
-        out.errors.push_str(&error_record(line_no, &[d]));
-        out.failed = true;
-        return out;
+        // a blank line is skipped, with a record saying so (one record per line, not a failure)
+        let record = serde_json::json!({"line": line_no, "skipped": "blank line"});
+        return LineOutput {
+            errors: format!("{record}\n"),
+            skipped: true,
+            ..LineOutput::default()
+        };
     }
     let source = SourceFile::new(opts.input_name.clone(), trimmed, Some(Format::Json));
     process_source(
@@ -361,14 +515,18 @@ pub fn run(
     mut progress: impl FnMut(u64),
 ) -> io::Result<Summary> {
     let mut summary = Summary::default();
-    let mut lines = input.lines();
+    let mut input = input;
     let mut chunk_size = 1usize;
     let mut line_no = 0u64;
+    let mut buf = Vec::new();
     loop {
-        let mut chunk: Vec<(u64, String)> = Vec::with_capacity(chunk_size);
-        for line in lines.by_ref().take(chunk_size) {
+        let mut chunk: Vec<(u64, RawLine)> = Vec::with_capacity(chunk_size);
+        while chunk.len() < chunk_size {
+            let Some(line) = read_line(&mut input, &mut buf)? else {
+                break;
+            };
             line_no += 1;
-            chunk.push((line_no, line?));
+            chunk.push((line_no, line));
         }
         if chunk.is_empty() {
             break;
@@ -376,12 +534,12 @@ pub fn run(
         let outputs: Vec<LineOutput> = if opts.parallel && chunk.len() > 1 {
             chunk
                 .par_iter()
-                .map(|(n, text)| process_line(engine, target, opts, *n, text))
+                .map(|(n, line)| guarded_line(engine, target, opts, *n, line))
                 .collect()
         } else {
             chunk
                 .iter()
-                .map(|(n, text)| process_line(engine, target, opts, *n, text))
+                .map(|(n, line)| guarded_line(engine, target, opts, *n, line))
                 .collect()
         };
         for o in outputs {

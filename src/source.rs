@@ -88,23 +88,46 @@ impl JsonPath {
         )
     }
 
-    /// Parses a dotted path (`output.size`, `text.labels[1]`).
+    /// Parses a dotted path (`output.size`, `text.labels[1]`, `text["odd key"]`): the inverse of
+    /// [`Display`](fmt::Display), whatever the keys hold. Text that no path displays as is read
+    /// leniently (an unreadable bracket becomes a key), never a panic.
     pub fn parse(dotted: &str) -> Self {
         let mut segments = Vec::new();
-        for part in dotted.split('.').filter(|p| !p.is_empty()) {
-            let mut rest = part;
-            if let Some(i) = rest.find('[') {
-                segments.push(Segment::Key(rest[..i].to_string()));
-                rest = &rest[i..];
-                while let Some(end) = rest.find(']') {
-                    if let Ok(n) = rest[1..end].parse() {
-                        segments.push(Segment::Index(n));
-                    }
-                    rest = &rest[end + 1..];
-                }
-            } else {
-                segments.push(Segment::Key(rest.to_string()));
+        let mut rest = dotted;
+        while !rest.is_empty() {
+            if let Some(after) = rest.strip_prefix('.') {
+                rest = after;
+                continue;
             }
+            if rest.starts_with("[\"") {
+                // a JSON string up to its closing quote, then `]`
+                let mut de = serde_json::Deserializer::from_str(&rest[1..]).into_iter::<String>();
+                if let Some(Ok(key)) = de.next() {
+                    let used = 1 + de.byte_offset();
+                    if rest[used..].starts_with(']') {
+                        segments.push(Segment::Key(key));
+                        rest = &rest[used + 1..];
+                        continue;
+                    }
+                }
+            } else if let Some(after) = rest.strip_prefix('[') {
+                let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+                if digits > 0
+                    && after[digits..].starts_with(']')
+                    && let Ok(n) = after[..digits].parse()
+                {
+                    segments.push(Segment::Index(n));
+                    rest = &after[digits + 1..];
+                    continue;
+                }
+            }
+            // a plain key: up to the next `.` or `[` (at least one character)
+            let first = rest.chars().next().map_or(1, char::len_utf8);
+            let end = rest[first..]
+                .find(['.', '['])
+                .map_or(rest.len(), |i| i + first);
+            segments.push(Segment::Key(rest[..end].to_string()));
+            rest = &rest[end..];
         }
         JsonPath(segments)
     }
@@ -174,7 +197,11 @@ pub struct SourceFile {
 impl SourceFile {
     /// Wraps text already in memory; the format is sniffed when not given.
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>, format: Option<Format>) -> Self {
-        let text = text.into();
+        let mut text: Arc<str> = text.into();
+        // a UTF-8 byte-order mark is not part of the document (JSON forbids it, YAML skips it)
+        if let Some(rest) = text.strip_prefix('\u{feff}') {
+            text = Arc::from(rest);
+        }
         let format = format.unwrap_or_else(|| Format::sniff(&text));
         SourceFile {
             name: name.into(),

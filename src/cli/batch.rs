@@ -276,8 +276,13 @@ fn print_summary(summary: &crate::batch::Summary) {
     } else {
         ""
     };
+    let skipped = if summary.skipped > 0 {
+        format!(", {} blank skipped", summary.skipped)
+    } else {
+        String::new()
+    };
     eprintln!(
-        "batch: {} lines, {} results, {} failed, {} warnings; cost {}{unpriced}{stopped}",
+        "batch: {} lines, {} results, {} failed{skipped}, {} warnings; cost {}{unpriced}{stopped}",
         summary.lines,
         summary.results,
         summary.failed,

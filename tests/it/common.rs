@@ -16,11 +16,18 @@ pub fn root() -> PathBuf {
 pub fn cli() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_imgprompt"));
     // a cleared environment: a developer's IMGPROMPT_STRICT, OPENAI_BASE_URL or key never
-    // changes a result; PATH and HOME stay for the programs the tests run
-    cmd.current_dir(root()).env_clear();
-    for keep in ["PATH", "HOME", "TMPDIR"] {
-        if let Some(v) = std::env::var_os(keep) {
-            cmd.env(keep, v);
+    // changes a result; what programs need to run (PATH, HOME, locale, the toolchain's own) stays.
+    // Removed one by one rather than cleared, so snapshots record only what a test sets.
+    cmd.current_dir(root());
+    for (key, _) in std::env::vars_os() {
+        let name = key.to_string_lossy();
+        let keep = ["PATH", "HOME", "TMPDIR", "USER", "LANG", "TERM"].contains(&&*name)
+            || name.starts_with("LC_")
+            || name.starts_with("CARGO")
+            || name.starts_with("RUST")
+            || name.starts_with("LLVM_");
+        if !keep {
+            cmd.env_remove(&key);
         }
     }
     cmd.env("IMGPROMPT_TODAY", TODAY).env("NO_COLOR", "1");
@@ -57,7 +64,13 @@ pub fn with_stdin(cmd: &mut Command, input: &[u8]) -> std::process::Output {
         .spawn()
         .expect("spawn");
     let mut stdin = child.stdin.take().expect("stdin");
-    stdin.write_all(input).expect("write");
-    drop(stdin);
-    child.wait_with_output().expect("wait")
+    // fed from a thread: a child that writes while it reads would otherwise fill its stdout
+    // pipe while this side still writes, and both would wait for ever
+    let input = input.to_vec();
+    let feeder = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().expect("wait");
+    feeder.join().expect("feeder");
+    out
 }

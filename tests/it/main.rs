@@ -6,6 +6,7 @@
 
 mod authoring;
 mod batch;
+mod batch_bytes;
 mod cli;
 mod common;
 mod components;

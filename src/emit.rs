@@ -20,9 +20,10 @@ pub enum Emit {
     Curl,
     /// A Python script (official `openai` SDK for OpenAI).
     Python,
-    /// A JavaScript module (official `openai` SDK for OpenAI).
+    /// A JavaScript program for Node 18+ that runs as CommonJS or as an ES module (official
+    /// `openai` SDK for OpenAI).
     Js,
-    /// A raw HTTP request.
+    /// A raw HTTP request (`.http` file), its base URL and key in file variables.
     Http,
 }
 

@@ -453,6 +453,13 @@ impl Engine {
         let user_sized = value
             .get("output")
             .is_some_and(|o| o.get("size").is_some() || o.get("aspect_ratio").is_some());
+        // the `output` fields the brief writes itself (`null` included): the others come from
+        // the preset, and a target that cannot use them drops them without a warning
+        let written: Vec<String> = value
+            .get("output")
+            .and_then(Value::as_object)
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
         let mut merged = value;
         merge_defaults(&mut merged, &preset.manifest.defaults, user_sized, true);
         // named styles: their words join the style details, their negatives the avoid list
@@ -473,6 +480,11 @@ impl Engine {
                 }
             }
         }
+        let defaulted: Vec<String> = merged
+            .get("output")
+            .and_then(Value::as_object)
+            .map(|o| o.keys().filter(|k| !written.contains(k)).cloned().collect())
+            .unwrap_or_default();
         let mut brief: Brief = serde_json::from_value(merged).map_err(|e| {
             fail(vec![Diagnostic::error(
                 "invalid-brief",
@@ -545,6 +557,7 @@ impl Engine {
             models: &self.models,
             today: self.today,
             limits: &self.target_limits,
+            defaulted: &defaulted,
         };
         let (payload, warnings) = match target.build(&request) {
             Ok(built) if errors.is_empty() && carried.borrow().is_empty() => built,

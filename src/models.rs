@@ -157,6 +157,22 @@ pub struct Lifecycle {
     pub notice: Option<String>,
 }
 
+impl Lifecycle {
+    /// Where the model stands on `today` — the one reading of a lifecycle that `render`, the
+    /// Google targets and `imgprompt models` all use, so they never disagree on a boundary day.
+    /// A model is retired from its shutdown day on: the shutdown date is the first day it no
+    /// longer takes requests (the SDK's "was shut down on October 23, 2026"). Before that day a
+    /// dated model keeps its written status (deprecated, or current/unknown as a source says).
+    pub fn status_on(&self, today: Date) -> Status {
+        let shut = self
+            .shutdown
+            .as_deref()
+            .and_then(Date::parse)
+            .is_some_and(|d| today >= d);
+        if shut { Status::Retired } else { self.status }
+    }
+}
+
 /// The rules of one model for the OpenAI Images API. Each field is a [`Fact`].
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -576,8 +592,8 @@ impl ModelTable {
                 .map(|r| format!("use `{r}` instead"))
                 .unwrap_or_else(|| String::from("choose a current model (`imgprompt models`)"))
         };
-        let shutdown = life.shutdown.as_deref().and_then(Date::parse);
-        let gone = life.status == Status::Retired || shutdown.is_some_and(|d| today >= d);
+        let status = life.status_on(today);
+        let gone = status == Status::Retired;
         let source = rules
             .sources
             .get("lifecycle")
@@ -605,7 +621,7 @@ impl ModelTable {
             }
             return Err(d);
         }
-        if life.status == Status::Unknown {
+        if status == Status::Unknown {
             return Ok(Resolved::Known {
                 canonical,
                 rules,
@@ -618,7 +634,7 @@ impl ModelTable {
                 ),
             });
         }
-        let warning = (life.status == Status::Deprecated).then(|| {
+        let warning = (status == Status::Deprecated).then(|| {
             let when = life
                 .shutdown
                 .as_deref()
@@ -696,6 +712,28 @@ mod tests {
         assert_eq!(r.style, Fact::Unsupported);
         assert_eq!(r.n, Fact::Unknown);
         assert_eq!(r.background, Fact::Unknown);
+    }
+
+    #[test]
+    fn the_shutdown_day_is_the_first_retired_day() {
+        let day = |s: &str| Date::parse(s).expect("date");
+        let life = Lifecycle {
+            status: Status::Deprecated,
+            shutdown: Some(String::from("2026-12-01")),
+            ..Lifecycle::default()
+        };
+        assert_eq!(life.status_on(day("2026-11-30")), Status::Deprecated);
+        assert_eq!(life.status_on(day("2026-12-01")), Status::Retired);
+        assert_eq!(life.status_on(day("2027-01-01")), Status::Retired);
+        assert_eq!(
+            Lifecycle::default().status_on(day("2030-01-01")),
+            Status::Current
+        );
+        let retired = Lifecycle {
+            status: Status::Retired,
+            ..Lifecycle::default()
+        };
+        assert_eq!(retired.status_on(day("2020-01-01")), Status::Retired);
     }
 
     #[test]

@@ -100,7 +100,7 @@ pub struct Snippets {
     pub curl: Option<String>,
     /// A Python script.
     pub python: Option<String>,
-    /// A JavaScript module.
+    /// A JavaScript program (runs as CommonJS or as an ES module).
     pub js: Option<String>,
 }
 

@@ -14,7 +14,7 @@ pub fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
 
     let engine = engine(cli)?;
     let text = match format {
-        OutputFormat::Human => models_list(engine.models()),
+        OutputFormat::Human => models_list(engine.models(), engine.date()),
         OutputFormat::Json => format!(
             "{}\n",
             serde_json::to_string_pretty(engine.models()).expect("table serialises")
@@ -32,7 +32,9 @@ fn fact_list(f: &crate::models::Fact<Vec<String>>) -> String {
     }
 }
 
-fn models_list(models: &ModelTable) -> String {
+/// The table as text, each model's lifecycle read on `today` (`IMGPROMPT_TODAY` pins it) by
+/// the same function `render` uses, so both say "retired" from the shutdown day on.
+fn models_list(models: &ModelTable, today: crate::date::Date) -> String {
     let sdks: Vec<String> = models
         .sdks
         .iter()
@@ -44,7 +46,7 @@ fn models_list(models: &ModelTable) -> String {
         sdks.join(", ")
     );
     for (name, r) in &models.models {
-        out.push_str(&model_lines(name, r, name == &models.default_model));
+        out.push_str(&model_lines(name, r, name == &models.default_model, today));
     }
     let gif = &models.formats.gif;
     let svg = &models.formats.svg;
@@ -66,12 +68,18 @@ fn models_list(models: &ModelTable) -> String {
     out
 }
 
-/// The lines of one model in `imgprompt models`.
-fn model_lines(name: &str, r: &crate::models::ModelRules, is_default: bool) -> String {
+/// The lines of one model in `imgprompt models`, its lifecycle as it stands on `today`.
+fn model_lines(
+    name: &str,
+    r: &crate::models::ModelRules,
+    is_default: bool,
+    today: crate::date::Date,
+) -> String {
     use crate::models::Fact;
     let mut out = String::new();
     let life = &r.lifecycle;
-    let status = match life.status {
+    let now = life.status_on(today);
+    let status = match now {
         crate::models::Status::Current => String::from("current"),
         crate::models::Status::Deprecated => format!(
             "deprecated, shuts down {}",
@@ -92,7 +100,7 @@ fn model_lines(name: &str, r: &crate::models::ModelRules, is_default: bool) -> S
     if let Some(reason) = &life.reason {
         out.push_str(&format!("  note     {reason}\n"));
     }
-    if life.status == crate::models::Status::Retired {
+    if now == crate::models::Status::Retired {
         return out;
     }
     let mut sizes = r.sizes.join(", ");

@@ -4,6 +4,7 @@ use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
+use super::Request;
 use crate::brief::Brief;
 use crate::diagnostic::Diagnostic;
 use crate::size::{Size, parse_ratio};
@@ -131,21 +132,57 @@ pub fn options(
     }
 }
 
-/// Warnings for output settings a target cannot honour. (`quality` is not among them: presets
-/// set it by default, and a warning the user did not cause is noise.)
-pub fn unsupported(brief: &Brief, target: &str, fields: &[&str]) -> Vec<Diagnostic> {
-    let out = serde_json::to_value(&brief.output).unwrap_or_default();
-    fields
-        .iter()
-        .filter(|f| out.get(**f).is_some_and(|v| !v.is_null()))
-        .map(|f| {
+/// Warnings for the brief's settings a target cannot use: every `output` field the brief sets
+/// that is not among `uses` (the fields the target reads), and `inputs` on a target that does
+/// not edit. Each warning names the field and the target and points at the field; `--strict`
+/// makes it an error. A new `output` field is covered without touching any target: it warns
+/// until a target lists it in `uses`. Fields only the preset's defaults set (`quality: high`
+/// under the poster preset, `Request::defaulted`) are left out quietly: the user did not
+/// write them, and a warning they did not cause is noise.
+pub fn unused(req: &Request<'_>, target: &str, uses: &[&str]) -> Vec<Diagnostic> {
+    let out = serde_json::to_value(&req.brief.output).unwrap_or_default();
+    let mut warnings: Vec<Diagnostic> = out
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(k, v)| !v.is_null() && !uses.contains(&k.as_str()) && !req.defaulted.contains(*k))
+        .map(|(k, _)| {
             Diagnostic::warning(
                 "ignored-setting",
-                format!("{target} has no `{f}` setting: ignored"),
+                format!("{target} has no `{k}` setting: ignored"),
             )
-            .with_path(format!("output.{f}"))
+            .with_path(format!("output.{k}"))
         })
-        .collect()
+        .collect();
+    if !req.brief.inputs.is_empty() {
+        warnings.push(
+            Diagnostic::warning(
+                "ignored-field",
+                format!("`inputs` are images to edit: {target} generates from the prompt and leaves them out"),
+            )
+            .with_path("inputs")
+            .with_help("use `--target openai-edit` to edit them"),
+        );
+    }
+    warnings
+}
+
+/// For a target that takes a ratio and no size (`--ar`, `aspect_ratio`): a warning when the
+/// brief sets both `output.size` and `output.aspect_ratio`, since the ratio wins and the size is
+/// not used. (The engine drops a preset's default size as soon as the brief sets either, so both
+/// are the user's.)
+pub fn size_beside_ratio(brief: &Brief, target: &str) -> Option<Diagnostic> {
+    let out = &brief.output;
+    (out.size.is_some() && out.aspect_ratio.is_some()).then(|| {
+        Diagnostic::warning(
+            "ignored-setting",
+            format!(
+                "`output.size` and `output.aspect_ratio` are both set: {target} takes the ratio, the size is ignored"
+            ),
+        )
+        .with_path("output.size")
+        .with_help("give one of them")
+    })
 }
 
 /// One Google model in `data/targets.json` (`gemini.models`, `imagen.models`).
@@ -185,6 +222,13 @@ pub fn google_model(
         .unwrap_or_default()
         .to_string();
     let mut warnings = Vec::new();
+    // whether the brief names the model in use: a lifecycle diagnostic points at
+    // `output.model` only then, never at another target's model the brief names instead
+    let named = brief
+        .output
+        .model
+        .as_deref()
+        .is_some_and(|m| table.contains_key(m));
     let name = match &brief.output.model {
         Some(m)
             if !table.contains_key(m)
@@ -227,49 +271,55 @@ pub fn google_model(
         .as_deref()
         .map(|r| format!("use {r} instead"))
         .unwrap_or_else(|| format!("choose a current {target} model"));
-    let shutdown = life.shutdown.as_deref().and_then(crate::date::Date::parse);
+    // at `output.model` when the brief names this model; else (the target's default) at no
+    // value, with a note saying where the model came from
+    let at = |d: Diagnostic| {
+        if named {
+            d.with_path("output.model")
+        } else {
+            d.with_note(format!(
+                "`{name}` is the default model of `--target {target}`: the brief does not name it"
+            ))
+        }
+    };
     use crate::models::Status;
-    if life.status == Status::Retired || shutdown.is_some_and(|d| today >= d) {
-        let when = life
-            .shutdown
-            .as_deref()
-            .map(|d| format!(" on {d}"))
-            .unwrap_or_default();
-        return Err(vec![
-            Diagnostic::error(
+    match life.status_on(today) {
+        Status::Retired => {
+            let when = life
+                .shutdown
+                .as_deref()
+                .map(|d| format!(" on {d}"))
+                .unwrap_or_default();
+            let d = Diagnostic::error(
                 "retired-model",
                 format!(
                     "{target} model `{name}` was shut down{when} and no longer accepts requests"
                 ),
-            )
-            .with_path("output.model")
-            .with_label("retired model")
-            .with_help(replacement)
-            .with_note(format!(
+            );
+            let d = if named {
+                d.with_label("retired model")
+            } else {
+                d
+            };
+            return Err(vec![at(d).with_help(replacement).with_note(format!(
                 "sources: `{target}.lifecycle_sources` in data/targets.json"
-            )),
-        ]);
-    }
-    match life.status {
+            ))]);
+        }
         Status::Deprecated => warnings.push(
-            Diagnostic::warning(
+            at(Diagnostic::warning(
                 "deprecated-model",
                 format!(
                     "{target} model `{name}` is deprecated and shuts down {}",
                     life.shutdown.as_deref().unwrap_or("(date not stated)")
                 ),
-            )
-            .with_path("output.model")
+            ))
             .with_help(replacement),
         ),
-        Status::Unknown => warnings.push(
-            Diagnostic::warning(
-                "unknown-lifecycle",
-                format!("no source states whether {target} model `{name}` still takes requests"),
-            )
-            .with_path("output.model"),
-        ),
-        _ => {}
+        Status::Unknown => warnings.push(at(Diagnostic::warning(
+            "unknown-lifecycle",
+            format!("no source states whether {target} model `{name}` still takes requests"),
+        ))),
+        Status::Current => {}
     }
     Ok((name, model, warnings))
 }

@@ -85,22 +85,11 @@ impl Target for Flux {
             "flux",
             &["safety_tolerance", "prompt_upsampling"],
         )?;
-        let mut warnings = common::unsupported(
-            req.brief,
+        // what the body takes of `output`; every other field the brief sets is a warning
+        let mut warnings = common::unused(
+            req,
             "flux",
-            &[
-                "n",
-                "compression",
-                "background",
-                "moderation",
-                "style",
-                "complexity",
-                "frame_count",
-                "frame_duration_ms",
-                "svg",
-                "safety_identifier",
-                "input_fidelity",
-            ],
+            &["model", "size", "aspect_ratio", "seed", "format"],
         );
         warnings.extend(model_warning);
         // keep the requested area where it fits, else the largest that does

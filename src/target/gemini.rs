@@ -1,6 +1,7 @@
 //! Google Gemini image output (`:generateContent` with `generationConfig.imageConfig`), shaped as
 //! google-genai 3.6.1 sends it: API version `v1`, `contents[].role: "user"`,
-//! `imageConfig.{aspectRatio, imageSize}`.
+//! `imageConfig.{aspectRatio, imageSize}`, and `output.seed` as `generationConfig.seed`
+//! (`GenerateContentConfig.seed` in the SDK).
 use serde_json::json;
 
 use super::common::{self, strings};
@@ -48,24 +49,11 @@ impl Target for Gemini {
         let (model, facts, mut warnings) =
             common::google_model(req.brief, req.limits, "gemini", req.today)?;
         let opts = common::options(req.brief, "gemini", &["image_size"])?;
-        warnings.extend(common::unsupported(
-            req.brief,
+        // what the request takes of `output`; every other field the brief sets is a warning
+        warnings.extend(common::unused(
+            req,
             "gemini",
-            &[
-                "n",
-                "compression",
-                "background",
-                "moderation",
-                "style",
-                "seed",
-                "format",
-                "complexity",
-                "frame_count",
-                "frame_duration_ms",
-                "svg",
-                "safety_identifier",
-                "input_fidelity",
-            ],
+            &["model", "size", "aspect_ratio", "seed"],
         ));
         let (aspect, changed) =
             common::listed_ratio(req.brief, "gemini", &strings(&d["aspect_ratios"]))?;
@@ -82,10 +70,25 @@ impl Target for Gemini {
         if let Some(s) = image_size {
             image_config["imageSize"] = s.into();
         }
-        let body = json!({
+        let mut body = json!({
             "contents": [{"role": "user", "parts": [{"text": req.prompt}]}],
             "generationConfig": {"responseModalities": ["IMAGE"], "imageConfig": image_config},
         });
+        // GenerateContentConfig.seed (data/sdk/google-genai-3.6.1): best-effort repeatability;
+        // the API's GenerationConfig.seed is an int32
+        if let Some(seed) = req.brief.output.seed {
+            if seed > i32::MAX as u64 {
+                return Err(vec![
+                    crate::diagnostic::Diagnostic::error(
+                        "invalid-value",
+                        format!("seed {seed} is too large for gemini: at most {}", i32::MAX),
+                    )
+                    .with_path("output.seed")
+                    .with_help("Gemini's generationConfig.seed is a 32-bit integer"),
+                ]);
+            }
+            body["generationConfig"]["seed"] = seed.into();
+        }
         let errors = against_schema(TargetSchema::Gemini, &body);
         if !errors.is_empty() {
             return Err(errors);

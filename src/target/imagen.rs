@@ -43,23 +43,11 @@ impl Target for Imagen {
         let (model, facts, mut warnings) =
             common::google_model(req.brief, req.limits, "imagen", req.today)?;
         let opts = common::options(req.brief, "imagen", &["person_generation", "image_size"])?;
-        warnings.extend(common::unsupported(
-            req.brief,
+        // what the request takes of `output`; every other field the brief sets is a warning
+        warnings.extend(common::unused(
+            req,
             "imagen",
-            &[
-                "compression",
-                "background",
-                "moderation",
-                "style",
-                "seed",
-                "format",
-                "complexity",
-                "frame_count",
-                "frame_duration_ms",
-                "svg",
-                "safety_identifier",
-                "input_fidelity",
-            ],
+            &["model", "size", "aspect_ratio", "n"],
         ));
         let (aspect, changed) =
             common::listed_ratio(req.brief, "imagen", &strings(&d["aspect_ratios"]))?;

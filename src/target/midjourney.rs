@@ -44,19 +44,9 @@ impl Target for Midjourney {
     fn build(&self, req: &Request<'_>) -> BuildResult {
         let d = &req.limits["midjourney"];
         let opts = common::options(req.brief, "midjourney", &["stylize", "v"])?;
-        let warnings = common::unsupported(
-            req.brief,
-            "midjourney",
-            &[
-                "n",
-                "compression",
-                "background",
-                "moderation",
-                "style",
-                "format",
-                "model",
-            ],
-        );
+        // what the prompt line takes of `output`; every other field the brief sets is a warning
+        let mut warnings = common::unused(req, "midjourney", &["size", "aspect_ratio", "seed"]);
+        warnings.extend(common::size_beside_ratio(req.brief, "midjourney"));
         // --ar: the exact ratio, reduced (Midjourney takes any whole-number ratio within limits)
         let ar = match (
             &req.brief.output.aspect_ratio,

@@ -42,6 +42,10 @@ pub struct Request<'a> {
     pub today: Date,
     /// Limits of the non-OpenAI targets (`data/targets.json`, possibly overridden).
     pub limits: &'a Value,
+    /// The `output` fields only the preset's defaults set (the brief itself does not write
+    /// them): a target that cannot use one leaves it out quietly (`common::unused` warns about
+    /// the user's own fields only).
+    pub defaulted: &'a [String],
 }
 
 /// A request ready to send.

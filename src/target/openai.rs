@@ -280,6 +280,15 @@ impl Target for OpenAi {
                 .with_help("use `--target openai-edit` to edit them"),
             );
         }
+        if req.brief.targets.contains_key("openai") {
+            warnings.push(
+                Diagnostic::warning(
+                    "ignored-field",
+                    "the openai target takes no options: `targets.openai` is left out",
+                )
+                .with_path("targets.openai"),
+            );
+        }
         if let Some(f) = &req.brief.output.input_fidelity {
             warnings.push(
                 Diagnostic::warning(

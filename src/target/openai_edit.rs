@@ -136,6 +136,15 @@ impl Target for OpenAiEdit {
                     .with_help("remove `inputs.mask`, or choose another `output.format`"),
             );
         }
+        if req.brief.targets.contains_key("openai-edit") {
+            warnings.push(
+                Diagnostic::warning(
+                    "ignored-field",
+                    "the openai-edit target takes no options: `targets.openai-edit` is left out",
+                )
+                .with_path("targets.openai-edit"),
+            );
+        }
         let fidelity = req.brief.output.input_fidelity.clone();
         if let (Some(f), Some(rules)) = (&fidelity, rules) {
             errors.extend(validate::input_fidelity(f, &model, rules));

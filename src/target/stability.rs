@@ -77,12 +77,24 @@ impl Target for Stability {
         .map_err(|e| vec![e])?;
         let endpoint = endpoints[&model].as_str().unwrap_or("core");
         let opts = common::options(req.brief, "stability", &["style_preset", "cfg_scale"])?;
-        let mut warnings = common::unsupported(
-            req.brief,
+        // what the form takes of `output`; every other field the brief sets is a warning
+        let mut warnings = common::unused(
+            req,
             "stability",
-            &["n", "compression", "background", "moderation", "style"],
+            &["model", "size", "aspect_ratio", "seed", "format"],
         );
+        warnings.extend(common::size_beside_ratio(req.brief, "stability"));
         warnings.extend(model_warning);
+        if opts.contains_key("cfg_scale") && endpoint != "sd3" {
+            warnings.push(
+                crate::diagnostic::Diagnostic::warning(
+                    "ignored-field",
+                    format!("`cfg_scale` is an sd3.5 option: the {endpoint} endpoint has none, so it is left out"),
+                )
+                .with_path("targets.stability.cfg_scale")
+                .with_help("set `output.model` to an sd3.5 model, or remove `cfg_scale`"),
+            );
+        }
         let (aspect, changed) =
             common::listed_ratio(req.brief, "stability", &strings(&d["aspect_ratios"]))?;
         warnings.extend(changed);

@@ -231,6 +231,52 @@ fn models_list() {
     assert_cmd_snapshot!(cli().args(["models"]));
 }
 
+/// `models` and `render` read a lifecycle with the same function: the day before gpt-image-1.5's
+/// shutdown both say deprecated (and it renders, with a warning); on the shutdown day itself
+/// both say retired (and it is refused).
+#[test]
+fn lifecycle_reads_the_same_in_models_and_render_on_the_boundary() {
+    let dir = std::env::temp_dir().join(format!("imgprompt-lifecycle-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    let brief = dir.join("b.yaml");
+    std::fs::write(&brief, "subject: a cat\noutput: {model: gpt-image-1.5}\n").expect("write");
+    for (day, listed, renders) in [
+        (
+            "2026-11-30",
+            "gpt-image-1.5  [deprecated, shuts down 2026-12-01]",
+            true,
+        ),
+        ("2026-12-01", "gpt-image-1.5  [retired 2026-12-01]", false),
+        ("2026-12-02", "gpt-image-1.5  [retired 2026-12-01]", false),
+    ] {
+        let models = cli()
+            .env("IMGPROMPT_TODAY", day)
+            .arg("models")
+            .output()
+            .expect("run");
+        let listing = String::from_utf8_lossy(&models.stdout);
+        assert!(listing.contains(listed), "{day}: {listing}");
+        let out = cli()
+            .env("IMGPROMPT_TODAY", day)
+            .arg("render")
+            .arg(&brief)
+            .output()
+            .expect("run");
+        let err = String::from_utf8_lossy(&out.stderr);
+        if renders {
+            assert!(out.status.success(), "{day}: {err}");
+            assert!(err.contains("warning[deprecated-model]"), "{day}: {err}");
+        } else {
+            assert_eq!(out.status.code(), Some(1), "{day}: {err}");
+            assert!(
+                err.contains("error[retired-model]") && err.contains("retired on 2026-12-01"),
+                "{day}: {err}"
+            );
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 #[test]
 fn help() {
     assert_cmd_snapshot!(cli().args(["--help"]));

@@ -59,6 +59,54 @@ impl Recorded {
     }
 }
 
+/// An error the mock answers instead of the provider's success: the hand-off tests check that
+/// every snippet then exits non-zero and writes no file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fail {
+    /// Every request is answered like the provider.
+    Never,
+    /// Every POST (the generation, the Stability form, the FLUX submit): 400 with a JSON error.
+    Request,
+    /// FLUX: every poll of `polling_url`: 500.
+    Poll,
+    /// FLUX: the download of `result.sample`: 404 with a JSON body (an expired URL).
+    Download,
+    /// A 200 answer without any image (OpenAI `data: []`, Gemini a text part only).
+    NoImage,
+}
+
+/// The answer `fail` puts in place of the provider's, if it applies to `rec`.
+fn injected(fail: Fail, rec: &Recorded) -> Option<(&'static str, &'static str, Vec<u8>)> {
+    let json =
+        |status: &'static str, v: Value| (status, "application/json", v.to_string().into_bytes());
+    let generation =
+        rec.path.ends_with("/images/generations") || rec.path.ends_with("/images/edits");
+    match fail {
+        Fail::Never => None,
+        Fail::Request if rec.method == "POST" => Some(json(
+            "400 Bad Request",
+            json!({"error": {"message": "Invalid request (injected by the test)", "type": "invalid_request_error"}}),
+        )),
+        Fail::Poll if rec.method == "GET" && rec.path.starts_with("/v1/get_result") => Some(json(
+            "500 Internal Server Error",
+            json!({"detail": "poll failed (injected by the test)"}),
+        )),
+        Fail::Download if rec.method == "GET" && rec.path.starts_with("/samples/") => Some(json(
+            "404 Not Found",
+            json!({"error": "the result URL has expired (injected by the test)"}),
+        )),
+        Fail::NoImage if generation => Some(json(
+            "200 OK",
+            json!({"created": 1_764_460_800, "data": []}),
+        )),
+        Fail::NoImage if rec.path.ends_with(":generateContent") => Some(json(
+            "200 OK",
+            json!({"candidates": [{"content": {"role": "model", "parts": [{"text": "I cannot draw that."}]}}]}),
+        )),
+        _ => None,
+    }
+}
+
 /// The running server; stops when dropped.
 pub struct Mock {
     /// Its port.
@@ -189,7 +237,7 @@ pub fn check_batch_file(text: &str, endpoint: &str) -> Result<usize, String> {
     Ok(n)
 }
 
-fn handle(stream: TcpStream, requests: &Mutex<Vec<Recorded>>, port: u16) {
+fn handle(stream: TcpStream, requests: &Mutex<Vec<Recorded>>, port: u16, fail: Fail) {
     stream.set_read_timeout(Some(Duration::from_secs(20))).ok();
     let mut reader = BufReader::new(stream);
     let mut first = String::new();
@@ -254,7 +302,9 @@ fn handle(stream: TcpStream, requests: &Mutex<Vec<Recorded>>, port: u16) {
     }
     let json_reply =
         |status: &'static str, v: Value| (status, "application/json", v.to_string().into_bytes());
-    let (status, content_type, reply) = if rec.path.ends_with("/files") {
+    let (status, content_type, reply) = if let Some(answer) = injected(fail, &rec) {
+        answer
+    } else if rec.path.ends_with("/files") {
         let ct = rec.header("content-type").unwrap_or_default().to_string();
         match multipart_file(&ct, &rec.body) {
             Some(file) => {
@@ -663,6 +713,11 @@ impl Recorded {
 impl Mock {
     /// Starts the server on a free port.
     pub fn start() -> Mock {
+        Mock::failing(Fail::Never)
+    }
+
+    /// Starts the server on a free port, answering `fail` where it applies.
+    pub fn failing(fail: Fail) -> Mock {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
         listener.set_nonblocking(true).expect("nonblocking");
@@ -676,7 +731,7 @@ impl Mock {
                         stream.set_nonblocking(false).ok();
                         // one thread per connection: a slow request never holds up the others
                         let r = r.clone();
-                        std::thread::spawn(move || handle(stream, &r, port));
+                        std::thread::spawn(move || handle(stream, &r, port, fail));
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(5)),
                 }

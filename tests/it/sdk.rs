@@ -234,9 +234,11 @@ fn snippets_run_unmodified_and_save_the_image() {
         let n = payload["n"].as_u64().unwrap_or(1);
         let python = sdk_dir().join(".venv/bin/python");
         let forms: Vec<(&str, &str, Vec<String>)> = {
+            // the JavaScript as an ES module and as CommonJS: it must run under either name
             let mut f = vec![
                 ("python", "snippet.py", vec![python.display().to_string()]),
                 ("js", "snippet.mjs", vec![String::from("node")]),
+                ("js", "snippet.cjs", vec![String::from("node")]),
             ];
             if has_jq {
                 f.push(("curl", "snippet.sh", vec![String::from("sh")]));
@@ -244,7 +246,7 @@ fn snippets_run_unmodified_and_save_the_image() {
             f
         };
         for (emit, file, program) in forms {
-            let dir = base.join(format!("{case}-{emit}"));
+            let dir = base.join(format!("{case}-{}", file.replace('.', "-")));
             std::fs::create_dir_all(&dir).expect("dir");
             std::fs::write(dir.join(file), render(emit)).expect("write");
             let mock = Mock::start();

@@ -231,6 +231,26 @@ fn google_rest_field_names_match_the_sdk_classes() {
             "gemini sends imageConfig.{key}, which ImageConfig does not have"
         );
     }
+    // the rest of generationConfig are fields of GenerateContentConfig (the excerpt copies
+    // `seed`, the one the brief sets; responseModalities and imageConfig are not copied)
+    let content_config: Vec<String> = fields_of("GenerateContentConfig")
+        .iter()
+        .map(|f| camel(f))
+        .collect();
+    assert!(r.payload.body["generationConfig"]["seed"].is_u64());
+    for key in r.payload.body["generationConfig"]
+        .as_object()
+        .expect("generationConfig")
+        .keys()
+    {
+        if key == "responseModalities" || key == "imageConfig" {
+            continue;
+        }
+        assert!(
+            content_config.contains(key),
+            "gemini sends generationConfig.{key}, which GenerateContentConfig does not have"
+        );
+    }
     let live = common::engine().today(imgprompt::date::Date::parse("2026-06-01").expect("date"));
     let r = live
         .render(&source, &imgprompt::target::Imagen)
@@ -347,19 +367,23 @@ fn python_and_js_snippets_compile() {
             .status()
             .expect("python3 runs");
         assert!(status.success(), "{target}: python does not compile");
-        let js = dir.join(format!("{target}.mjs"));
-        std::fs::write(
-            &js,
-            emit(&["render", BRIEF, "--target", target, "--emit", "js"]),
-        )
-        .expect("write");
-        match std::process::Command::new("node")
-            .arg("--check")
-            .arg(&js)
-            .status()
-        {
-            Ok(status) => assert!(status.success(), "{target}: javascript does not parse"),
-            Err(e) => panic!("node is needed for this test (.ci/run installs it): {e}"),
+        // one program for both module systems: it parses as an ES module and as CommonJS (no
+        // `import` statement, no top-level `await`)
+        let js_text = emit(&["render", BRIEF, "--target", target, "--emit", "js"]);
+        for ext in ["mjs", "cjs"] {
+            let js = dir.join(format!("{target}.{ext}"));
+            std::fs::write(&js, &js_text).expect("write");
+            match std::process::Command::new("node")
+                .arg("--check")
+                .arg(&js)
+                .status()
+            {
+                Ok(status) => assert!(
+                    status.success(),
+                    "{target}: javascript does not parse as .{ext}"
+                ),
+                Err(e) => panic!("node is needed for this test (.ci/run installs it): {e}"),
+            }
         }
         let sh = dir.join(format!("{target}.sh"));
         std::fs::write(
@@ -565,5 +589,416 @@ fn bad_target_limits_are_clear_errors() {
             "{text}: {err}"
         );
     }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The value a coverage case sets: one no target takes as its default, with what it needs
+/// beside it (`compression` a format that takes it, GIF frames `format: gif`, SVG `format:
+/// svg`). Every `output` field of the brief's schema must have one: a new field fails here until
+/// it is given a value, and then the test below checks every target handles it.
+fn output_case(field: &str, target: &str) -> (serde_json::Value, serde_json::Value) {
+    use serde_json::json;
+    let none = json!({});
+    match field {
+        "model" => (
+            match target {
+                "openai" => json!("gpt-image-2.5-sunburst"),
+                "openai-edit" => json!("gpt-image-1.5"),
+                "stability" => json!("ultra"),
+                "flux" => json!("flux-2-pro"),
+                "gemini" => json!("gemini-3-pro-image"),
+                "imagen" => json!("imagen-4.0-fast-generate-001"),
+                _ => json!("gpt-image-2"),
+            },
+            none,
+        ),
+        "size" => (json!("1536x1024"), none),
+        "aspect_ratio" => (json!("16:9"), none),
+        "quality" => (json!("low"), none),
+        "n" => (json!(2), none),
+        "format" => (json!("png"), none),
+        "compression" => (json!(50), json!({"output": {"format": "jpeg"}})),
+        "background" => (json!("opaque"), none),
+        "moderation" => (json!("low"), none),
+        "style" => (json!("vivid"), none),
+        "seed" => (json!(4242), none),
+        "complexity" => (json!("high"), none),
+        "frame_count" => (json!(4), json!({"output": {"format": "gif"}})),
+        "frame_duration_ms" => (json!(100), json!({"output": {"format": "gif"}})),
+        "svg" => (
+            json!({"model": "gpt-5.5", "reasoning_effort": "low"}),
+            json!({"output": {"format": "svg"}}),
+        ),
+        "safety_identifier" => (json!("user-7f3a9c"), none),
+        "input_fidelity" => (json!("low"), none),
+        other => panic!(
+            "no coverage value for `output.{other}`: add one to `output_case` in tests/it/targets.rs"
+        ),
+    }
+}
+
+/// A value for each target option (`targets.<name>.<option>`).
+fn option_case(target: &str, option: &str) -> serde_json::Value {
+    use serde_json::json;
+    match (target, option) {
+        ("stability", "style_preset") => json!("cinematic"),
+        ("stability", "cfg_scale") => json!(5),
+        ("flux", "safety_tolerance") => json!(3),
+        ("flux", "prompt_upsampling") => json!(true),
+        ("imagen", "person_generation") => json!("dont_allow"),
+        ("imagen" | "gemini", "image_size") => json!("2K"),
+        ("midjourney", "stylize") => json!(250),
+        ("midjourney", "v") => json!("7"),
+        _ => panic!(
+            "no coverage value for `targets.{target}.{option}`: add one to `option_case` in tests/it/targets.rs"
+        ),
+    }
+}
+
+/// Merges `extra` into `brief`, object by object.
+fn merge(brief: &mut serde_json::Value, extra: &serde_json::Value) {
+    if let (Some(b), Some(e)) = (brief.as_object_mut(), extra.as_object()) {
+        for (k, v) in e {
+            match b.get_mut(k) {
+                Some(slot) if slot.is_object() && v.is_object() => merge(slot, v),
+                _ => {
+                    b.insert(k.clone(), v.clone());
+                }
+            }
+        }
+    }
+}
+
+/// Sets `path` (dotted, object keys only) in `brief` to `value`.
+fn set_path(brief: &mut serde_json::Value, path: &str, value: serde_json::Value) {
+    let mut at = brief;
+    let keys: Vec<&str> = path.split('.').collect();
+    for k in &keys[..keys.len() - 1] {
+        at = at
+            .as_object_mut()
+            .expect("object")
+            .entry(k.to_string())
+            .or_insert_with(|| serde_json::json!({}));
+    }
+    at[keys[keys.len() - 1]] = value;
+}
+
+/// Whether a diagnostic's path is about `path` (the field, a part of it, or its section).
+fn about(d: &imgprompt::Diagnostic, path: &str) -> bool {
+    d.path.as_deref().is_some_and(|p| {
+        p == path || p.starts_with(&format!("{path}.")) || path.starts_with(&format!("{p}."))
+    })
+}
+
+/// What a coverage case leads to, for the failure message.
+fn described(r: &Result<imgprompt::Rendering, imgprompt::Diagnostics>) -> String {
+    match r {
+        Ok(r) => format!(
+            "{} {}\n{}\nwarnings: {:?}",
+            r.payload.method,
+            r.payload.url,
+            r.payload.body,
+            r.warnings
+                .iter()
+                .map(|w| (w.path.clone(), w.message.clone()))
+                .collect::<Vec<_>>()
+        ),
+        Err(d) => d.render(false),
+    }
+}
+
+/// Nothing a brief asks for is dropped silently, on any target: for every target × every field
+/// of `output` (read from the brief's schema, so a new field is covered the day it is added),
+/// `inputs.images`, `inputs.mask`, `avoid` and every option the target takes (read from its own
+/// "unknown option" help), the value either changes the request (its URL or its body, the
+/// prompt masked for the fields that are not prompt text) or a warning names it at its path —
+/// and then `--strict` refuses the brief there — or the brief is refused there outright.
+#[test]
+fn every_brief_field_reaches_the_payload_or_is_named() {
+    use serde_json::{Value, json};
+    // every Imagen model is shut down today: its handling is checked on a day they served
+    let today = common::engine();
+    let live = common::engine().today(imgprompt::date::Date::parse("2026-06-01").expect("date"));
+    let fields: Vec<String> = imgprompt::brief::schema()["$defs"]["Output"]["properties"]
+        .as_object()
+        .expect("Output properties in the brief schema")
+        .keys()
+        .cloned()
+        .collect();
+    assert!(fields.len() >= 17, "{fields:?}");
+    let mut checked = 0;
+    for target in imgprompt::target::all() {
+        let name = target.name();
+        let engine = if name == "imagen" { &live } else { &today };
+        let strict = if name == "imagen" {
+            common::engine()
+                .today(imgprompt::date::Date::parse("2026-06-01").expect("date"))
+                .strict(true)
+        } else {
+            common::engine().strict(true)
+        };
+        let mut base = json!({"subject": "a lighthouse on a cliff"});
+        if name == "openai-edit" {
+            base["inputs"] = json!({"images": ["https://example.com/photo.png"]});
+        }
+        let render = |v: &Value| engine.render_value(v.clone(), None, target.as_ref());
+
+        // the cases: (path, value, what it needs beside it)
+        let mut cases: Vec<(String, Value, Value)> = fields
+            .iter()
+            .map(|f| {
+                let (value, extras) = output_case(f, name);
+                (format!("output.{f}"), value, extras)
+            })
+            .collect();
+        cases.push((
+            String::from("inputs.images"),
+            json!(["https://example.com/other.png", "file-abc123"]),
+            json!({}),
+        ));
+        cases.push((
+            String::from("inputs.mask"),
+            json!("https://example.com/mask.png"),
+            json!({}),
+        ));
+        cases.push((String::from("avoid"), json!(["fog"]), json!({})));
+        // the target's own options, as its "unknown option" error lists them
+        let mut probe = base.clone();
+        set_path(
+            &mut probe,
+            &format!("targets.{name}.not_an_option"),
+            json!(1),
+        );
+        match render(&probe) {
+            Err(d) => {
+                let help =
+                    d.0.iter()
+                        .find(|e| e.code == "unknown-field")
+                        .and_then(|e| e.help.clone())
+                        .unwrap_or_else(|| panic!("{name}: {}", d.render(false)));
+                let list = help.split("options: ").nth(1).expect("the options listed");
+                for option in list.split('`').skip(1).step_by(2) {
+                    cases.push((
+                        format!("targets.{name}.{option}"),
+                        option_case(name, option),
+                        json!({}),
+                    ));
+                }
+            }
+            Ok(r) => assert!(
+                r.warnings
+                    .iter()
+                    .any(|w| about(w, &format!("targets.{name}"))),
+                "{name} takes no options, yet `targets.{name}` passed without a warning"
+            ),
+        }
+
+        for (path, value, extras) in cases {
+            // the brief without the field (with what the field needs, where the target takes it)
+            let mut before = base.clone();
+            merge(&mut before, &extras);
+            let baseline = match render(&before) {
+                Ok(r) => r,
+                Err(_) => {
+                    before = base.clone();
+                    render(&before).unwrap_or_else(|d| {
+                        panic!("{name}: the base brief fails:\n{}", d.render(false))
+                    })
+                }
+            };
+            let mut after = before.clone();
+            set_path(&mut after, &path, value.clone());
+            let label = format!("{name} / {path}: {value}");
+            let got = render(&after);
+            let r = match &got {
+                // refused, at the field: nothing is sent silently without it
+                Err(d) => {
+                    assert!(
+                        d.0.iter().any(|e| e.is_error() && about(e, &path)),
+                        "{label}: refused, but not at the field:\n{}",
+                        described(&got)
+                    );
+                    checked += 1;
+                    continue;
+                }
+                Ok(r) => r,
+            };
+            // what the request says apart from the prompt (unless the field is prompt text)
+            let request = |r: &imgprompt::Rendering| {
+                let body = serde_json::to_string(&r.payload.body).expect("json");
+                let body = if path == "avoid" {
+                    body
+                } else {
+                    let prompt = serde_json::to_string(&r.prompt).expect("json");
+                    body.replace(prompt.trim_matches('"'), "<prompt>")
+                };
+                (r.payload.url.clone(), body)
+            };
+            if request(r) != request(&baseline) {
+                checked += 1;
+                continue;
+            }
+            // not in the request: a warning must name it, and --strict must refuse it
+            let text = value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_string);
+            // the warning names the field (or, for `inputs`, its section) or the value
+            let leaf = path.rsplit('.').next().unwrap_or(path.as_str());
+            let section = path.split('.').next().unwrap_or(path.as_str());
+            let named = r.warnings.iter().any(|w| {
+                about(w, &path)
+                    && (w.message.contains(leaf)
+                        || (section != "output"
+                            && section != "targets"
+                            && w.message.contains(section))
+                        || w.message.contains(&text))
+            });
+            assert!(
+                named,
+                "{label}: dropped silently (the request is the same and no warning names it)\n{}",
+                described(&got)
+            );
+            let strict_result = strict.render_value(after.clone(), None, target.as_ref());
+            match &strict_result {
+                Err(d) => assert!(
+                    d.0.iter().any(|e| e.is_error() && about(e, &path)),
+                    "{label}: --strict refuses, but not at the field:\n{}",
+                    described(&strict_result)
+                ),
+                Ok(_) => panic!(
+                    "{label}: --strict lets a dropped field through:\n{}",
+                    described(&strict_result)
+                ),
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 7 * 20, "{checked} cases");
+}
+
+/// A preset's own defaults are not the user's: `quality: high` from the poster preset is left out
+/// quietly on a target without quality, while the same field written in the brief is named.
+#[test]
+fn preset_defaults_a_target_cannot_use_are_left_out_quietly() {
+    let engine = common::engine();
+    let quiet = SourceFile::new("p.yaml", "preset: poster\nsubject: a jazz night\n", None);
+    let r = engine
+        .render(&quiet, &imgprompt::target::Stability)
+        .expect("renders");
+    assert_eq!(r.brief.output.quality.as_deref(), Some("high"));
+    assert!(
+        r.warnings
+            .iter()
+            .all(|w| w.path.as_deref() != Some("output.quality")),
+        "{:?}",
+        r.warnings
+    );
+    let written = SourceFile::new(
+        "p.yaml",
+        "preset: poster\nsubject: a jazz night\noutput: {quality: high}\n",
+        None,
+    );
+    let r = engine
+        .render(&written, &imgprompt::target::Stability)
+        .expect("renders");
+    assert!(
+        r.warnings.iter().any(|w| w.code == "ignored-setting"
+            && w.path.as_deref() == Some("output.quality")
+            && w.message.contains("stability")),
+        "{:?}",
+        r.warnings
+    );
+}
+
+/// Gemini takes the seed as `generationConfig.seed` (google-genai's
+/// `GenerateContentConfig.seed`), a 32-bit integer.
+#[test]
+fn gemini_sends_the_seed() {
+    let engine = common::engine();
+    let source = SourceFile::read(
+        &common::root().join("tests/inputs/targets/square-with-avoid.yaml"),
+        None,
+    )
+    .expect("fixture");
+    let r = engine
+        .render(&source, &imgprompt::target::Gemini)
+        .expect("renders");
+    assert_eq!(r.payload.body["generationConfig"]["seed"], 7);
+    assert!(
+        r.warnings
+            .iter()
+            .all(|w| w.path.as_deref() != Some("output.seed")),
+        "{:?}",
+        r.warnings
+    );
+    let sdk = std::fs::read_to_string(
+        common::root().join("data/sdk/google-genai-3.6.1/types_image_excerpt.py"),
+    )
+    .expect("sdk excerpt");
+    let config = &sdk[sdk
+        .find("class GenerateContentConfig(")
+        .expect("GenerateContentConfig")..];
+    assert!(config.contains("\n  seed: Optional[int]"), "{config}");
+    let big = SourceFile::new(
+        "g.yaml",
+        "subject: a fox\noutput: {seed: 4294967296}\n",
+        None,
+    );
+    let d = engine
+        .render(&big, &imgprompt::target::Gemini)
+        .expect_err("too large for an int32");
+    assert!(
+        d.0.iter().any(|e| e.path.as_deref() == Some("output.seed")),
+        "{}",
+        d.render(false)
+    );
+}
+
+/// A lifecycle diagnostic points at the model it names: `--target imagen` on a brief written
+/// for gpt-image-2 names Imagen's default model, so its caret is not under `gpt-image-2`.
+#[test]
+fn retired_default_model_points_at_no_other_value() {
+    let out = common::cli()
+        .args([
+            "render",
+            "examples/poster-future-forms.yaml",
+            "--target",
+            "imagen",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("error[retired-model]") && err.contains("imagen-4.0-generate-001"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("model: gpt-image-2"),
+        "caret under the wrong model:\n{err}"
+    );
+    assert!(
+        err.contains("the default model of `--target imagen`"),
+        "{err}"
+    );
+    // a brief that names the retired model gets the caret under it
+    let dir = std::env::temp_dir().join(format!("imgprompt-imagen-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let brief = dir.join("b.yaml");
+    std::fs::write(
+        &brief,
+        "subject: a fox\noutput: {model: imagen-4.0-generate-001}\n",
+    )
+    .expect("write");
+    let out = common::cli()
+        .args(["render", "--target", "imagen"])
+        .arg(&brief)
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("output: {model: imagen-4.0-generate-001}") && err.contains("^^^"),
+        "{err}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -54,6 +54,19 @@ pub fn count(
     source: Option<&SourceFile>,
     target: &dyn Target,
 ) -> Result<CountReport, Diagnostics> {
+    count_until(engine, variations, source, target, &|| false)
+}
+
+/// [`count`] that gives up with a `stopped` error ([`crate::vary::stopped`]) as soon as `stop`
+/// says so (asked before each rendering): `serve` stops the work of a request whose answer is no
+/// longer wanted, so a 503 after its time limit also frees the thread.
+pub fn count_until(
+    engine: &Engine,
+    variations: &Variations,
+    source: Option<&SourceFile>,
+    target: &dyn Target,
+    stop: &dyn Fn() -> bool,
+) -> Result<CountReport, Diagnostics> {
     let too_many = || {
         Diagnostics(vec![
             Diagnostic::error(
@@ -70,6 +83,9 @@ pub fn count(
         let mut images = 0.0;
         let mut cost = Some(0.0);
         for i in 0..total {
+            if stop() {
+                return Err(crate::vary::stopped());
+            }
             let v = variations.variant(i);
             let r = engine
                 .render_value(v.brief.clone(), source, target)
@@ -111,6 +127,9 @@ pub fn count(
     let mut cost = Some(0.0);
     let mut images = 0.0;
     for s in 0..settings {
+        if stop() {
+            return Err(crate::vary::stopped());
+        }
         // the choices of the price axes for setting `s`; the other axes at their first value
         let mut picks = vec![0usize; axes.len()];
         let mut rest = s;

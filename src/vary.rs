@@ -299,10 +299,24 @@ impl Variations {
     /// brief with that one value set (the other axes at their first value) must pass the brief
     /// schema. A bad value fails the whole brief up front, pointing at the value under `vary`.
     pub fn check_values(&self, source: Option<&SourceFile>) -> Result<(), Diagnostics> {
+        self.check_values_until(source, &|| false)
+    }
+
+    /// [`Variations::check_values`] that gives up with a `stopped` error ([`stopped`]) as soon as
+    /// `stop` says so (asked before each value): `serve` stops the work of a request whose answer
+    /// is no longer wanted.
+    pub fn check_values_until(
+        &self,
+        source: Option<&SourceFile>,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<(), Diagnostics> {
         let schema = crate::engine::brief_schema();
         let mut errors = Vec::new();
         for (a, axis) in self.axes.iter().enumerate() {
             for c in 0..axis.choices.len() {
+                if stop() {
+                    return Err(stopped());
+                }
                 let mut picks = vec![0usize; self.axes.len()];
                 picks[a] = c;
                 let v = self.variant_at(&picks, 0);
@@ -377,6 +391,15 @@ impl Variations {
         }
         chosen.into_iter().collect()
     }
+}
+
+/// The error of work given up before its end ([`Variations::check_values_until`],
+/// [`crate::expand::count_until`]).
+pub fn stopped() -> Diagnostics {
+    Diagnostics(vec![Diagnostic::error(
+        "stopped",
+        "stopped before the end: the answer is no longer wanted",
+    )])
 }
 
 fn check_path(schema: &Value, path: &JsonPath) -> Result<(), Diagnostic> {

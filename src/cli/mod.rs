@@ -160,7 +160,7 @@ enum Command {
     /// Serve the playground page and a JSON API on this machine (render, validate, lint, expand,
     /// cost, presets, models, schema).
     #[command(
-        after_help = "Examples:\n  imgprompt serve --open\n  curl -s localhost:7878/api/render -d '{\"brief\": \"subject: a cat\"}'"
+        after_help = "Examples:\n  imgprompt serve --open\n  curl -s localhost:7878/api/render -H 'content-type: application/json' -d '{\"brief\": \"subject: a cat\"}'"
     )]
     Serve(serve::Args),
     /// Send the requests of briefs to the API (OpenAI) and keep every image with a sidecar of its

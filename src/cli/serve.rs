@@ -23,6 +23,28 @@ pub struct Args {
     /// default.
     #[arg(long, value_name = "ORIGIN")]
     pub cors: Vec<String>,
+    /// Requests worked on at once (parsing, rendering, expanding; default: twice the cores, at
+    /// least 4).
+    #[arg(long, value_name = "N",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1024))]
+    pub jobs: Option<usize>,
+    /// Requests that may wait for one of those; past them the answer is 503 with `Retry-After`.
+    #[arg(long, value_name = "N", default_value_t = crate::serve::QUEUE,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=10_000))]
+    pub queue: usize,
+    /// The longest a request's work may take, in seconds (then 503, and the work is stopped).
+    #[arg(long, value_name = "SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+    /// The longest reading a request's headers, or its body, may take, in seconds (then the
+    /// connection is closed, or the answer is 408).
+    #[arg(long, value_name = "SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub read_timeout: u64,
+    /// Connections open at once; further ones wait until one closes.
+    #[arg(long, value_name = "N", default_value_t = crate::serve::MAX_CONNECTIONS,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=10_000))]
+    pub max_connections: usize,
 }
 
 /// Runs `imgprompt serve`.
@@ -44,6 +66,12 @@ pub fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
             allow_hosts: args.allow_host.clone(),
             max_body: args.max_body,
             cors: args.cors.clone(),
+            jobs: args.jobs.unwrap_or_else(crate::serve::default_jobs),
+            queue: args.queue,
+            timeout: std::time::Duration::from_secs(args.timeout),
+            read_timeout: std::time::Duration::from_secs(args.read_timeout),
+            max_connections: args.max_connections,
+            max_response: crate::serve::MAX_RESPONSE,
         },
         |addr| {
             let url = format!("http://{addr}/");

@@ -1,9 +1,12 @@
 //! `imgprompt serve` on the real binary: every endpoint over HTTP on 127.0.0.1, errors as JSON
-//! with the right status (400, 404, 413, 422) and diagnostics pointing into the submitted text,
-//! the page embedded and self-contained.
+//! with the right status (400, 404, 405, 408, 413, 415, 422, 500, 503) and diagnostics pointing
+//! into the submitted text, the page embedded and self-contained, and the limits: answer size,
+//! blocking slots and time, read timeouts, connections, shutdown. Faults (a panic, work that hangs)
+//! are injected with `IMGPROMPT_SERVE_FAULTS`, which only debug builds read.
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -24,9 +27,15 @@ impl Server {
 
     /// [`Server::start`] with more arguments.
     pub fn start_with(extra: &[&str]) -> Server {
+        Server::start_env(extra, &[])
+    }
+
+    /// [`Server::start_with`] with environment variables.
+    pub fn start_env(extra: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = common::cli()
             .args(["serve", "--port", "0"])
             .args(extra)
+            .envs(env.iter().copied())
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()
@@ -86,6 +95,42 @@ impl Server {
     }
 }
 
+/// Raw request bytes in, (status, head in lowercase, body) out; the client gives up after 20 s.
+fn exchange(port: u16, request: &[u8]) -> (u16, String, Vec<u8>) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    s.write_all(request).expect("send");
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no head in {:?}", String::from_utf8_lossy(&raw)));
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status");
+    let mut body = raw[split + 4..].to_vec();
+    if head.contains("transfer-encoding: chunked") {
+        body = dechunk(&body);
+    }
+    (status, head, body)
+}
+
+/// The JSON error of a body, asserting its shape.
+#[track_caller]
+fn json_error(status: u16, body: &[u8]) -> Value {
+    let e: Value = serde_json::from_slice(body)
+        .unwrap_or_else(|_| panic!("{status}: not JSON: {:?}", String::from_utf8_lossy(body)));
+    assert_eq!(e["error"]["status"], status, "{e}");
+    assert!(e["error"]["code"].is_string(), "{e}");
+    assert!(e["error"]["message"].is_string(), "{e}");
+    e
+}
+
 fn dechunk(mut b: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     while let Some(eol) = b.windows(2).position(|w| w == b"\r\n") {
@@ -133,6 +178,7 @@ fn the_api_answers_every_endpoint() {
             .contains("client.images.generate(")
     );
     assert_eq!(r["variants"], 1);
+    assert_eq!(r["variants_overflow"], false);
 
     // a JSON brief, another target
     let dashboard =
@@ -237,8 +283,9 @@ fn malformed_and_oversized_requests_are_json_errors() {
     assert_eq!(s, 413);
     let e: Value = serde_json::from_slice(&body).expect("JSON error");
     assert_eq!(e["error"]["code"], "too-large");
-    let (s, _) = server.call("GET", "/api/nothing", b"");
+    let (s, body) = server.call("GET", "/api/nothing", b"");
     assert_eq!(s, 404);
+    assert_eq!(json_error(404, &body)["error"]["code"], "not-found");
 }
 
 /// Raw request text in, (status, head in lowercase) out.
@@ -385,6 +432,10 @@ fn the_page_is_embedded_and_self_contained() {
 /// presets and renders, follows an edit with the exact text highlighted, shows an invalid brief's
 /// diagnostic and jumps to its line, fetches nothing from elsewhere, and fits a phone-width window.
 #[test]
+#[cfg_attr(
+    imgprompt_no_browser,
+    ignore = "Chromium or playwright-core is missing: .ci/run installs them (apt chromium, tests/sdk/setup.sh)"
+)]
 fn the_playground_works_in_a_real_browser() {
     let chromium = std::path::Path::new("/usr/bin/chromium");
     let driver = common::root().join("tests/sdk/node_modules/playwright-core/package.json");
@@ -461,4 +512,381 @@ fn the_playground_works_in_a_real_browser() {
                 .all(|p| p.as_str().is_some_and(|p| p.len() > 20)),
         "{r}"
     );
+}
+
+/// A POST must say `Content-Type: application/json` (a page on another origin cannot send that
+/// without a preflight); the brief may be text or a JSON object.
+#[test]
+fn posts_must_be_json_and_briefs_may_be_objects() {
+    let server = Server::start();
+    let post = |content_type: Option<&str>, body: &str| {
+        let ct = content_type.map_or_else(String::new, |c| format!("Content-Type: {c}\r\n"));
+        exchange(
+            server.port,
+            format!(
+                "POST /api/render HTTP/1.1\r\nHost: localhost\r\n{ct}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .as_bytes(),
+        )
+    };
+    let brief = json!({"brief": "subject: a lighthouse"}).to_string();
+    for ct in [
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        None,
+    ] {
+        let (s, _, body) = post(ct, &brief);
+        assert_eq!(s, 415, "{ct:?}");
+        let e = json_error(415, &body);
+        assert_eq!(e["error"]["code"], "unsupported-media-type");
+    }
+    let (s, _, body) = post(Some("application/json; charset=utf-8"), &brief);
+    assert_eq!(s, 200, "{}", String::from_utf8_lossy(&body));
+
+    // the brief as an object
+    let (s, r) = server.json(
+        "POST",
+        "/api/render",
+        &json!({"brief": {"subject": "a lighthouse", "text": {"headline": "Open House"}}}),
+    );
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["exact_texts"], json!(["Open House"]));
+    // its diagnostics point into its pretty-printed JSON
+    let (s, e) = server.json(
+        "POST",
+        "/api/render",
+        &json!({"brief": {"subject": "a cat", "output": {"size": "1000x1000"}}}),
+    );
+    assert_eq!(s, 422, "{e}");
+    assert_eq!(e["error"]["code"], "invalid-size");
+    assert_eq!(e["error"]["diagnostics"][0]["line"], 4, "{e}");
+    // neither text nor object
+    let (s, e) = server.json("POST", "/api/render", &json!({"brief": 42}));
+    assert_eq!(s, 400, "{e}");
+    assert_eq!(e["error"]["code"], "bad-request");
+}
+
+/// Every error has the API's JSON body: a wrong method (with `Allow`), an unknown endpoint, a path
+/// parameter axum rejects.
+#[test]
+fn every_error_is_json() {
+    let server = Server::start();
+    let ask = |method: &str, path: &str| {
+        exchange(
+            server.port,
+            format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        )
+    };
+    let (s, head, body) = ask("GET", "/api/render");
+    assert_eq!(s, 405);
+    assert!(head.contains("allow: post"), "{head}");
+    assert_eq!(
+        json_error(405, &body)["error"]["code"],
+        "method-not-allowed"
+    );
+    let (s, head, body) = ask("POST", "/api/health");
+    assert_eq!(s, 405);
+    assert!(head.contains("allow: get"), "{head}");
+    json_error(405, &body);
+    for (method, path) in [("GET", "/api/nothing"), ("DELETE", "/nothing/at/all")] {
+        let (s, head, body) = ask(method, path);
+        assert_eq!(s, 404, "{method} {path}");
+        assert!(head.contains("content-type: application/json"), "{head}");
+        assert_eq!(json_error(404, &body)["error"]["code"], "not-found");
+    }
+    // not UTF-8 once decoded: axum's plain-text 400, made JSON
+    let (s, _, body) = ask("GET", "/api/presets/%FF");
+    assert_eq!(s, 400);
+    assert_eq!(json_error(400, &body)["error"]["code"], "bad-request");
+}
+
+/// More variants than a 64-bit count holds: reported as such, not as `u64::MAX`.
+#[test]
+fn an_uncountable_vary_is_reported_as_overflow() {
+    let server = Server::start();
+    // 20 axes of 10 values: 10^20 variants
+    let vary: serde_json::Map<String, Value> = (0..20)
+        .map(|i| (format!("axis{i}"), json!(vec![json!({}); 10])))
+        .collect();
+    let brief = json!({"brief": {"subject": "a cat", "vary": vary}});
+    let (s, r) = server.json("POST", "/api/render", &brief);
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["variants"], Value::Null, "{r}");
+    assert_eq!(r["variants_overflow"], true);
+    let (s, e) = server.json("POST", "/api/expand", &brief);
+    assert_eq!(s, 422, "{e}");
+    assert_eq!(e["error"]["code"], "too-many-variants");
+}
+
+/// An expand answer is built variant by variant into a capped buffer: 100 variants of a 100 KB
+/// brief (10 MB) are refused with 422 rather than built; fewer pass.
+#[test]
+fn expand_answers_are_capped() {
+    let server = Server::start();
+    let mask = format!("https://images.example/{}", "m".repeat(100_000));
+    let subjects: Vec<String> = (0..100).map(|i| format!("a cat number {i}")).collect();
+    let brief =
+        json!({"subject": "a cat", "inputs": {"mask": mask}, "vary": {"subject": subjects}});
+    let (s, body) = server.call(
+        "POST",
+        "/api/expand",
+        json!({"brief": brief, "first": 100}).to_string().as_bytes(),
+    );
+    assert_eq!(
+        s,
+        422,
+        "{}",
+        String::from_utf8_lossy(&body[..body.len().min(500)])
+    );
+    assert!(
+        body.len() < 10_000,
+        "the refusal is small: {} bytes",
+        body.len()
+    );
+    let e = json_error(422, &body);
+    assert_eq!(e["error"]["code"], "response-too-large");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("8388608 bytes"),
+        "{e}"
+    );
+    let (s, x) = server.json("POST", "/api/expand", &json!({"brief": brief, "first": 3}));
+    assert_eq!(s, 200, "{x}");
+    assert_eq!(x["count"], 100);
+    assert_eq!(x["variants"].as_array().expect("variants").len(), 3);
+}
+
+/// `--jobs 1 --queue 0 --timeout 1`: work past its time is answered 503 and stops, freeing its
+/// slot; work that does not stop keeps it, and meanwhile the next request is refused at once
+/// (503 `busy`, `Retry-After`) instead of queueing; `/api/health` answers throughout.
+#[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "fault injection (IMGPROMPT_SERVE_FAULTS) is read by debug builds only"
+)]
+fn blocking_work_is_bounded_in_number_and_time() {
+    let server = Server::start_env(
+        &["--jobs", "1", "--queue", "0", "--timeout", "1"],
+        &[("IMGPROMPT_SERVE_FAULTS", "routes")],
+    );
+    let get = |path: &str| {
+        exchange(
+            server.port,
+            format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        )
+    };
+    let started = Instant::now();
+    let (s, _, body) = get("/api/_fault/sleep/5000");
+    assert_eq!(s, 503);
+    assert_eq!(json_error(503, &body)["error"]["code"], "timeout");
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    // the stopped work gave its slot back
+    std::thread::sleep(Duration::from_millis(300));
+    let (s, _, body) = get("/api/_fault/sleep/10");
+    assert_eq!(s, 200, "{}", String::from_utf8_lossy(&body));
+
+    // work that ignores the stop keeps the only slot until it ends
+    let started = Instant::now();
+    let (s, _, _) = get("/api/_fault/hang/3000");
+    assert_eq!(s, 503);
+    let (s, head, body) = get("/api/_fault/sleep/10");
+    if started.elapsed() < Duration::from_millis(2800) {
+        assert_eq!(s, 503, "{}", String::from_utf8_lossy(&body));
+        assert_eq!(json_error(503, &body)["error"]["code"], "busy");
+        assert!(head.contains("retry-after: 1"), "{head}");
+    }
+    let (s, _, _) = get("/api/health");
+    assert_eq!(s, 200);
+    std::thread::sleep(Duration::from_millis(3500).saturating_sub(started.elapsed()));
+    let (s, _, _) = get("/api/_fault/sleep/10");
+    assert_eq!(s, 200, "the slot is free once the work ends");
+}
+
+/// A handler that panics, or work that panics on the blocking threads, is a 500 with a JSON body;
+/// the server goes on.
+#[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "fault injection (IMGPROMPT_SERVE_FAULTS) is read by debug builds only"
+)]
+fn panics_are_json_500s_and_the_server_stays_up() {
+    let server = Server::start_env(&[], &[("IMGPROMPT_SERVE_FAULTS", "routes")]);
+    for path in ["/api/_fault/panic", "/api/_fault/panic-blocking"] {
+        let (s, body) = server.call("GET", path, b"");
+        assert_eq!(s, 500, "{path}");
+        assert_eq!(json_error(500, &body)["error"]["code"], "internal");
+    }
+    let (s, health) = server.json("GET", "/api/health", &json!(null));
+    assert_eq!((s, health["ok"].clone()), (200, json!(true)));
+}
+
+/// A preset whose example never finishes: the listing still comes (that example without a
+/// prompt, the others with theirs), the server answers meanwhile, and the listing is kept.
+#[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "fault injection (IMGPROMPT_SERVE_FAULTS) is read by debug builds only"
+)]
+fn a_hanging_preset_example_does_not_stall_the_server() {
+    let server = Server::start_env(
+        &["--timeout", "6"],
+        &[("IMGPROMPT_SERVE_FAULTS", "hang-example=poster")],
+    );
+    std::thread::scope(|scope| {
+        let listing = scope.spawn(|| server.json("GET", "/api/presets", &json!(null)));
+        std::thread::sleep(Duration::from_millis(200));
+        let started = Instant::now();
+        let (s, _) = server.json("GET", "/api/health", &json!(null));
+        assert_eq!(s, 200);
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+        let (s, p) = listing.join().expect("thread");
+        assert_eq!(s, 200, "{p}");
+        let presets = p["presets"].as_array().expect("presets");
+        let poster = presets
+            .iter()
+            .find(|x| x["name"] == "poster")
+            .expect("poster");
+        assert_eq!(poster["example_prompt"], Value::Null, "{poster}");
+        assert!(poster["example_error"].is_string(), "{poster}");
+        assert!(
+            presets
+                .iter()
+                .filter(|x| x["name"] != "poster")
+                .any(|x| x["example_prompt"].is_string()),
+            "{p}"
+        );
+        // kept: the second call renders nothing
+        let started = Instant::now();
+        let (s, again) = server.json("GET", "/api/presets", &json!(null));
+        assert_eq!(s, 200);
+        assert_eq!(again, p);
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
+    });
+}
+
+/// `--read-timeout 1`: a connection that sends nothing, or half a head, is closed; a body that
+/// does not arrive is answered 408.
+#[test]
+fn idle_and_slow_connections_are_closed() {
+    let server = Server::start_with(&["--read-timeout", "1"]);
+    let closed_within = |send: &[u8]| {
+        let mut s = TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        s.write_all(send).expect("send");
+        let started = Instant::now();
+        let mut out = Vec::new();
+        let closed = s.read_to_end(&mut out).is_ok();
+        (closed, started.elapsed())
+    };
+    let (closed, took) = closed_within(b"");
+    assert!(closed && took < Duration::from_secs(5), "idle: {took:?}");
+    let (closed, took) = closed_within(b"GET /api/health HTTP/1.1\r\nHost: localhost\r\n");
+    assert!(
+        closed && took < Duration::from_secs(5),
+        "half a head: {took:?}"
+    );
+
+    let started = Instant::now();
+    let (s, _, body) = exchange(
+        server.port,
+        b"POST /api/render HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"brief\": ",
+    );
+    assert_eq!(s, 408);
+    assert_eq!(json_error(408, &body)["error"]["code"], "request-timeout");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// `--max-connections 2`: with two idle connections open, a third is served only once one of
+/// them is closed (here by the read timeout); it is not refused, and nothing runs out.
+#[test]
+fn connections_are_capped() {
+    let server = Server::start_with(&["--max-connections", "2", "--read-timeout", "2"]);
+    let idle: Vec<TcpStream> = (0..2)
+        .map(|_| TcpStream::connect(("127.0.0.1", server.port)).expect("connect"))
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    let (s, _, _) = exchange(
+        server.port,
+        b"GET /api/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    );
+    let took = started.elapsed();
+    assert_eq!(s, 200);
+    assert!(
+        took >= Duration::from_millis(1000) && took < Duration::from_secs(10),
+        "answered after {took:?}: the cap held it until an idle connection timed out"
+    );
+    drop(idle);
+}
+
+/// SIGTERM with work still running on the blocking threads (work that never looks at the stop):
+/// the server stops accepting, waits a bounded time and exits 0.
+#[cfg(unix)]
+#[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "fault injection (IMGPROMPT_SERVE_FAULTS) is read by debug builds only"
+)]
+fn sigterm_stops_the_server_even_with_work_running() {
+    let mut server = Server::start_env(
+        &["--timeout", "60"],
+        &[("IMGPROMPT_SERVE_FAULTS", "routes")],
+    );
+    let port = server.port;
+    let client = std::thread::spawn(move || {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("timeout");
+        let _ = s.write_all(
+            b"GET /api/_fault/hang/60000 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+        );
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out);
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    let started = Instant::now();
+    let kill = std::process::Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(kill.success());
+    let status = loop {
+        if let Some(status) = server.child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "still running 20 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(12),
+        "{:?}",
+        started.elapsed()
+    );
+    client.join().expect("client");
 }

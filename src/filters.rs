@@ -28,7 +28,8 @@
 //! | `avoid \| avoid_sentence` | `<avoid_clause items={avoid}/>` |
 use tera::{Kwargs, State, TeraResult, Value};
 
-/// Registers every prompt filter, and replaces `range` with a bounded version.
+/// Registers every prompt filter, replaces `range` with a bounded version, and adds the template
+/// sandbox's hooks and bounded filters ([`crate::sandbox::register`]).
 pub fn register(tera: &mut tera::Tera) {
     tera.register_filter("and_list", and_list);
     tera.register_filter("quote", quote);
@@ -45,6 +46,7 @@ pub fn register(tera: &mut tera::Tera) {
     tera.register_filter("exact_text_sentence", exact_text_sentence);
     tera.register_filter("text_rule_sentence", text_rule_sentence);
     tera.register_filter("avoid_sentence", avoid_sentence);
+    crate::sandbox::register(tera);
 }
 
 /// A value as a template writes it (`{{ value }}`).
@@ -278,23 +280,28 @@ pub fn reset_range_budget() {
     RANGE_BUDGET.with(|b| b.set(MAX_RANGE_TOTAL));
 }
 
+/// `range(start=0, end, step_by=1)`: `start`, `start + step_by`, … up to `end` (excluded), as
+/// Python's; empty when `step_by` points away from `end`. Computed in `i128`, where no
+/// difference or step of two `i64` overflows.
 fn bounded_range(kwargs: Kwargs, _: &State) -> TeraResult<Vec<i64>> {
-    let start = kwargs.get::<i64>("start")?.unwrap_or_default();
-    let end = kwargs.must_get::<i64>("end")?;
-    let step = kwargs.get::<i64>("step_by")?.unwrap_or(1);
+    let start = i128::from(kwargs.get::<i64>("start")?.unwrap_or_default());
+    let end = i128::from(kwargs.must_get::<i64>("end")?);
+    let step = i128::from(kwargs.get::<i64>("step_by")?.unwrap_or(1));
     if step == 0 {
         return Err(tera::Error::message("`range` was called with `step_by=0`"));
     }
-    let len = if step > 0 {
-        (end - start).max(0) / step
+    let span = if step > 0 { end - start } else { start - end };
+    let len = if span <= 0 {
+        0
     } else {
-        (start - end).max(0) / -step
+        (span + step.abs() - 1) / step.abs()
     };
-    if len > MAX_RANGE {
+    if len > i128::from(MAX_RANGE) {
         return Err(tera::Error::message(format!(
             "`range` would produce {len} items; templates are limited to {MAX_RANGE}"
         )));
     }
+    let len = len as i64; // at most MAX_RANGE
     let left = RANGE_BUDGET.with(|b| {
         let left = b.get() - len;
         b.set(left);
@@ -305,7 +312,13 @@ fn bounded_range(kwargs: Kwargs, _: &State) -> TeraResult<Vec<i64>> {
             "`range` calls of this render would produce more than {MAX_RANGE_TOTAL} items in all; a template must not loop without bound"
         )));
     }
-    Ok((0..len).map(|i| start + i * step).collect())
+    // every item lies between `start` and `end`, both `i64`
+    (0..i128::from(len))
+        .map(|i| {
+            i64::try_from(start + i * step)
+                .map_err(|_| tera::Error::message("`range` went past the 64-bit integers"))
+        })
+        .collect()
 }
 
 fn strings(value: &Value) -> Vec<String> {

@@ -6,7 +6,8 @@
 //!
 //! 1. [`source`] and [`brief`] — load a brief (JSON or YAML) and check it against its schema;
 //! 2. [`catalog`] and [`preset`] — resolve the preset and merge its defaults;
-//! 3. [`render`] and [`filters`] — render the prompt with tera, exact text kept verbatim;
+//! 3. [`render`] and [`filters`] — render the prompt with tera, exact text kept verbatim, inside
+//!    the [`sandbox`]'s budgets;
 //! 4. [`target`] — build the request payload for an image API;
 //! 5. [`validate`], [`models`] and [`size`] — check it against the model's real limits and the
 //!    official request schema;
@@ -50,6 +51,7 @@ pub mod lint;
 pub mod models;
 pub mod preset;
 pub mod render;
+pub mod sandbox;
 pub mod scaffold;
 pub mod schema;
 pub mod serve;

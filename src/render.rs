@@ -13,14 +13,24 @@ use tera::Tera;
 use crate::brief::{Brief, OneOrMany};
 use crate::diagnostic::{Diagnostic, Location};
 use crate::preset::Preset;
+use crate::sandbox::{ScanError, SourceMap};
 
-/// Limits applied to every template render.
+/// Limits applied to every template render (enforced by [`crate::sandbox`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// Most bytes a template may write.
     pub max_output: usize,
-    /// Longest a render may take.
+    /// Longest a render may take; checked as the template loops, not only as it writes.
     pub timeout: Duration,
+    /// Most loop iterations (every `for` and list comprehension, charged the length of what it
+    /// loops over when it starts) and component calls of one render.
+    pub max_iterations: u64,
+    /// Largest value, in bytes as written, a template may keep (`set`, `set_global`), build
+    /// with a list comprehension, pass to a component, or build with `replace`, `join`, `indent`.
+    pub max_value: usize,
+    /// Most bytes one render may produce in all, written or captured (`set` blocks, `filter`
+    /// sections, components rendered to a value).
+    pub max_produced: usize,
 }
 
 impl Default for Limits {
@@ -28,6 +38,10 @@ impl Default for Limits {
         Limits {
             max_output: 256 * 1024,
             timeout: Duration::from_secs(2),
+            // twice the `range` budget: a loop over `range` calls meets that one first
+            max_iterations: 200_000,
+            max_value: 1 << 20,
+            max_produced: 16 << 20,
         }
     }
 }
@@ -48,19 +62,59 @@ pub struct TemplateFile {
 pub struct Compiled {
     tera: Tera,
     sources: Vec<TemplateFile>,
+    /// What tera compiled: each source with the sandbox's hooks, and the way back to it.
+    maps: Vec<SourceMap>,
+}
+
+/// A tera instance with the project's filters and the sandbox's hooks.
+fn new_tera() -> Tera {
+    let mut tera = Tera::new();
+    tera.autoescape_on(Vec::<&str>::new());
+    crate::filters::register(&mut tera);
+    tera
 }
 
 impl Compiled {
-    /// Compiles the shared parts and the preset's own templates (with its parents').
+    /// Compiles the shared parts and the preset's own templates (with its parents'), each
+    /// rewritten with the sandbox's hooks ([`crate::sandbox::instrument`]).
     pub fn new(templates: &[TemplateFile]) -> Result<Self, Vec<Diagnostic>> {
-        let mut tera = Tera::new();
-        tera.autoescape_on(Vec::<&str>::new());
-        crate::filters::register(&mut tera);
-        tera.add_raw_templates(templates.iter().map(|t| (t.name.as_str(), &*t.text)))
-            .map_err(|e| template_error(&e, templates, None))?;
+        let mut maps = Vec::with_capacity(templates.len());
+        for t in templates {
+            match crate::sandbox::instrument(&t.text) {
+                Ok(map) => maps.push(map),
+                Err(e) => return Err(unreadable(templates, t, &e)),
+            }
+        }
+        let mut tera = new_tera();
+        let compiled = tera.add_raw_templates(
+            templates
+                .iter()
+                .zip(&maps)
+                .map(|(t, m)| (t.name.as_str(), m.text())),
+        );
+        if let Err(e) = compiled {
+            // tera's errors on the author's own text: the rewrite neither adds nor hides one
+            let mut plain = new_tera();
+            return Err(
+                match plain.add_raw_templates(templates.iter().map(|t| (t.name.as_str(), &*t.text))) {
+                    Err(e) => template_error(&e, templates, None),
+                    Ok(()) => mapped_template_error(&e, templates, &maps, None)
+                        .into_iter()
+                        .map(|mut d| {
+                            d.code = "template-sandbox";
+                            d.help = Some(String::from(
+                                "the template sandbox's rewrite of this template does not compile; please report it",
+                            ));
+                            d
+                        })
+                        .collect(),
+                },
+            );
+        }
         Ok(Compiled {
             tera,
             sources: templates.to_vec(),
+            maps,
         })
     }
 
@@ -71,31 +125,42 @@ impl Compiled {
         context: &tera::Context,
         limits: Limits,
     ) -> Result<String, Vec<Diagnostic>> {
+        let deadline = Instant::now() + limits.timeout;
         let mut out = LimitedWriter {
             buf: Vec::with_capacity(1024),
             max: limits.max_output,
-            deadline: Instant::now() + limits.timeout,
+            deadline,
             writes: 0,
             tripped: None,
         };
         crate::filters::reset_range_budget();
-        match self.tera.render_to(template, context, &mut out) {
+        crate::sandbox::begin(&limits, deadline);
+        let rendered = self.tera.render_to(template, context, &mut out);
+        let stopped = crate::sandbox::finish();
+        match rendered {
             Ok(()) => String::from_utf8(out.buf).map_err(|_| {
                 vec![Diagnostic::error(
                     "template",
                     "template produced invalid UTF-8",
                 )]
             }),
-            Err(e) => Err(template_error(&e, &self.sources, out.tripped)
-                .into_iter()
-                .map(|d| {
-                    if d.file.is_none() {
-                        d.in_file(self.path_of(template))
-                    } else {
-                        d
-                    }
-                })
-                .collect()),
+            Err(e) => Err(
+                mapped_template_error(&e, &self.sources, &self.maps, out.tripped)
+                    .into_iter()
+                    .map(|mut d| {
+                        if stopped.is_some() {
+                            // a sandbox limit, raised by one of its hooks: located like any render error
+                            d.code = "template-limit";
+                            d.help = Some(String::from(LIMIT_HELP));
+                        }
+                        if d.file.is_none() {
+                            d.in_file(self.path_of(template))
+                        } else {
+                            d
+                        }
+                    })
+                    .collect(),
+            ),
         }
     }
 }
@@ -144,6 +209,38 @@ impl Write for LimitedWriter {
     }
 }
 
+/// The help of every `template-limit` error.
+const LIMIT_HELP: &str =
+    "a template must not loop or grow without bound; check `for` loops and recursive components";
+
+/// A template the sandbox cannot read is never compiled (its loops would run unmetered): tera's
+/// own error when tera refuses the template too (the likely case, and the more precise one),
+/// else the reader's.
+fn unreadable(templates: &[TemplateFile], t: &TemplateFile, e: &ScanError) -> Vec<Diagnostic> {
+    let mut plain = new_tera();
+    if let Err(err) = plain.add_raw_templates(templates.iter().map(|t| (t.name.as_str(), &*t.text)))
+    {
+        return template_error(&err, templates, None);
+    }
+    let at = e.at.min(t.text.len());
+    vec![
+        Diagnostic::error(
+            "template-sandbox",
+            format!(
+                "the template sandbox cannot read this template: {}",
+                e.message
+            ),
+        )
+        .with_label("here")
+        .with_help("the sandbox reads tera's syntax to meter loops and values; simplify this tag")
+        .at(
+            t.path.clone(),
+            t.text.clone(),
+            Location::from_range(&t.text, at..at),
+        ),
+    ]
+}
+
 /// Turns a tera error into diagnostics pointing into the template sources (tera reports
 /// reference checks, such as unknown filters, several at a time).
 pub fn template_error(
@@ -151,12 +248,24 @@ pub fn template_error(
     sources: &[TemplateFile],
     tripped: Option<String>,
 ) -> Vec<Diagnostic> {
+    mapped_template_error(error, sources, &[], tripped)
+}
+
+/// [`template_error`] for an error of the rewritten templates: `maps[i]` (when there) takes
+/// offsets in what tera compiled for `sources[i]` back to the author's text.
+fn mapped_template_error(
+    error: &tera::Error,
+    sources: &[TemplateFile],
+    maps: &[SourceMap],
+    tripped: Option<String>,
+) -> Vec<Diagnostic> {
     if let Some(limit) = tripped {
-        return vec![Diagnostic::error("template-limit", limit).with_help(
-            "a template must not loop or grow without bound; check `for` loops and recursive components",
-        )];
+        return vec![Diagnostic::error("template-limit", limit).with_help(LIMIT_HELP)];
     }
-    let find = |name: &str| sources.iter().find(|t| t.name == name);
+    let find = |name: &str| {
+        let i = sources.iter().position(|t| t.name == name)?;
+        Some((&sources[i], maps.get(i)))
+    };
     let (code, report) = match error.kind() {
         tera::ErrorKind::SyntaxError(r) => ("template-syntax", Some(r)),
         tera::ErrorKind::RenderingError(r) => ("template-render", Some(r)),
@@ -166,14 +275,26 @@ pub fn template_error(
         let mut d = Diagnostic::error(code, report.message().to_string())
             .with_help_opt(suggest_name(report.message()));
         match find(report.filename()) {
-            Some(t) => {
+            Some((t, map)) => {
                 let span = report.span();
-                let start = span.range.start.min(t.text.len());
-                let end = span.range.end.clamp(start, t.text.len());
+                let range = map.map_or_else(|| span.range.clone(), |m| m.range(span.range.clone()));
+                let start = range.start.min(t.text.len());
+                let end = range.end.clamp(start, t.text.len());
                 let mut location = Location::from_range(&t.text, start..end);
                 if span.start_line > 0 {
-                    location.line = span.start_line;
-                    location.column = span.start_col + 1;
+                    match map {
+                        Some(m) => {
+                            let at = m.start(m.offset_of(span.start_line, span.start_col));
+                            let at = at.min(t.text.len());
+                            let point = Location::from_range(&t.text, at..at);
+                            location.line = point.line;
+                            location.column = point.column;
+                        }
+                        None => {
+                            location.line = span.start_line;
+                            location.column = span.start_col + 1;
+                        }
+                    }
                 }
                 d = d
                     .with_label("here")
@@ -200,9 +321,19 @@ pub fn template_error(
         .captures_iter(&message)
         .map(|c| {
             let d = Diagnostic::error("template", c[1].to_string()).with_label("here");
-            let (line, col) = (c[3].parse().unwrap_or(1), c[4].parse().unwrap_or(1));
+            let (line, col): (usize, usize) =
+                (c[3].parse().unwrap_or(1), c[4].parse().unwrap_or(1));
             match find(&c[2]) {
-                Some(t) => {
+                Some((t, map)) => {
+                    let (line, col) = match map {
+                        Some(m) => {
+                            let at = m.start(m.offset_of(line, col.saturating_sub(1)));
+                            let at = at.min(t.text.len());
+                            let point = Location::from_range(&t.text, at..at);
+                            (point.line, point.column)
+                        }
+                        None => (line, col),
+                    };
                     let location = Location::from_line_column(&t.text, line, col, c[5].len());
                     d.at(t.path.clone(), t.text.clone(), location)
                 }

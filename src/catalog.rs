@@ -1,5 +1,9 @@
 //! Finding presets: the built-in ones embedded in the binary, then user folders. Later sources
 //! win on a name clash: built-in < `./presets` < `IMGPROMPT_PRESETS` < `--presets` (in order).
+//! A preset from an implicit folder (`./presets`, `IMGPROMPT_PRESETS`) that replaces a built-in
+//! one is a warning ([`Catalog::warnings`]). User folders are read through [`crate::safe_fs`]:
+//! regular files only, links only to a regular file inside the same preset folder, no FIFO,
+//! socket or device ever opened, and caps on size, count and depth.
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -9,6 +13,7 @@ use serde_json::Value;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::preset::{Manifest, Origin, Preset};
 use crate::render::{Compiled, TemplateFile};
+use crate::safe_fs;
 use crate::schema::Schema;
 use crate::source::{Format, JsonPath, SourceFile};
 use crate::suggest::{did_you_mean, one_of};
@@ -29,6 +34,38 @@ pub struct Catalog {
     /// User presets that failed to load, by name (the folder name when the manifest itself is
     /// broken), with their diagnostics. They affect only the briefs that use them.
     broken: IndexMap<String, Vec<Diagnostic>>,
+    /// Warnings about the catalog itself ([`Catalog::warnings`]).
+    warnings: Vec<Diagnostic>,
+}
+
+/// How a folder got on the preset search path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    /// `./presets` in the working directory, present on its own.
+    Local,
+    /// An entry of `IMGPROMPT_PRESETS`.
+    Env,
+    /// Named on purpose: `--presets DIR`, `imgprompt test DIR`, or a library caller.
+    Explicit,
+}
+
+/// One folder of the preset search path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchDir {
+    /// The folder: a preset folder or a folder of preset folders.
+    pub path: PathBuf,
+    /// How it got on the path.
+    pub found: Found,
+}
+
+impl SearchDir {
+    /// A folder named on purpose.
+    pub fn explicit(path: PathBuf) -> SearchDir {
+        SearchDir {
+            path,
+            found: Found::Explicit,
+        }
+    }
 }
 
 /// One preset folder's files before parsing: (relative path, text).
@@ -65,66 +102,42 @@ impl Catalog {
     }
 
     /// Built-in presets plus every preset under `dirs` (each either a preset folder or a folder
-    /// of preset folders), later ones winning on a name clash. A user preset that fails to load is
-    /// kept aside as broken ([`Catalog::broken`]): briefs that use it get its diagnostics, every
-    /// other brief runs. An unreadable folder is an error.
+    /// of preset folders), later ones winning on a name clash. A user preset that fails to load —
+    /// a manifest or template error, or a file refused by [`crate::safe_fs`] (a link out of its
+    /// folder, a FIFO, a file over 1 MiB, more than 1,000 entries, folders more than 8 deep) —
+    /// is kept aside as broken ([`Catalog::broken`]): briefs that use it get its diagnostics,
+    /// every other brief runs. An unreadable search folder is an error. Every folder counts as
+    /// named on purpose ([`Found::Explicit`]): no shadowing warning.
     pub fn load(dirs: &[PathBuf]) -> Result<Catalog, Diagnostics> {
-        let mut shared = Vec::new();
-        let mut raws: IndexMap<String, RawPreset> = IndexMap::new();
-        for (path, text) in EMBEDDED_TEMPLATES {
-            let text: Arc<str> = Arc::from(*text);
-            match path.split_once('/') {
-                Some(("_shared", _)) => shared.push(((*path).to_string(), text)),
-                Some((dir, rel)) => raws
-                    .entry(dir.to_string())
-                    .or_insert_with(|| RawPreset {
-                        dir: format!("templates/{dir}"),
-                        files: Vec::new(),
-                        origin: Origin::BuiltIn,
-                    })
-                    .files
-                    .push((rel.to_string(), text)),
-                None => {}
-            }
-        }
-        let mut diagnostics = Diagnostics::default();
-        let mut presets: IndexMap<String, Preset> = IndexMap::new();
-        for raw in raws.into_values() {
-            match parse_preset(raw) {
-                Ok(p) => {
-                    presets.insert(p.manifest.name.clone(), p);
-                }
-                Err(d) => diagnostics.0.extend(d),
-            }
-        }
-        let mut broken: IndexMap<String, Vec<Diagnostic>> = IndexMap::new();
+        let dirs: Vec<SearchDir> = dirs.iter().cloned().map(SearchDir::explicit).collect();
+        Self::load_search(&dirs)
+    }
+
+    /// Like [`Catalog::load`], over a search path that records how each folder was found
+    /// ([`Catalog::search_path`]): a preset from an implicit folder (`./presets`,
+    /// `IMGPROMPT_PRESETS`) that replaces a built-in one gets a warning ([`Catalog::warnings`]).
+    pub fn load_search(dirs: &[SearchDir]) -> Result<Catalog, Diagnostics> {
+        let Builtins {
+            shared,
+            presets,
+            mut diagnostics,
+        } = builtins();
+        let builtin_names: Vec<String> = presets.keys().cloned().collect();
+        let mut loading = Loading {
+            presets,
+            broken: IndexMap::new(),
+            winners: IndexMap::new(),
+        };
         for dir in dirs {
-            match read_dir_presets(dir) {
+            match read_dir_presets(&dir.path) {
                 Ok(found) => {
-                    for raw in found {
-                        let folder = raw
-                            .dir
-                            .rsplit(['/', '\\'])
-                            .next()
-                            .unwrap_or_default()
-                            .to_string();
-                        match parse_preset(raw) {
-                            Ok(mut p) => {
-                                let name = p.manifest.name.clone();
-                                if let Some(old) = presets.shift_remove(&name) {
-                                    p.shadows = Some(old.origin.clone());
-                                    if p.manifest.extends.as_deref() == Some(name.as_str()) {
-                                        // extending the preset it hides: keep that one as `name@origin`
-                                        let kept = rename(old, &name);
-                                        p.manifest.extends = Some(kept.manifest.name.clone());
-                                        presets.insert(kept.manifest.name.clone(), kept);
-                                    }
-                                }
-                                broken.shift_remove(&name);
-                                presets.insert(name, p);
-                            }
-                            Err(d) => {
-                                broken.insert(folder, d);
+                    for one in found {
+                        match one {
+                            Ok(raw) => loading.add(raw, dir),
+                            Err(refused) => {
+                                loading
+                                    .broken
+                                    .insert(refused.folder, vec![refused.diagnostic]);
                             }
                         }
                     }
@@ -132,6 +145,11 @@ impl Catalog {
                 Err(d) => diagnostics.push(d),
             }
         }
+        let Loading {
+            mut presets,
+            mut broken,
+            winners,
+        } = loading;
         for (name, ds) in resolve_extends(&mut presets) {
             let preset = presets.shift_remove(&name);
             match preset.map(|p| p.origin) {
@@ -148,22 +166,43 @@ impl Catalog {
             presets: presets.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
             shared,
             broken,
+            warnings: shadow_warnings(&builtin_names, &winners),
         })
     }
 
-    /// The default search path: `./presets` if present, then `IMGPROMPT_PRESETS` (a
-    /// `PATH`-style list), then `extra` (from `--presets`).
-    pub fn search_path(extra: &[PathBuf]) -> Vec<PathBuf> {
+    /// The default search path: `./presets` if it holds presets, then `IMGPROMPT_PRESETS` (a
+    /// `PATH`-style list), then `extra` (from `--presets`), each marked with how it was found. A
+    /// folder also named in `extra` is left out of the implicit part: naming `./presets`
+    /// explicitly (`--presets ./presets`) silences the shadowing warning.
+    pub fn search_path(extra: &[PathBuf]) -> Vec<SearchDir> {
+        let named = |p: &Path| extra.iter().any(|e| same_path(e, p));
         let mut dirs = Vec::new();
         let local = PathBuf::from("presets");
-        if local.join(MANIFEST).is_file() || local.is_dir() && has_preset_subdir(&local) {
-            dirs.push(local);
+        if has_presets(&local) && !named(&local) {
+            dirs.push(SearchDir {
+                path: local,
+                found: Found::Local,
+            });
         }
         if let Some(var) = std::env::var_os("IMGPROMPT_PRESETS") {
-            dirs.extend(std::env::split_paths(&var).filter(|p| !p.as_os_str().is_empty()));
+            dirs.extend(
+                std::env::split_paths(&var)
+                    .filter(|p| !p.as_os_str().is_empty() && !named(p))
+                    .map(|path| SearchDir {
+                        path,
+                        found: Found::Env,
+                    }),
+            );
         }
-        dirs.extend(extra.iter().cloned());
+        dirs.extend(extra.iter().cloned().map(SearchDir::explicit));
         dirs
+    }
+
+    /// Warnings about the catalog itself: each preset from an implicit folder (`./presets`,
+    /// `IMGPROMPT_PRESETS`) that replaces a built-in preset, naming both and how to silence it.
+    /// The command line prints them once per run.
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
     }
 
     /// User presets that failed to load, with their diagnostics.
@@ -245,73 +284,218 @@ impl Catalog {
     }
 }
 
-fn has_preset_subdir(dir: &Path) -> bool {
-    std::fs::read_dir(dir)
-        .map(|entries| entries.flatten().any(|e| e.path().join(MANIFEST).is_file()))
-        .unwrap_or(false)
+/// True when `dir` has a manifest entry: a `preset.yaml` of any kind (judged without following
+/// or opening it; the walk then refuses one that is not a regular file, with a clear error).
+pub fn has_manifest(dir: &Path) -> bool {
+    std::fs::symlink_metadata(dir.join(MANIFEST)).is_ok()
 }
 
-fn read_dir_presets(dir: &Path) -> Result<Vec<RawPreset>, Diagnostic> {
-    let io = |e: std::io::Error| {
-        Diagnostic::error(
-            "io",
-            format!("cannot read preset folder `{}`: {e}", dir.display()),
+/// True when `dir` is a preset folder or a folder of preset folders (looking at no more than
+/// [`safe_fs::MAX_ENTRIES`] entries).
+pub fn has_presets(dir: &Path) -> bool {
+    has_manifest(dir)
+        || std::fs::read_dir(dir).is_ok_and(|entries| {
+            entries
+                .flatten()
+                .take(safe_fs::MAX_ENTRIES)
+                .any(|e| has_manifest(&e.path()))
+        })
+}
+
+/// The same folder, by name or once resolved.
+fn same_path(a: &Path, b: &Path) -> bool {
+    a == b
+        || matches!(
+            (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+            (Ok(x), Ok(y)) if x == y
         )
-        .in_file(dir.display().to_string())
-    };
-    if dir.join(MANIFEST).is_file() {
-        return Ok(vec![read_preset_folder(dir).map_err(io)?]);
-    }
-    let mut found = Vec::new();
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(io)?
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.join(MANIFEST).is_file() {
-            found.push(read_preset_folder(&path).map_err(io)?);
+}
+
+/// The last component of a folder as written (`presets/mine` → `mine`).
+fn folder_name(dir: &str) -> String {
+    dir.rsplit(['/', '\\'])
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The built-in presets, parsed.
+struct Builtins {
+    /// The shared templates (`_shared/…`).
+    shared: Vec<(String, Arc<str>)>,
+    presets: IndexMap<String, Preset>,
+    /// Those of any that does not parse (a bug in the binary, reported as an error).
+    diagnostics: Diagnostics,
+}
+
+/// The built-in presets embedded in the binary.
+fn builtins() -> Builtins {
+    let mut shared = Vec::new();
+    let mut raws: IndexMap<String, RawPreset> = IndexMap::new();
+    for (path, text) in EMBEDDED_TEMPLATES {
+        let text: Arc<str> = Arc::from(*text);
+        match path.split_once('/') {
+            Some(("_shared", _)) => shared.push(((*path).to_string(), text)),
+            Some((dir, rel)) => raws
+                .entry(dir.to_string())
+                .or_insert_with(|| RawPreset {
+                    dir: format!("templates/{dir}"),
+                    files: Vec::new(),
+                    origin: Origin::BuiltIn,
+                })
+                .files
+                .push((rel.to_string(), text)),
+            None => {}
         }
     }
-    Ok(found)
-}
-
-fn read_preset_folder(dir: &Path) -> std::io::Result<RawPreset> {
-    let mut files = Vec::new();
-    collect_files(dir, dir, &mut files)?;
-    Ok(RawPreset {
-        dir: dir.display().to_string(),
-        files,
-        origin: Origin::Dir(dir.display().to_string()),
-    })
-}
-
-fn collect_files(
-    root: &Path,
-    dir: &Path,
-    out: &mut Vec<(String, Arc<str>)>,
-) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        let rel = path
-            .strip_prefix(root)
-            .unwrap_or(&path)
-            .to_string_lossy()
-            .replace('\\', "/");
-        if path.is_dir() {
-            if rel != "fixtures" && !rel.starts_with('.') {
-                collect_files(root, &path, out)?;
+    let mut diagnostics = Diagnostics::default();
+    let mut presets: IndexMap<String, Preset> = IndexMap::new();
+    for raw in raws.into_values() {
+        match parse_preset(raw) {
+            Ok(p) => {
+                presets.insert(p.manifest.name.clone(), p);
             }
-        } else if rel == MANIFEST || rel.ends_with(".tera") || rel.starts_with("example") {
-            out.push((rel, Arc::from(std::fs::read_to_string(&path)?)));
+            Err(d) => diagnostics.0.extend(d),
         }
     }
-    Ok(())
+    Builtins {
+        shared,
+        presets,
+        diagnostics,
+    }
+}
+
+/// The catalog while user folders are added.
+struct Loading {
+    presets: IndexMap<String, Preset>,
+    broken: IndexMap<String, Vec<Diagnostic>>,
+    /// For each name a user preset took: how its search folder was found, its own folder, and
+    /// that search folder (the last one wins, as the preset does).
+    winners: IndexMap<String, (Found, String, PathBuf)>,
+}
+
+impl Loading {
+    /// Adds one user preset found in `dir`: it replaces any earlier preset of its name.
+    fn add(&mut self, raw: RawPreset, dir: &SearchDir) {
+        let folder = folder_name(&raw.dir);
+        let shown = raw.dir.clone();
+        match parse_preset(raw) {
+            Ok(mut p) => {
+                let name = p.manifest.name.clone();
+                if let Some(old) = self.presets.shift_remove(&name) {
+                    p.shadows = Some(old.origin.clone());
+                    if p.manifest.extends.as_deref() == Some(name.as_str()) {
+                        // extending the preset it hides: keep that one as `name@origin`
+                        let kept = rename(old, &name);
+                        p.manifest.extends = Some(kept.manifest.name.clone());
+                        self.presets.insert(kept.manifest.name.clone(), kept);
+                    }
+                }
+                self.broken.shift_remove(&name);
+                self.winners
+                    .insert(name.clone(), (dir.found, shown, dir.path.clone()));
+                self.presets.insert(name, p);
+            }
+            Err(d) => {
+                self.broken.insert(folder, d);
+            }
+        }
+    }
+}
+
+/// One warning per built-in preset replaced by a preset from an implicit folder.
+fn shadow_warnings(
+    builtins: &[String],
+    winners: &IndexMap<String, (Found, String, PathBuf)>,
+) -> Vec<Diagnostic> {
+    winners
+        .iter()
+        .filter(|(name, _)| builtins.contains(name))
+        .filter_map(|(name, (found, folder, search))| {
+            let (how, help) = match found {
+                Found::Explicit => return None,
+                Found::Local => (
+                    String::from("`./presets` in the working directory"),
+                    String::from(
+                        "if that is meant, name the folder explicitly (`--presets ./presets`) and this warning goes; if not, rename the preset (`name:` in its preset.yaml) or move it out of ./presets",
+                    ),
+                ),
+                Found::Env => (
+                    format!("`IMGPROMPT_PRESETS` (`{}`)", search.display()),
+                    format!(
+                        "if that is meant, pass it as `--presets {}` instead and this warning goes; if not, rename the preset (`name:` in its preset.yaml) or drop the folder from IMGPROMPT_PRESETS",
+                        search.display()
+                    ),
+                ),
+            };
+            Some(
+                Diagnostic::warning(
+                    "shadows-built-in",
+                    format!(
+                        "the preset folder `{folder}`, found through {how}, replaces the built-in preset `{name}`"
+                    ),
+                )
+                .in_file(format!("{folder}/{MANIFEST}"))
+                .with_help(help),
+            )
+        })
+        .collect()
+}
+
+/// A preset folder refused before parsing (a file [`safe_fs`] would not read), by folder name.
+struct Refused {
+    folder: String,
+    diagnostic: Diagnostic,
+}
+
+/// The preset folders of one search folder: `dir` itself when it holds a manifest, else each
+/// entry of it that does (at most [`safe_fs::MAX_ENTRIES`] entries). A folder whose files are
+/// refused comes back as [`Refused`]; an unreadable `dir` is an error.
+fn read_dir_presets(dir: &Path) -> Result<Vec<Result<RawPreset, Refused>>, Diagnostic> {
+    if has_manifest(dir) {
+        return Ok(vec![read_preset_folder(dir)]);
+    }
+    let entries = safe_fs::list_dir(dir, &safe_fs::Limits::default()).map_err(|e| match e {
+        safe_fs::Error::Io { error, .. } => Diagnostic::error(
+            "io",
+            format!("cannot read preset folder `{}`: {error}", dir.display()),
+        )
+        .in_file(dir.display().to_string()),
+        other => other.diagnostic(),
+    })?;
+    Ok(entries
+        .iter()
+        .filter(|p| has_manifest(p))
+        .map(|p| read_preset_folder(p.as_path()))
+        .collect())
+}
+
+/// Reads one preset folder through [`safe_fs::walk`]: the manifest, every `*.tera`, and
+/// `example*` files, anywhere below it but in `fixtures/` (and names starting with `.`).
+fn read_preset_folder(dir: &Path) -> Result<RawPreset, Refused> {
+    let shown = dir.display().to_string();
+    let refused = |e: safe_fs::Error| Refused {
+        folder: folder_name(&shown),
+        diagnostic: e.diagnostic(),
+    };
+    let limits = safe_fs::Limits::default();
+    let keep = |rel: &str, kind: safe_fs::Kind| match kind {
+        safe_fs::Kind::Dir => rel != "fixtures",
+        safe_fs::Kind::File => {
+            rel == MANIFEST || rel.ends_with(".tera") || rel.starts_with("example")
+        }
+    };
+    let entries = safe_fs::walk(dir, &limits, &keep).map_err(refused)?;
+    let mut files = Vec::with_capacity(entries.len());
+    for entry in &entries {
+        let text = safe_fs::read_entry(entry, limits.max_file_bytes).map_err(refused)?;
+        files.push((entry.rel.clone(), Arc::from(text)));
+    }
+    Ok(RawPreset {
+        dir: shown.clone(),
+        files,
+        origin: Origin::Dir(shown),
+    })
 }
 
 fn parse_preset(raw: RawPreset) -> Result<Preset, Vec<Diagnostic>> {

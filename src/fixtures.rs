@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::diagnostic::Diagnostics;
+use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::engine::{Engine, Rendering};
+use crate::safe_fs;
 use crate::source::{Format, SourceFile};
 use crate::target::Target;
 
@@ -61,51 +62,63 @@ pub struct Report {
     pub outcome: Outcome,
 }
 
-/// The fixtures of `dir`, each with its snapshot path.
-pub fn discover(dir: &Path) -> Vec<(PathBuf, PathBuf)> {
+/// The most entries a fixture folder (or a folder of briefs, or of presets) may hold.
+pub const MAX_FIXTURE_ENTRIES: usize = 10_000;
+
+/// The fixtures of `dir`, each with its snapshot path: `dir/fixtures/*.yaml|json` for a preset
+/// folder, each preset's for a folder of presets, else the briefs of `dir` itself. The files are
+/// listed through [`crate::safe_fs`]: regular files, or links to one inside the same fixture
+/// folder; a preset's `fixtures` folder may not itself be a link. A refused file is an error.
+pub fn discover(dir: &Path) -> Result<Vec<(PathBuf, PathBuf)>, Diagnostic> {
+    use crate::catalog::{has_manifest, has_presets};
+    let limits = safe_fs::Limits {
+        max_entries: MAX_FIXTURE_ENTRIES,
+        ..safe_fs::Limits::default()
+    };
     let mut folders = Vec::new();
-    if dir.join("preset.yaml").is_file() {
-        folders.push(dir.join("fixtures"));
-    } else if let Ok(entries) = std::fs::read_dir(dir) {
-        let mut subs: Vec<PathBuf> = entries
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.join("preset.yaml").is_file())
-            .collect();
-        subs.sort();
-        if subs.is_empty() {
-            folders.push(dir.to_path_buf());
+    if has_presets(dir) {
+        let subs = if has_manifest(dir) {
+            vec![dir.to_path_buf()]
         } else {
-            folders.extend(subs.into_iter().map(|p| p.join("fixtures")));
+            let mut subs = safe_fs::list_dir(dir, &limits).map_err(|e| e.diagnostic())?;
+            subs.retain(|p| has_manifest(p));
+            subs
+        };
+        for sub in subs {
+            let folder = sub.join("fixtures");
+            match std::fs::symlink_metadata(&folder) {
+                Ok(m) if m.is_dir() => folders.push(folder),
+                Ok(m) if m.file_type().is_symlink() => {
+                    return Err(safe_fs::Error::Link {
+                        path: folder,
+                        reason: String::from("(a preset's fixtures folder is not followed)"),
+                    }
+                    .diagnostic());
+                }
+                _ => {}
+            }
         }
+    } else {
+        folders.push(dir.to_path_buf());
     }
+    let keep = |rel: &str, kind: safe_fs::Kind| {
+        kind == safe_fs::Kind::File
+            && Format::from_path(Path::new(rel)).is_some()
+            && !rel.ends_with(".assert.yaml")
+    };
     let mut out = Vec::new();
     for folder in folders {
-        let Ok(entries) = std::fs::read_dir(&folder) else {
-            continue;
-        };
-        let mut files: Vec<PathBuf> = entries
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| {
-                p.is_file()
-                    && Format::from_path(p).is_some()
-                    && !p.to_string_lossy().ends_with(".assert.yaml")
-            })
-            .collect();
-        files.sort();
-        for f in files {
-            let stem = f
+        for entry in safe_fs::walk(&folder, &limits, &keep).map_err(|e| e.diagnostic())? {
+            let stem = entry
+                .path
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            out.push((
-                f.clone(),
-                folder.join("snapshots").join(format!("{stem}.snap")),
-            ));
+            let snap = folder.join("snapshots").join(format!("{stem}.snap"));
+            out.push((entry.path, snap));
         }
     }
-    out
+    Ok(out)
 }
 
 /// The snapshot body of a rendering.
@@ -176,11 +189,81 @@ pub fn diff(expected: &str, actual: &str) -> String {
     out
 }
 
-fn write(path: &Path, text: &str) -> std::io::Result<()> {
+/// Writes a snapshot (or a pending one) inside `root`, the fixture's folder: never through a
+/// link, nor into a folder that leads out of `root`.
+fn write(root: &Path, path: &Path, text: &str) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
+    safe_fs::writable_in(root, path).map_err(|e| std::io::Error::other(e.to_string()))?;
     std::fs::write(path, text)
+}
+
+/// The fixture's folder: what its assertions and snapshots must stay in.
+fn fixture_root(fixture: &Path) -> &Path {
+    match fixture.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// The fixture's assertions (`<name>.assert.yaml`, read inside `root`), when it has them: an
+/// outcome when one fails or the file is refused, `None` when all hold.
+fn check_assertions(
+    engine: &Engine,
+    source: &SourceFile,
+    r: &Rendering,
+    root: &Path,
+    fixture: &Path,
+) -> Option<Outcome> {
+    let assert_path = fixture.with_extension("assert.yaml");
+    std::fs::symlink_metadata(&assert_path).ok()?;
+    let text = match safe_fs::read_in(root, &assert_path, safe_fs::MAX_FILE_BYTES) {
+        Ok(t) => t,
+        Err(e) => return Some(Outcome::Invalid(Diagnostics(vec![e.diagnostic()]))),
+    };
+    let a: Assertions = match serde_saphyr::from_str(&text) {
+        Ok(a) => a,
+        Err(e) => {
+            return Some(Outcome::Assertion(vec![format!(
+                "{}: {e}",
+                assert_path.display()
+            )]));
+        }
+    };
+    let mut failed = Vec::new();
+    for c in &a.contains {
+        if !r.prompt.contains(c.as_str()) {
+            failed.push(format!("the prompt does not contain {c:?}"));
+        }
+    }
+    for c in &a.not_contains {
+        if r.prompt.contains(c.as_str()) {
+            failed.push(format!("the prompt contains {c:?}"));
+        }
+    }
+    for re in &a.regex {
+        match regex::Regex::new(re) {
+            Ok(rx) if rx.is_match(&r.prompt) => {}
+            Ok(_) => failed.push(format!("the prompt does not match /{re}/")),
+            Err(e) => failed.push(format!("invalid regex /{re}/: {e}")),
+        }
+    }
+    if let Some(max) = a.max_length {
+        let n = r.prompt.chars().count();
+        if n > max {
+            failed.push(format!(
+                "the prompt has {n} characters, more than max_length {max}"
+            ));
+        }
+    }
+    if a.lint_clean {
+        let findings = crate::lint::lint(engine, source, r, &crate::lint::LintTable::builtin());
+        for f in findings {
+            failed.push(format!("lint: {}[{}]: {}", f.severity, f.code, f.message));
+        }
+    }
+    (!failed.is_empty()).then_some(Outcome::Assertion(failed))
 }
 
 /// Runs one fixture.
@@ -199,62 +282,20 @@ pub fn run_one(
         Ok(r) => r,
         Err(d) => return Ok(Outcome::Invalid(d)),
     };
-    // assertions
-    let assert_path = fixture.with_extension("assert.yaml");
-    if assert_path.is_file() {
-        let text = std::fs::read_to_string(&assert_path)?;
-        let a: Assertions = match serde_saphyr::from_str(&text) {
-            Ok(a) => a,
-            Err(e) => {
-                return Ok(Outcome::Assertion(vec![format!(
-                    "{}: {e}",
-                    assert_path.display()
-                )]));
-            }
-        };
-        let mut failed = Vec::new();
-        for c in &a.contains {
-            if !r.prompt.contains(c.as_str()) {
-                failed.push(format!("the prompt does not contain {c:?}"));
-            }
-        }
-        for c in &a.not_contains {
-            if r.prompt.contains(c.as_str()) {
-                failed.push(format!("the prompt contains {c:?}"));
-            }
-        }
-        for re in &a.regex {
-            match regex::Regex::new(re) {
-                Ok(rx) if rx.is_match(&r.prompt) => {}
-                Ok(_) => failed.push(format!("the prompt does not match /{re}/")),
-                Err(e) => failed.push(format!("invalid regex /{re}/: {e}")),
-            }
-        }
-        if let Some(max) = a.max_length {
-            let n = r.prompt.chars().count();
-            if n > max {
-                failed.push(format!(
-                    "the prompt has {n} characters, more than max_length {max}"
-                ));
-            }
-        }
-        if a.lint_clean {
-            let findings =
-                crate::lint::lint(engine, &source, &r, &crate::lint::LintTable::builtin());
-            for f in findings {
-                failed.push(format!("lint: {}[{}]: {}", f.severity, f.code, f.message));
-            }
-        }
-        if !failed.is_empty() {
-            return Ok(Outcome::Assertion(failed));
-        }
+    let root = fixture_root(fixture);
+    if let Some(outcome) = check_assertions(engine, &source, &r, root, fixture) {
+        return Ok(outcome);
     }
     let body = snapshot_body(&r);
     let pending = snap.with_extension("snap.new");
-    let existing = std::fs::read_to_string(snap).ok();
+    let existing = match safe_fs::read_in(root, snap, safe_fs::MAX_FILE_BYTES) {
+        Ok(text) => Some(text),
+        Err(e) if e.is_not_found() => None,
+        Err(e) => return Ok(Outcome::Invalid(Diagnostics(vec![e.diagnostic()]))),
+    };
     if accept {
         if existing.as_deref().map(snap_body) != Some(body.as_str()) {
-            write(snap, &snap_file(fixture, &body))?;
+            write(root, snap, &snap_file(fixture, &body))?;
             let _ = std::fs::remove_file(&pending);
             return Ok(Outcome::Accepted);
         }
@@ -263,7 +304,7 @@ pub fn run_one(
     }
     match existing {
         None => {
-            write(&pending, &snap_file(fixture, &body))?;
+            write(root, &pending, &snap_file(fixture, &body))?;
             Ok(Outcome::New)
         }
         Some(old) if snap_body(&old) == body => {
@@ -271,7 +312,7 @@ pub fn run_one(
             Ok(Outcome::Passed)
         }
         Some(old) => {
-            write(&pending, &snap_file(fixture, &body))?;
+            write(root, &pending, &snap_file(fixture, &body))?;
             Ok(Outcome::Changed(diff(snap_body(&old), &body)))
         }
     }

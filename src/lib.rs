@@ -51,6 +51,7 @@ pub mod lint;
 pub mod models;
 pub mod preset;
 pub mod render;
+pub mod safe_fs;
 pub mod sandbox;
 pub mod scaffold;
 pub mod schema;

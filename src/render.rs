@@ -372,23 +372,30 @@ struct Placeholders {
 }
 
 impl Placeholders {
-    fn new(brief: &Brief) -> Self {
-        // Pick delimiters from the private-use area that occur nowhere in what the template can
-        // write: every string of the brief that `context` reads.
+    /// Picks the delimiters and marks: four private-use characters that occur nowhere in what
+    /// the template can write (every string of the brief that `context` reads), from the BMP
+    /// area first, then the supplementary planes 15 and 16. A brief that leaves fewer than four
+    /// free is an error: the exact texts could not be kept apart, and nothing is guessed.
+    fn new(brief: &Brief) -> Result<Self, Diagnostic> {
         let mut used = PrivateUse::default();
         used.see_brief(brief);
-        let mut free = (0xE000u32..0xF8FF)
+        let mut free = PRIVATE_USE
+            .into_iter()
+            .flatten()
             .filter_map(char::from_u32)
-            .filter(|c| !used.0.contains(c));
-        let open = free.next().unwrap_or('\u{E000}');
-        let close = free.next().unwrap_or('\u{E001}');
-        let mark_open = free.next().unwrap_or('\u{E002}');
-        let mark_close = free.next().unwrap_or('\u{E003}');
-        Placeholders {
-            open,
-            close,
-            texts: Vec::new(),
-            marks: (mark_open, mark_close),
+            .filter(|c| !used.contains(*c));
+        match (free.next(), free.next(), free.next(), free.next()) {
+            (Some(open), Some(close), Some(mark_open), Some(mark_close)) => Ok(Placeholders {
+                open,
+                close,
+                texts: Vec::new(),
+                marks: (mark_open, mark_close),
+            }),
+            _ => Err(Diagnostic::error(
+                "private-use-exhausted",
+                "the brief uses so many private-use characters (U+E000–U+F8FF, U+F0000–U+FFFFD, U+100000–U+10FFFD) that fewer than four are left to keep its exact text apart while the template runs",
+            )
+            .with_help("remove some private-use characters from the brief; a prompt made without them could not keep every text verbatim")),
         }
     }
 
@@ -456,21 +463,33 @@ impl Placeholders {
     }
 }
 
-/// The private-use characters (U+E000 to U+F8FF) seen in the strings of a brief.
+/// The private-use code points the delimiters are chosen from, in order: the BMP area, then the
+/// supplementary private-use planes 15 and 16 (their last two code points are noncharacters).
+const PRIVATE_USE: [std::ops::RangeInclusive<u32>; 3] =
+    [0xE000..=0xF8FF, 0xF0000..=0xFFFFD, 0x100000..=0x10FFFD];
+
+/// True for a code point of [`PRIVATE_USE`].
+fn is_private_use(c: char) -> bool {
+    PRIVATE_USE.iter().any(|r| r.contains(&u32::from(c)))
+}
+
+/// The private-use characters ([`PRIVATE_USE`]) seen in the strings of a brief.
 #[derive(Default)]
-struct PrivateUse(Vec<char>);
+struct PrivateUse(std::collections::BTreeSet<char>);
 
 impl PrivateUse {
     /// Notes the private-use characters of `s` (most strings have none: one byte scan).
     fn see(&mut self, s: &str) {
-        // their UTF-8 starts with 0xEE or 0xEF: a string without such a byte has none
+        // their UTF-8 starts with 0xEE or 0xEF (BMP) or 0xF3 or 0xF4 (planes 15 and 16): a string
+        // without a byte of 0xEE or more has none
         if s.bytes().any(|b| b >= 0xEE) {
-            for c in s.chars() {
-                if ('\u{E000}'..='\u{F8FF}').contains(&c) && !self.0.contains(&c) {
-                    self.0.push(c);
-                }
-            }
+            self.0.extend(s.chars().filter(|c| is_private_use(*c)));
         }
+    }
+
+    /// True when `c` was seen.
+    fn contains(&self, c: char) -> bool {
+        self.0.contains(&c)
     }
 
     fn see_all(&mut self, v: &Option<OneOrMany>) {
@@ -790,7 +809,7 @@ pub fn render_prompt(
     limits: Limits,
     avoid_in_prompt: bool,
 ) -> Result<String, Vec<Diagnostic>> {
-    let mut placeholders = Placeholders::new(brief);
+    let mut placeholders = Placeholders::new(brief).map_err(|d| vec![d])?;
     let context = context(brief, preset, &mut placeholders, avoid_in_prompt);
     crate::filters::set_marks(Some(placeholders.marks));
     let rendered = compiled.render(preset.main_template(), &context, limits);
@@ -1199,7 +1218,7 @@ mod tests {
                 value["subject"] = Value::from("s");
             }
             let brief: Brief = serde_json::from_value(value).expect("brief");
-            let p = Placeholders::new(&brief);
+            let p = Placeholders::new(&brief).expect("free characters");
             let chosen = [p.open, p.close, p.marks.0, p.marks.1];
             assert!(
                 chosen
@@ -1217,15 +1236,63 @@ mod tests {
             ..Brief::default()
         };
         brief.avoid.push(String::from("\u{E001}\u{F8FE}"));
-        let p = Placeholders::new(&brief);
+        let p = Placeholders::new(&brief).expect("free characters");
         let chosen = [p.open, p.close, p.marks.0, p.marks.1];
         assert_eq!(chosen, ['\u{E003}', '\u{E004}', '\u{E005}', '\u{E006}']);
         let mut seen = PrivateUse::default();
-        seen.see("x\u{E000}y\u{F8FF}z\u{E000}\u{FFFD}é");
+        seen.see("x\u{E000}y\u{F8FF}z\u{E000}\u{FFFD}é\u{F0000}\u{10FFFD}\u{FFFFE}😀");
         assert_eq!(
-            seen.0,
-            vec!['\u{E000}', '\u{F8FF}'],
-            "U+FFFD (0xEF 0xBF) is not private use"
+            seen.0.into_iter().collect::<Vec<_>>(),
+            vec!['\u{E000}', '\u{F8FF}', '\u{F0000}', '\u{10FFFD}'],
+            "U+FFFD (0xEF 0xBF) is not private use, nor the noncharacter U+FFFFE"
+        );
+    }
+
+    /// Every BMP private-use character in the brief: the delimiters come from plane 15, never
+    /// from the brief's own characters.
+    #[test]
+    fn delimiters_move_to_the_supplementary_planes_when_the_bmp_area_is_used_up() {
+        let all_bmp: String = (0xE000u32..=0xF8FF).filter_map(char::from_u32).collect();
+        assert_eq!(all_bmp.chars().count(), 6400);
+        let brief = Brief {
+            subject: all_bmp,
+            ..Brief::default()
+        };
+        let p = Placeholders::new(&brief).expect("plane 15 is free");
+        let chosen = [p.open, p.close, p.marks.0, p.marks.1];
+        assert_eq!(chosen, ['\u{F0000}', '\u{F0001}', '\u{F0002}', '\u{F0003}']);
+        // the last BMP one free: it is taken first, then plane 15
+        let brief = Brief {
+            subject: (0xE000u32..0xF8FF).filter_map(char::from_u32).collect(),
+            ..Brief::default()
+        };
+        let p = Placeholders::new(&brief).expect("free characters");
+        assert_eq!((p.open, p.close), ('\u{F8FF}', '\u{F0000}'));
+    }
+
+    /// A brief holding every private-use character of every plane is an error, not a prompt
+    /// with its texts mixed up.
+    #[test]
+    fn a_brief_with_no_free_private_use_character_is_an_error() {
+        let every: String = PRIVATE_USE
+            .into_iter()
+            .flatten()
+            .filter_map(char::from_u32)
+            .skip(4)
+            .collect();
+        let brief = Brief {
+            subject: String::from("a \u{E000}\u{E001}\u{E002}\u{E003} sign"),
+            avoid: vec![every],
+            ..Brief::default()
+        };
+        let e = Placeholders::new(&brief).expect_err("none free");
+        assert_eq!(e.code, "private-use-exhausted");
+        let mut brief = brief;
+        brief.subject = String::from("a sign");
+        let p = Placeholders::new(&brief).expect("four free");
+        assert_eq!(
+            [p.open, p.close, p.marks.0, p.marks.1],
+            ['\u{E000}', '\u{E001}', '\u{E002}', '\u{E003}']
         );
     }
 

@@ -60,28 +60,32 @@ pub struct Library {
 }
 
 impl Library {
-    /// The built-in pack plus the packs (`*.json`) in `dirs`, in order.
+    /// The built-in pack plus the packs (`*.json`) in `dirs`, in order. Each folder is read
+    /// through [`crate::safe_fs`]: its own `*.json` regular files (or links to one inside the
+    /// folder), at most [`crate::safe_fs::MAX_PACK_BYTES`] each and
+    /// [`crate::safe_fs::MAX_ENTRIES`] entries per folder; a FIFO, socket or device named
+    /// `*.json` is refused unopened.
     pub fn load(dirs: &[PathBuf]) -> Result<Library, Diagnostic> {
+        use crate::safe_fs::{self, Kind, Limits};
         let mut lib = Library::default();
         lib.add_pack("data/styles/imgprompt.json", BUILTIN)?;
+        let limits = Limits {
+            max_file_bytes: safe_fs::MAX_PACK_BYTES,
+            ..Limits::default()
+        };
+        let keep = |rel: &str, kind: Kind| kind == Kind::File && rel.ends_with(".json");
         for dir in dirs {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-                .map_err(|e| {
-                    Diagnostic::error(
-                        "io",
-                        format!("cannot read style folder `{}`: {e}", dir.display()),
-                    )
-                })?
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "json"))
-                .collect();
-            files.sort();
-            for f in files {
-                let text = std::fs::read_to_string(&f).map_err(|e| {
-                    Diagnostic::error("io", format!("cannot read `{}`: {e}", f.display()))
-                })?;
-                lib.add_pack(&f.display().to_string(), &text)?;
+            let files = safe_fs::walk(dir, &limits, &keep).map_err(|e| match e {
+                safe_fs::Error::Io { error, .. } => Diagnostic::error(
+                    "io",
+                    format!("cannot read style folder `{}`: {error}", dir.display()),
+                ),
+                other => other.diagnostic(),
+            })?;
+            for f in &files {
+                let text =
+                    safe_fs::read_entry(f, limits.max_file_bytes).map_err(|e| e.diagnostic())?;
+                lib.add_pack(&f.path.display().to_string(), &text)?;
             }
         }
         Ok(lib)

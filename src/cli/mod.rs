@@ -207,19 +207,39 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    let color = match cli.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-        }
-    };
+    let color = color_stderr(cli.color);
     match run(cli, color) {
         Ok(code) => ExitCode::from(code),
         Err(f) if is_broken_pipe(&f) => ExitCode::SUCCESS,
         Err(f) => {
             let _ = std::io::stderr().write_all(f.diagnostics.render(color).as_bytes());
             ExitCode::from(f.code)
+        }
+    }
+}
+
+/// The colour choice for diagnostics written to stderr.
+fn color_stderr(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    }
+}
+
+/// Prints the catalog's own warnings (a preset from `./presets` or `IMGPROMPT_PRESETS` hiding a
+/// built-in one) on stderr, each once per run however many times a catalog is loaded.
+fn warn_catalog(catalog: &Catalog, choice: ColorChoice) {
+    static PRINTED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let Ok(mut printed) = PRINTED.lock() else {
+        return;
+    };
+    for w in catalog.warnings() {
+        if !printed.contains(&w.message) {
+            printed.push(w.message.clone());
+            let _ = std::io::stderr().write_all(w.render(color_stderr(choice)).as_bytes());
         }
     }
 }
@@ -244,18 +264,14 @@ fn engine(cli: &Cli) -> Result<Engine, Failure> {
     if let Command::Test(test::Args { dirs, .. }) = &cli.command {
         // the presets under test are loaded too
         for d in dirs {
-            let has_presets = d.join(crate::catalog::MANIFEST).is_file()
-                || std::fs::read_dir(d).is_ok_and(|e| {
-                    e.flatten()
-                        .any(|e| e.path().join(crate::catalog::MANIFEST).is_file())
-                });
-            if has_presets && !extra.contains(d) {
+            if crate::catalog::has_presets(d) && !extra.contains(d) {
                 extra.push(d.clone());
             }
         }
     }
     let dirs = Catalog::search_path(&extra);
-    let catalog = Catalog::load(&dirs).map_err(Failure::invalid)?;
+    let catalog = Catalog::load_search(&dirs).map_err(Failure::invalid)?;
+    warn_catalog(&catalog, cli.color);
     let mut models = ModelTable::builtin();
     if let Some((name, text)) = read_override(cli.models.as_deref())? {
         models

@@ -49,8 +49,9 @@ pub fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
     std::fs::write(&fixture_path, fixture).map_err(io)?;
     // render the fixture with the new preset and accept its first snapshot
     let mut dirs = Catalog::search_path(&cli.presets);
-    dirs.push(folder.clone());
-    let catalog = Catalog::load(&dirs).map_err(Failure::invalid)?;
+    dirs.push(crate::catalog::SearchDir::explicit(folder.clone()));
+    let catalog = Catalog::load_search(&dirs).map_err(Failure::invalid)?;
+    warn_catalog(&catalog, cli.color);
     let engine = Engine::with(catalog, base.models().clone());
     let snap = folder.join("fixtures/snapshots/example.snap");
     if let crate::fixtures::Outcome::Invalid(d) =

@@ -45,7 +45,9 @@ pub fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
                 &std::io::Error::from(std::io::ErrorKind::NotFound),
             )));
         }
-        for (fixture, snap) in crate::fixtures::discover(dir) {
+        let found =
+            crate::fixtures::discover(dir).map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
+        for (fixture, snap) in found {
             fixtures += 1;
             let outcome =
                 crate::fixtures::run_one(&engine, target.as_ref(), &fixture, &snap, *accept)

@@ -137,3 +137,43 @@ fn generated_strings_are_verbatim() {
         check(&engine, preset, role, &text);
     }
 }
+
+/// A headline of every BMP private-use character (U+E000–U+F8FF, where the placeholders and marks
+/// are usually picked) beside other fields that hold look-alike placeholders: the headline
+/// reaches the prompt verbatim and nothing else changes — the prompt is the one a plain headline
+/// gives, with that headline in its place (the delimiters move to plane 15).
+#[test]
+fn a_headline_of_every_bmp_private_use_character_is_verbatim() {
+    let every: String = (0xE000u32..=0xF8FF).filter_map(char::from_u32).collect();
+    assert_eq!(every.chars().count(), 6400);
+    let brief = |headline: &str| {
+        json!({
+            "preset": "basic",
+            "subject": "a shop sign reading \u{E000}0\u{E001} in neon",
+            "style": {"mood": ["calm \u{E002}1\u{E003}"]},
+            "text": {"headline": headline, "labels": ["OPEN", "\u{E000}1\u{E001}"]},
+            "avoid": ["blur \u{E000}0\u{E001}"],
+        })
+    };
+    let engine = common::engine();
+    let plain = "PLAIN-HEADLINE";
+    let expected = engine
+        .render_value(brief(plain), None, &OpenAi)
+        .unwrap_or_else(|d| panic!("{}", d.render(false)))
+        .prompt;
+    assert!(expected.contains(&format!("\"{plain}\"")), "{expected}");
+    assert!(expected.contains("a shop sign reading \u{E000}0\u{E001} in neon"));
+    let r = engine
+        .render_value(brief(&every), None, &OpenAi)
+        .unwrap_or_else(|d| panic!("{}", d.render(false)));
+    assert!(
+        r.prompt.contains(&format!("\"{every}\"")),
+        "the headline is cut or changed"
+    );
+    assert!(
+        r.prompt == expected.replace(plain, &every),
+        "another field changed:\n{}",
+        r.prompt.replace(&every, "<EVERY>")
+    );
+    assert_eq!(r.payload.body["prompt"].as_str(), Some(r.prompt.as_str()));
+}

@@ -18,6 +18,7 @@ mod generate_faults;
 mod handoff;
 mod lint;
 mod mock;
+mod preset_files;
 mod prose;
 mod providers;
 mod render;

@@ -571,8 +571,7 @@ fn article_for(phrase: &str) -> Option<&'static str> {
     }
     let letters = token.chars().filter(char::is_ascii_alphabetic).count();
     let upper = token.chars().filter(char::is_ascii_uppercase).count();
-    let read_as_letters = (letters == 1 && word.len() > 1 && word[1..].starts_with('-'))
-        || (letters == 1 && word.len() == 1)
+    let read_as_letters = (letters == 1 && (word.len() == 1 || word.chars().nth(1) == Some('-')))
         || (upper >= 2 && upper == letters);
     if read_as_letters {
         let l = token.chars().next()?.to_ascii_lowercase();

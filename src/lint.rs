@@ -204,8 +204,13 @@ pub fn lint(
         }
     }
     for (path, text) in &texts {
-        match r.prompt.find(&format!("\"{text}\"")) {
-            Some(_) => {
+        // quoted as the renderer quotes it: straight quotes, or curly quotes or guillemets for a
+        // text that holds straight ones
+        let quoted = [('"', '"'), ('“', '”'), ('«', '»')]
+            .iter()
+            .any(|(open, close)| r.prompt.contains(&format!("{open}{text}{close}")));
+        match quoted.then_some(()) {
+            Some(()) => {
                 for (start, m) in r.prompt.match_indices(text.as_str()) {
                     if !m.is_empty() {
                         // '_' keeps byte offsets and is neither a letter, a space nor a separator

@@ -1,18 +1,11 @@
-//! A brief of any shape renders or fails with diagnostics on every target, never panics; when it
-//! renders, every exact text is in the prompt byte for byte.
+//! A brief of any shape (any text, read as YAML; `fuzz/seed.sh` copies the fixtures) renders or
+//! fails with an error on every target, never panics; when it renders, every exact text is in the
+//! prompt and in the payload's prompt byte for byte, and the payload passes its schema.
 #![no_main]
-use std::sync::OnceLock;
-
 use libfuzzer_sys::fuzz_target;
 
-fn engine() -> &'static imgprompt::Engine {
-    static E: OnceLock<imgprompt::Engine> = OnceLock::new();
-    E.get_or_init(|| {
-        imgprompt::Engine::new()
-            .expect("built-in presets")
-            .today(imgprompt::date::Date::parse("2026-11-24").expect("date"))
-    })
-}
+#[path = "../common/adversarial.rs"]
+mod adversarial;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -20,15 +13,6 @@ fuzz_target!(|data: &[u8]| {
     };
     let source = imgprompt::SourceFile::new("fuzz.yaml", text, Some(imgprompt::Format::Yaml));
     for target in imgprompt::target::all() {
-        if let Ok(r) = engine().render(&source, target.as_ref()) {
-            for value in r.brief.text.values() {
-                for entry in value.entries() {
-                    assert!(r.prompt.contains(entry.content()), "exact text dropped");
-                }
-            }
-            for form in [imgprompt::handoff::HandOff::Curl, imgprompt::handoff::HandOff::Python] {
-                let _ = imgprompt::handoff::snippet(&r, form);
-            }
-        }
+        adversarial::render_checked(&source, target.as_ref(), None);
     }
 });

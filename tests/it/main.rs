@@ -19,6 +19,7 @@ mod handoff;
 mod lint;
 mod mock;
 mod preset_files;
+mod props;
 mod prose;
 mod providers;
 mod render;

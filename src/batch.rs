@@ -559,6 +559,33 @@ pub fn run(
     Ok(summary)
 }
 
+/// Checks a file of a folder before it is read: a regular file (a link to one is followed) of
+/// at most [`MAX_LINE_BYTES`] — a FIFO, a device or a huge file in the folder gets its error
+/// record and is never opened.
+fn brief_file(path: &std::path::Path) -> Result<(), Diagnostic> {
+    let name = path.display();
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Diagnostic::error("io", format!("cannot read `{name}`: {e}")))?;
+    if !meta.is_file() {
+        return Err(Diagnostic::error(
+            "not-a-file",
+            format!("`{name}` is not a regular file (a pipe, device or socket): not read"),
+        )
+        .with_help("keep only brief files in the folder"));
+    }
+    if meta.len() > MAX_LINE_BYTES as u64 {
+        return Err(Diagnostic::error(
+            "file-too-large",
+            format!(
+                "`{name}` is {} bytes, over the limit of {} MiB for one brief",
+                meta.len(),
+                MAX_LINE_BYTES >> 20
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Runs a batch over brief files (JSON or YAML, e.g. a folder's files in name order): each file
 /// counts as one input "line", numbered from 1; ids default to the file stem.
 pub fn run_files(
@@ -576,7 +603,7 @@ pub fn run_files(
         let stem = path
             .file_stem()
             .map_or_else(|| format!("file-{n}"), |s| s.to_string_lossy().into_owned());
-        let o = match SourceFile::read(path, None) {
+        let o = match brief_file(path).and_then(|()| SourceFile::read(path, None)) {
             Ok(source) => process_source(engine, target, opts, n, &source, &stem),
             Err(d) => LineOutput {
                 errors: error_record(n, &[d]),

@@ -224,6 +224,7 @@ fn unpack_file(
     requests: &HashMap<String, Value>,
     out: &Path,
     fetched: &mut Fetched,
+    key: &str,
 ) -> Result<(), Diagnostic> {
     use std::io::BufRead;
     let file = std::fs::File::open(saved)
@@ -254,8 +255,10 @@ fn unpack_file(
             }
         };
         let custom_id = v["custom_id"].as_str().unwrap_or("?").to_string();
-        if let Err(message) = unpack_line(&v, &custom_id, batch_id, requests, out, fetched) {
-            fetched.failed.push((custom_id, message));
+        if let Err(message) = unpack_line(&v, &custom_id, batch_id, requests, out, fetched, key) {
+            fetched
+                .failed
+                .push((custom_id, crate::http::redact(&message, key)));
         }
     }
 }
@@ -268,6 +271,7 @@ fn unpack_line(
     requests: &HashMap<String, Value>,
     out: &Path,
     fetched: &mut Fetched,
+    key: &str,
 ) -> Result<(), String> {
     let status = v["response"]["status_code"].as_u64().unwrap_or(0);
     if status != 200 {
@@ -306,7 +310,10 @@ fn unpack_line(
         "response": {"created": body.get("created"), "usage": body.get("usage"), "output_format": format, "size": body.get("size"), "quality": body.get("quality")},
         "images": files,
     });
-    let text = serde_json::to_string_pretty(&sidecar).unwrap_or_default() + "\n";
+    let text = crate::http::redact(
+        &(serde_json::to_string_pretty(&sidecar).unwrap_or_default() + "\n"),
+        key,
+    );
     crate::atomic::write_atomic(&out.join(format!("{fid}.json")), text.as_bytes())
         .map_err(|e| format!("cannot write the sidecar: {e}"))?;
     fetched.images += images.len();
@@ -349,7 +356,7 @@ pub fn fetch(
         let saved = out.join(format!("{}-{key}.jsonl", crate::generate::file_id(id)));
         client.download(&format!("/files/{file_id}/content"), &saved)?;
         let before = fetched.failed.len();
-        unpack_file(&saved, id, &requests, out, &mut fetched)?;
+        unpack_file(&saved, id, &requests, out, &mut fetched, &client.api_key)?;
         if fetched.failed.len() == before {
             let _ = std::fs::remove_file(&saved);
         } else {

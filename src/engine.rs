@@ -148,6 +148,37 @@ impl Engine {
 }
 
 /// Removes the value at `path` (an object key or an array element), if present.
+/// Keys under `targets` that name no target (a misspelling would be ignored silently).
+fn unknown_targets(brief: &Value) -> Vec<Diagnostic> {
+    let Some(targets) = brief.get("targets").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    let names: Vec<String> = crate::target::all()
+        .iter()
+        .map(|t| t.name().to_string())
+        .collect();
+    targets
+        .keys()
+        .filter(|k| !names.contains(k))
+        .map(|k| {
+            let suggestion = crate::suggest::did_you_mean(k, names.iter().map(String::as_str));
+            Diagnostic::error(
+                "unknown-target",
+                format!("`targets.{k}`: there is no target `{k}`"),
+            )
+            .with_path(JsonPath::root().key("targets").key(k.clone()).to_string())
+            .with_label(match suggestion {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => String::from("unknown target"),
+            })
+            .with_help(format!(
+                "targets: {}",
+                crate::suggest::one_of(&names.iter().map(String::as_str).collect::<Vec<_>>())
+            ))
+        })
+        .collect()
+}
+
 fn remove_path(value: &mut Value, path: &JsonPath) {
     use crate::source::Segment;
     let Some((last, parents)) = path.0.split_last() else {
@@ -417,6 +448,7 @@ impl Engine {
             .get(preset_name)
             .map_err(|d| fail(vec![d.with_path("preset")]))?;
         let mut errors = Vec::new();
+        errors.extend(unknown_targets(&value));
         if !preset.manifest.text_roles.is_empty()
             && let Some(text) = value.get("text").and_then(Value::as_object)
         {

@@ -195,7 +195,11 @@ pub fn generate(
             usage_based,
         },
     );
-    let text = serde_json::to_string_pretty(&record).unwrap_or_default() + "\n";
+    // a key the provider echoed into its answer is not written either
+    let text = crate::http::redact(
+        &(serde_json::to_string_pretty(&record).unwrap_or_default() + "\n"),
+        &settings.api_key,
+    );
     crate::atomic::write_atomic(&sidecar, text.as_bytes())
         .map_err(|e| io(&sidecar, &e).with_note(keep_note(&saved)))?;
     let _ = std::fs::remove_file(&saved);
@@ -241,11 +245,22 @@ fn read_saved(saved: &Path) -> Result<Value, Diagnostic> {
     let file = std::fs::File::open(saved)
         .map_err(|e| Diagnostic::error("io", format!("cannot read {}: {e}", saved.display())))?;
     serde_json::from_reader(std::io::BufReader::new(file)).map_err(|e| {
-        Diagnostic::error(
+        // not an answer (a proxy's page, say): kept aside for a look, and not replayed — the
+        // next run asks again
+        let aside = saved.with_extension("invalid");
+        let kept = std::fs::rename(saved, &aside).is_ok();
+        let d = Diagnostic::error(
             "bad-response",
             format!("the provider's answer is not JSON: {e}"),
-        )
-        .with_note(keep_note(saved))
+        );
+        if kept {
+            d.with_note(format!(
+                "kept as {} for a look; the next run requests the image again",
+                aside.display()
+            ))
+        } else {
+            d
+        }
     })
 }
 
@@ -453,6 +468,15 @@ fn is_plain_file_name(f: &str) -> bool {
         && !f.chars().any(char::is_control)
 }
 
+/// True for a file the contact sheet may read as a sidecar: a regular file (not a link, pipe or
+/// device) of at most 16 MiB, not a saved answer (`ID.response.json`, up to 1 GiB).
+fn is_sidecar(p: &Path) -> bool {
+    let saved = p
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().ends_with(".response.json"));
+    !saved && std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file() && m.len() <= 16 << 20)
+}
+
 /// Writes `index.html`: a contact sheet of every sidecar in the folder (thumbnail, prompt,
 /// settings, cost), opening from disk.
 pub fn contact_sheet(dir: &Path) -> std::io::Result<PathBuf> {
@@ -460,6 +484,7 @@ pub fn contact_sheet(dir: &Path) -> std::io::Result<PathBuf> {
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .filter(|p| is_sidecar(p))
         .collect();
     sidecars.sort();
     let esc = |s: &str| {

@@ -167,11 +167,16 @@ pub fn error_message(bytes: &[u8]) -> String {
 /// `text` with every occurrence of `secret` (and of any 8-character stretch of it long enough to
 /// identify it, such as a provider's "sk-abc…xyz" echo) replaced by `[REDACTED]`.
 pub fn redact(text: &str, secret: &str) -> String {
-    if secret.len() < 8 {
+    let secret = secret.trim();
+    if secret.is_empty() {
         return text.to_string();
     }
     let mut out = text.replace(secret, "[REDACTED]");
-    // providers echo a key shortened ("sk-proj-ab****wxyz"): hide its first and last eight bytes
+    if secret.len() < 8 {
+        return out;
+    }
+    // providers echo a key shortened ("sk-proj-ab****wxyz"): hide its first and last eight
+    // bytes too
     for part in [secret.get(..8), secret.get(secret.len() - 8..)]
         .into_iter()
         .flatten()
@@ -247,7 +252,8 @@ mod tests {
         assert!(!shown.contains("abcdefghijklmnop"), "{shown}");
         assert!(!shown.contains("stuvwxyz"), "{shown}");
         assert!(shown.contains("[REDACTED]"));
-        assert_eq!(redact("short", "abc"), "short");
+        assert_eq!(redact("key sk-test here", "sk-test"), "key [REDACTED] here");
+        assert_eq!(redact("nothing", ""), "nothing");
     }
 
     #[test]

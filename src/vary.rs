@@ -246,6 +246,11 @@ impl Variations {
                 }
             }
         }
+        errors.extend(
+            overlaps(&axes)
+                .into_iter()
+                .map(|(d, at)| point(d, at, true)),
+        );
         if !errors.is_empty() {
             return Err(Diagnostics(errors));
         }
@@ -448,6 +453,58 @@ impl SplitMix64 {
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
     }
+}
+
+/// Axes that would overwrite each other (two axes setting one path, or a path inside another's)
+/// and values listed twice in one axis (two variants alike, with one id, billed twice): each an
+/// error at the later axis or value.
+fn overlaps(axes: &[Axis]) -> Vec<(Diagnostic, JsonPath)> {
+    let mut out = Vec::new();
+    let set_by = |a: &Axis| -> Vec<JsonPath> {
+        let mut paths: Vec<JsonPath> = a.choices.iter().flatten().map(|(p, _)| p.clone()).collect();
+        paths.dedup();
+        paths
+    };
+    let inside = |a: &JsonPath, b: &JsonPath| a.0.starts_with(&b.0) || b.0.starts_with(&a.0);
+    for (j, later) in axes.iter().enumerate() {
+        let later_paths = set_by(later);
+        for earlier in &axes[..j] {
+            let clash = set_by(earlier)
+                .into_iter()
+                .find(|p| later_paths.iter().any(|q| inside(p, q)));
+            if let Some(path) = clash {
+                out.push((
+                    Diagnostic::error(
+                        "vary-overlap",
+                        format!(
+                            "`vary.{}` and `vary.{}` both set `{path}`: one would overwrite the other, and variants would repeat",
+                            earlier.name, later.name
+                        ),
+                    )
+                    .with_help("set each field in one axis only (a linked axis can set several fields together)"),
+                    JsonPath::root().key("vary").key(later.name.clone()),
+                ));
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, choice) in later.choices.iter().enumerate() {
+            let key: Vec<(String, String)> = choice
+                .iter()
+                .map(|(p, v)| (p.to_string(), v.to_string()))
+                .collect();
+            if !seen.insert(key) {
+                out.push((
+                    Diagnostic::error(
+                        "vary-duplicate",
+                        format!("value {} of `vary.{}` repeats an earlier one: two variants would be alike (one id, billed twice)", i + 1, later.name),
+                    )
+                    .with_help("remove the repeated value"),
+                    JsonPath::root().key("vary").key(later.name.clone()).index(i),
+                ));
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -157,6 +157,17 @@ pub fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
             input.display().to_string()
         },
     };
+    if let (Some(o), Some(e)) = (output, errors)
+        && (o == e || same_file(o, e))
+    {
+        return Err(Failure::usage(
+            Diagnostic::error(
+                "usage",
+                format!("-o and --errors name the same file `{}`", o.display()),
+            )
+            .with_help("give the error records their own file, or leave out --errors to keep them among the results"),
+        ));
+    }
     let mut out_file = output
         .as_deref()
         .map(AtomicFile::create)
@@ -289,4 +300,16 @@ fn print_summary(summary: &crate::batch::Summary) {
         summary.warnings,
         crate::cost::usd(Some(summary.cost))
     );
+}
+
+/// True when both paths name one file (through links or `./`, existing or not yet).
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    let full = |p: &std::path::Path| {
+        std::fs::canonicalize(p).ok().or_else(|| {
+            let parent = p.parent().filter(|d| !d.as_os_str().is_empty());
+            let dir = std::fs::canonicalize(parent.unwrap_or(std::path::Path::new("."))).ok()?;
+            Some(dir.join(p.file_name()?))
+        })
+    };
+    matches!((full(a), full(b)), (Some(x), Some(y)) if x == y)
 }

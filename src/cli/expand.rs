@@ -19,7 +19,7 @@ pub struct Args {
     #[arg(long, value_name = "N")]
     pub max_variants: Option<u64>,
     /// Refuse to expand when generating every variant would cost more than USD.
-    #[arg(long, value_name = "USD")]
+    #[arg(long, value_name = "USD", value_parser = super::parse_usd)]
     pub max_cost: Option<f64>,
     /// Variants as briefs (default) or rendered like `batch`.
     #[arg(long, value_enum, default_value_t = ExpandEmit::Brief)]

@@ -13,7 +13,7 @@ pub struct Args {
     #[arg(long, default_value = "openai")]
     pub target: String,
     /// Refuse when the estimated total is above this (USD).
-    #[arg(long, value_name = "USD")]
+    #[arg(long, value_name = "USD", value_parser = super::parse_usd)]
     pub max_cost: Option<f64>,
     /// Retries of a rate-limited or failed request.
     #[arg(long, default_value_t = 4)]
@@ -30,8 +30,8 @@ pub struct Args {
     /// Do not ask for confirmation on a terminal.
     #[arg(long, short)]
     pub yes: bool,
-    /// The longest one request may take, in seconds.
-    #[arg(long, default_value_t = 600)]
+    /// The longest one request may take (headers and body), in seconds: 1 to 86400.
+    #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,
     /// The environment variable holding the API key.
     #[arg(long, value_name = "NAME", default_value = "OPENAI_API_KEY")]

@@ -1,7 +1,7 @@
 //! The command line: argument parsing and glue over the library. Errors become exit codes:
 //! 0 ok, 1 invalid input found, 2 usage or I/O error.
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -47,23 +47,28 @@ pub struct Cli {
     /// `IMGPROMPT_STYLES`.
     #[arg(long = "styles", value_name = "DIR", global = true)]
     styles: Vec<PathBuf>,
-    /// Model rules overriding the built-in table (same format as data/models.json).
-    #[arg(long, value_name = "FILE", global = true, env = "IMGPROMPT_MODELS")]
+    /// Model rules overriding the built-in table (same format as data/models.json) [env:
+    /// IMGPROMPT_MODELS; empty means unset].
+    #[arg(long, value_name = "FILE", global = true)]
     models: Option<PathBuf>,
-    /// Prices overriding the built-in table (same format as data/prices.json).
-    #[arg(long, value_name = "FILE", global = true, env = "IMGPROMPT_PRICES")]
+    /// Prices overriding the built-in table (same format as data/prices.json) [env:
+    /// IMGPROMPT_PRICES; empty means unset].
+    #[arg(long, value_name = "FILE", global = true)]
     prices: Option<PathBuf>,
-    /// Limits of the non-OpenAI targets, merged over the built-in ones (format of data/targets.json).
-    #[arg(
-        long,
-        value_name = "FILE",
-        global = true,
-        env = "IMGPROMPT_TARGET_LIMITS"
-    )]
+    /// Limits of the non-OpenAI targets, merged over the built-in ones (format of data/targets.json)
+    /// [env: IMGPROMPT_TARGET_LIMITS; empty means unset].
+    #[arg(long, value_name = "FILE", global = true)]
     target_limits: Option<PathBuf>,
     /// Treat every warning as an error (for CI): unknown models, preview features, unstated
-    /// rules, mapped sizes, ignored fields.
-    #[arg(long, global = true, env = "IMGPROMPT_STRICT")]
+    /// rules, mapped sizes, ignored fields. IMGPROMPT_STRICT=1 (or true, yes, on) does the same;
+    /// empty, 0, false, no or off leave it off.
+    #[arg(
+        long,
+        global = true,
+        env = "IMGPROMPT_STRICT",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::FalseyValueParser::new()
+    )]
     strict: bool,
     /// Colour diagnostics.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
@@ -239,7 +244,7 @@ fn warn_catalog(catalog: &Catalog, choice: ColorChoice) {
     for w in catalog.warnings() {
         if !printed.contains(&w.message) {
             printed.push(w.message.clone());
-            let _ = std::io::stderr().write_all(w.render(color_stderr(choice)).as_bytes());
+            let _ = writeln!(std::io::stderr(), "{}", w.render(color_stderr(choice)));
         }
     }
 }
@@ -271,15 +276,32 @@ fn engine(cli: &Cli) -> Result<Engine, Failure> {
     }
     let dirs = Catalog::search_path(&extra);
     let catalog = Catalog::load_search(&dirs).map_err(Failure::invalid)?;
+    if cli.strict && !catalog.warnings().is_empty() {
+        // --strict makes every warning an error, this one too
+        let errors = catalog
+            .warnings()
+            .iter()
+            .cloned()
+            .map(|mut w| {
+                w.severity = crate::diagnostic::Severity::Error;
+                w
+            })
+            .collect();
+        return Err(Failure::invalid(Diagnostics(errors)));
+    }
     warn_catalog(&catalog, cli.color);
     let mut models = ModelTable::builtin();
-    if let Some((name, text)) = read_override(cli.models.as_deref())? {
+    if let Some((name, text)) =
+        read_override(flag_or_env(cli.models.as_deref(), "IMGPROMPT_MODELS").as_deref())?
+    {
         models
             .apply_overrides(&name, &text)
             .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
     }
     let mut prices = crate::cost::PriceTable::builtin();
-    if let Some((name, text)) = read_override(cli.prices.as_deref())? {
+    if let Some((name, text)) =
+        read_override(flag_or_env(cli.prices.as_deref(), "IMGPROMPT_PRICES").as_deref())?
+    {
         prices
             .apply_overrides(&name, &text)
             .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
@@ -301,7 +323,9 @@ fn engine(cli: &Cli) -> Result<Engine, Failure> {
         .styles(library)
         .prices(prices, options)
         .strict(cli.strict);
-    if let Some((name, text)) = read_override(cli.target_limits.as_deref())? {
+    if let Some((name, text)) = read_override(
+        flag_or_env(cli.target_limits.as_deref(), "IMGPROMPT_TARGET_LIMITS").as_deref(),
+    )? {
         let value = crate::target::limits::check_override(&name, &text)
             .map_err(|d| Failure::invalid(Diagnostics(d)))?;
         engine = engine
@@ -349,5 +373,29 @@ fn run(cli: Cli, color: bool) -> Result<u8, Failure> {
         Command::Serve(args) => serve::run(&cli, args, color),
         Command::Generate(args) => generate::run(&cli, args, color),
         Command::Styles(args) => styles::run(&cli, args, color),
+    }
+}
+
+/// The flag's file, else the environment variable's when it is set and not empty.
+fn flag_or_env(flag: Option<&Path>, var: &str) -> Option<PathBuf> {
+    flag.map(Path::to_path_buf).or_else(|| {
+        std::env::var_os(var)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    })
+}
+
+/// A budget in USD: a finite number, not negative (`NaN` would compare as no budget at all).
+pub(crate) fn parse_usd(text: &str) -> Result<f64, String> {
+    let v: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of US dollars"))?;
+    if v.is_finite() && v >= 0.0 {
+        Ok(v)
+    } else {
+        Err(format!(
+            "`{text}` is not a budget: give a finite amount, 0 or more"
+        ))
     }
 }

@@ -274,3 +274,59 @@ fn a_terminal_is_asked_before_sending() {
     assert_eq!(mock.requests().len(), 1);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A short key, echoed in an error and in a 200 answer: in no output and no file.
+#[test]
+fn an_echoed_key_is_redacted_everywhere() {
+    let dir = fresh("generate-echo");
+    let key = "sk-short";
+    let briefs = [
+        brief(&dir, "echo200", "ECHO-KEY-200 harbour"),
+        brief(&dir, "echo", "ECHO-KEY harbour"),
+    ];
+    let mock = Mock::start();
+    let out = common::cli()
+        .arg("generate")
+        .args(&briefs)
+        .arg("-o")
+        .arg(dir.join("out"))
+        .env("OPENAI_BASE_URL", mock.openai_base())
+        .env("OPENAI_API_KEY", key)
+        .output()
+        .expect("run");
+    let mut everything = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(everything.contains("[REDACTED]"), "{everything}");
+    assert!(dir.join("out/echo200-0.png").is_file(), "{everything}");
+    for e in std::fs::read_dir(dir.join("out")).expect("out").flatten() {
+        everything.push_str(&String::from_utf8_lossy(
+            &std::fs::read(e.path()).expect("read"),
+        ));
+    }
+    assert!(!everything.contains(key), "the key leaked: {everything}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A 200 that is not JSON is not replayed forever: kept aside, and the next run asks again.
+#[test]
+fn an_answer_that_is_not_json_is_set_aside() {
+    let dir = fresh("generate-notjson");
+    let b = brief(&dir, "page", "MALFORMED harbour");
+    let run = |mock: &Mock| {
+        common::cli()
+            .args(["generate", &b, "--retries", "0", "-o"])
+            .arg(dir.join("out"))
+            .env("OPENAI_BASE_URL", mock.openai_base())
+            .env("OPENAI_API_KEY", "sk-test-local")
+            .output()
+            .expect("run")
+    };
+    let mock = Mock::start();
+    let first = run(&mock);
+    assert_eq!(first.status.code(), Some(1));
+    assert!(dir.join("out/page.response.invalid").is_file());
+    assert!(!dir.join("out/page.response.json").exists());
+    let mock2 = Mock::start();
+    run(&mock2);
+    assert_eq!(sent_with(&mock2, "MALFORMED"), 1, "asked again");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -13,6 +13,7 @@ mod components;
 mod errors;
 mod exact_text;
 mod fidelity;
+mod flags;
 mod generate;
 mod generate_faults;
 mod handoff;

@@ -665,6 +665,15 @@ fn special(rec: &Recorded, port: u16, stream: &mut TcpStream) -> bool {
     } else if has("REDIRECT") {
         let to = format!("Location: http://127.0.0.1:{port}/elsewhere\r\n");
         write_head(stream, "302 Found", &to, 0);
+    } else if has("ECHO-KEY-200") {
+        // a 200 whose answer repeats the key (a proxy that echoes headers, say)
+        let key = rec
+            .header("authorization")
+            .unwrap_or_default()
+            .trim_start_matches("Bearer ");
+        let body = json!({"created": 1, "data": [{"b64_json": b64(&image_bytes("png")), "revised_prompt": format!("for {key}")}], "output_format": "png", "size": key}).to_string();
+        write_head(stream, "200 OK", "", body.len());
+        let _ = stream.write_all(body.as_bytes());
     } else if has("ECHO-KEY") {
         let key = rec
             .header("authorization")

@@ -606,9 +606,22 @@ fn every_error_is_json() {
 #[test]
 fn an_uncountable_vary_is_reported_as_overflow() {
     let server = Server::start();
-    // 20 axes of 10 values: 10^20 variants
-    let vary: serde_json::Map<String, Value> = (0..20)
-        .map(|i| (format!("axis{i}"), json!(vec![json!({}); 10])))
+    // 7 axes of 1,000 distinct values: 10^21 variants
+    let paths = [
+        "style.medium",
+        "style.mood",
+        "style.lighting",
+        "style.typography",
+        "composition.layout",
+        "composition.framing",
+        "composition.camera",
+    ];
+    let vary: serde_json::Map<String, Value> = paths
+        .iter()
+        .map(|p| {
+            let values: Vec<String> = (0..1000).map(|v| format!("v{v}")).collect();
+            (p.to_string(), json!(values))
+        })
         .collect();
     let brief = json!({"brief": {"subject": "a cat", "vary": vary}});
     let (s, r) = server.json("POST", "/api/render", &brief);

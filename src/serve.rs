@@ -459,6 +459,10 @@ impl Drop for CancelOnDrop {
     }
 }
 
+/// A request body over this (64 KiB) is large: a real brief is a few KiB, and large ones (long
+/// lists of inputs, big `vary` tables) share [`Jobs::large`] slots.
+pub const LARGE_BODY: usize = 64 << 10;
+
 /// The slots of the blocking threads.
 #[derive(Debug)]
 struct Jobs {
@@ -466,6 +470,8 @@ struct Jobs {
     admitted: Arc<Semaphore>,
     /// Requests running (`--jobs`).
     running: Arc<Semaphore>,
+    /// Large requests running (over [`LARGE_BODY`]): a quarter of `--jobs`, at least one.
+    large: Arc<Semaphore>,
     jobs: usize,
     queue: usize,
     timeout: Duration,
@@ -589,9 +595,28 @@ impl App {
             Ok(body) => body,
             Err(e) => return e,
         };
+        // a large request (over LARGE_BODY) takes one of few large slots, or is told to come
+        // back: a handful of them cannot take every slot from the ordinary ones
+        let large = if body.len() > LARGE_BODY {
+            match self.jobs.large.clone().try_acquire_owned() {
+                Ok(permit) => Some(permit),
+                Err(_) => {
+                    return retry_soon(
+                        "busy",
+                        format!(
+                            "the server is busy with other large requests (over {} KiB); try again shortly",
+                            LARGE_BODY >> 10
+                        ),
+                    );
+                }
+            }
+        } else {
+            None
+        };
         let engine = Arc::clone(&self.engine);
         let max_response = self.max_response;
         self.blocking(move |cancel| {
+            let _large = large;
             let work = Work {
                 engine: &engine,
                 cancel,
@@ -1109,6 +1134,7 @@ pub fn router_with(engine: Arc<Engine>, options: Options) -> Router {
         jobs: Arc::new(Jobs {
             admitted: Arc::new(Semaphore::new(jobs.saturating_add(options.queue))),
             running: Arc::new(Semaphore::new(jobs)),
+            large: Arc::new(Semaphore::new((jobs / 4).max(1))),
             jobs,
             queue: options.queue,
             timeout: options.timeout,

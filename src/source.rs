@@ -192,6 +192,9 @@ pub struct SourceFile {
     pub text: Arc<str>,
     /// JSON or YAML.
     pub format: Format,
+    /// Where each node is, parsed once on the first [`SourceFile::locate`] and shared by the
+    /// clones (a brief with many diagnostics, or many variants, is not parsed again for each).
+    spans: Arc<std::sync::OnceLock<Option<SpanTree>>>,
 }
 
 impl SourceFile {
@@ -207,6 +210,7 @@ impl SourceFile {
             name: name.into(),
             text,
             format,
+            spans: Arc::default(),
         }
     }
 
@@ -346,8 +350,11 @@ impl SourceFile {
     /// Where the value at `path` is written. With `key`, points at the key instead of the value
     /// (for "unknown field" errors). `None` when the path cannot be found.
     pub fn locate(&self, path: &JsonPath, key: bool) -> Option<Location> {
-        let tree: SpanTree = serde_saphyr::from_str(&self.text).ok()?;
-        let mut node = &tree;
+        let tree = self
+            .spans
+            .get_or_init(|| serde_saphyr::from_str::<SpanTree>(&self.text).ok())
+            .as_ref()?;
+        let mut node = tree;
         let mut key_loc = None;
         for seg in &path.0 {
             match (seg, &node.kind) {
@@ -494,11 +501,13 @@ impl<'de> Visitor<'de> for NoDupVisitor {
 }
 
 /// A parse tree that only keeps where each node is, for [`SourceFile::locate`].
+#[derive(Debug)]
 struct SpanTree {
     loc: serde_saphyr::Location,
     kind: SpanKind,
 }
 
+#[derive(Debug)]
 enum SpanKind {
     Leaf,
     Seq(Vec<SpanTree>),

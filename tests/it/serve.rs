@@ -903,3 +903,34 @@ fn sigterm_stops_the_server_even_with_work_running() {
     );
     client.join().expect("client");
 }
+
+/// Large requests (over 64 KiB) share one slot (a quarter of --jobs): a second one at the same
+/// time is told to come back (503 busy) while an ordinary request still answers at once.
+#[test]
+fn large_requests_cannot_take_every_slot() {
+    let server = Server::start();
+    let images: Vec<String> = (0..36_000)
+        .map(|i| format!("https://e.x/{i}.png"))
+        .collect();
+    let vary: Vec<String> = (0..100).map(|i| format!("mood {i}")).collect();
+    let brief = json!({"preset": "poster", "subject": "a poster", "inputs": {"images": images}, "vary": {"style.mood": vary}});
+    let body =
+        serde_json::to_vec(&json!({"brief": brief.to_string(), "first": 100})).expect("json");
+    assert!(body.len() > 64 << 10);
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let calls: Vec<_> = (0..4)
+            .map(|_| scope.spawn(|| server.call("POST", "/api/expand", &body).0))
+            .collect();
+        // meanwhile an ordinary request is answered
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let small = json!({"brief": "subject: a cat\n"});
+        let (s, r) = server.json("POST", "/api/render", &small);
+        assert_eq!(s, 200, "{r}");
+        calls.into_iter().map(|c| c.join().expect("call")).collect()
+    });
+    assert!(statuses.contains(&503), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 503 || *s == 422),
+        "{statuses:?}"
+    );
+}

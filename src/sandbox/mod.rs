@@ -262,6 +262,7 @@ pub fn register(tera: &mut tera::Tera) {
     tera.register_filter("replace", replace);
     tera.register_filter("join", join);
     tera.register_filter("indent", indent);
+    tera.register_filter("split", split);
 }
 
 /// `{% for x in (xs) | _sb_loop %}`, `[… for x in (xs) | _sb_loop]`: the loop starts, and will
@@ -373,6 +374,25 @@ fn replace(val: StringInput, kwargs: Kwargs, state: &State) -> TeraResult<Value>
         check_length(replaced_len(val.as_str(), from, to.as_str()), "`replace`")?;
         Ok(Value::from(val.as_str().replace(from, to.as_str())))
     }
+}
+
+/// tera's `split` (`tera-2.4.0/src/filters.rs:442`), its result measured before it is built:
+/// each piece costs its bytes and a value's size (a string split into its characters is a list
+/// tens of times larger than the string).
+fn split(val: &str, kwargs: Kwargs, _: &State) -> TeraResult<Value> {
+    let pat = kwargs.must_get::<&str>("pat")?;
+    let pieces = if pat.is_empty() {
+        val.chars().count() as u128 + 2
+    } else {
+        val.matches(pat).count() as u128 + 1
+    };
+    let size = val.len() as u128 + pieces * std::mem::size_of::<Value>() as u128;
+    check_length(size, "`split`")?;
+    Ok(val
+        .split(pat)
+        .map(Into::into)
+        .collect::<Vec<Value>>()
+        .into())
 }
 
 /// tera's `join` (`tera-2.4.0/src/filters.rs:522`), its result measured before it is built.
@@ -678,6 +698,14 @@ mod tests {
             "template-limit",
             "`indent`",
         );
+    }
+
+    #[test]
+    fn split_is_capped_before_it_builds() {
+        let t = "{% set_global s = \"a\" %}{% for i in range(end=19) %}{% set_global s = s ~ s %}{% endfor %}{{ [s|split(pat=\"\"), s|split(pat=\"\")] | length }}";
+        let d = fails(render(t), "template-limit", "`split`");
+        assert!(d.message.contains("split"), "{}", d.message);
+        assert_eq!(render("{{ \"a,b,c\" | split(pat=\",\") | join(sep=\"-\") }}").ok().as_deref(), Some("a-b-c"));
     }
 
     #[test]

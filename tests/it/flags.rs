@@ -335,3 +335,157 @@ fn a_shadowing_preset_fails_under_strict() {
     assert!(out.is_empty(), "{out}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `lint --table` replaces the shipped tables: with no contradictions listed, none is found.
+#[test]
+fn lint_table_replaces_the_shipped_tables() {
+    let dir = temp("table");
+    let table = dir.join("lint.json");
+    std::fs::write(&table, r#"{"contradictions": []}"#).expect("write");
+    let brief = "tests/inputs/lint/contradiction.yaml";
+    let (_, shipped, _) = code(common::cli().args(["lint", brief]));
+    let (_, replaced, err) = code(common::cli().args(["lint", brief, "--table"]).arg(&table));
+    assert!(shipped.contains("contradiction"), "{shipped}");
+    assert!(!replaced.contains("[contradiction]"), "{replaced}{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `IMGPROMPT_STYLES` adds a style folder as `--styles` does.
+#[test]
+fn imgprompt_styles_adds_a_style_folder() {
+    let dir = temp("styles-env");
+    std::fs::write(
+        dir.join("mine.json"),
+        r#"{"pack": "mine", "source": "test", "license": "MIT", "styles": [{"name": "Moss Glow", "prompt": "{prompt}, glowing moss green"}]}"#,
+    )
+    .expect("pack");
+    let brief = dir.join("b.yaml");
+    std::fs::write(&brief, "subject: a fox\nstyle: {apply: [Moss Glow]}\n").expect("brief");
+    let (c, _, err) = code(
+        common::cli()
+            .args(["render", "--emit", "prompt"])
+            .arg(&brief),
+    );
+    assert_eq!(c, Some(1), "unknown without the folder: {err}");
+    let (c, out, err) = code(
+        common::cli()
+            .args(["render", "--emit", "prompt"])
+            .arg(&brief)
+            .env("IMGPROMPT_STYLES", &dir),
+    );
+    assert_eq!(c, Some(0), "{err}");
+    assert!(out.contains("glowing moss green"), "{out}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `new preset --dir` creates it there; `styles import --pack` names the pack.
+#[test]
+fn new_dir_and_import_pack_are_read() {
+    let dir = temp("new-dir");
+    let (c, _, err) = code(
+        common::cli()
+            .args(["new", "preset", "harbour", "--dir"])
+            .arg(dir.join("mine")),
+    );
+    assert_eq!(c, Some(0), "{err}");
+    assert!(dir.join("mine/harbour/preset.yaml").is_file(), "{err}");
+    let (c, _, err) = code(
+        common::cli()
+            .args([
+                "styles",
+                "import",
+                "--format",
+                "fooocus",
+                "tests/inputs/styles/fooocus.json",
+                "--pack",
+                "mypack",
+                "--dir",
+            ])
+            .arg(dir.join("packs")),
+    );
+    assert_eq!(c, Some(0), "{err}");
+    let pack: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("packs/mypack.json")).expect("pack"),
+    )
+    .expect("json");
+    assert_eq!(pack["pack"], "mypack");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `schema spec` prints the committed brief schema; `schema params` a preset's; `styles show`
+/// one style.
+#[test]
+fn schema_and_styles_show_print_what_they_say() {
+    let (c, spec, _) = code(common::cli().args(["schema", "spec"]));
+    assert_eq!(c, Some(0));
+    let committed: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(common::root().join("schemas/spec.schema.json")).expect("schema"),
+    )
+    .expect("json");
+    let printed: serde_json::Value = serde_json::from_str(&spec).expect("json");
+    assert_eq!(printed, committed);
+    let (c, params, err) = code(common::cli().args(["schema", "params", "poster"]));
+    assert_eq!(c, Some(0), "{err}");
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&params).is_ok(),
+        "{params}"
+    );
+    let (c, shown, err) = code(common::cli().args(["styles", "show", "cinematic"]));
+    assert_eq!(c, Some(0), "{err}");
+    assert!(shown.to_lowercase().contains("cinematic"), "{shown}");
+}
+
+/// `serve --host` other than loopback warns that the server is reachable from other machines.
+#[test]
+fn serve_host_off_loopback_warns() {
+    use std::io::{BufRead, BufReader};
+    let mut child = common::cli()
+        .args(["serve", "--port", "0", "--host", "0.0.0.0"])
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut err = String::new();
+    let mut reader = BufReader::new(child.stderr.take().expect("stderr"));
+    for _ in 0..3 {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        err.push_str(&line);
+        if err.contains("other machines") {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(err.contains("other machines"), "{err}");
+}
+
+/// On a terminal, `--yes` sends without asking (answer `n` is never read).
+#[test]
+fn yes_skips_the_terminal_confirmation() {
+    let dir = temp("yes");
+    let brief = dir.join("b.yaml");
+    std::fs::write(&brief, "name: confirmed\nsubject: a windmill\n").expect("brief");
+    let mock = crate::mock::Mock::start();
+    let cmd = format!(
+        "{} generate {} --yes -o {}",
+        env!("CARGO_BIN_EXE_imgprompt"),
+        brief.display(),
+        dir.join("out").display()
+    );
+    let out = common::with_stdin(
+        std::process::Command::new("script")
+            .args(["-q", "-e", "-c", &cmd, "/dev/null"])
+            .env("OPENAI_BASE_URL", mock.openai_base())
+            .env("OPENAI_API_KEY", "sk-test-local")
+            .env("IMGPROMPT_TODAY", common::TODAY)
+            .env("NO_COLOR", "1"),
+        b"n\n",
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(!said.contains("[y/N]"), "{said}");
+    assert_eq!(mock.requests().len(), 1, "{said}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -68,33 +68,61 @@ impl Client {
     }
 
     /// Downloads a file's content into `dest` (streamed, up to
-    /// [`crate::http::MAX_RESPONSE_BYTES`]).
+    /// [`crate::http::MAX_RESPONSE_BYTES`]), retrying a transport error, a 429 or 5xx, and a cut
+    /// or timed-out body up to [`DOWNLOAD_RETRIES`] times with backoff.
     fn download(&self, path: &str, dest: &Path) -> Result<(), Diagnostic> {
+        let mut attempt = 0;
+        loop {
+            match self.download_once(path, dest) {
+                Err((_, true)) if attempt < DOWNLOAD_RETRIES => {
+                    attempt += 1;
+                    std::thread::sleep(crate::http::backoff(
+                        attempt,
+                        None,
+                        Duration::from_secs(30),
+                    ));
+                }
+                Err((d, _)) => return Err(d.with_note(format!("after {} attempt(s)", attempt + 1))),
+                Ok(()) => return Ok(()),
+            }
+        }
+    }
+
+    /// One download: the error, and whether a retry may cure it.
+    fn download_once(&self, path: &str, dest: &Path) -> Result<(), (Diagnostic, bool)> {
         let what = format!("GET {path}");
         let result = agent()
             .get(&self.url(path))
             .header("Authorization", &format!("Bearer {}", self.api_key))
             .call();
         let mut resp = result.map_err(|e| {
-            Diagnostic::error(
+            let d = Diagnostic::error(
                 "request-failed",
                 crate::http::redact(&format!("{what}: {e}"), &self.api_key),
-            )
+            );
+            (d, true)
         })?;
         let status = resp.status().as_u16();
         if status != 200 {
             let message = crate::http::error_text(resp.body_mut());
-            return Err(Diagnostic::error(
+            let d = Diagnostic::error(
                 "api-error",
                 crate::http::redact(
                     &format!("{what}: the API answered {status}: {message}"),
                     &self.api_key,
                 ),
-            ));
+            );
+            return Err((d, status == 429 || status >= 500));
         }
         crate::http::body_to_file(resp.body_mut(), dest, crate::http::MAX_RESPONSE_BYTES)
             .map(|_| ())
-            .map_err(|e| Diagnostic::error("bad-response", format!("{what}: {e}")))
+            .map_err(|e| {
+                let retry = e.retryable();
+                (
+                    Diagnostic::error("bad-response", format!("{what}: {e}")),
+                    retry,
+                )
+            })
     }
 
     fn post_json(&self, path: &str, body: &Value) -> Result<Value, Diagnostic> {
@@ -127,6 +155,9 @@ impl Client {
         json(&answer(r, "POST /files", &self.api_key)?, "POST /files")
     }
 }
+
+/// Retries of a batch file download (a cut or timed-out body, a transport error, 429, 5xx).
+pub const DOWNLOAD_RETRIES: u32 = 3;
 
 /// The manifest written beside a submitted file.
 pub fn manifest_path(file: &Path) -> PathBuf {

@@ -705,7 +705,12 @@ mod tests {
         let t = "{% set_global s = \"a\" %}{% for i in range(end=19) %}{% set_global s = s ~ s %}{% endfor %}{{ [s|split(pat=\"\"), s|split(pat=\"\")] | length }}";
         let d = fails(render(t), "template-limit", "`split`");
         assert!(d.message.contains("split"), "{}", d.message);
-        assert_eq!(render("{{ \"a,b,c\" | split(pat=\",\") | join(sep=\"-\") }}").ok().as_deref(), Some("a-b-c"));
+        assert_eq!(
+            render("{{ \"a,b,c\" | split(pat=\",\") | join(sep=\"-\") }}")
+                .ok()
+                .as_deref(),
+            Some("a-b-c")
+        );
     }
 
     #[test]

@@ -328,7 +328,7 @@ fn batch_api_submit_status_fetch() {
         r#"{"name": "harbour", "subject": "a calm harbour"}"#,
         r#"{"name": "rejected", "subject": "FAIL-IN-BATCH harbour"}"#,
         r#"{"name": "fox", "subject": "a fox", "output": {"format": "webp"}}"#,
-        r#"{"name": "big", "subject": "HUGE-IN-BATCH harbour"}"#,
+        r#"{"name": "big", "subject": "HUGE-IN-BATCH harbour CUT-DOWNLOAD-ONCE"}"#,
     ]
     .join("\n");
     let briefs = dir.join("briefs.jsonl");
@@ -402,6 +402,13 @@ fn batch_api_submit_status_fetch() {
         &std::fs::read_to_string(dir.join("images").join(sidecar)).expect("read"),
     )
     .expect("json");
+    // the output file's download was cut once and retried
+    let downloads = mock
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/content"))
+        .count();
+    assert_eq!(downloads, 3, "output (cut, then again) and error files");
     // an output file over 10 MB (a 12 MiB image in it) is unpacked whole
     let big = files
         .iter()

@@ -399,6 +399,10 @@ fn handle(stream: TcpStream, requests: &Mutex<Vec<Recorded>>, port: u16, fail: F
                     .map(|(_, t)| String::from_utf8_lossy(t).to_string())
             })
             .unwrap_or_default();
+        if kind == "out" && text.contains("CUT-DOWNLOAD-ONCE") {
+            // this answer is cut (the first time): see the write below
+            first_time(port, "cut-download-due");
+        }
         let mut out = String::new();
         for line in text.lines() {
             let v: Value = serde_json::from_str(line).unwrap_or_default();
@@ -558,6 +562,22 @@ fn handle(stream: TcpStream, requests: &Mutex<Vec<Recorded>>, port: u16, fail: F
         )
     };
     let mut stream = reader.into_inner();
+    // a batch file download cut mid-way once (the client must retry)
+    let cut = rec.path.ends_with("/content")
+        && FAULTED
+            .lock()
+            .expect("lock")
+            .contains(&(port, String::from("cut-download-due")))
+        && first_time(port, "cut-download");
+    if cut {
+        let _ = write!(
+            stream,
+            "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            reply.len()
+        );
+        let _ = stream.write_all(&reply[..reply.len() / 2]);
+        return;
+    }
     let _ = write!(
         stream,
         "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nRetry-After: 0\r\nConnection: close\r\n\r\n",

@@ -137,24 +137,8 @@ fn a_saved_answer_is_used_and_an_interrupted_request_is_said() {
     std::fs::create_dir_all(&out_dir).expect("out");
     let saved = brief(&dir, "saved", "a harbour at dawn");
     let resent = brief(&dir, "resent", "a harbour at dusk");
-    let b64 = {
-        use std::fmt::Write;
-        // the answer a run saved before it could write its image
-        let bytes = image_bytes("png");
-        let mut s = String::new();
-        let t = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        for c in bytes.chunks(3) {
-            let n = c.iter().fold(0u32, |a, b| a << 8 | u32::from(*b)) << (8 * (3 - c.len()));
-            for i in 0..4 {
-                if i <= c.len() {
-                    let _ = write!(s, "{}", t[((n >> (18 - 6 * i)) & 63) as usize] as char);
-                } else {
-                    s.push('=');
-                }
-            }
-        }
-        s
-    };
+    // the answer a run saved before it could write its image
+    let b64 = crate::mock::b64(&image_bytes("png"));
     std::fs::write(
         out_dir.join("saved.response.json"),
         format!(r#"{{"created": 1, "data": [{{"b64_json": "{b64}"}}], "output_format": "png"}}"#),

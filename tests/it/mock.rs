@@ -127,7 +127,8 @@ pub fn image_bytes(format: &str) -> Vec<u8> {
     }
 }
 
-fn b64(data: &[u8]) -> String {
+/// Base64 (standard, padded), as the providers send images.
+pub fn b64(data: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in data.chunks(3) {

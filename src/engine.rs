@@ -55,7 +55,9 @@ pub struct Engine {
     models: ModelTable,
     prices: PriceTable,
     cost_options: CostOptions,
-    target_limits: Value,
+    /// The target limits as merged JSON (what the next override merges over) and typed (what
+    /// targets read).
+    target_limits: (Value, crate::target::limits::TargetLimits),
     limits: Limits,
     today: Date,
     strict: bool,
@@ -226,7 +228,10 @@ impl Engine {
             models,
             prices: PriceTable::builtin(),
             cost_options: CostOptions::default(),
-            target_limits: crate::target::builtin_limits().clone(),
+            target_limits: (
+                crate::target::limits::builtin_value().clone(),
+                crate::target::limits::builtin().clone(),
+            ),
             limits: Limits::default(),
             today: Date::today(),
             strict: false,
@@ -275,17 +280,16 @@ impl Engine {
         name: &str,
         overrides: Value,
     ) -> Result<Self, Vec<Diagnostic>> {
-        deep_merge(&mut self.target_limits, overrides);
-        crate::target::limits::check_merged(&self.target_limits, name)?;
+        let mut merged = self.target_limits.0.clone();
+        deep_merge(&mut merged, overrides);
+        let typed = crate::target::limits::check_merged(&merged, name)?;
+        self.target_limits = (merged, typed);
         Ok(self)
     }
 
-    /// Merges target limits (same format as `data/targets.json`) over the shipped ones, without
-    /// checking them (see [`Engine::try_target_limits`]).
-    #[must_use]
-    pub fn target_limits(mut self, overrides: Value) -> Self {
-        deep_merge(&mut self.target_limits, overrides);
-        self
+    /// The target limits in use, typed.
+    pub fn target_limits(&self) -> &crate::target::limits::TargetLimits {
+        &self.target_limits.1
     }
 
     /// The price table.
@@ -588,7 +592,7 @@ impl Engine {
             brief: &brief,
             models: &self.models,
             today: self.today,
-            limits: &self.target_limits,
+            limits: &self.target_limits.1,
             defaulted: &defaulted,
         };
         let (payload, warnings) = match target.build(&request) {

@@ -221,10 +221,7 @@ fn keep_note(saved: &Path) -> String {
 
 /// The URL of the request under the configured base URL (OpenAI-shaped targets only).
 fn endpoint(r: &Rendering, settings: &Settings) -> Result<String, Diagnostic> {
-    let batchable = crate::target::by_name(r.payload.target)
-        .ok()
-        .and_then(|t| t.batch_endpoint())
-        .is_some();
+    let batchable = r.payload.target.target().batch_endpoint().is_some();
     if !batchable {
         return Err(Diagnostic::error(
             "not-supported",

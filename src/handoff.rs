@@ -57,7 +57,7 @@ impl Provider {
 
 /// The request for `r` in the chosen form, written by its target.
 pub fn snippet(r: &Rendering, form: HandOff) -> Result<String, Diagnostic> {
-    let target = crate::target::by_name(r.payload.target)?;
+    let target = r.payload.target.target();
     // a provider whose key has no prefix (`x-key: KEY`) reads `os.environ[...]`, not
     // `"" + os.environ[...]` (user values are string literals with escaped quotes, so the
     // two-quote sequence only ever comes from the template)

@@ -50,6 +50,59 @@ impl fmt::Display for Size {
     }
 }
 
+/// An aspect ratio as written (`9:16`, `1.91:1`) with its value, width over height: parsed once,
+/// where it is read.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct AspectRatio {
+    text: String,
+    value: f64,
+}
+
+impl AspectRatio {
+    /// Parses `9:16` (or `1.91:1`); `None` when it is not a ratio of two positive numbers.
+    pub fn parse(s: &str) -> Option<AspectRatio> {
+        parse_ratio(s).map(|value| AspectRatio {
+            text: s.to_string(),
+            value,
+        })
+    }
+
+    /// Width over height.
+    pub fn value(&self) -> f64 {
+        self.value
+    }
+
+    /// As written.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl TryFrom<String> for AspectRatio {
+    type Error = String;
+    fn try_from(text: String) -> Result<AspectRatio, String> {
+        match parse_ratio(&text) {
+            Some(value) => Ok(AspectRatio { text, value }),
+            None => Err(format!(
+                "`{text}` is not an aspect ratio (write it as `WIDTH:HEIGHT`, e.g. `9:16`)"
+            )),
+        }
+    }
+}
+
+impl From<AspectRatio> for String {
+    fn from(r: AspectRatio) -> String {
+        r.text
+    }
+}
+
+impl fmt::Display for AspectRatio {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
 /// Parses `9:16` (or `1.91:1`) into width/height.
 pub fn parse_ratio(s: &str) -> Option<f64> {
     let (a, b) = s.trim().split_once(':')?;

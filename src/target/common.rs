@@ -1,35 +1,13 @@
 //! What several targets share: the size vocabulary (size or aspect ratio → what a target takes),
 //! the avoid list as a negative prompt, target options, the target limits table.
-use std::sync::OnceLock;
-
 use serde_json::{Map, Value};
 
 use super::Request;
+use super::limits::GoogleLimits;
 use crate::brief::Brief;
 use crate::diagnostic::Diagnostic;
 use crate::size::{Size, parse_ratio};
 use crate::suggest::{did_you_mean, one_of};
-
-/// `data/targets.json`: limits of the non-OpenAI targets, as shipped. Override them with
-/// `--target-limits FILE` (merged over these).
-pub fn builtin_limits() -> &'static Value {
-    static DATA: OnceLock<Value> = OnceLock::new();
-    DATA.get_or_init(|| {
-        serde_json::from_str(include_str!("../../data/targets.json"))
-            .expect("data/targets.json is JSON")
-    })
-}
-
-/// Strings of a JSON list in the limits.
-pub fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 /// The ratio the brief asks for (`aspect_ratio`, else `size`), with how it was written.
 /// `auto` or nothing means square.
@@ -200,27 +178,16 @@ pub struct GoogleModel {
 }
 
 /// Resolves the Google model of a target: `output.model` or the target's default, checked against
-/// its table (typed here, so a bad `--target-limits` entry is a clear error) and its lifecycle on
-/// `today`. An OpenAI model name in the brief is not this target's: it warns and the default is
-/// used.
+/// its table and its lifecycle on `today`. An OpenAI model name in the brief is not this
+/// target's: it warns and the default is used.
 pub fn google_model(
     brief: &Brief,
-    limits: &Value,
+    limits: &GoogleLimits,
     target: &str,
     today: crate::date::Date,
 ) -> Result<(String, GoogleModel, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let table: indexmap::IndexMap<String, GoogleModel> =
-        serde_json::from_value(limits[target]["models"].clone()).map_err(|e| {
-            vec![Diagnostic::error(
-                "target-limits",
-                format!("invalid `{target}.models` in the target limits: {e}"),
-            )
-            .with_help("each model is {\"lifecycle\": {\"status\": \"current\"}, \"image_sizes\": [\"1K\"]}")]
-        })?;
-    let default = limits[target]["default_model"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    let table = &limits.models;
+    let default = &limits.default_model;
     let mut warnings = Vec::new();
     // whether the brief names the model in use: a lifecycle diagnostic points at
     // `output.model` only then, never at another target's model the brief names instead
@@ -230,22 +197,8 @@ pub fn google_model(
         .as_deref()
         .is_some_and(|m| table.contains_key(m));
     let name = match &brief.output.model {
-        Some(m)
-            if !table.contains_key(m)
-                && (m.starts_with("gpt-image")
-                    || m.starts_with("dall-e")
-                    || m.starts_with("chatgpt-image")) =>
-        {
-            warnings.push(
-                Diagnostic::warning(
-                    "ignored-field",
-                    format!("`{m}` is an OpenAI model: {target} uses `{default}`"),
-                )
-                .with_path("output.model")
-                .with_help(format!(
-                    "set `output.model` to a {target} model, or leave it out"
-                )),
-            );
+        Some(m) if !table.contains_key(m) && is_openai_model(m) => {
+            warnings.push(openai_model_here(m, target, default));
             default.clone()
         }
         Some(m) => m.clone(),
@@ -265,14 +218,45 @@ pub fn google_model(
                 }),
         ]);
     };
+    lifecycle(&name, &model, target, named, today, &mut warnings)?;
+    Ok((name, model, warnings))
+}
+
+/// Whether a model name is OpenAI's (a brief written for several targets names one).
+fn is_openai_model(m: &str) -> bool {
+    m.starts_with("gpt-image") || m.starts_with("dall-e") || m.starts_with("chatgpt-image")
+}
+
+/// The warning for an OpenAI model named in a brief sent to another target.
+fn openai_model_here(m: &str, target: &str, default: &str) -> Diagnostic {
+    Diagnostic::warning(
+        "ignored-field",
+        format!("`{m}` is an OpenAI model: {target} uses `{default}`"),
+    )
+    .with_path("output.model")
+    .with_help(format!(
+        "set `output.model` to a {target} model, or leave it out"
+    ))
+}
+
+/// A Google model's lifecycle on `today`: an error once it is shut down, a warning while it is
+/// deprecated or when no source states it. At `output.model` when the brief names the model;
+/// else (the target's default) at no value, with a note saying where the model came from.
+fn lifecycle(
+    name: &str,
+    model: &GoogleModel,
+    target: &str,
+    named: bool,
+    today: crate::date::Date,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<(), Vec<Diagnostic>> {
+    use crate::models::Status;
     let life = &model.lifecycle;
     let replacement = life
         .replacement
         .as_deref()
         .map(|r| format!("use {r} instead"))
         .unwrap_or_else(|| format!("choose a current {target} model"));
-    // at `output.model` when the brief names this model; else (the target's default) at no
-    // value, with a note saying where the model came from
     let at = |d: Diagnostic| {
         if named {
             d.with_path("output.model")
@@ -282,7 +266,6 @@ pub fn google_model(
             ))
         }
     };
-    use crate::models::Status;
     match life.status_on(today) {
         Status::Retired => {
             let when = life
@@ -321,7 +304,7 @@ pub fn google_model(
         ))),
         Status::Current => {}
     }
-    Ok((name, model, warnings))
+    Ok(())
 }
 
 /// The `imageSize` (`1K`, `2K`, `4K`) for the brief: the target option `image_size` when given,
@@ -414,25 +397,10 @@ pub fn model(
     match &brief.output.model {
         None => Ok((default.to_string(), None)),
         Some(m) if known.contains(m) => Ok((m.clone(), None)),
-        Some(m)
-            if m.starts_with("gpt-image")
-                || m.starts_with("dall-e")
-                || m.starts_with("chatgpt-image") =>
-        {
-            Ok((
-                default.to_string(),
-                Some(
-                    Diagnostic::warning(
-                        "ignored-field",
-                        format!("`{m}` is an OpenAI model: {target} uses `{default}`"),
-                    )
-                    .with_path("output.model")
-                    .with_help(format!(
-                        "set `output.model` to a {target} model, or leave it out"
-                    )),
-                ),
-            ))
-        }
+        Some(m) if is_openai_model(m) => Ok((
+            default.to_string(),
+            Some(openai_model_here(m, target, default)),
+        )),
         Some(m) => Err(
             Diagnostic::error("unknown-model", format!("unknown {target} model `{m}`"))
                 .with_path("output.model")
@@ -454,4 +422,35 @@ pub fn listed_ratio(
     let (aspect, changed) = nearest_ratio(ratio, allowed);
     let warning = changed.then(|| size_changed(target, &asked, &aspect));
     Ok((aspect, warning))
+}
+
+/// A model's entry in a limits table. The model comes from the table's own keys or its
+/// `default_model` (checked against them when the limits were loaded), so a miss is a
+/// defect of the limits, reported as such rather than a panic.
+pub fn table_entry<'a, T>(
+    table: &'a indexmap::IndexMap<String, T>,
+    model: &str,
+    table_name: &str,
+) -> Result<&'a T, Vec<Diagnostic>> {
+    table.get(model).ok_or_else(|| {
+        vec![
+            Diagnostic::error(
+                "target-limits",
+                format!("`{model}` is not in `{table_name}` of the target limits"),
+            )
+            .with_help(format!(
+                "add `{model}` to `{table_name}` with --target-limits FILE"
+            )),
+        ]
+    })
+}
+
+/// A request body as JSON (what is validated against the official schema and sent).
+pub fn body_value<T: serde::Serialize>(body: &T) -> Result<Value, Vec<Diagnostic>> {
+    serde_json::to_value(body).map_err(|e| {
+        vec![Diagnostic::error(
+            "internal",
+            format!("the request body could not be written as JSON: {e}"),
+        )]
+    })
 }

@@ -3,6 +3,9 @@ use serde::Serialize;
 
 use super::common;
 use super::{BuildResult, Payload, Request, Target};
+use serde_json::{Map, Value};
+
+use super::limits::FluxModel;
 use crate::diagnostic::Diagnostic;
 use crate::validate::{TargetSchema, against_schema};
 
@@ -40,8 +43,8 @@ fn fit(v: f64, m: u32, min: u32, max: u32) -> u32 {
 }
 
 impl Target for Flux {
-    fn name(&self) -> &'static str {
-        "flux"
+    fn id(&self) -> super::TargetId {
+        super::TargetId::Flux
     }
     fn description(&self) -> &'static str {
         "Black Forest Labs FLUX (flux-pro-1.1, flux-dev, flux-2-pro): width/height, seed, safety_tolerance; submit, then poll for the result"
@@ -64,22 +67,11 @@ impl Target for Flux {
         Some(&PROVIDER)
     }
     fn build(&self, req: &Request<'_>) -> BuildResult {
-        let d = &req.limits["flux"];
-        let models_obj = d["models"].as_object().expect("models");
-        let models: Vec<String> = models_obj.keys().cloned().collect();
-        let (model, model_warning) = common::model(
-            req.brief,
-            "flux",
-            &models,
-            d["default_model"].as_str().unwrap_or("flux-pro-1.1"),
-        )
-        .map_err(|e| vec![e])?;
-        let rule = &models_obj[&model];
-        let (m, min, max) = (
-            rule["multiple_of"].as_u64().unwrap_or(32) as u32,
-            rule["min"].as_u64().unwrap_or(256) as u32,
-            rule["max"].as_u64().unwrap_or(1440) as u32,
-        );
+        let d = &req.limits.flux;
+        let models: Vec<String> = d.models.keys().cloned().collect();
+        let (model, model_warning) =
+            common::model(req.brief, "flux", &models, &d.default_model).map_err(|e| vec![e])?;
+        let rule = common::table_entry(&d.models, &model, "flux.models")?;
         let opts = common::options(
             req.brief,
             "flux",
@@ -92,97 +84,11 @@ impl Target for Flux {
             &["model", "size", "aspect_ratio", "seed", "format"],
         );
         warnings.extend(model_warning);
-        // keep the requested area where it fits, else the largest that does
-        let (ratio, asked) = common::requested_ratio(req.brief).map_err(|e| vec![e])?;
-        let area = req
-            .brief
-            .output
-            .size
-            .as_deref()
-            .and_then(crate::size::Size::parse)
-            .map_or(1024.0 * 1024.0, |s| s.pixels() as f64);
-        let w = (area * ratio).sqrt();
-        let h = w / ratio;
-        let scale = (f64::from(max) / w.max(h)).min(1.0);
-        let (width, height) = (fit(w * scale, m, min, max), fit(h * scale, m, min, max));
-        let got = format!("{width}x{height}");
-        let exact = asked == got
-            || (!asked.contains('x')
-                && ((f64::from(width) / f64::from(height)) - ratio).abs() / ratio <= 0.01);
-        if !exact {
-            warnings.push(common::size_changed(
-                &format!("flux ({model}: multiples of {m}, {min}–{max})"),
-                &asked,
-                &got,
-            ));
-        }
-        // what this model takes, from BFL's schema of it (data/targets.json)
+        let (width, height) = dimensions(req, &model, rule, &mut warnings)?;
         let mut errors = Vec::new();
-        let formats = common::strings(&rule["output_formats"]);
-        let format = match req.brief.output.format.as_deref() {
-            Some(f) if !formats.iter().any(|x| x == f) => {
-                errors.push(
-                    Diagnostic::error(
-                        "invalid-value",
-                        format!(
-                            "{model} outputs {}, not `{f}`",
-                            crate::suggest::one_of(&formats)
-                        ),
-                    )
-                    .with_path("output.format"),
-                );
-                None
-            }
-            f => f.map(str::to_string),
-        };
-        let safety_tolerance = match opts.get("safety_tolerance") {
-            None => None,
-            Some(v) => {
-                let (lo, hi) = (
-                    rule["safety_tolerance"]["min"].as_u64().unwrap_or(0),
-                    rule["safety_tolerance"]["max"].as_u64().unwrap_or(0),
-                );
-                match v.as_u64() {
-                    Some(t) if (lo..=hi).contains(&t) => Some(t),
-                    _ => {
-                        errors.push(
-                            Diagnostic::error(
-                                "invalid-value",
-                                format!("safety_tolerance {v} is not valid for {model}: a whole number from {lo} to {hi}"),
-                            )
-                            .with_path("targets.flux.safety_tolerance"),
-                        );
-                        None
-                    }
-                }
-            }
-        };
-        let prompt_upsampling = match opts.get("prompt_upsampling") {
-            None => None,
-            Some(v) if rule["prompt_upsampling"].as_bool() == Some(true) => match v.as_bool() {
-                Some(b) => Some(b),
-                None => {
-                    errors.push(
-                        Diagnostic::error(
-                            "wrong-type",
-                            "`prompt_upsampling` must be true or false",
-                        )
-                        .with_path("targets.flux.prompt_upsampling"),
-                    );
-                    None
-                }
-            },
-            Some(_) => {
-                warnings.push(
-                    Diagnostic::warning(
-                        "ignored-field",
-                        format!("{model} has no `prompt_upsampling`: left out"),
-                    )
-                    .with_path("targets.flux.prompt_upsampling"),
-                );
-                None
-            }
-        };
+        let output_format = output_format(req, &model, rule, &mut errors);
+        let safety_tolerance = safety_tolerance(&opts, &model, rule, &mut errors);
+        let prompt_upsampling = prompt_upsampling(&opts, &model, rule, &mut errors, &mut warnings);
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -193,9 +99,9 @@ impl Target for Flux {
             seed: req.brief.output.seed,
             safety_tolerance,
             prompt_upsampling,
-            output_format: format,
+            output_format,
         };
-        let body = serde_json::to_value(&body).expect("body serialises");
+        let body = common::body_value(&body)?;
         let errors = against_schema(TargetSchema::Flux, &body);
         if !errors.is_empty() {
             return Err(errors);
@@ -209,8 +115,8 @@ impl Target for Flux {
         );
         Ok((
             Payload {
-                target: "flux",
-                method: "POST",
+                target: super::TargetId::Flux,
+                method: super::Method::Post,
                 url: format!("https://api.bfl.ai/v1/{model}"),
                 body,
                 schema: TargetSchema::Flux,
@@ -219,4 +125,121 @@ impl Target for Flux {
             warnings,
         ))
     }
+}
+
+/// Width and height for the brief: the requested area where it fits (else the largest that
+/// does), at the requested ratio, in the model's multiples; a warning when that changes the size.
+fn dimensions(
+    req: &Request<'_>,
+    model: &str,
+    rule: &FluxModel,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<(u32, u32), Vec<Diagnostic>> {
+    let (m, min, max) = (rule.multiple_of, rule.min, rule.max);
+    let (ratio, asked) = common::requested_ratio(req.brief).map_err(|e| vec![e])?;
+    let area = req
+        .brief
+        .output
+        .size
+        .as_deref()
+        .and_then(crate::size::Size::parse)
+        .map_or(1024.0 * 1024.0, |s| s.pixels() as f64);
+    let w = (area * ratio).sqrt();
+    let h = w / ratio;
+    let scale = (f64::from(max) / w.max(h)).min(1.0);
+    let (width, height) = (fit(w * scale, m, min, max), fit(h * scale, m, min, max));
+    let got = format!("{width}x{height}");
+    let exact = asked == got
+        || (!asked.contains('x')
+            && ((f64::from(width) / f64::from(height)) - ratio).abs() / ratio <= 0.01);
+    if !exact {
+        warnings.push(common::size_changed(
+            &format!("flux ({model}: multiples of {m}, {min}–{max})"),
+            &asked,
+            &got,
+        ));
+    }
+    Ok((width, height))
+}
+
+/// `output.format`, when the model outputs it (BFL's schema of it, `data/targets.json`).
+fn output_format(
+    req: &Request<'_>,
+    model: &str,
+    rule: &FluxModel,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    let formats = &rule.output_formats;
+    match req.brief.output.format.as_deref() {
+        Some(f) if !formats.iter().any(|x| x == f) => {
+            errors.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    format!(
+                        "{model} outputs {}, not `{f}`",
+                        crate::suggest::one_of(formats)
+                    ),
+                )
+                .with_path("output.format"),
+            );
+            None
+        }
+        f => f.map(str::to_string),
+    }
+}
+
+/// `targets.flux.safety_tolerance`, within the model's range.
+fn safety_tolerance(
+    opts: &Map<String, Value>,
+    model: &str,
+    rule: &FluxModel,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<u64> {
+    let v = opts.get("safety_tolerance")?;
+    let (lo, hi) = (rule.safety_tolerance.min, rule.safety_tolerance.max);
+    match v.as_u64() {
+        Some(t) if (lo..=hi).contains(&t) => Some(t),
+        _ => {
+            errors.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    format!(
+                        "safety_tolerance {v} is not valid for {model}: a whole number from {lo} to {hi}"
+                    ),
+                )
+                .with_path("targets.flux.safety_tolerance"),
+            );
+            None
+        }
+    }
+}
+
+/// `targets.flux.prompt_upsampling`, on the models that take it (left out with a warning on the
+/// others).
+fn prompt_upsampling(
+    opts: &Map<String, Value>,
+    model: &str,
+    rule: &FluxModel,
+    errors: &mut Vec<Diagnostic>,
+    warnings: &mut Vec<Diagnostic>,
+) -> Option<bool> {
+    let v = opts.get("prompt_upsampling")?;
+    if !rule.prompt_upsampling {
+        warnings.push(
+            Diagnostic::warning(
+                "ignored-field",
+                format!("{model} has no `prompt_upsampling`: left out"),
+            )
+            .with_path("targets.flux.prompt_upsampling"),
+        );
+        return None;
+    }
+    let b = v.as_bool();
+    if b.is_none() {
+        errors.push(
+            Diagnostic::error("wrong-type", "`prompt_upsampling` must be true or false")
+                .with_path("targets.flux.prompt_upsampling"),
+        );
+    }
+    b
 }

@@ -4,7 +4,7 @@
 //! (`GenerateContentConfig.seed` in the SDK).
 use serde_json::json;
 
-use super::common::{self, strings};
+use super::common;
 use super::{BuildResult, Payload, Request, Target};
 use crate::validate::{TargetSchema, against_schema};
 
@@ -22,8 +22,8 @@ const PROVIDER: crate::handoff::Provider = crate::handoff::Provider {
 pub struct Gemini;
 
 impl Target for Gemini {
-    fn name(&self) -> &'static str {
-        "gemini"
+    fn id(&self) -> super::TargetId {
+        super::TargetId::Gemini
     }
     fn description(&self) -> &'static str {
         "Google Gemini image models (gemini-3.1-flash-image, gemini-3-pro-image, …) via :generateContent with generationConfig.imageConfig"
@@ -45,9 +45,8 @@ impl Target for Gemini {
         Some(&PROVIDER)
     }
     fn build(&self, req: &Request<'_>) -> BuildResult {
-        let d = &req.limits["gemini"];
-        let (model, facts, mut warnings) =
-            common::google_model(req.brief, req.limits, "gemini", req.today)?;
+        let d = &req.limits.gemini;
+        let (model, facts, mut warnings) = common::google_model(req.brief, d, "gemini", req.today)?;
         let opts = common::options(req.brief, "gemini", &["image_size"])?;
         // what the request takes of `output`; every other field the brief sets is a warning
         warnings.extend(common::unused(
@@ -55,8 +54,7 @@ impl Target for Gemini {
             "gemini",
             &["model", "size", "aspect_ratio", "seed"],
         ));
-        let (aspect, changed) =
-            common::listed_ratio(req.brief, "gemini", &strings(&d["aspect_ratios"]))?;
+        let (aspect, changed) = common::listed_ratio(req.brief, "gemini", &d.aspect_ratios)?;
         warnings.extend(changed);
         let (image_size, size_warnings) = common::image_size(
             req.brief,
@@ -93,11 +91,11 @@ impl Target for Gemini {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let version = d["api_version"].as_str().unwrap_or("v1");
+        let version = &d.api_version;
         Ok((
             Payload {
-                target: "gemini",
-                method: "POST",
+                target: super::TargetId::Gemini,
+                method: super::Method::Post,
                 url: format!(
                     "https://generativelanguage.googleapis.com/{version}/models/{model}:generateContent"
                 ),

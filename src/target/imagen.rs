@@ -1,7 +1,7 @@
 //! Google Imagen (Gemini API `:predict`): instances[].prompt plus parameters.
 use serde_json::json;
 
-use super::common::{self, strings};
+use super::common;
 use super::{BuildResult, Payload, Request, Target};
 use crate::diagnostic::Diagnostic;
 use crate::validate::{TargetSchema, against_schema};
@@ -11,8 +11,8 @@ use crate::validate::{TargetSchema, against_schema};
 pub struct Imagen;
 
 impl Target for Imagen {
-    fn name(&self) -> &'static str {
-        "imagen"
+    fn id(&self) -> super::TargetId {
+        super::TargetId::Imagen
     }
     fn description(&self) -> &'static str {
         "Google Imagen via the Gemini API (:predict) — shut down: every Imagen model is retired; use --target gemini"
@@ -38,10 +38,9 @@ impl Target for Imagen {
         )
     }
     fn build(&self, req: &Request<'_>) -> BuildResult {
-        let d = &req.limits["imagen"];
+        let d = &req.limits.imagen;
         // lifecycle first: every Imagen model the Gemini API served is shut down
-        let (model, facts, mut warnings) =
-            common::google_model(req.brief, req.limits, "imagen", req.today)?;
+        let (model, facts, mut warnings) = common::google_model(req.brief, d, "imagen", req.today)?;
         let opts = common::options(req.brief, "imagen", &["person_generation", "image_size"])?;
         // what the request takes of `output`; every other field the brief sets is a warning
         warnings.extend(common::unused(
@@ -49,12 +48,10 @@ impl Target for Imagen {
             "imagen",
             &["model", "size", "aspect_ratio", "n"],
         ));
-        let (aspect, changed) =
-            common::listed_ratio(req.brief, "imagen", &strings(&d["aspect_ratios"]))?;
+        let (aspect, changed) = common::listed_ratio(req.brief, "imagen", &d.aspect_ratios)?;
         warnings.extend(changed);
         let n = req.brief.output.n.unwrap_or(1);
-        let max = d["max_samples"].as_u64().unwrap_or(4) as u32;
-        if n > max {
+        if let Some(max) = d.max_samples.filter(|max| n > *max) {
             return Err(vec![
                 Diagnostic::error(
                     "invalid-value",
@@ -98,8 +95,8 @@ impl Target for Imagen {
         }
         Ok((
             Payload {
-                target: "imagen",
-                method: "POST",
+                target: super::TargetId::Imagen,
+                method: super::Method::Post,
                 url: format!(
                     "https://generativelanguage.googleapis.com/v1beta/models/{model}:predict"
                 ),

@@ -2,6 +2,8 @@
 //! `--target-limits FILE` merged over it are checked against these types when loaded: an override
 //! with a wrong field or type is a clear error pointing into its own file (line and column), never
 //! a crash later in a target.
+use std::sync::OnceLock;
+
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -36,7 +38,7 @@ pub struct TargetLimits {
 #[serde(deny_unknown_fields)]
 pub struct StabilityLimits {
     /// Model → endpoint (`core`, `ultra`, `sd3`).
-    pub endpoints: IndexMap<String, String>,
+    pub endpoints: IndexMap<String, StabilityEndpoint>,
     /// The model used when the brief names none.
     pub default_model: String,
     /// Aspect ratios it takes.
@@ -45,6 +47,29 @@ pub struct StabilityLimits {
     pub output_formats: Vec<String>,
     /// Longest prompt.
     pub max_prompt_chars: u64,
+}
+
+/// A Stability v2beta stable-image generate endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StabilityEndpoint {
+    /// `core`.
+    Core,
+    /// `ultra`.
+    Ultra,
+    /// `sd3` (the sd3.5 models, named in the form's `model` field).
+    Sd3,
+}
+
+impl StabilityEndpoint {
+    /// The endpoint's path segment.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StabilityEndpoint::Core => "core",
+            StabilityEndpoint::Ultra => "ultra",
+            StabilityEndpoint::Sd3 => "sd3",
+        }
+    }
 }
 
 /// An inclusive range.
@@ -108,12 +133,16 @@ pub struct GoogleLimits {
     pub lifecycle_sources: IndexMap<String, String>,
     /// Aspect ratios it takes.
     pub aspect_ratios: Vec<String>,
-    /// Most images per request.
+    /// Most images per request (`None`: the limits state none, the request schema decides).
     #[serde(default)]
     pub max_samples: Option<u32>,
-    /// The REST API version (`v1`).
-    #[serde(default)]
-    pub api_version: Option<String>,
+    /// The REST API version in the endpoint URL (default `v1`).
+    #[serde(default = "default_api_version")]
+    pub api_version: String,
+}
+
+fn default_api_version() -> String {
+    String::from("v1")
 }
 
 /// Midjourney.
@@ -128,9 +157,33 @@ pub struct MidjourneyLimits {
     #[serde(default)]
     pub versions_source: Option<String>,
     /// Narrowest `--ar`.
-    pub min_ratio: String,
+    #[schemars(with = "String")]
+    pub min_ratio: crate::size::AspectRatio,
     /// Widest `--ar`.
-    pub max_ratio: String,
+    #[schemars(with = "String")]
+    pub max_ratio: crate::size::AspectRatio,
+}
+
+/// `data/targets.json` as shipped, as JSON (what overrides merge over).
+pub fn builtin_value() -> &'static Value {
+    static DATA: OnceLock<Value> = OnceLock::new();
+    DATA.get_or_init(|| {
+        // the shipped file is checked by a unit test below; `Null` never happens
+        serde_json::from_str(include_str!("../../data/targets.json")).unwrap_or(Value::Null)
+    })
+}
+
+/// `data/targets.json` as shipped, typed. Override it with `--target-limits FILE` (merged over it,
+/// [`crate::Engine::try_target_limits`]).
+pub fn builtin() -> &'static TargetLimits {
+    static DATA: OnceLock<TargetLimits> = OnceLock::new();
+    DATA.get_or_init(
+        || match check_merged(builtin_value(), "data/targets.json") {
+            Ok(limits) => limits,
+            // a unit test proves the shipped file valid: this is a build defect, not user input
+            Err(e) => panic!("the shipped data/targets.json is invalid: {e:?}"),
+        },
+    )
 }
 
 fn relax(schema: &mut Value) {
@@ -232,6 +285,6 @@ mod tests {
 
     #[test]
     fn the_shipped_limits_are_valid() {
-        check_merged(super::super::common::builtin_limits(), "data/targets.json").expect("valid");
+        check_merged(builtin_value(), "data/targets.json").expect("valid");
     }
 }

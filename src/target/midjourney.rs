@@ -1,8 +1,10 @@
 //! Midjourney: no HTTP API, so the payload is the prompt line with its parameters
 //! (`--ar`, `--no`, `--seed`, `--stylize`, `--v`), plus the parameters as data.
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::{Map, Value};
 
-use super::common::{self, strings};
+use super::common;
+use super::limits::MidjourneyLimits;
 use super::{BuildResult, Payload, Request, Target};
 use crate::diagnostic::Diagnostic;
 use crate::size::parse_ratio;
@@ -17,8 +19,8 @@ fn gcd(a: u64, b: u64) -> u64 {
 }
 
 impl Target for Midjourney {
-    fn name(&self) -> &'static str {
-        "midjourney"
+    fn id(&self) -> super::TargetId {
+        super::TargetId::Midjourney
     }
     fn description(&self) -> &'static str {
         "Midjourney prompt line with --ar, --no, --seed, --stylize and --v"
@@ -42,88 +44,14 @@ impl Target for Midjourney {
         crate::cost::Pricing::Unknown("priced by subscription, not per request")
     }
     fn build(&self, req: &Request<'_>) -> BuildResult {
-        let d = &req.limits["midjourney"];
+        let d = &req.limits.midjourney;
         let opts = common::options(req.brief, "midjourney", &["stylize", "v"])?;
         // what the prompt line takes of `output`; every other field the brief sets is a warning
         let mut warnings = common::unused(req, "midjourney", &["size", "aspect_ratio", "seed"]);
         warnings.extend(common::size_beside_ratio(req.brief, "midjourney"));
-        // --ar: the exact ratio, reduced (Midjourney takes any whole-number ratio within limits)
-        let ar = match (
-            &req.brief.output.aspect_ratio,
-            req.brief
-                .output
-                .size
-                .as_deref()
-                .and_then(crate::size::Size::parse),
-        ) {
-            (Some(r), _) => r.replace(' ', ""),
-            (None, Some(s)) => {
-                let g = gcd(u64::from(s.width), u64::from(s.height)).max(1);
-                format!("{}:{}", u64::from(s.width) / g, u64::from(s.height) / g)
-            }
-            _ => String::from("1:1"),
-        };
-        let ratio = parse_ratio(&ar).unwrap_or(1.0);
-        let (lo, hi) = (
-            parse_ratio(d["min_ratio"].as_str().unwrap_or("1:3")).unwrap_or(0.0),
-            parse_ratio(d["max_ratio"].as_str().unwrap_or("3:1")).unwrap_or(9.0),
-        );
-        if ratio < lo || ratio > hi {
-            return Err(vec![
-                Diagnostic::error(
-                    "invalid-size",
-                    format!("--ar {ar} is outside Midjourney's range"),
-                )
-                .with_path("output.aspect_ratio"),
-            ]);
-        }
-        // `v: 7`, `v: 6.1` and `v: "6.1"` all mean the same version
-        let version = match opts.get("v") {
-            None => d["default_version"].as_str().unwrap_or("8.1").to_string(),
-            Some(Value::String(v)) => v.trim().to_string(),
-            Some(Value::Number(n)) => n.to_string(),
-            Some(other) => {
-                return Err(vec![
-                    Diagnostic::error(
-                        "wrong-type",
-                        format!("`targets.midjourney.v` must be a version like 7 or \"6.1\", found {other}"),
-                    )
-                    .with_path("targets.midjourney.v"),
-                ]);
-            }
-        };
-        let version = version
-            .strip_suffix(".0")
-            .map(str::to_string)
-            .unwrap_or(version);
-        let versions = strings(&d["versions"]);
-        if !versions.contains(&version) {
-            return Err(vec![
-                Diagnostic::error(
-                    "invalid-value",
-                    format!("unknown Midjourney version `{version}`"),
-                )
-                .with_path("targets.midjourney.v")
-                .with_help(format!(
-                    "versions: {}; a newer one can be added with --target-limits FILE",
-                    crate::suggest::one_of(&versions)
-                )),
-            ]);
-        }
-        let stylize = match opts.get("stylize") {
-            None => None,
-            Some(Value::Number(n)) if n.as_u64().is_some() => n.as_u64(),
-            Some(Value::String(s)) if s.trim().parse::<u64>().is_ok() => s.trim().parse().ok(),
-            Some(other) => {
-                return Err(vec![
-                    Diagnostic::error(
-                        "wrong-type",
-                        format!("`targets.midjourney.stylize` must be a whole number 0–1000, found {other}"),
-                    )
-                    .with_path("targets.midjourney.stylize"),
-                ]);
-            }
-        };
+        let ar = aspect_ratio(req, d)?;
+        let version = version(&opts, d)?;
+        let stylize = stylize(&opts)?;
         let no: Vec<String> = req
             .brief
             .avoid
@@ -131,55 +59,162 @@ impl Target for Midjourney {
             .map(|a| a.trim().replace(',', " "))
             .filter(|a| !a.is_empty())
             .collect();
-        // one line: Midjourney reads parameters at the end of a single-line prompt
-        let mut line = req
-            .prompt
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .replace("--", "—");
-        line.push_str(&format!(" --ar {ar}"));
-        if !no.is_empty() {
-            line.push_str(&format!(" --no {}", no.join(", ")));
-        }
-        if let Some(seed) = req.brief.output.seed {
-            line.push_str(&format!(" --seed {seed}"));
-        }
-        if let Some(s) = stylize {
-            line.push_str(&format!(" --stylize {s}"));
-        }
-        line.push_str(&format!(" --v {version}"));
-        let mut parameters = json!({"ar": ar, "v": version});
-        if !no.is_empty() {
-            parameters["no"] = json!(no);
-        }
-        if let Some(seed) = req.brief.output.seed {
-            parameters["seed"] = json!(seed);
-        }
-        if let Some(s) = stylize {
-            parameters["stylize"] = json!(s);
-        }
-        let body = json!({"prompt": line, "parameters": parameters});
-        let errors = against_schema(TargetSchema::Midjourney, &body);
+        let parameters = Parameters {
+            ar,
+            v: version,
+            no,
+            seed: req.brief.output.seed,
+            stylize,
+        };
+        let body = Body {
+            prompt: prompt_line(req.prompt, &parameters),
+            parameters,
+        };
+        let value = common::body_value(&body)?;
+        let errors = against_schema(TargetSchema::Midjourney, &value);
         if !errors.is_empty() {
             return Err(errors);
         }
+        let Parameters { ar, v, no, .. } = body.parameters;
         Ok((
             Payload {
-                target: "midjourney",
-                method: "PROMPT",
+                target: super::TargetId::Midjourney,
+                method: super::Method::Prompt,
                 url: String::from("midjourney:imagine"),
-                body,
+                body: value,
                 schema: TargetSchema::Midjourney,
-                summary: super::Summary::of(
-                    &format!("v{version}"),
-                    Some(ar.as_str()),
-                    None,
-                    4,
-                    no.clone(),
-                ),
+                summary: super::Summary::of(&format!("v{v}"), Some(ar.as_str()), None, 4, no),
             },
             warnings,
         ))
+    }
+}
+
+/// What the payload carries: the line to paste and its parameters as data.
+#[derive(Debug, Serialize)]
+struct Body {
+    prompt: String,
+    parameters: Parameters,
+}
+
+/// The parameters of the prompt line.
+#[derive(Debug, Serialize)]
+struct Parameters {
+    ar: String,
+    v: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    no: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seed: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stylize: Option<u64>,
+}
+
+/// One line: Midjourney reads parameters at the end of a single-line prompt (`--` inside the
+/// prompt would start a parameter, so it becomes a dash).
+fn prompt_line(prompt: &str, p: &Parameters) -> String {
+    let mut line = prompt
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace("--", "—");
+    line.push_str(&format!(" --ar {}", p.ar));
+    if !p.no.is_empty() {
+        line.push_str(&format!(" --no {}", p.no.join(", ")));
+    }
+    if let Some(seed) = p.seed {
+        line.push_str(&format!(" --seed {seed}"));
+    }
+    if let Some(s) = p.stylize {
+        line.push_str(&format!(" --stylize {s}"));
+    }
+    line.push_str(&format!(" --v {}", p.v));
+    line
+}
+
+/// `--ar`: the exact ratio, reduced (Midjourney takes any whole-number ratio within limits).
+fn aspect_ratio(req: &Request<'_>, d: &MidjourneyLimits) -> Result<String, Vec<Diagnostic>> {
+    let ar = match (
+        &req.brief.output.aspect_ratio,
+        req.brief
+            .output
+            .size
+            .as_deref()
+            .and_then(crate::size::Size::parse),
+    ) {
+        (Some(r), _) => r.replace(' ', ""),
+        (None, Some(s)) => {
+            let g = gcd(u64::from(s.width), u64::from(s.height)).max(1);
+            format!("{}:{}", u64::from(s.width) / g, u64::from(s.height) / g)
+        }
+        _ => String::from("1:1"),
+    };
+    let ratio = parse_ratio(&ar).unwrap_or(1.0);
+    if ratio < d.min_ratio.value() || ratio > d.max_ratio.value() {
+        return Err(vec![
+            Diagnostic::error(
+                "invalid-size",
+                format!("--ar {ar} is outside Midjourney's range"),
+            )
+            .with_path("output.aspect_ratio"),
+        ]);
+    }
+    Ok(ar)
+}
+
+/// `--v`: `targets.midjourney.v` or the default version, among the known versions. `v: 7`,
+/// `v: 6.1` and `v: "6.1"` all mean the same version.
+fn version(opts: &Map<String, Value>, d: &MidjourneyLimits) -> Result<String, Vec<Diagnostic>> {
+    let version = match opts.get("v") {
+        None => d.default_version.clone(),
+        Some(Value::String(v)) => v.trim().to_string(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(other) => {
+            return Err(vec![
+                Diagnostic::error(
+                    "wrong-type",
+                    format!(
+                        "`targets.midjourney.v` must be a version like 7 or \"6.1\", found {other}"
+                    ),
+                )
+                .with_path("targets.midjourney.v"),
+            ]);
+        }
+    };
+    let version = version
+        .strip_suffix(".0")
+        .map(str::to_string)
+        .unwrap_or(version);
+    if !d.versions.contains(&version) {
+        return Err(vec![
+            Diagnostic::error(
+                "invalid-value",
+                format!("unknown Midjourney version `{version}`"),
+            )
+            .with_path("targets.midjourney.v")
+            .with_help(format!(
+                "versions: {}; a newer one can be added with --target-limits FILE",
+                crate::suggest::one_of(&d.versions)
+            )),
+        ]);
+    }
+    Ok(version)
+}
+
+/// `--stylize`: a whole number (as a number or a string).
+fn stylize(opts: &Map<String, Value>) -> Result<Option<u64>, Vec<Diagnostic>> {
+    match opts.get("stylize") {
+        None => Ok(None),
+        Some(Value::Number(n)) if n.as_u64().is_some() => Ok(n.as_u64()),
+        Some(Value::String(s)) if s.trim().parse::<u64>().is_ok() => Ok(s.trim().parse().ok()),
+        Some(other) => Err(vec![
+            Diagnostic::error(
+                "wrong-type",
+                format!(
+                    "`targets.midjourney.stylize` must be a whole number 0–1000, found {other}"
+                ),
+            )
+            .with_path("targets.midjourney.stylize"),
+        ]),
     }
 }

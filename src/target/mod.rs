@@ -12,7 +12,6 @@ use crate::models::ModelTable;
 mod common;
 pub mod limits;
 
-pub use common::builtin_limits;
 mod flux;
 mod gemini;
 mod imagen;
@@ -40,21 +39,102 @@ pub struct Request<'a> {
     pub models: &'a ModelTable,
     /// The day lifecycle rules are checked against.
     pub today: Date,
-    /// Limits of the non-OpenAI targets (`data/targets.json`, possibly overridden).
-    pub limits: &'a Value,
+    /// Limits of the non-OpenAI targets (`data/targets.json`, possibly overridden), typed and
+    /// checked when they were loaded.
+    pub limits: &'a limits::TargetLimits,
     /// The `output` fields only the preset's defaults set (the brief itself does not write
     /// them): a target that cannot use one leaves it out quietly (`common::unused` warns about
     /// the user's own fields only).
     pub defaulted: &'a [String],
 }
 
+/// Which built-in target a payload was built by: the name used with `--target`, typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TargetId {
+    /// `openai`: OpenAI image generations.
+    Openai,
+    /// `openai-edit`: OpenAI image edits.
+    OpenaiEdit,
+    /// `stability`: Stability AI v2beta.
+    Stability,
+    /// `flux`: Black Forest Labs.
+    Flux,
+    /// `imagen`: Google Imagen.
+    Imagen,
+    /// `gemini`: Google Gemini.
+    Gemini,
+    /// `midjourney`: a Midjourney prompt line.
+    Midjourney,
+}
+
+impl TargetId {
+    /// The name used with `--target`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TargetId::Openai => "openai",
+            TargetId::OpenaiEdit => "openai-edit",
+            TargetId::Stability => "stability",
+            TargetId::Flux => "flux",
+            TargetId::Imagen => "imagen",
+            TargetId::Gemini => "gemini",
+            TargetId::Midjourney => "midjourney",
+        }
+    }
+
+    /// The target itself (no lookup by name, no allocation).
+    pub fn target(self) -> &'static dyn Target {
+        match self {
+            TargetId::Openai => &OpenAi,
+            TargetId::OpenaiEdit => &OpenAiEdit,
+            TargetId::Stability => &Stability,
+            TargetId::Flux => &Flux,
+            TargetId::Imagen => &Imagen,
+            TargetId::Gemini => &Gemini,
+            TargetId::Midjourney => &Midjourney,
+        }
+    }
+}
+
+impl std::fmt::Display for TargetId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How a payload is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    /// An HTTP `POST` of the body to the URL.
+    Post,
+    /// No HTTP API: the prompt line is pasted into the provider's prompt box (Midjourney).
+    Prompt,
+}
+
+impl Method {
+    /// `POST` or `PROMPT`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Post => "POST",
+            Method::Prompt => "PROMPT",
+        }
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A request ready to send.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Payload {
     /// The target that built it.
-    pub target: &'static str,
-    /// HTTP method.
-    pub method: &'static str,
+    pub target: TargetId,
+    /// How it is sent.
+    pub method: Method,
     /// Endpoint URL.
     pub url: String,
     /// The request body, as JSON.
@@ -106,7 +186,7 @@ impl Payload {
     /// The text to paste, for a target whose "API" is a prompt box (`method: PROMPT`, Midjourney):
     /// the whole prompt line with its parameters.
     pub fn paste_line(&self) -> Option<&str> {
-        (self.method == "PROMPT")
+        (self.method == Method::Prompt)
             .then(|| self.body["prompt"].as_str())
             .flatten()
     }
@@ -118,7 +198,11 @@ pub type BuildResult = Result<(Payload, Vec<Diagnostic>), Vec<Diagnostic>>;
 /// One image API.
 pub trait Target: Send + Sync + std::fmt::Debug {
     /// The name used with `--target`.
-    fn name(&self) -> &'static str;
+    fn name(&self) -> &'static str {
+        self.id().name()
+    }
+    /// Its typed id (what its payloads carry).
+    fn id(&self) -> TargetId;
     /// One line on what it targets.
     fn description(&self) -> &'static str;
     /// Whether the prompt should carry the avoid list ("Avoid …"). Targets with a negative

@@ -237,8 +237,8 @@ pub fn common_request<'a>(req: &Request<'a>) -> Result<Common<'a>, Vec<Diagnosti
 }
 
 impl Target for OpenAi {
-    fn name(&self) -> &'static str {
-        "openai"
+    fn id(&self) -> super::TargetId {
+        super::TargetId::Openai
     }
 
     fn description(&self) -> &'static str {
@@ -318,8 +318,8 @@ impl Target for OpenAi {
         }
         Ok((
             Payload {
-                target: "openai",
-                method: "POST",
+                target: super::TargetId::Openai,
+                method: super::Method::Post,
                 url: String::from("https://api.openai.com/v1/images/generations"),
                 body,
                 schema: validate::TargetSchema::OpenAiGenerations,

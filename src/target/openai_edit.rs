@@ -62,8 +62,8 @@ fn edit_body(
 }
 
 impl Target for OpenAiEdit {
-    fn name(&self) -> &'static str {
-        "openai-edit"
+    fn id(&self) -> super::TargetId {
+        super::TargetId::OpenaiEdit
     }
     fn description(&self) -> &'static str {
         "OpenAI Images API, POST /v1/images/edits (JSON body: images by URL or file id, optional mask)"
@@ -228,8 +228,8 @@ impl Target for OpenAiEdit {
         );
         Ok((
             Payload {
-                target: "openai-edit",
-                method: "POST",
+                target: super::TargetId::OpenaiEdit,
+                method: super::Method::Post,
                 url: String::from("https://api.openai.com/v1/images/edits"),
                 body,
                 schema: TargetSchema::OpenAiEdits,

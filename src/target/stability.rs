@@ -2,7 +2,8 @@
 //! data; the payload is the JSON object of its form fields.
 use serde::Serialize;
 
-use super::common::{self, strings};
+use super::common;
+use super::limits::StabilityEndpoint;
 use super::{BuildResult, Payload, Request, Target};
 use crate::validate::{TargetSchema, against_schema};
 
@@ -38,8 +39,8 @@ struct Form {
 }
 
 impl Target for Stability {
-    fn name(&self) -> &'static str {
-        "stability"
+    fn id(&self) -> super::TargetId {
+        super::TargetId::Stability
     }
     fn description(&self) -> &'static str {
         "Stability AI v2beta stable-image/generate (core, ultra, sd3.5-*): multipart form fields as JSON"
@@ -65,17 +66,13 @@ impl Target for Stability {
         Some(&PROVIDER)
     }
     fn build(&self, req: &Request<'_>) -> BuildResult {
-        let d = &req.limits["stability"];
-        let endpoints = d["endpoints"].as_object().expect("endpoints");
-        let models: Vec<String> = endpoints.keys().cloned().collect();
-        let (model, model_warning) = common::model(
-            req.brief,
-            "stability",
-            &models,
-            d["default_model"].as_str().unwrap_or("core"),
-        )
-        .map_err(|e| vec![e])?;
-        let endpoint = endpoints[&model].as_str().unwrap_or("core");
+        let d = &req.limits.stability;
+        let models: Vec<String> = d.endpoints.keys().cloned().collect();
+        let (model, model_warning) =
+            common::model(req.brief, "stability", &models, &d.default_model)
+                .map_err(|e| vec![e])?;
+        let endpoint = *common::table_entry(&d.endpoints, &model, "stability.endpoints")?;
+        let sd3 = endpoint == StabilityEndpoint::Sd3;
         let opts = common::options(req.brief, "stability", &["style_preset", "cfg_scale"])?;
         // what the form takes of `output`; every other field the brief sets is a warning
         let mut warnings = common::unused(
@@ -85,18 +82,20 @@ impl Target for Stability {
         );
         warnings.extend(common::size_beside_ratio(req.brief, "stability"));
         warnings.extend(model_warning);
-        if opts.contains_key("cfg_scale") && endpoint != "sd3" {
+        if opts.contains_key("cfg_scale") && !sd3 {
             warnings.push(
                 crate::diagnostic::Diagnostic::warning(
                     "ignored-field",
-                    format!("`cfg_scale` is an sd3.5 option: the {endpoint} endpoint has none, so it is left out"),
+                    format!(
+                        "`cfg_scale` is an sd3.5 option: the {} endpoint has none, so it is left out",
+                        endpoint.as_str()
+                    ),
                 )
                 .with_path("targets.stability.cfg_scale")
                 .with_help("set `output.model` to an sd3.5 model, or remove `cfg_scale`"),
             );
         }
-        let (aspect, changed) =
-            common::listed_ratio(req.brief, "stability", &strings(&d["aspect_ratios"]))?;
+        let (aspect, changed) = common::listed_ratio(req.brief, "stability", &d.aspect_ratios)?;
         warnings.extend(changed);
         let form = Form {
             prompt: req.prompt.to_string(),
@@ -108,17 +107,17 @@ impl Target for Stability {
                 .get("style_preset")
                 .and_then(|v| v.as_str())
                 .map(str::to_string),
-            model: (endpoint == "sd3").then(|| model.clone()),
+            model: sd3.then(|| model.clone()),
             cfg_scale: opts
                 .get("cfg_scale")
                 .and_then(serde_json::Value::as_f64)
-                .filter(|_| endpoint == "sd3"),
+                .filter(|_| sd3),
         };
-        let body = serde_json::to_value(&form).expect("form serialises");
+        let body = common::body_value(&form)?;
         let schema = match endpoint {
-            "ultra" => TargetSchema::StabilityUltra,
-            "sd3" => TargetSchema::StabilitySd3,
-            _ => TargetSchema::StabilityCore,
+            StabilityEndpoint::Ultra => TargetSchema::StabilityUltra,
+            StabilityEndpoint::Sd3 => TargetSchema::StabilitySd3,
+            StabilityEndpoint::Core => TargetSchema::StabilityCore,
         };
         let errors = against_schema(schema, &body);
         if !errors.is_empty() {
@@ -129,15 +128,16 @@ impl Target for Stability {
             body["aspect_ratio"].as_str(),
             body["output_format"].as_str(),
             1,
-            common::negative_prompt(req.brief)
-                .map(|n| vec![n])
-                .unwrap_or_default(),
+            form.negative_prompt.into_iter().collect(),
         );
         Ok((
             Payload {
-                target: "stability",
-                method: "POST",
-                url: format!("https://api.stability.ai/v2beta/stable-image/generate/{endpoint}"),
+                target: super::TargetId::Stability,
+                method: super::Method::Post,
+                url: format!(
+                    "https://api.stability.ai/v2beta/stable-image/generate/{}",
+                    endpoint.as_str()
+                ),
                 body,
                 schema,
                 summary,

@@ -563,100 +563,117 @@ impl ModelTable {
     /// mean" when it is close to a known one), to be checked against the official schema only.
     pub fn resolve(&self, name: &str, today: Date) -> Result<Resolved<'_>, Diagnostic> {
         let Some((canonical, rules)) = self.get(name) else {
-            let names = self.names();
-            let mut d = Diagnostic::warning(
-                "unknown-model",
-                format!(
-                    "unknown model `{name}`: checked against the official request schema only; its price is unknown"
-                ),
-            )
-            .with_label("not in the model table");
-            d = match did_you_mean(name, names.iter().copied()) {
-                Some(s) => d.with_help(format!(
-                    "did you mean `{s}`? If `{name}` is a new model, add its rules with --models FILE"
-                )),
-                None => d.with_help(format!(
-                    "add its rules with --models FILE; known models: {}",
-                    one_of(&names)
-                )),
-            };
-            return Ok(Resolved::Unknown { warning: d });
+            return Ok(Resolved::Unknown {
+                warning: self.unknown_model(name),
+            });
         };
         let life = &rules.lifecycle;
-        let replacement = if !life.replacements.is_empty() {
-            let list: Vec<String> = life.replacements.iter().map(|r| format!("`{r}`")).collect();
-            format!("use {} instead", list.join(" or "))
-        } else {
-            life.replacement
-                .as_deref()
-                .map(|r| format!("use `{r}` instead"))
-                .unwrap_or_else(|| String::from("choose a current model (`imgprompt models`)"))
-        };
         let status = life.status_on(today);
-        let gone = status == Status::Retired;
-        let source = rules
-            .sources
-            .get("lifecycle")
-            .or_else(|| rules.sources.get("lifecycle.status"))
-            .map(|s| format!("source: {s}"));
-        if gone {
-            let when = life
-                .shutdown
-                .as_deref()
-                .map(|d| format!(" on {d}"))
-                .unwrap_or_default();
-            let mut d = Diagnostic::error(
-                "retired-model",
-                match &life.reason {
-                    Some(r) => format!("model `{name}` no longer accepts requests: {r}"),
-                    None => {
-                        format!("model `{name}` was retired{when} and no longer accepts requests")
-                    }
-                },
-            )
-            .with_label("retired model")
-            .with_help(replacement);
-            if let Some(s) = source {
-                d = d.with_note(s);
+        let warning = match status {
+            Status::Retired => {
+                return Err(retired_model(name, life, lifecycle_source(rules)));
             }
-            return Err(d);
-        }
-        if status == Status::Unknown {
-            return Ok(Resolved::Known {
-                canonical,
-                rules,
-                warning: Some(
-                    Diagnostic::warning(
-                        "unknown-lifecycle",
-                        format!("no source states whether `{name}` still takes requests"),
-                    )
-                    .with_label("lifecycle unknown"),
-                ),
-            });
-        }
-        let warning = (status == Status::Deprecated).then(|| {
-            let when = life
-                .shutdown
-                .as_deref()
-                .map(|d| format!(" on {d}"))
-                .unwrap_or_default();
-            let mut d = Diagnostic::warning(
-                "deprecated-model",
-                format!("model `{name}` is deprecated and shuts down{when}"),
-            )
-            .with_label("deprecated model")
-            .with_help(replacement);
-            if let Some(s) = source {
-                d = d.with_note(s);
-            }
-            d
-        });
+            Status::Unknown => Some(unknown_lifecycle(name)),
+            Status::Deprecated => Some(deprecated_model(name, life, lifecycle_source(rules))),
+            Status::Current => None,
+        };
         Ok(Resolved::Known {
             canonical,
             rules,
             warning,
         })
     }
+
+    /// The `unknown-model` warning for a name not in the table, with a "did you mean" when it is
+    /// close to a known name.
+    fn unknown_model(&self, name: &str) -> Diagnostic {
+        let names = self.names();
+        let d = Diagnostic::warning(
+            "unknown-model",
+            format!(
+                "unknown model `{name}`: checked against the official request schema only; its price is unknown"
+            ),
+        )
+        .with_label("not in the model table");
+        match did_you_mean(name, names.iter().copied()) {
+            Some(s) => d.with_help(format!(
+                "did you mean `{s}`? If `{name}` is a new model, add its rules with --models FILE"
+            )),
+            None => d.with_help(format!(
+                "add its rules with --models FILE; known models: {}",
+                one_of(&names)
+            )),
+        }
+    }
+}
+
+/// What to use instead of a retired or deprecated model: the SDK's replacements, else the
+/// hand-written one, else a pointer to `imgprompt models`.
+fn replacement_help(life: &Lifecycle) -> String {
+    if !life.replacements.is_empty() {
+        let list: Vec<String> = life.replacements.iter().map(|r| format!("`{r}`")).collect();
+        format!("use {} instead", list.join(" or "))
+    } else {
+        life.replacement
+            .as_deref()
+            .map(|r| format!("use `{r}` instead"))
+            .unwrap_or_else(|| String::from("choose a current model (`imgprompt models`)"))
+    }
+}
+
+/// The `source:` note of a model's lifecycle, if a layer gave one.
+fn lifecycle_source(rules: &ModelRules) -> Option<String> {
+    rules
+        .sources
+        .get("lifecycle")
+        .or_else(|| rules.sources.get("lifecycle.status"))
+        .map(|s| format!("source: {s}"))
+}
+
+/// ` on DATE` for a model with a shutdown date, else nothing.
+fn shutdown_when(life: &Lifecycle) -> String {
+    life.shutdown
+        .as_deref()
+        .map(|d| format!(" on {d}"))
+        .unwrap_or_default()
+}
+
+/// The `retired-model` error: in the source's own words when it gives them.
+fn retired_model(name: &str, life: &Lifecycle, source: Option<String>) -> Diagnostic {
+    let when = shutdown_when(life);
+    Diagnostic::error(
+        "retired-model",
+        match &life.reason {
+            Some(r) => format!("model `{name}` no longer accepts requests: {r}"),
+            None => format!("model `{name}` was retired{when} and no longer accepts requests"),
+        },
+    )
+    .with_label("retired model")
+    .with_help(replacement_help(life))
+    .with_note_opt(source)
+}
+
+/// The `unknown-lifecycle` warning: no source states whether the model still takes requests.
+fn unknown_lifecycle(name: &str) -> Diagnostic {
+    Diagnostic::warning(
+        "unknown-lifecycle",
+        format!("no source states whether `{name}` still takes requests"),
+    )
+    .with_label("lifecycle unknown")
+}
+
+/// The `deprecated-model` warning, with the shutdown date when one is known.
+fn deprecated_model(name: &str, life: &Lifecycle, source: Option<String>) -> Diagnostic {
+    Diagnostic::warning(
+        "deprecated-model",
+        format!(
+            "model `{name}` is deprecated and shuts down{}",
+            shutdown_when(life)
+        ),
+    )
+    .with_label("deprecated model")
+    .with_help(replacement_help(life))
+    .with_note_opt(source)
 }
 
 /// A model name resolved against the table.

@@ -79,6 +79,9 @@ impl Schema {
         }
     }
 
+    /// Translates one schema error (and, for `anyOf`/`oneOf`, the errors of the branch that
+    /// matched the value's type) into diagnostics, each with its full path and whether it
+    /// points at the key (`true`) or the value.
     fn translate(
         &self,
         error: &ValidationError<'_>,
@@ -88,7 +91,6 @@ impl Schema {
         let local = JsonPath::from_pointer(error.instance_path().as_str());
         let mut path = prefix.clone();
         path.0.extend(local.0.iter().cloned());
-        let instance = error.instance();
         let field = if path.0.is_empty() {
             String::from("the document")
         } else {
@@ -99,85 +101,15 @@ impl Schema {
             | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
                 let known = properties_at(&self.raw, &local);
                 for name in unexpected {
-                    let mut d =
-                        Diagnostic::error("unknown-field", format!("unknown field `{name}`"));
-                    let suggestion = did_you_mean(name, known.iter().map(String::as_str));
-                    d = match suggestion {
-                        Some(s) => d
-                            .with_label(format!("did you mean `{s}`?"))
-                            .with_help(format!(
-                                "did you mean `{s}`? Known fields here: {}",
-                                one_of(&known)
-                            )),
-                        None => d
-                            .with_label("unknown field")
-                            .with_help(format!("known fields here: {}", one_of(&known))),
-                    };
-                    out.push((d, path.key(name.clone()), true));
+                    out.push((unknown_field(name, &known), path.key(name.clone()), true));
                 }
             }
             ValidationErrorKind::Required { property } => {
-                let name = property.as_str().unwrap_or_default();
-                let d =
-                    Diagnostic::error("missing-field", format!("missing required field `{name}`"))
-                        .with_label(format!("`{name}` is required here"))
-                        .with_help(hint_for_missing(name));
-                out.push((d, path, true));
-            }
-            ValidationErrorKind::Type { kind } => {
-                let expected = match kind {
-                    TypeKind::Single(t) => article_type(&t.to_string()),
-                    TypeKind::Multiple(set) => set
-                        .iter()
-                        .map(|t| t.to_string())
-                        // optional fields accept null; saying so only confuses
-                        .filter(|t| t != "null")
-                        .map(|t| article_type(&t))
-                        .collect::<Vec<_>>()
-                        .join(" or "),
-                };
-                let d = Diagnostic::error(
-                    "wrong-type",
-                    format!("{field} must be {expected}, found {}", describe(instance)),
-                )
-                .with_label(format!("expected {expected}"));
-                out.push((d, path, false));
-            }
-            ValidationErrorKind::Enum { options } => {
-                let options: Vec<String> = options
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .map(|v| v.as_str().map_or(v.to_string(), str::to_string))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let given = instance
-                    .as_str()
-                    .map_or(instance.to_string(), str::to_string);
-                let suggestion = did_you_mean(&given, options.iter().map(String::as_str));
-                let d = Diagnostic::error(
-                    "invalid-value",
-                    format!(
-                        "{field} must be one of {}, found `{given}`",
-                        one_of(&options)
-                    ),
-                )
-                .with_label("not an accepted value")
-                .with_help_opt(suggestion.map(|s| format!("did you mean `{s}`?")));
-                out.push((d, path, false));
+                out.push((missing_field(property), path, true));
             }
             ValidationErrorKind::AnyOf { context }
             | ValidationErrorKind::OneOfNotValid { context } => {
-                // Report the branch that matched the value's type, if one did.
-                let branch = context.iter().find(|errors| {
-                    !errors.is_empty()
-                        && errors.iter().all(|e| {
-                            !(matches!(e.kind(), ValidationErrorKind::Type { .. })
-                                && e.instance_path() == error.instance_path())
-                        })
-                });
-                match branch {
+                match matching_branch(error, context) {
                     Some(errors) => {
                         for e in errors {
                             self.translate(e, prefix, out);
@@ -185,56 +117,142 @@ impl Schema {
                     }
                     None => {
                         let expected = describe_schema(&self.raw, &local);
-                        let d = Diagnostic::error(
-                            "wrong-type",
-                            format!("{field} must be {expected}, found {}", describe(instance)),
-                        )
-                        .with_label(format!("expected {expected}"));
-                        out.push((d, path, false));
+                        out.push((wrong_type(&field, &expected, error.instance()), path, false));
                     }
                 }
             }
-            ValidationErrorKind::MinLength { limit: 1 } => {
-                let d = Diagnostic::error("empty-value", format!("{field} must not be empty"))
-                    .with_label("empty");
-                out.push((d, path, false));
-            }
-            ValidationErrorKind::Minimum { limit } => {
-                let d = Diagnostic::error(
-                    "out-of-range",
-                    format!("{field} must be at least {limit}, found {instance}"),
-                )
-                .with_label("too small");
-                out.push((d, path, false));
-            }
-            ValidationErrorKind::Maximum { limit } => {
-                let d = Diagnostic::error(
-                    "out-of-range",
-                    format!("{field} must be at most {limit}, found {instance}"),
-                )
-                .with_label("too large");
-                out.push((d, path, false));
-            }
-            ValidationErrorKind::Pattern { pattern } => {
-                let expected = match path.last_key() {
-                    Some("size") => String::from("`WIDTHxHEIGHT` (e.g. `1024x1536`) or `auto`"),
-                    Some("aspect_ratio") => String::from("a ratio like `9:16` or `4:5`"),
-                    _ => format!("text matching `{pattern}`"),
-                };
-                let d = Diagnostic::error(
-                    "invalid-value",
-                    format!("{field} must be {expected}, found {instance}"),
-                )
-                .with_label("invalid format");
-                out.push((d, path, false));
-            }
             _ => {
-                let d = Diagnostic::error("schema", format!("{field}: {}", error.masked()))
-                    .with_label("invalid");
+                let d = value_error(error, &field, &path);
                 out.push((d, path, false));
             }
         }
     }
+}
+
+/// The `unknown-field` error for `name`, with a "did you mean" among the `known` fields.
+fn unknown_field(name: &str, known: &[String]) -> Diagnostic {
+    let d = Diagnostic::error("unknown-field", format!("unknown field `{name}`"));
+    match did_you_mean(name, known.iter().map(String::as_str)) {
+        Some(s) => d
+            .with_label(format!("did you mean `{s}`?"))
+            .with_help(format!(
+                "did you mean `{s}`? Known fields here: {}",
+                one_of(known)
+            )),
+        None => d
+            .with_label("unknown field")
+            .with_help(format!("known fields here: {}", one_of(known))),
+    }
+}
+
+/// The `missing-field` error for a required `property`.
+fn missing_field(property: &Value) -> Diagnostic {
+    let name = property.as_str().unwrap_or_default();
+    Diagnostic::error("missing-field", format!("missing required field `{name}`"))
+        .with_label(format!("`{name}` is required here"))
+        .with_help(hint_for_missing(name))
+}
+
+/// The `wrong-type` error: `field` must be `expected`, found `instance`.
+fn wrong_type(field: &str, expected: &str, instance: &Value) -> Diagnostic {
+    Diagnostic::error(
+        "wrong-type",
+        format!("{field} must be {expected}, found {}", describe(instance)),
+    )
+    .with_label(format!("expected {expected}"))
+}
+
+/// The `anyOf`/`oneOf` branch to report: the first whose errors are not about the value's type
+/// at this very place (the branch that matched the value's type), if one is.
+fn matching_branch<'e>(
+    error: &ValidationError<'_>,
+    context: &'e [Vec<ValidationError<'static>>],
+) -> Option<&'e Vec<ValidationError<'static>>> {
+    context.iter().find(|errors| {
+        !errors.is_empty()
+            && errors.iter().all(|e| {
+                !(matches!(e.kind(), ValidationErrorKind::Type { .. })
+                    && e.instance_path() == error.instance_path())
+            })
+    })
+}
+
+/// The diagnostic of an error about the value itself (type, enum, length, range, pattern, or
+/// any other keyword), placed at the value.
+fn value_error(error: &ValidationError<'_>, field: &str, path: &JsonPath) -> Diagnostic {
+    let instance = error.instance();
+    match error.kind() {
+        ValidationErrorKind::Type { kind } => wrong_type(field, &expected_type(kind), instance),
+        ValidationErrorKind::Enum { options } => invalid_enum(field, options, instance),
+        ValidationErrorKind::MinLength { limit: 1 } => {
+            Diagnostic::error("empty-value", format!("{field} must not be empty"))
+                .with_label("empty")
+        }
+        ValidationErrorKind::Minimum { limit } => Diagnostic::error(
+            "out-of-range",
+            format!("{field} must be at least {limit}, found {instance}"),
+        )
+        .with_label("too small"),
+        ValidationErrorKind::Maximum { limit } => Diagnostic::error(
+            "out-of-range",
+            format!("{field} must be at most {limit}, found {instance}"),
+        )
+        .with_label("too large"),
+        ValidationErrorKind::Pattern { pattern } => {
+            let expected = match path.last_key() {
+                Some("size") => String::from("`WIDTHxHEIGHT` (e.g. `1024x1536`) or `auto`"),
+                Some("aspect_ratio") => String::from("a ratio like `9:16` or `4:5`"),
+                _ => format!("text matching `{pattern}`"),
+            };
+            Diagnostic::error(
+                "invalid-value",
+                format!("{field} must be {expected}, found {instance}"),
+            )
+            .with_label("invalid format")
+        }
+        _ => Diagnostic::error("schema", format!("{field}: {}", error.masked()))
+            .with_label("invalid"),
+    }
+}
+
+/// The type(s) a `type` keyword expects, in words (`null` left out of a union: optional fields
+/// accept it, and saying so only confuses).
+fn expected_type(kind: &TypeKind) -> String {
+    match kind {
+        TypeKind::Single(t) => article_type(&t.to_string()),
+        TypeKind::Multiple(set) => set
+            .iter()
+            .map(|t| t.to_string())
+            .filter(|t| t != "null")
+            .map(|t| article_type(&t))
+            .collect::<Vec<_>>()
+            .join(" or "),
+    }
+}
+
+/// The `invalid-value` error of an `enum`, with a "did you mean" among its options.
+fn invalid_enum(field: &str, options: &Value, instance: &Value) -> Diagnostic {
+    let options: Vec<String> = options
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|v| v.as_str().map_or(v.to_string(), str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let given = instance
+        .as_str()
+        .map_or(instance.to_string(), str::to_string);
+    let suggestion = did_you_mean(&given, options.iter().map(String::as_str));
+    Diagnostic::error(
+        "invalid-value",
+        format!(
+            "{field} must be one of {}, found `{given}`",
+            one_of(&options)
+        ),
+    )
+    .with_label("not an accepted value")
+    .with_help_opt(suggestion.map(|s| format!("did you mean `{s}`?")))
 }
 
 fn hint_for_missing(name: &str) -> String {

@@ -5,12 +5,10 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 use crate::diagnostic::Diagnostic;
-use crate::models::{Fact, ModelRules, ModelTable, ParamSpec};
+use crate::models::{Fact, ModelRules, ParamSpec};
 use crate::schema::Schema;
-use crate::size;
 use crate::source::JsonPath;
 use crate::suggest::{did_you_mean, one_of};
-use crate::target::OpenAiImageRequest;
 
 /// Request schemas shipped with the binary (`schemas/targets/`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -208,11 +206,15 @@ pub fn unstated(field: &str, path: &str, model: &str) -> Diagnostic {
     ))
 }
 
-fn source_note(rules: &ModelRules, field: &str) -> Option<String> {
+/// The `source: …` note of a model rule, when a layer gave its source.
+pub(crate) fn source_note(rules: &ModelRules, field: &str) -> Option<String> {
     rules.sources.get(field).map(|s| format!("source: {s}"))
 }
 
-fn value_check(
+/// Checks a request value against the model's accepted values for `key`: an error when the
+/// model does not take the parameter or not this value, a warning when no source states it.
+/// `field` is the parameter as the messages name it, `path` its brief path.
+pub(crate) fn value_check(
     field: &str,
     key: &str,
     path: &str,
@@ -281,7 +283,15 @@ pub fn input_fidelity(value: &str, model: &str, rules: &ModelRules) -> Option<Di
     }
 }
 
-fn range_error(what: &str, path: &str, value: u64, min: u64, max: u64, why: &str) -> Diagnostic {
+/// The `invalid-value` error of a number outside `min..=max` (`why` says whose range it is).
+pub(crate) fn range_error(
+    what: &str,
+    path: &str,
+    value: u64,
+    min: u64,
+    max: u64,
+    why: &str,
+) -> Diagnostic {
     Diagnostic::error(
         "invalid-value",
         format!("{what}={value} is out of range: {why} takes {min} to {max}"),
@@ -289,364 +299,4 @@ fn range_error(what: &str, path: &str, value: u64, min: u64, max: u64, why: &str
     .with_path(path)
     .with_label("out of range")
     .with_help(format!("use a value from {min} to {max}"))
-}
-
-/// Checks an OpenAI request against the model's rules (and the format rules every model
-/// shares). `rules` is `None` for a model not in the table: then only the format rules apply.
-/// Paths name the brief fields.
-pub fn openai_rules(
-    p: &OpenAiImageRequest,
-    model: &str,
-    rules: Option<&ModelRules>,
-    table: &ModelTable,
-) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    let format = p.output_format.as_deref().unwrap_or("png");
-
-    // rules of the output format, the same for every model (the SDK states them so)
-    let gif = &table.formats.gif;
-    let svg = &table.formats.svg;
-    let gif_src = format!("source: {}", gif.source);
-    let svg_src = format!("source: {}", svg.source);
-    for (field, set) in [
-        ("frame_count", p.frame_count.is_some()),
-        ("frame_duration_ms", p.frame_duration_ms.is_some()),
-    ] {
-        if set && format != "gif" {
-            out.push(
-                Diagnostic::error(
-                    "invalid-combination",
-                    format!("`{field}` applies only to GIF output, but the format is {format}"),
-                )
-                .with_path(format!("output.{field}"))
-                .with_help(format!(
-                    "set `output.format: gif`, or remove `output.{field}`"
-                ))
-                .with_note(gif_src.clone()),
-            );
-        }
-    }
-    if let Some(c) = p.frame_count
-        && (c < gif.frame_count.min || c > gif.frame_count.max)
-    {
-        out.push(
-            range_error(
-                "frame_count",
-                "output.frame_count",
-                c.into(),
-                gif.frame_count.min.into(),
-                gif.frame_count.max.into(),
-                "GIF output",
-            )
-            .with_note(gif_src.clone()),
-        );
-    }
-    if let Some(ms) = p.frame_duration_ms
-        && u64::from(ms) > gif.frame_duration_ms_cap
-    {
-        out.push(
-            Diagnostic::warning(
-                "capped-value",
-                format!(
-                    "a frame delay of {ms} ms is capped at {} ms in the encoded GIF",
-                    gif.frame_duration_ms_cap
-                ),
-            )
-            .with_path("output.frame_duration_ms")
-            .with_note(gif_src.clone()),
-        );
-    }
-    if p.svg.is_some() && format != "svg" {
-        out.push(
-            Diagnostic::error(
-                "invalid-combination",
-                format!("`svg` applies only to SVG output, but the format is {format}"),
-            )
-            .with_path("output.svg")
-            .with_help("set `output.format: svg`, or remove `output.svg`")
-            .with_note(svg_src.clone()),
-        );
-    }
-    if let Some(effort) = p.svg.as_ref().and_then(|s| s.reasoning.as_ref()) {
-        let allowed = &svg.reasoning_efforts;
-        if !allowed.contains(&effort.effort) {
-            out.push(
-                Diagnostic::error(
-                    "invalid-value",
-                    format!(
-                        "reasoning effort `{}` is not valid: use {}",
-                        effort.effort,
-                        one_of(allowed)
-                    ),
-                )
-                .with_path("output.svg.reasoning_effort")
-                .with_help_opt(
-                    did_you_mean(&effort.effort, allowed.iter().map(String::as_str))
-                        .map(|s| format!("did you mean `{s}`?")),
-                )
-                .with_note(svg_src.clone()),
-            );
-        }
-    }
-    let excluded = |fmt: &str, list: &[String], src: &str, out: &mut Vec<Diagnostic>| {
-        if p.output_compression.is_some() && list.iter().any(|e| e == "output_compression") {
-            out.push(
-                Diagnostic::error(
-                    "invalid-combination",
-                    format!("{} output does not take `compression`", fmt.to_uppercase()),
-                )
-                .with_path("output.compression")
-                .with_help("remove `output.compression`")
-                .with_note(src.to_string()),
-            );
-        }
-    };
-    match format {
-        "gif" => {
-            excluded("gif", &gif.excludes, &gif_src, &mut out);
-            if let Some(a) = &gif.access {
-                out.push(
-                    Diagnostic::warning(
-                        "preview-feature",
-                        format!("GIF output is in preview: {a}"),
-                    )
-                    .with_path("output.format")
-                    .with_note(gif_src.clone()),
-                );
-            }
-        }
-        "svg" => {
-            excluded("svg", &svg.excludes, &svg_src, &mut out);
-            if let Some(n) = p.n
-                && n != svg.n
-            {
-                out.push(
-                    Diagnostic::error(
-                        "invalid-combination",
-                        format!("SVG output requires n={}, but n={n}", svg.n),
-                    )
-                    .with_path("output.n")
-                    .with_help(format!("set `output.n: {}` or leave it out", svg.n))
-                    .with_note(svg_src.clone()),
-                );
-            }
-            if let Some(a) = &svg.access {
-                out.push(
-                    Diagnostic::warning("preview-feature", format!("SVG output needs access: {a}"))
-                        .with_path("output.format")
-                        .with_note(svg_src.clone()),
-                );
-            }
-        }
-        _ => {}
-    }
-
-    let Some(rules) = rules else {
-        return out;
-    };
-
-    out.extend(value_check(
-        "quality",
-        "quality",
-        "output.quality",
-        p.quality.as_deref(),
-        &rules.quality,
-        model,
-        rules,
-    ));
-    out.extend(value_check(
-        "background",
-        "background",
-        "output.background",
-        p.background.as_deref(),
-        &rules.background,
-        model,
-        rules,
-    ));
-    out.extend(value_check(
-        "output format",
-        "output_format",
-        "output.format",
-        p.output_format.as_deref(),
-        &rules.output_format,
-        model,
-        rules,
-    ));
-    out.extend(value_check(
-        "moderation",
-        "moderation",
-        "output.moderation",
-        p.moderation.as_deref(),
-        &rules.moderation,
-        model,
-        rules,
-    ));
-    out.extend(value_check(
-        "complexity",
-        "complexity",
-        "output.complexity",
-        p.complexity.as_deref(),
-        &rules.complexity,
-        model,
-        rules,
-    ));
-    out.extend(value_check(
-        "style",
-        "style",
-        "output.style",
-        p.style.as_deref(),
-        &rules.style,
-        model,
-        rules,
-    ));
-    for (param, value, path) in [
-        ("background", p.background.as_deref(), "output.background"),
-        ("output_format", p.output_format.as_deref(), "output.format"),
-        ("quality", p.quality.as_deref(), "output.quality"),
-    ] {
-        if let Some(v) = value
-            && let Some(words) = rules.preview.get(param).and_then(|m| m.get(v))
-        {
-            out.push(
-                Diagnostic::warning(
-                    "preview-feature",
-                    format!("`{param}: {v}` is in preview on {model}: it may be refused"),
-                )
-                .with_path(path)
-                .with_note(format!("the SDK: \"{words}\""))
-                .with_note_opt(source_note(rules, "preview")),
-            );
-        }
-    }
-
-    if let Some(n) = p.n {
-        match &rules.n {
-            Fact::Known(b) if n < b.min || n > b.max => {
-                let range = if b.min == b.max {
-                    format!("only n={} is supported", b.min)
-                } else {
-                    format!("n must be between {} and {}", b.min, b.max)
-                };
-                out.push(
-                    Diagnostic::error(
-                        "invalid-value",
-                        format!("n={n} is not valid for {model}: {range}"),
-                    )
-                    .with_path("output.n")
-                    .with_label("out of range")
-                    .with_help(format!(
-                        "use n between {} and {}, or send several requests",
-                        b.min, b.max
-                    ))
-                    .with_note_opt(source_note(rules, "n")),
-                );
-            }
-            Fact::Unknown => out.push(unstated("n", "output.n", model)),
-            _ => {}
-        }
-    }
-
-    if let Some(s) = &p.size {
-        match size::check(s, rules) {
-            Ok(None) => {}
-            Ok(Some(warning)) => out.push(
-                Diagnostic::warning(
-                    "experimental-size",
-                    format!("size {s} on {model}: {warning}"),
-                )
-                .with_path("output.size"),
-            ),
-            Err(problem) => {
-                let mut d = Diagnostic::error(
-                    "invalid-size",
-                    format!("size {s} is not valid for {model}: {}", problem.reason),
-                )
-                .with_path("output.size")
-                .with_label("invalid size");
-                if !problem.suggestions.is_empty() {
-                    let list: Vec<&str> = problem.suggestions.iter().map(String::as_str).collect();
-                    d.message
-                        .push_str(&format!(" — nearest: {}", list.join(" or ")));
-                    d = d.with_help(format!("use `{}`", list[0]));
-                }
-                out.push(d);
-            }
-        }
-    }
-
-    if let Some(c) = p.output_compression
-        && !matches!(format, "gif" | "svg")
-    {
-        match &rules.output_compression {
-            Fact::Unknown => out.push(unstated("output_compression", "output.compression", model)),
-            Fact::Unsupported => out.push(
-                Diagnostic::error(
-                    "unsupported-parameter",
-                    format!("{model} does not accept `compression`"),
-                )
-                .with_path("output.compression")
-                .with_help("remove `output.compression`"),
-            ),
-            Fact::Known(rule) => {
-                if !rule.only_with.iter().any(|f| f == format) {
-                    out.push(
-                        Diagnostic::error(
-                            "invalid-combination",
-                            format!(
-                                "compression only applies to {} output, but the format is {format}",
-                                one_of(&rule.only_with)
-                            ),
-                        )
-                        .with_path("output.compression")
-                        .with_label("ignored with this format")
-                        .with_help(
-                            "set `output.format: jpeg` or `webp`, or remove `output.compression`",
-                        ),
-                    );
-                }
-                if c < rule.min || c > rule.max {
-                    out.push(
-                        Diagnostic::error(
-                            "invalid-value",
-                            format!("compression {c} is out of range {}–{}", rule.min, rule.max),
-                        )
-                        .with_path("output.compression"),
-                    );
-                }
-            }
-        }
-    }
-
-    if p.background.as_deref() == Some("transparent")
-        && let Fact::Known(needs) = &rules.transparent_requires
-        && !needs.iter().any(|f| f == format)
-    {
-        out.push(
-            Diagnostic::error(
-                "invalid-combination",
-                format!(
-                    "a transparent background needs {} output, but the format is {format}",
-                    one_of(needs)
-                ),
-            )
-            .with_path("output.background")
-            .with_label(format!("needs {}", needs.join(" or ")))
-            .with_help(format!("set `output.format: {}`", needs[0]))
-            .with_note_opt(source_note(rules, "transparent_requires")),
-        );
-    }
-
-    if let Fact::Known(max) = rules.prompt_max_chars {
-        let chars = p.prompt.chars().count();
-        if chars > max {
-            out.push(
-                Diagnostic::error(
-                    "prompt-too-long",
-                    format!("the prompt has {chars} characters; {model} accepts at most {max}"),
-                )
-                .with_help("shorten the brief, or choose a model with a longer prompt limit"),
-            );
-        }
-    }
-    out
 }

@@ -1,5 +1,6 @@
 //! OpenAI `POST /v1/images/generations` (gpt-image-2 first). The fields both Images endpoints share
-//! are built here once ([`common_request`]); `openai_edit.rs` adds the edit's own.
+//! are built here once ([`common_request`]) and checked by the OpenAI rules (`openai/rules.rs`);
+//! `openai_edit.rs` adds the edit's own.
 use serde::{Deserialize, Serialize};
 
 use super::{BuildResult, Payload, Request, Target};
@@ -7,6 +8,8 @@ use crate::diagnostic::Diagnostic;
 use crate::models::{ModelRules, Resolved};
 use crate::size;
 use crate::validate;
+
+mod rules;
 
 /// The OpenAI Images generations target.
 #[derive(Debug, Clone, Copy, Default)]
@@ -221,7 +224,7 @@ pub fn common_request<'a>(req: &Request<'a>) -> Result<Common<'a>, Vec<Diagnosti
         );
     }
     let mut errors = Vec::new();
-    for d in validate::openai_rules(&request, &model_name, rules, req.models) {
+    for d in rules::check_request(&request, &model_name, rules, req.models) {
         if d.is_error() {
             errors.push(d)
         } else {

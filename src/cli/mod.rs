@@ -8,10 +8,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::catalog::Catalog;
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::emit::{Emit, emit};
 use crate::engine::Engine;
 use crate::models::ModelTable;
-use crate::source::{Format, SourceFile};
+use crate::source::Format;
 
 mod batch;
 mod completions;
@@ -26,8 +25,8 @@ mod serve;
 mod styles;
 mod sync_models;
 mod validate;
+use output::read_override;
 pub use output::{AtomicFile, write_atomic};
-use output::{io_failure, read_override, write_stdout};
 mod cost;
 mod expand;
 mod lint;

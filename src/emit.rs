@@ -194,7 +194,6 @@ pub fn cost_table(
     volume: Volume,
     prices: &crate::cost::PriceTable,
 ) -> String {
-    use crate::cost::{Basis, usd};
     let name_w = rows
         .iter()
         .map(|(n, _)| n.chars().count())
@@ -210,37 +209,69 @@ pub fn cost_table(
     let mut notes: Vec<String> = Vec::new();
     let mut sources: Vec<String> = Vec::new();
     for (name, e) in rows {
-        let basis = match &e.image_output_basis {
-            Basis::Official => String::from("official"),
-            Basis::Estimated(m) => format!("estimate: {m}"),
-            Basis::Unknown(m) => format!("unknown: {m}"),
-        };
-        let _ = writeln!(
-            out,
-            "{name:<name_w$}  {:<16} {:<7} {:<10} {:>2}  {:>10}  {:>11}  {basis}",
-            e.model,
-            e.quality,
-            e.size,
-            e.n,
-            usd(e.per_image),
-            usd(e.per_request)
-        );
+        write_cost_row(&mut out, name, e, name_w);
         total = match (total, e.per_request) {
             (Some(t), Some(c)) => Some(t + c),
             _ => None,
         };
         images += u64::from(e.n);
-        for n in e.notes.iter().chain(&e.sources) {
-            let list = if e.sources.contains(n) {
-                &mut sources
-            } else {
-                &mut notes
-            };
-            if !list.contains(n) {
-                list.push(n.clone());
-            }
+        collect_cost_notes(e, &mut notes, &mut sources);
+    }
+    write_cost_totals(&mut out, total, images, volume);
+    if !notes.is_empty() || !sources.is_empty() {
+        let _ = writeln!(out);
+    }
+    for n in notes {
+        let _ = writeln!(out, "note: {n}");
+    }
+    for s in sources {
+        let _ = writeln!(out, "source: {s}");
+    }
+    let _ = writeln!(out, "currency: {}", prices.currency);
+    out
+}
+
+/// One brief's line of the cost table, its name padded to `name_w`.
+fn write_cost_row(out: &mut String, name: &str, e: &crate::cost::Estimate, name_w: usize) {
+    use crate::cost::{Basis, usd};
+    let basis = match &e.image_output_basis {
+        Basis::Official => String::from("official"),
+        Basis::Estimated(m) => format!("estimate: {m}"),
+        Basis::Unknown(m) => format!("unknown: {m}"),
+    };
+    let _ = writeln!(
+        out,
+        "{name:<name_w$}  {:<16} {:<7} {:<10} {:>2}  {:>10}  {:>11}  {basis}",
+        e.model,
+        e.quality,
+        e.size,
+        e.n,
+        usd(e.per_image),
+        usd(e.per_request)
+    );
+}
+
+/// Adds the estimate's notes and sources not listed yet, each to its own list, in order.
+fn collect_cost_notes(
+    e: &crate::cost::Estimate,
+    notes: &mut Vec<String>,
+    sources: &mut Vec<String>,
+) {
+    for n in e.notes.iter().chain(&e.sources) {
+        let list = if e.sources.contains(n) {
+            &mut *sources
+        } else {
+            &mut *notes
+        };
+        if !list.contains(n) {
+            list.push(n.clone());
         }
     }
+}
+
+/// The totals under the cost table: one request per brief, with retries, per period.
+fn write_cost_totals(out: &mut String, total: Option<f64>, images: u64, volume: Volume) {
+    use crate::cost::usd;
     let per = match volume.per {
         Period::Day => "day",
         Period::Week => "week",
@@ -271,17 +302,6 @@ pub fn cost_table(
     if total.is_none() {
         let _ = writeln!(out, "totals are unknown: at least one brief has no price");
     }
-    if !notes.is_empty() || !sources.is_empty() {
-        let _ = writeln!(out);
-    }
-    for n in notes {
-        let _ = writeln!(out, "note: {n}");
-    }
-    for s in sources {
-        let _ = writeln!(out, "source: {s}");
-    }
-    let _ = writeln!(out, "currency: {}", prices.currency);
-    out
 }
 
 /// The same as JSON.

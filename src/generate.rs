@@ -140,42 +140,15 @@ pub fn generate(
     }
     let url = endpoint(r, settings)?;
     let saved = dir.join(format!("{id}.response.json"));
-    let pending = dir.join(format!("{id}.pending"));
     let started = timestamp();
-    let (retries, from) = if saved.is_file() {
-        (0, Source::Saved)
-    } else {
-        let from = if pending.exists() {
-            Source::Resent
-        } else {
-            Source::Sent
-        };
-        std::fs::write(&pending, started.as_bytes()).map_err(|e| io(&pending, &e))?;
-        let sent = send(&url, &r.payload.body, settings, &saved);
-        let _ = std::fs::remove_file(&pending);
-        (sent?, from)
-    };
+    let (retries, from) = obtain_answer(r, &url, settings, &id, &saved, &started)?;
     let response = read_saved(&saved)?;
     let format = response["output_format"]
         .as_str()
         .or(r.payload.summary.format.as_deref())
         .unwrap_or("png")
         .to_string();
-    let decoded =
-        decode_images(&response, &format, &id).map_err(|d| d.with_note(keep_note(&saved)))?;
-    let ext = crate::handoff::extension(Some(&format));
-    let mut files = Vec::new();
-    let mut images = Vec::new();
-    for (i, (bytes, revised)) in decoded.iter().enumerate() {
-        let file = dir.join(format!("{id}-{i}.{ext}"));
-        crate::atomic::write_atomic(&file, bytes)
-            .map_err(|e| io(&file, &e).with_note(keep_note(&saved)))?;
-        images.push(json!({
-            "file": format!("{id}-{i}.{ext}"),
-            "revised_prompt": revised,
-        }));
-        files.push(file);
-    }
+    let (files, images) = write_images(&response, &format, &id, dir, &saved)?;
     let model = r.payload.summary.model.as_str();
     let estimated = r.cost.as_ref().and_then(|c| c.per_request);
     let usage_based = response
@@ -195,13 +168,7 @@ pub fn generate(
             usage_based,
         },
     );
-    // a key the provider echoed into its answer is not written either
-    let text = crate::http::redact(
-        &(serde_json::to_string_pretty(&record).unwrap_or_default() + "\n"),
-        &settings.api_key,
-    );
-    crate::atomic::write_atomic(&sidecar, text.as_bytes())
-        .map_err(|e| io(&sidecar, &e).with_note(keep_note(&saved)))?;
+    write_sidecar(&record, &sidecar, &saved, settings)?;
     let _ = std::fs::remove_file(&saved);
     Ok(Outcome::Written {
         files,
@@ -210,6 +177,74 @@ pub fn generate(
         cost: usage_based.or(estimated),
         from,
     })
+}
+
+/// The answer to the request, in `saved`: the one an earlier run saved, else a new one (sent with
+/// `ID.pending` beside it while in flight). (retries, where it came from.)
+fn obtain_answer(
+    r: &Rendering,
+    url: &str,
+    settings: &Settings,
+    id: &str,
+    saved: &Path,
+    started: &str,
+) -> Result<(u32, Source), Diagnostic> {
+    if saved.is_file() {
+        return Ok((0, Source::Saved));
+    }
+    let pending = settings.out_dir.join(format!("{id}.pending"));
+    let from = if pending.exists() {
+        Source::Resent
+    } else {
+        Source::Sent
+    };
+    std::fs::write(&pending, started.as_bytes()).map_err(|e| io(&pending, &e))?;
+    let sent = send(url, &r.payload.body, settings, saved);
+    let _ = std::fs::remove_file(&pending);
+    Ok((sent?, from))
+}
+
+/// Decodes the answer's images and writes each as `ID-I.EXT` under `dir`: (the files, their
+/// entries in the sidecar). On failure the saved answer is kept, and the error says so.
+fn write_images(
+    response: &Value,
+    format: &str,
+    id: &str,
+    dir: &Path,
+    saved: &Path,
+) -> Result<(Vec<PathBuf>, Vec<Value>), Diagnostic> {
+    let decoded = decode_images(response, format, id).map_err(|d| d.with_note(keep_note(saved)))?;
+    let ext = crate::handoff::extension(Some(format));
+    let mut files = Vec::new();
+    let mut images = Vec::new();
+    for (i, (bytes, revised)) in decoded.iter().enumerate() {
+        let file = dir.join(format!("{id}-{i}.{ext}"));
+        crate::atomic::write_atomic(&file, bytes)
+            .map_err(|e| io(&file, &e).with_note(keep_note(saved)))?;
+        images.push(json!({
+            "file": format!("{id}-{i}.{ext}"),
+            "revised_prompt": revised,
+        }));
+        files.push(file);
+    }
+    Ok((files, images))
+}
+
+/// Writes the sidecar record (the API key redacted, should the provider have echoed it); on
+/// failure the saved answer is kept, and the error says so.
+fn write_sidecar(
+    record: &Value,
+    sidecar: &Path,
+    saved: &Path,
+    settings: &Settings,
+) -> Result<(), Diagnostic> {
+    // a key the provider echoed into its answer is not written either
+    let text = crate::http::redact(
+        &(serde_json::to_string_pretty(record).unwrap_or_default() + "\n"),
+        &settings.api_key,
+    );
+    crate::atomic::write_atomic(sidecar, text.as_bytes())
+        .map_err(|e| io(sidecar, &e).with_note(keep_note(saved)))
 }
 
 fn keep_note(saved: &Path) -> String {

@@ -1,5 +1,15 @@
 //! `imgprompt batch`: Render many briefs: one JSON brief per line (JSONL), from a file, `-` or a folder of brief files. One record per line, in input order; bad lines never stop the batch.
-use super::*;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use clap::Subcommand;
+
+use super::output::{AtomicFile, io_failure, write_stdout};
+use super::{Cli, Failure, batch_api_target, engine};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::emit::Emit;
+use crate::engine::Engine;
+use crate::source::Format;
 
 #[derive(Debug, clap::Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -129,16 +139,13 @@ pub fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
         return run_api(api, color);
     }
     let Args {
-        api: _,
         input,
         output,
         errors,
         emit: form,
         target,
-        fail_fast,
-        sequential,
         quiet,
-        max_variants,
+        ..
     } = args;
 
     let engine = engine(cli)?;
@@ -146,28 +153,8 @@ pub fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
     if *form == Emit::OpenaiBatch {
         batch_api_target(target.as_ref())?;
     }
-    let opts = crate::batch::BatchOptions {
-        max_variants: max_variants.unwrap_or(crate::expand::DEFAULT_MAX_VARIANTS),
-        emit: *form,
-        fail_fast: *fail_fast,
-        parallel: !*sequential,
-        input_name: if input.as_os_str() == "-" {
-            String::from("<stdin>")
-        } else {
-            input.display().to_string()
-        },
-    };
-    if let (Some(o), Some(e)) = (output, errors)
-        && (o == e || same_file(o, e))
-    {
-        return Err(Failure::usage(
-            Diagnostic::error(
-                "usage",
-                format!("-o and --errors name the same file `{}`", o.display()),
-            )
-            .with_help("give the error records their own file, or leave out --errors to keep them among the results"),
-        ));
-    }
+    let opts = batch_options(args);
+    check_distinct(output.as_deref(), errors.as_deref())?;
     let mut out_file = output
         .as_deref()
         .map(AtomicFile::create)
@@ -208,6 +195,48 @@ pub fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
         .flush()
         .map_err(|e| io_failure("cannot write to standard output", &e))?;
     drop(stdout_lock);
+    commit_files(out_file, err_file)?;
+    if !*quiet {
+        print_summary(&summary);
+    }
+    Ok(if summary.failed > 0 { 1 } else { 0 })
+}
+
+/// The options of the library's batch run, from the command line.
+fn batch_options(args: &Args) -> crate::batch::BatchOptions {
+    crate::batch::BatchOptions {
+        max_variants: args
+            .max_variants
+            .unwrap_or(crate::expand::DEFAULT_MAX_VARIANTS),
+        emit: args.emit,
+        fail_fast: args.fail_fast,
+        parallel: !args.sequential,
+        input_name: if args.input.as_os_str() == "-" {
+            String::from("<stdin>")
+        } else {
+            args.input.display().to_string()
+        },
+    }
+}
+
+/// `-o` and `--errors` must name two files: one would overwrite the other.
+fn check_distinct(output: Option<&Path>, errors: Option<&Path>) -> Result<(), Failure> {
+    if let (Some(o), Some(e)) = (output, errors)
+        && (o == e || same_file(o, e))
+    {
+        return Err(Failure::usage(
+            Diagnostic::error(
+                "usage",
+                format!("-o and --errors name the same file `{}`", o.display()),
+            )
+            .with_help("give the error records their own file, or leave out --errors to keep them among the results"),
+        ));
+    }
+    Ok(())
+}
+
+/// Puts the output file, then the errors file, in place (those given).
+fn commit_files(out_file: Option<AtomicFile>, err_file: Option<AtomicFile>) -> Result<(), Failure> {
     if let Some(f) = out_file {
         f.commit()
             .map_err(|e| io_failure("cannot write the output file", &e))?;
@@ -216,10 +245,7 @@ pub fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
         f.commit()
             .map_err(|e| io_failure("cannot write the errors file", &e))?;
     }
-    if !*quiet {
-        print_summary(&summary);
-    }
-    Ok(if summary.failed > 0 { 1 } else { 0 })
+    Ok(())
 }
 
 /// A spinner on stderr when it is a terminal (never with `--quiet`).

@@ -1,5 +1,6 @@
 //! `imgprompt completions SHELL`: the shell completion script, on standard output.
-use super::*;
+use super::output::write_stdout;
+use super::{Cli, Failure};
 
 /// The shells completions are written for.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]

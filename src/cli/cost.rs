@@ -1,5 +1,12 @@
 //! `imgprompt cost`: Estimate what briefs cost: per image, per request, per period, with retries.
-use super::*;
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+
+use super::output::write_stdout;
+use super::{Cli, Failure, engine};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::source::SourceFile;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -1,5 +1,14 @@
 //! `imgprompt expand`: List a brief's variations (`vary`), count them and price them, within a budget.
-use super::*;
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+
+use super::output::{io_failure, write_stdout};
+use super::{Cli, Failure, engine};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::engine::Engine;
+use crate::source::SourceFile;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

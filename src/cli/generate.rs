@@ -1,5 +1,11 @@
 //! `imgprompt generate`: render, price, send to the provider, keep every image with its sidecar.
-use super::*;
+use std::path::PathBuf;
+
+use super::output::io_failure;
+use super::{Cli, Failure, engine};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::engine::{Engine, Rendering};
+use crate::source::SourceFile;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -38,26 +44,86 @@ pub struct Args {
     pub api_key_env: String,
 }
 
+/// One request to send: (id, rendering, brief file).
+type Job = (String, Rendering, String);
+
 /// Runs `imgprompt generate`.
 pub fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
     let engine = engine(cli)?;
     let target = crate::target::by_name(&args.target).map_err(Failure::usage)?;
-    if target.batch_endpoint().is_none() {
-        return Err(Failure::usage(
-            Diagnostic::error(
-                "not-supported",
-                format!(
-                    "`generate` does not support the {} target yet",
-                    target.name()
-                ),
-            )
-            .with_help(
-                "use --target openai or openai-edit; other targets: `render --emit curl|python|js`",
-            ),
-        ));
-    }
+    check_target(target.as_ref())?;
     // render and check everything first: nothing is sent for a batch with a bad brief
     let jobs = render_all(&engine, target.as_ref(), args)?;
+    let (known, unpriced) = estimate(&jobs);
+    check_budget(args.max_cost, known, unpriced)?;
+    if args.dry_run {
+        return Ok(0);
+    }
+    let api_key = api_key(&args.api_key_env)?;
+    if !args.yes && !confirm(jobs.len(), known, unpriced)? {
+        eprintln!("generate: nothing sent");
+        return Ok(1);
+    }
+    let settings = crate::generate::Settings {
+        out_dir: args.out.clone(),
+        base_url: std::env::var("OPENAI_BASE_URL")
+            .unwrap_or_else(|_| String::from("https://api.openai.com/v1")),
+        api_key,
+        max_retries: args.retries,
+        max_wait: std::time::Duration::from_secs(60),
+        timeout: std::time::Duration::from_secs(args.timeout),
+    };
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| io_failure(&format!("cannot create `{}`", args.out.display()), &e))?;
+    let tally = send_all(
+        &jobs,
+        &settings,
+        engine.price_table(),
+        args.concurrency,
+        color,
+    );
+    eprintln!(
+        "generate: {} requests, {} images written, {} skipped (already done), {} failed, {} retries; cost {}{}",
+        jobs.len(),
+        tally.written,
+        tally.skipped,
+        tally.failed,
+        tally.retried,
+        crate::cost::usd(Some(tally.cost)),
+        if tally.uncosted > 0 {
+            format!(" (+{} unpriced)", tally.uncosted)
+        } else {
+            String::new()
+        }
+    );
+    let index = crate::generate::contact_sheet(&args.out)
+        .map_err(|e| io_failure("cannot write index.html", &e))?;
+    eprintln!("contact sheet: {}", index.display());
+    Ok(u8::from(tally.failed > 0))
+}
+
+/// `generate` sends to OpenAI-shaped endpoints only (those the Batch API has too).
+fn check_target(target: &dyn crate::target::Target) -> Result<(), Failure> {
+    if target.batch_endpoint().is_some() {
+        return Ok(());
+    }
+    Err(Failure::usage(
+        Diagnostic::error(
+            "not-supported",
+            format!(
+                "`generate` does not support the {} target yet",
+                target.name()
+            ),
+        )
+        .with_help(
+            "use --target openai or openai-edit; other targets: `render --emit curl|python|js`",
+        ),
+    ))
+}
+
+/// The estimated total of the priced requests and the number of unpriced ones, announced on
+/// stderr.
+fn estimate(jobs: &[Job]) -> (f64, usize) {
     let known: f64 = jobs
         .iter()
         .filter_map(|(_, r, _)| r.cost.as_ref().and_then(|c| c.per_request))
@@ -76,7 +142,12 @@ pub fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
             String::new()
         }
     );
-    if let Some(max) = args.max_cost
+    (known, unpriced)
+}
+
+/// `--max-cost`: refuses when the estimate is over it, or some requests are unpriced.
+fn check_budget(max_cost: Option<f64>, known: f64, unpriced: usize) -> Result<(), Failure> {
+    if let Some(max) = max_cost
         && (known > max || unpriced > 0)
     {
         return Err(Failure::invalid(Diagnostics(vec![Diagnostic::error(
@@ -88,43 +159,49 @@ pub fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
             ),
         )])));
     }
-    if args.dry_run {
-        return Ok(0);
-    }
-    let api_key = std::env::var(&args.api_key_env)
+    Ok(())
+}
+
+/// The API key from the environment variable `var` (set and not empty).
+fn api_key(var: &str) -> Result<String, Failure> {
+    std::env::var(var)
         .ok()
         .filter(|k| !k.is_empty())
         .ok_or_else(|| {
             Failure::usage(
-                Diagnostic::error("usage", format!("{} is not set", args.api_key_env))
-                    .with_help(format!("export {}=…, or use --dry-run", args.api_key_env)),
+                Diagnostic::error("usage", format!("{var} is not set"))
+                    .with_help(format!("export {var}=…, or use --dry-run")),
             )
-        })?;
-    if !args.yes && !confirm(jobs.len(), known, unpriced)? {
-        eprintln!("generate: nothing sent");
-        return Ok(1);
-    }
-    let settings = crate::generate::Settings {
-        out_dir: args.out.clone(),
-        base_url: std::env::var("OPENAI_BASE_URL")
-            .unwrap_or_else(|_| String::from("https://api.openai.com/v1")),
-        api_key,
-        max_retries: args.retries,
-        max_wait: std::time::Duration::from_secs(60),
-        timeout: std::time::Duration::from_secs(args.timeout),
-    };
-    std::fs::create_dir_all(&args.out)
-        .map_err(|e| io_failure(&format!("cannot create `{}`", args.out.display()), &e))?;
-    let (mut written, mut skipped, mut failed, mut retried) = (0, 0, 0, 0u64);
-    let (mut cost, mut uncosted) = (0.0, 0usize);
-    // a bounded pool: at most --concurrency requests in flight; each outcome is reported as soon
-    // as every earlier one has been, so the log reads in brief order while the run progresses
-    let prices = engine.price_table();
+        })
+}
+
+/// What the requests came to: the counts and cost of the closing summary.
+#[derive(Debug, Default)]
+struct Tally {
+    written: usize,
+    skipped: usize,
+    failed: usize,
+    retried: u64,
+    cost: f64,
+    uncosted: usize,
+}
+
+/// Sends every job through a bounded pool: at most `concurrency` requests in flight; each
+/// outcome is reported as soon as every earlier one has been, so the log reads in brief order
+/// while the run progresses.
+fn send_all(
+    jobs: &[Job],
+    settings: &crate::generate::Settings,
+    prices: &crate::cost::PriceTable,
+    concurrency: u16,
+    color: bool,
+) -> Tally {
+    let mut tally = Tally::default();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::scope(|scope| {
-        for _ in 0..usize::from(args.concurrency).min(jobs.len()) {
-            let (tx, next, jobs, settings) = (tx.clone(), &next, &jobs, &settings);
+        for _ in 0..usize::from(concurrency).min(jobs.len()) {
+            let (tx, next) = (tx.clone(), &next);
             scope.spawn(move || {
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -146,59 +223,56 @@ pub fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
             bar.inc(1);
             pending.insert(i, outcome);
             while let Some(outcome) = pending.remove(&due) {
-                let id = &jobs[due].0;
+                report(&jobs[due].0, outcome, &bar, &mut tally, color);
                 due += 1;
-                match outcome {
-                    Ok(crate::generate::Outcome::Written {
-                        files,
-                        retries: r,
-                        cost: c,
-                        from,
-                        ..
-                    }) => {
-                        written += files.len();
-                        retried += u64::from(r);
-                        cost += c.unwrap_or(0.0);
-                        uncosted += usize::from(c.is_none());
-                        let how = match from {
-                            crate::generate::Source::Sent => "",
-                            crate::generate::Source::Resent => {
-                                " (it was in flight when an earlier run stopped: sent again, it may have been billed twice)"
-                            }
-                            crate::generate::Source::Saved => {
-                                " (from the answer an earlier run saved: not paid again)"
-                            }
-                        };
-                        bar.suspend(|| eprintln!("{id}: {}{how}", images(files.len())));
-                    }
-                    Ok(crate::generate::Outcome::Skipped(_)) => {
-                        skipped += 1;
-                        bar.suspend(|| eprintln!("{id}: already generated, skipped"));
-                    }
-                    Err(d) => {
-                        failed += 1;
-                        let d = d.with_note(format!("request {id}"));
-                        bar.suspend(|| eprintln!("{}\n", d.render(color)));
-                    }
-                }
             }
         }
         bar.finish_and_clear();
     });
-    eprintln!(
-        "generate: {} requests, {written} images written, {skipped} skipped (already done), {failed} failed, {retried} retries; cost {}{}",
-        jobs.len(),
-        crate::cost::usd(Some(cost)),
-        if uncosted > 0 {
-            format!(" (+{uncosted} unpriced)")
-        } else {
-            String::new()
+    tally
+}
+
+/// Counts one request's outcome and logs its line (above the progress bar).
+fn report(
+    id: &str,
+    outcome: Result<crate::generate::Outcome, Diagnostic>,
+    bar: &indicatif::ProgressBar,
+    tally: &mut Tally,
+    color: bool,
+) {
+    match outcome {
+        Ok(crate::generate::Outcome::Written {
+            files,
+            retries: r,
+            cost: c,
+            from,
+            ..
+        }) => {
+            tally.written += files.len();
+            tally.retried += u64::from(r);
+            tally.cost += c.unwrap_or(0.0);
+            tally.uncosted += usize::from(c.is_none());
+            let how = match from {
+                crate::generate::Source::Sent => "",
+                crate::generate::Source::Resent => {
+                    " (it was in flight when an earlier run stopped: sent again, it may have been billed twice)"
+                }
+                crate::generate::Source::Saved => {
+                    " (from the answer an earlier run saved: not paid again)"
+                }
+            };
+            bar.suspend(|| eprintln!("{id}: {}{how}", images(files.len())));
         }
-    );
-    let index = crate::generate::contact_sheet(&args.out)
-        .map_err(|e| io_failure("cannot write index.html", &e))?;
-    eprintln!("contact sheet: {}", index.display());
-    Ok(u8::from(failed > 0))
+        Ok(crate::generate::Outcome::Skipped(_)) => {
+            tally.skipped += 1;
+            bar.suspend(|| eprintln!("{id}: already generated, skipped"));
+        }
+        Err(d) => {
+            tally.failed += 1;
+            let d = d.with_note(format!("request {id}"));
+            bar.suspend(|| eprintln!("{}\n", d.render(color)));
+        }
+    }
 }
 
 /// "1 image", "3 images".
@@ -247,7 +321,7 @@ fn render_all(
     engine: &Engine,
     target: &dyn crate::target::Target,
     args: &Args,
-) -> Result<Vec<(String, crate::engine::Rendering, String)>, Failure> {
+) -> Result<Vec<Job>, Failure> {
     let mut jobs = Vec::new();
     let mut problems = Diagnostics::default();
     for path in &args.briefs {

@@ -1,5 +1,10 @@
 //! `imgprompt lint`: Check prompt quality: exact text kept, no-text conflicts, length, repetition, dangling separators, leftover placeholders, contradictions, context vs size. Exit 1 on any error.
-use super::*;
+use std::path::PathBuf;
+
+use super::output::{read_override, write_stdout};
+use super::{Cli, Failure, OutputFormat, color_stdout, engine};
+use crate::diagnostic::Diagnostics;
+use crate::source::SourceFile;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

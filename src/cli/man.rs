@@ -1,6 +1,9 @@
 //! `imgprompt man [--dir DIR]`: the man page (roff), on standard output or as one file per
 //! command in a folder (`imgprompt.1`, `imgprompt-render.1`, …).
-use super::*;
+use std::path::PathBuf;
+
+use super::output::{io_failure, write_stdout};
+use super::{Cli, Failure};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

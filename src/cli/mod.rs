@@ -8,10 +8,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::catalog::Catalog;
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::emit::{Emit, emit};
 use crate::engine::Engine;
 use crate::models::ModelTable;
-use crate::source::{Format, SourceFile};
+use crate::source::Format;
 
 mod batch;
 mod completions;
@@ -26,8 +25,8 @@ mod serve;
 mod styles;
 mod sync_models;
 mod validate;
+use output::read_override;
 pub use output::{AtomicFile, write_atomic};
-use output::{io_failure, read_override, write_stdout};
 mod cost;
 mod expand;
 mod lint;
@@ -188,7 +187,11 @@ pub struct Failure {
 
 impl Failure {
     fn invalid(diagnostics: Diagnostics) -> Self {
-        let code = if diagnostics.0.iter().any(|d| d.code == "io") {
+        let code = if diagnostics
+            .0
+            .iter()
+            .any(|d| exit_class(d.code) == ExitClass::Io)
+        {
             2
         } else {
             1
@@ -261,7 +264,30 @@ fn color_stdout(choice: ColorChoice) -> bool {
 }
 
 fn is_broken_pipe(f: &Failure) -> bool {
-    f.diagnostics.0.iter().any(|d| d.code == "broken-pipe")
+    f.diagnostics
+        .0
+        .iter()
+        .any(|d| exit_class(d.code) == ExitClass::BrokenPipe)
+}
+
+/// What a diagnostic's code means for the exit code of a failure holding it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ExitClass {
+    /// An I/O error: a failure holding one exits 2, even among invalid input.
+    Io,
+    /// Standard output was closed by its reader: the run stops quietly with exit 0.
+    BrokenPipe,
+    /// Anything else: its failure's own code (1 for invalid input, 2 for usage).
+    Other,
+}
+
+/// The one place the exit code reads a diagnostic's code string.
+fn exit_class(code: &str) -> ExitClass {
+    match code {
+        "io" => ExitClass::Io,
+        "broken-pipe" => ExitClass::BrokenPipe,
+        _ => ExitClass::Other,
+    }
 }
 
 fn engine(cli: &Cli) -> Result<Engine, Failure> {

@@ -1,5 +1,7 @@
 //! `imgprompt models`: List the models, their limits and lifecycle (and, as JSON, the source of every fact).
-use super::*;
+use super::output::write_stdout;
+use super::{Cli, Failure, OutputFormat, engine};
+use crate::models::ModelTable;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -1,5 +1,13 @@
 //! `imgprompt new`: Scaffold something new.
-use super::*;
+use std::path::PathBuf;
+
+use clap::Subcommand;
+
+use super::output::{io_failure, write_stdout};
+use super::{Cli, Failure, engine, warn_catalog};
+use crate::catalog::Catalog;
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::engine::Engine;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

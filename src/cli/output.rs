@@ -1,6 +1,9 @@
 //! Output shared by the commands: standard output (a closed pipe is not an error), files written
 //! atomically, the override files, I/O failures.
-use super::*;
+use std::io::Write;
+
+use super::Failure;
+use crate::diagnostic::Diagnostic;
 
 /// Reads an override file given on the command line: (its name, its text).
 pub(super) fn read_override(

@@ -1,5 +1,11 @@
 //! `imgprompt presets`: List presets or show one.
-use super::*;
+use clap::Subcommand;
+
+use super::output::write_stdout;
+use super::{Cli, Failure, OutputFormat, engine};
+use crate::diagnostic::Diagnostics;
+use crate::engine::Engine;
+use crate::source::SourceFile;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -1,5 +1,12 @@
 //! `imgprompt render`: Render a brief: the request payload (default), the prompt, or a report.
-use super::*;
+use std::io::Write;
+use std::path::PathBuf;
+
+use super::output::{write_atomic, write_stdout};
+use super::{Cli, Failure, InputFormat, batch_api_target, engine};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::emit::{Emit, emit};
+use crate::source::SourceFile;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

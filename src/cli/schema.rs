@@ -1,5 +1,9 @@
 //! `imgprompt schema`: Print a JSON Schema: of a brief, or of a preset's params.
-use super::*;
+use clap::Subcommand;
+
+use super::output::write_stdout;
+use super::{Cli, Failure, engine};
+use crate::diagnostic::Diagnostics;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

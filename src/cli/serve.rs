@@ -1,5 +1,6 @@
 //! `imgprompt serve`: the playground page and the JSON API ([`crate::serve`]).
-use super::*;
+use super::output::io_failure;
+use super::{Cli, Failure, engine};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

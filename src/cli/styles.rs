@@ -1,5 +1,11 @@
 //! `imgprompt styles`: list, show and import style libraries.
-use super::*;
+use std::path::PathBuf;
+
+use clap::Subcommand;
+
+use super::output::{io_failure, write_atomic, write_stdout};
+use super::{Cli, Failure};
+use crate::diagnostic::Diagnostics;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -1,5 +1,9 @@
 //! `imgprompt test`: Snapshot-test prompts and payloads: each preset's fixtures (or any folder of briefs) against the `.snap` files beside them. Exit 1 on any mismatch.
-use super::*;
+use std::path::PathBuf;
+
+use super::output::{io_failure, write_stdout};
+use super::{Cli, Failure, color_stdout, engine};
+use crate::diagnostic::{Diagnostic, Diagnostics};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -1,5 +1,11 @@
 //! `imgprompt validate`: Check briefs: exit 0 if all are valid, 1 otherwise; diagnostics on stderr.
-use super::*;
+use std::io::Write;
+use std::path::PathBuf;
+
+use super::output::write_stdout;
+use super::{Cli, Failure, InputFormat, OutputFormat, engine};
+use crate::diagnostic::Diagnostics;
+use crate::source::SourceFile;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

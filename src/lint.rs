@@ -2,6 +2,10 @@
 //! and a one-line explanation; findings point into the prompt or the brief. Regex-based rules
 //! use the regex crate; tables (contradictions, no-text words, context ratios) are data
 //! (`data/lint.json`), overridable with `--table FILE`.
+//!
+//! [`lint`] builds one context per rendering (the brief's exact texts, the prompt with them
+//! masked) and runs the checks of [`RULES`] over it in table order; each check is one function
+//! of the `rules` submodule, named after its rule.
 use std::ops::Range;
 use std::sync::Arc;
 

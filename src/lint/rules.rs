@@ -159,7 +159,7 @@ fn find_empty(v: &Value, path: &JsonPath, out: &mut Vec<JsonPath>) {
     }
 }
 
-/// `duplicate-phrase`: no phrase of two words or more (text between `.`, `,`, `;` and `:`) is
+/// `duplicate-phrase`: no phrase of two words or more (text ended by `.`, `,`, `;` or `:`) is
 /// said twice in the prompt, ignoring case. A repeated phrase usually comes from a preset
 /// default and a brief field saying the same thing; it spends prompt length for nothing. Each
 /// repeat after the first is a finding.
@@ -431,8 +431,9 @@ pub(super) fn contradiction(cx: &Context<'_>) -> Vec<Diagnostic> {
 /// where it is used. Only the first context ratio that matches and disagrees is reported.
 ///
 /// The size is read from the request body's `size` (`WIDTHxHEIGHT`), not from the payload's
-/// summary: a target that sends the size as other fields (`width`/`height`, an aspect ratio)
-/// is not checked, as before the summary existed.
+/// summary: the two differ for Flux, whose body sends `width` and `height` (no `size`, so it is
+/// not checked) while its summary says `WIDTHxHEIGHT`. Targets that send an aspect ratio are
+/// not checked either way.
 pub(super) fn context_size(cx: &Context<'_>) -> Vec<Diagnostic> {
     let brief = &cx.rendering.brief;
     let ctx = &brief.context;

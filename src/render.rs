@@ -1013,6 +1013,8 @@ impl MarkBytes<'_> {
     }
 }
 
+/// The tidy pass over the prompt joined into one line (see [`tidy_marked`]); the marks are
+/// kept.
 fn tidy_line(line: &str, marks: Option<(char, char)>) -> String {
     // Works on bytes: every character the pass acts on is ASCII, and the bytes of a longer
     // character are never ASCII, so they are copied as they come; the marks are matched as whole

@@ -67,100 +67,146 @@ pub fn count_until(
     target: &dyn Target,
     stop: &dyn Fn() -> bool,
 ) -> Result<CountReport, Diagnostics> {
-    let too_many = || {
-        Diagnostics(vec![
-            Diagnostic::error(
-                "too-many-variants",
-                "this brief has more variants than can be counted (over 18 quintillion)",
-            )
-            .with_help("use fewer values under `vary`"),
-        ])
+    let total = variations.count().ok_or_else(too_many_variants)?;
+    let counting = Counting {
+        engine,
+        variations,
+        source,
+        target,
+        stop,
     };
-    let total = variations.count().ok_or_else(too_many)?;
-    let axes = variations.axes();
     if total <= MAX_PRICE_SETTINGS {
         // few enough to price exactly, variant by variant (nothing is held)
+        return counting.each_variant(total);
+    }
+    counting.by_price_setting(total)
+}
+
+/// The error of a brief whose variants outnumber `u64`.
+fn too_many_variants() -> Diagnostics {
+    Diagnostics(vec![
+        Diagnostic::error(
+            "too-many-variants",
+            "this brief has more variants than can be counted (over 18 quintillion)",
+        )
+        .with_help("use fewer values under `vary`"),
+    ])
+}
+
+/// What [`count_until`] renders with, and when it stops.
+struct Counting<'a> {
+    engine: &'a Engine,
+    variations: &'a Variations,
+    source: Option<&'a SourceFile>,
+    target: &'a dyn Target,
+    stop: &'a dyn Fn() -> bool,
+}
+
+impl Counting<'_> {
+    /// Renders `v`: the images of one request (`n`, 1 when unset) and its price, when known.
+    fn price(&self, v: &Variant) -> Result<(f64, Option<f64>), Diagnostics> {
+        let r = self
+            .engine
+            .render_value(v.brief.clone(), self.source, self.target)
+            .map_err(|d| variant_errors(d, v))?;
+        let images = r.payload.body["n"].as_u64().unwrap_or(1) as f64;
+        Ok((images, r.cost.as_ref().and_then(|c| c.per_request)))
+    }
+
+    /// Prices every one of the `total` variants.
+    fn each_variant(&self, total: u64) -> Result<CountReport, Diagnostics> {
         let mut images = 0.0;
         let mut cost = Some(0.0);
         for i in 0..total {
-            if stop() {
+            if (self.stop)() {
                 return Err(crate::vary::stopped());
             }
-            let v = variations.variant(i);
-            let r = engine
-                .render_value(v.brief.clone(), source, target)
-                .map_err(|d| variant_errors(d, &v))?;
-            images += r.payload.body["n"].as_u64().unwrap_or(1) as f64;
-            cost = match (cost, r.cost.as_ref().and_then(|c| c.per_request)) {
+            let v = self.variations.variant(i);
+            let (n, per_request) = self.price(&v)?;
+            images += n;
+            cost = match (cost, per_request) {
                 (Some(sum), Some(c)) => Some(sum + c),
                 _ => None,
             };
         }
-        return Ok(CountReport {
+        Ok(CountReport {
             variants: total,
             images,
             cost,
             priced_settings: total,
             notes: Vec::new(),
-        });
+        })
     }
-    let priced: Vec<usize> = (0..axes.len())
-        .filter(|&i| variations.prices(&axes[i]))
-        .collect();
-    let settings = priced.iter().try_fold(1u64, |acc, &i| {
-        acc.checked_mul(axes[i].choices.len() as u64)
-    });
-    let mut notes = Vec::new();
-    let Some(settings) = settings.filter(|s| *s <= MAX_PRICE_SETTINGS) else {
-        notes.push(format!(
-            "more than {MAX_PRICE_SETTINGS} distinct price settings: not priced (use --sample N to price a subset)"
-        ));
-        return Ok(CountReport {
-            variants: total,
-            images: f64::NAN,
-            cost: None,
-            priced_settings: 0,
-            notes,
+
+    /// Prices one variant per distinct price setting, times the variants sharing it; not at all
+    /// past [`MAX_PRICE_SETTINGS`] settings.
+    fn by_price_setting(&self, total: u64) -> Result<CountReport, Diagnostics> {
+        let axes = self.variations.axes();
+        let priced: Vec<usize> = (0..axes.len())
+            .filter(|&i| self.variations.prices(&axes[i]))
+            .collect();
+        let settings = priced.iter().try_fold(1u64, |acc, &i| {
+            acc.checked_mul(axes[i].choices.len() as u64)
         });
-    };
-    let shared = (total / settings.max(1)) as f64;
-    let mut cost = Some(0.0);
-    let mut images = 0.0;
-    for s in 0..settings {
-        if stop() {
-            return Err(crate::vary::stopped());
-        }
-        // the choices of the price axes for setting `s`; the other axes at their first value
-        let mut picks = vec![0usize; axes.len()];
-        let mut rest = s;
-        for &i in priced.iter().rev() {
-            let n = axes[i].choices.len() as u64;
-            picks[i] = (rest % n) as usize;
-            rest /= n;
-        }
-        let index = variations.index_of(&picks);
-        let v = variations.variant_at(&picks, index);
-        let r = engine
-            .render_value(v.brief.clone(), source, target)
-            .map_err(|d| variant_errors(d, &v))?;
-        images += r.payload.body["n"].as_u64().unwrap_or(1) as f64 * shared;
-        cost = match (cost, r.cost.as_ref().and_then(|c| c.per_request)) {
-            (Some(sum), Some(c)) => Some(sum + c * shared),
-            _ => None,
+        let Some(settings) = settings.filter(|s| *s <= MAX_PRICE_SETTINGS) else {
+            return Ok(unpriced(total));
         };
+        let shared = (total / settings.max(1)) as f64;
+        let mut cost = Some(0.0);
+        let mut images = 0.0;
+        for s in 0..settings {
+            if (self.stop)() {
+                return Err(crate::vary::stopped());
+            }
+            let picks = setting_picks(axes, &priced, s);
+            let index = self.variations.index_of(&picks);
+            let v = self.variations.variant_at(&picks, index);
+            let (n, per_request) = self.price(&v)?;
+            images += n * shared;
+            cost = match (cost, per_request) {
+                (Some(sum), Some(c)) => Some(sum + c * shared),
+                _ => None,
+            };
+        }
+        let mut notes = Vec::new();
+        if axes.len() > priced.len() {
+            notes.push(String::from(
+                "prompt tokens are those of the first value of each text and style axis",
+            ));
+        }
+        Ok(CountReport {
+            variants: total,
+            images,
+            cost,
+            priced_settings: settings,
+            notes,
+        })
     }
-    if axes.len() > priced.len() {
-        notes.push(String::from(
-            "prompt tokens are those of the first value of each text and style axis",
-        ));
-    }
-    Ok(CountReport {
+}
+
+/// The count of a brief with too many distinct price settings to price.
+fn unpriced(total: u64) -> CountReport {
+    CountReport {
         variants: total,
-        images,
-        cost,
-        priced_settings: settings,
-        notes,
-    })
+        images: f64::NAN,
+        cost: None,
+        priced_settings: 0,
+        notes: vec![format!(
+            "more than {MAX_PRICE_SETTINGS} distinct price settings: not priced (use --sample N to price a subset)"
+        )],
+    }
+}
+
+/// The choices of the price axes (`priced`) for setting `s`; the other axes at their first value.
+fn setting_picks(axes: &[crate::vary::Axis], priced: &[usize], s: u64) -> Vec<usize> {
+    let mut picks = vec![0usize; axes.len()];
+    let mut rest = s;
+    for &i in priced.iter().rev() {
+        let n = axes[i].choices.len() as u64;
+        picks[i] = (rest % n) as usize;
+        rest /= n;
+    }
+    picks
 }
 
 /// The diagnostics of a failing variant, each naming it.

@@ -262,48 +262,73 @@ fn mapped_template_error(
     if let Some(limit) = tripped {
         return vec![Diagnostic::error("template-limit", limit).with_help(LIMIT_HELP)];
     }
-    let find = |name: &str| {
-        let i = sources.iter().position(|t| t.name == name)?;
-        Some((&sources[i], maps.get(i)))
-    };
     let (code, report) = match error.kind() {
         tera::ErrorKind::SyntaxError(r) => ("template-syntax", Some(r)),
         tera::ErrorKind::RenderingError(r) => ("template-render", Some(r)),
         _ => ("template", None),
     };
-    if let Some(report) = report {
-        let mut d = Diagnostic::error(code, report.message().to_string())
-            .with_help_opt(suggest_name(report.message()));
-        match find(report.filename()) {
-            Some((t, map)) => {
-                let span = report.span();
-                let range = map.map_or_else(|| span.range.clone(), |m| m.range(span.range.clone()));
-                let start = range.start.min(t.text.len());
-                let end = range.end.clamp(start, t.text.len());
-                let mut location = Location::from_range(&t.text, start..end);
-                if span.start_line > 0 {
-                    match map {
-                        Some(m) => {
-                            let at = m.start(m.offset_of(span.start_line, span.start_col));
-                            let at = at.min(t.text.len());
-                            let point = Location::from_range(&t.text, at..at);
-                            location.line = point.line;
-                            location.column = point.column;
-                        }
-                        None => {
-                            location.line = span.start_line;
-                            location.column = span.start_col + 1;
-                        }
-                    }
-                }
-                d = d
-                    .with_label("here")
-                    .at(t.path.clone(), t.text.clone(), location);
-            }
-            None => d = d.in_file(report.filename().to_string()),
-        }
-        return vec![d];
+    match report {
+        Some(report) => vec![report_error(code, report, sources, maps)],
+        None => reference_errors(error, sources, maps),
     }
+}
+
+/// The template named `name` and its map back to the author's text (when there is one).
+fn source_of<'s>(
+    sources: &'s [TemplateFile],
+    maps: &'s [SourceMap],
+    name: &str,
+) -> Option<(&'s TemplateFile, Option<&'s SourceMap>)> {
+    let i = sources.iter().position(|t| t.name == name)?;
+    Some((&sources[i], maps.get(i)))
+}
+
+/// A syntax or rendering error tera located itself, as a diagnostic in the author's text.
+fn report_error(
+    code: &'static str,
+    report: &tera::ReportError,
+    sources: &[TemplateFile],
+    maps: &[SourceMap],
+) -> Diagnostic {
+    let d = Diagnostic::error(code, report.message().to_string())
+        .with_help_opt(suggest_name(report.message()));
+    match source_of(sources, maps, report.filename()) {
+        Some((t, map)) => {
+            let location = report_location(t, map, report.span());
+            d.with_label("here")
+                .at(t.path.clone(), t.text.clone(), location)
+        }
+        None => d.in_file(report.filename().to_string()),
+    }
+}
+
+/// Where tera's `span` of the compiled template `t` lies in the author's text: its range, and its
+/// line and column when tera gave them.
+fn report_location(t: &TemplateFile, map: Option<&SourceMap>, span: &tera::Span) -> Location {
+    let range = map.map_or_else(|| span.range.clone(), |m| m.range(span.range.clone()));
+    let start = range.start.min(t.text.len());
+    let end = range.end.clamp(start, t.text.len());
+    let mut location = Location::from_range(&t.text, start..end);
+    if span.start_line > 0 {
+        match map {
+            Some(m) => {
+                let at = m.start(m.offset_of(span.start_line, span.start_col));
+                let at = at.min(t.text.len());
+                let point = Location::from_range(&t.text, at..at);
+                location.line = point.line;
+                location.column = point.column;
+            }
+            None => {
+                location.line = span.start_line;
+                location.column = span.start_col + 1;
+            }
+        }
+    }
+    location
+}
+
+/// `error` with the chain of its sources, `: `-separated.
+fn error_chain(error: &tera::Error) -> String {
     let mut message = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(s) = source {
@@ -311,6 +336,17 @@ fn mapped_template_error(
         message.push_str(&s.to_string());
         source = s.source();
     }
+    message
+}
+
+/// The errors of tera's reference checks, each located in the author's text; the whole message
+/// as one diagnostic when none can be read out of it.
+fn reference_errors(
+    error: &tera::Error,
+    sources: &[TemplateFile],
+    maps: &[SourceMap],
+) -> Vec<Diagnostic> {
+    let message = error_chain(error);
     // Reference checks come pre-rendered: `error: MSG\n --> NAME:LINE:COL\n ... ^^^`.
     static REPORT: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let re = REPORT.get_or_init(|| {
@@ -319,32 +355,38 @@ fn mapped_template_error(
     });
     let found: Vec<Diagnostic> = re
         .captures_iter(&message)
-        .map(|c| {
-            let d = Diagnostic::error("template", c[1].to_string()).with_label("here");
-            let (line, col): (usize, usize) =
-                (c[3].parse().unwrap_or(1), c[4].parse().unwrap_or(1));
-            match find(&c[2]) {
-                Some((t, map)) => {
-                    let (line, col) = match map {
-                        Some(m) => {
-                            let at = m.start(m.offset_of(line, col.saturating_sub(1)));
-                            let at = at.min(t.text.len());
-                            let point = Location::from_range(&t.text, at..at);
-                            (point.line, point.column)
-                        }
-                        None => (line, col),
-                    };
-                    let location = Location::from_line_column(&t.text, line, col, c[5].len());
-                    d.at(t.path.clone(), t.text.clone(), location)
-                }
-                None => d.in_file(c[2].to_string()),
-            }
-        })
+        .map(|c| reference_error(&c, sources, maps))
         .collect();
     if found.is_empty() {
         vec![Diagnostic::error("template", message)]
     } else {
         found
+    }
+}
+
+/// One error of a reference check (`c`: message, template, line, column, carets).
+fn reference_error(
+    c: &regex::Captures<'_>,
+    sources: &[TemplateFile],
+    maps: &[SourceMap],
+) -> Diagnostic {
+    let d = Diagnostic::error("template", c[1].to_string()).with_label("here");
+    let (line, col): (usize, usize) = (c[3].parse().unwrap_or(1), c[4].parse().unwrap_or(1));
+    match source_of(sources, maps, &c[2]) {
+        Some((t, map)) => {
+            let (line, col) = match map {
+                Some(m) => {
+                    let at = m.start(m.offset_of(line, col.saturating_sub(1)));
+                    let at = at.min(t.text.len());
+                    let point = Location::from_range(&t.text, at..at);
+                    (point.line, point.column)
+                }
+                None => (line, col),
+            };
+            let location = Location::from_line_column(&t.text, line, col, c[5].len());
+            d.at(t.path.clone(), t.text.clone(), location)
+        }
+        None => d.in_file(c[2].to_string()),
     }
 }
 
@@ -641,6 +683,166 @@ struct OutputCtx<'a> {
     background: Option<&'a str>,
 }
 
+/// `v` as a marked user phrase, when it holds one.
+#[inline]
+fn user_opt(p: &Placeholders, v: &Option<String>) -> Option<String> {
+    v.as_deref().and_then(|s| p.user(s))
+}
+
+/// Every phrase of a one-or-many field, marked (the empty ones left out).
+#[inline]
+fn user_list(p: &Placeholders, v: &Option<OneOrMany>) -> Vec<String> {
+    match v {
+        None => Vec::new(),
+        Some(OneOrMany::One(s)) => p.user(s).into_iter().collect(),
+        Some(OneOrMany::Many(items)) => items.iter().filter_map(|s| p.user(s)).collect(),
+    }
+}
+
+/// An output setting as written, trimmed; `None` when blank.
+#[inline]
+fn plain(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// One text role as templates see it: each entry's content becomes a placeholder (in entry
+/// order), its typography and placement marked phrases.
+fn text_role_context(
+    role: &str,
+    value: &crate::brief::TextValue,
+    preset: &Preset,
+    placeholders: &mut Placeholders,
+) -> tera::Value {
+    let entries = value.entries();
+    let plural = entries.len() > 1;
+    let mut values = Vec::with_capacity(entries.len());
+    let mut items = Vec::with_capacity(entries.len());
+    let (mut typographies, mut placements) = (Vec::new(), Vec::new());
+    for e in &entries {
+        let (typography, placement) = match e {
+            crate::brief::TextEntry::Plain(_) => (None, None),
+            crate::brief::TextEntry::Detailed(d) => (
+                user_opt(placeholders, &d.typography),
+                user_opt(placeholders, &d.placement),
+            ),
+        };
+        let content = placeholders.add(e.content());
+        values.push(content.clone());
+        typographies.extend(typography.clone());
+        placements.extend(placement.clone());
+        items.push(EntryCtx {
+            content,
+            typography,
+            placement,
+        });
+    }
+    let mut label = preset.role_label(role);
+    if plural
+        && !label.ends_with('s')
+        && preset
+            .manifest
+            .text_roles
+            .get(role)
+            .is_none_or(|r| !r.plural)
+    {
+        label.push('s');
+    }
+    tera::Value::from_serializable(&TextCtx {
+        role,
+        label,
+        plural,
+        values,
+        entries: items,
+        typography: typographies.first().cloned(),
+        placement: placements.first().cloned(),
+        typographies,
+        placements,
+    })
+}
+
+/// The `text` list and the `text_by_role` map of the context, in the brief's role order.
+fn text_context(
+    brief: &Brief,
+    preset: &Preset,
+    placeholders: &mut Placeholders,
+) -> (Vec<tera::Value>, tera::Map) {
+    let mut text = Vec::with_capacity(brief.text.len());
+    let mut text_by_role = tera::Map::with_capacity(brief.text.len());
+    for (role, value) in &brief.text {
+        let item = text_role_context(role, value, preset, placeholders);
+        text_by_role.insert(tera::value::Key::from(role.clone()), item.clone());
+        text.push(item);
+    }
+    (text, text_by_role)
+}
+
+/// The context's `style`.
+fn style_context(p: &Placeholders, s: &crate::brief::Style) -> tera::Value {
+    tera::Value::from_serializable(&StyleCtx {
+        medium: user_opt(p, &s.medium),
+        mood: user_list(p, &s.mood),
+        lighting: user_opt(p, &s.lighting),
+        palette: user_list(p, &s.palette),
+        typography: user_opt(p, &s.typography),
+        details: user_list(p, &s.details),
+    })
+}
+
+/// The context's `composition`.
+fn composition_context(p: &Placeholders, c: &crate::brief::Composition) -> tera::Value {
+    tera::Value::from_serializable(&CompositionCtx {
+        layout: user_opt(p, &c.layout),
+        framing: user_opt(p, &c.framing),
+        camera: user_opt(p, &c.camera),
+        scene: user_opt(p, &c.scene),
+        background: user_opt(p, &c.background),
+        surface: user_opt(p, &c.surface),
+        negative_space: user_opt(p, &c.negative_space),
+        details: user_list(p, &c.details),
+    })
+}
+
+/// The context's `context` (what the image is for).
+fn use_context(p: &Placeholders, x: &crate::brief::Context) -> tera::Value {
+    tera::Value::from_serializable(&UseCtx {
+        purpose: user_opt(p, &x.purpose),
+        channel: user_opt(p, &x.channel),
+        audience: user_opt(p, &x.audience),
+        platform: user_opt(p, &x.platform),
+        brand: user_opt(p, &x.brand),
+    })
+}
+
+/// The context's `output` (the settings as written, trimmed).
+fn output_context(o: &crate::brief::Output) -> tera::Value {
+    tera::Value::from_serializable(&OutputCtx {
+        model: plain(&o.model),
+        size: plain(&o.size),
+        quality: plain(&o.quality),
+        format: plain(&o.format),
+        background: plain(&o.background),
+    })
+}
+
+/// The context's `avoid` (empty when the target compiles the list itself: negative prompt,
+/// `--no`), `avoid_all` (the full list) and `target`.
+fn insert_avoid(ctx: &mut tera::Context, avoid: &[String], avoid_in_prompt: bool) {
+    let avoid_all = tera::Value::from_serializable(avoid);
+    ctx.insert_value(
+        "avoid",
+        if avoid_in_prompt {
+            avoid_all.clone()
+        } else {
+            tera::Value::from(Vec::<tera::Value>::new())
+        },
+    );
+    ctx.insert_value("avoid_all", avoid_all);
+    ctx.insert_value(
+        "target",
+        tera::Value::from_serializable(&TargetCtx { avoid_in_prompt }),
+    );
+}
+
 /// Builds the template context for `brief` (defaults already merged). Each part is a small typed
 /// struct turned into a tera value by tera's own serializer, which inserts every key once (a
 /// `tera::Map` converted with `Value::from` is hashed a second time).
@@ -650,72 +852,7 @@ fn context(
     placeholders: &mut Placeholders,
     avoid_in_prompt: bool,
 ) -> tera::Context {
-    let s = &brief.style;
-    let c = &brief.composition;
-    let x = &brief.context;
-    let o = &brief.output;
-    let user = |p: &Placeholders, v: &Option<String>| v.as_deref().and_then(|s| p.user(s));
-    let list = |p: &Placeholders, v: &Option<OneOrMany>| -> Vec<String> {
-        match v {
-            None => Vec::new(),
-            Some(OneOrMany::One(s)) => p.user(s).into_iter().collect(),
-            Some(OneOrMany::Many(items)) => items.iter().filter_map(|s| p.user(s)).collect(),
-        }
-    };
-    fn plain(v: &Option<String>) -> Option<&str> {
-        v.as_deref().map(str::trim).filter(|s| !s.is_empty())
-    }
-    let mut text = Vec::with_capacity(brief.text.len());
-    let mut text_by_role = tera::Map::with_capacity(brief.text.len());
-    for (role, value) in &brief.text {
-        let entries = value.entries();
-        let plural = entries.len() > 1;
-        let mut values = Vec::with_capacity(entries.len());
-        let mut items = Vec::with_capacity(entries.len());
-        let (mut typographies, mut placements) = (Vec::new(), Vec::new());
-        for e in &entries {
-            let (typography, placement) = match e {
-                crate::brief::TextEntry::Plain(_) => (None, None),
-                crate::brief::TextEntry::Detailed(d) => (
-                    user(placeholders, &d.typography),
-                    user(placeholders, &d.placement),
-                ),
-            };
-            let content = placeholders.add(e.content());
-            values.push(content.clone());
-            typographies.extend(typography.clone());
-            placements.extend(placement.clone());
-            items.push(EntryCtx {
-                content,
-                typography,
-                placement,
-            });
-        }
-        let mut label = preset.role_label(role);
-        if plural
-            && !label.ends_with('s')
-            && preset
-                .manifest
-                .text_roles
-                .get(role)
-                .is_none_or(|r| !r.plural)
-        {
-            label.push('s');
-        }
-        let item = tera::Value::from_serializable(&TextCtx {
-            role,
-            label,
-            plural,
-            values,
-            entries: items,
-            typography: typographies.first().cloned(),
-            placement: placements.first().cloned(),
-            typographies,
-            placements,
-        });
-        text_by_role.insert(tera::value::Key::from(role.clone()), item.clone());
-        text.push(item);
-    }
+    let (text, text_by_role) = text_context(brief, preset, placeholders);
     let avoid: Vec<String> = brief
         .avoid
         .iter()
@@ -734,67 +871,13 @@ fn context(
         "subject",
         tera::Value::from(p.user(&brief.subject).unwrap_or_default()),
     );
-    ctx.insert_value(
-        "style",
-        tera::Value::from_serializable(&StyleCtx {
-            medium: user(p, &s.medium),
-            mood: list(p, &s.mood),
-            lighting: user(p, &s.lighting),
-            palette: list(p, &s.palette),
-            typography: user(p, &s.typography),
-            details: list(p, &s.details),
-        }),
-    );
-    ctx.insert_value(
-        "composition",
-        tera::Value::from_serializable(&CompositionCtx {
-            layout: user(p, &c.layout),
-            framing: user(p, &c.framing),
-            camera: user(p, &c.camera),
-            scene: user(p, &c.scene),
-            background: user(p, &c.background),
-            surface: user(p, &c.surface),
-            negative_space: user(p, &c.negative_space),
-            details: list(p, &c.details),
-        }),
-    );
+    ctx.insert_value("style", style_context(p, &brief.style));
+    ctx.insert_value("composition", composition_context(p, &brief.composition));
     ctx.insert_value("text", tera::Value::from(text));
     ctx.insert_value("text_by_role", tera::Value::from(text_by_role));
-    ctx.insert_value(
-        "context",
-        tera::Value::from_serializable(&UseCtx {
-            purpose: user(p, &x.purpose),
-            channel: user(p, &x.channel),
-            audience: user(p, &x.audience),
-            platform: user(p, &x.platform),
-            brand: user(p, &x.brand),
-        }),
-    );
-    // the target compiles the avoid list itself (negative prompt, --no) when it can
-    let avoid_all = tera::Value::from_serializable(&avoid);
-    ctx.insert_value(
-        "avoid",
-        if avoid_in_prompt {
-            avoid_all.clone()
-        } else {
-            tera::Value::from(Vec::<tera::Value>::new())
-        },
-    );
-    ctx.insert_value("avoid_all", avoid_all);
-    ctx.insert_value(
-        "target",
-        tera::Value::from_serializable(&TargetCtx { avoid_in_prompt }),
-    );
-    ctx.insert_value(
-        "output",
-        tera::Value::from_serializable(&OutputCtx {
-            model: plain(&o.model),
-            size: plain(&o.size),
-            quality: plain(&o.quality),
-            format: plain(&o.format),
-            background: plain(&o.background),
-        }),
-    );
+    ctx.insert_value("context", use_context(p, &brief.context));
+    insert_avoid(&mut ctx, &avoid, avoid_in_prompt);
+    ctx.insert_value("output", output_context(&brief.output));
     ctx.insert_value("params", tera_map(&brief.params));
     ctx
 }
@@ -912,6 +995,26 @@ const ACTS_ON: [bool; 256] = {
     table
 };
 
+/// The marks of a tidy pass as UTF-8 bytes (empty without marks), and their first bytes.
+#[derive(Clone, Copy)]
+struct MarkBytes<'a> {
+    open: &'a [u8],
+    close: &'a [u8],
+    /// The first bytes of the marks (three-byte private-use characters), or none.
+    open_lead: Option<u8>,
+    close_lead: Option<u8>,
+}
+
+impl MarkBytes<'_> {
+    /// True when `b` may start a mark.
+    #[inline]
+    fn is_lead(&self, b: u8) -> bool {
+        Some(b) == self.open_lead || Some(b) == self.close_lead
+    }
+}
+
+/// The tidy pass over the prompt joined into one line (see [`tidy_marked`]); the marks are
+/// kept.
 fn tidy_line(line: &str, marks: Option<(char, char)>) -> String {
     // Works on bytes: every character the pass acts on is ASCII, and the bytes of a longer
     // character are never ASCII, so they are copied as they come; the marks are matched as whole
@@ -928,49 +1031,36 @@ fn tidy_line(line: &str, marks: Option<(char, char)>) -> String {
     // without marks, a NUL character plays the closing mark in the "phrase ends a sentence"
     // check, as in the character version
     let end_mark: &[u8] = if marks.is_some() { close } else { b"\0" };
+    let m = MarkBytes {
+        open,
+        close,
+        open_lead: open.first().copied(),
+        close_lead: close.first().copied(),
+    };
     let bytes = line.as_bytes();
     let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
     let mut depth = 0usize;
     let mut i = 0;
-    // the first bytes of the marks (three-byte private-use characters), or none
-    let (open_lead, close_lead) = (open.first().copied(), close.first().copied());
-    let is_lead = |b: u8| Some(b) == open_lead || Some(b) == close_lead;
     while i < bytes.len() {
         let rest = &bytes[i..];
-        if !is_lead(rest[0]) {
-            // not a mark: inside a phrase copy up to the next possible mark in one go; outside,
-            // copy up to the next byte the pass acts on
-            let run = if depth == 0 {
-                // a single space after anything but a space is kept as it is: only a space that
-                // would double one (or open the text) needs the pass
-                let mut prev = out.last().copied();
-                rest.iter().position(|&b| {
-                    let stop = ACTS_ON[usize::from(b)]
-                        || is_lead(b)
-                        || (b == b' ' && matches!(prev, None | Some(b' ')));
-                    prev = Some(b);
-                    stop
-                })
-            } else {
-                rest.iter().position(|&b| is_lead(b))
-            }
-            .unwrap_or(rest.len());
+        if !m.is_lead(rest[0]) {
+            let run = untouched_run(rest, depth, &out, &m);
             if run > 0 {
                 out.extend_from_slice(&rest[..run]);
                 i += run;
                 continue;
             }
         }
-        if Some(rest[0]) == open_lead && rest.starts_with(open) {
+        if Some(rest[0]) == m.open_lead && rest.starts_with(m.open) {
             depth += 1;
-            out.extend_from_slice(open);
-            i += open.len();
+            out.extend_from_slice(m.open);
+            i += m.open.len();
             continue;
         }
-        if Some(rest[0]) == close_lead && rest.starts_with(close) {
+        if Some(rest[0]) == m.close_lead && rest.starts_with(m.close) {
             depth = depth.saturating_sub(1);
-            out.extend_from_slice(close);
-            i += close.len();
+            out.extend_from_slice(m.close);
+            i += m.close.len();
             continue;
         }
         i += 1;
@@ -979,48 +1069,87 @@ fn tidy_line(line: &str, marks: Option<(char, char)>) -> String {
             out.push(rest[0]);
             continue;
         }
-        let c = if rest[0] == b'\t' { b' ' } else { rest[0] };
-        match c {
-            b' ' if out.is_empty() || out.last() == Some(&b' ') => {}
-            b',' | b';' | b':' | b'.' | b'!' | b'?' => {
-                while out.last() == Some(&b' ') {
-                    out.pop();
-                }
-                // a phrase that ends a sentence itself takes no second full stop
-                if c == b'.'
-                    && out.strip_suffix(end_mark).is_some_and(|phrase| {
-                        [&b"."[..], b"!", b"?", "…".as_bytes()]
-                            .iter()
-                            .any(|end| phrase.ends_with(end))
-                    })
-                {
-                    continue;
-                }
-                let last = out.last().copied();
-                // drop a separator directly after another separator or at the start
-                if c == b',' || c == b';' {
-                    if matches!(
-                        last,
-                        None | Some(b',' | b';' | b':' | b'.' | b'!' | b'?' | b'(')
-                    ) {
-                        continue;
-                    }
-                } else if c == b'.' && matches!(last, Some(b',' | b';' | b':')) {
-                    out.pop();
-                } else if c == b':' && matches!(last, Some(b',' | b';' | b':')) {
-                    continue;
-                }
-                out.push(c);
-            }
-            b')' if out.last() == Some(&b'(') => {
-                out.pop();
-                while out.last() == Some(&b' ') {
-                    out.pop();
-                }
-            }
-            _ => out.push(c),
-        }
+        tidy_byte(&mut out, rest[0], end_mark);
     }
+    trimmed_line(out)
+}
+
+/// How many bytes at the start of `rest` (which does not start with a mark) the tidy pass copies
+/// as they are: inside a phrase up to the next possible mark; outside, up to the next byte the
+/// pass acts on.
+#[inline]
+fn untouched_run(rest: &[u8], depth: usize, out: &[u8], m: &MarkBytes) -> usize {
+    if depth == 0 {
+        // a single space after anything but a space is kept as it is: only a space that
+        // would double one (or open the text) needs the pass
+        let mut prev = out.last().copied();
+        rest.iter().position(|&b| {
+            let stop = ACTS_ON[usize::from(b)]
+                || m.is_lead(b)
+                || (b == b' ' && matches!(prev, None | Some(b' ')));
+            prev = Some(b);
+            stop
+        })
+    } else {
+        rest.iter().position(|&b| m.is_lead(b))
+    }
+    .unwrap_or(rest.len())
+}
+
+/// One byte of the template's own text (outside user phrases) through the tidy pass: a tab is a
+/// space, a doubled or leading space is dropped, separators are tidied, `()` removed.
+#[inline]
+fn tidy_byte(out: &mut Vec<u8>, byte: u8, end_mark: &[u8]) {
+    let c = if byte == b'\t' { b' ' } else { byte };
+    match c {
+        b' ' if out.is_empty() || out.last() == Some(&b' ') => {}
+        b',' | b';' | b':' | b'.' | b'!' | b'?' => push_separator(out, c, end_mark),
+        b')' if out.last() == Some(&b'(') => {
+            out.pop();
+            while out.last() == Some(&b' ') {
+                out.pop();
+            }
+        }
+        _ => out.push(c),
+    }
+}
+
+/// A separator of the template: no space before it, no full stop after a phrase that ends a
+/// sentence itself, no separator doubled or at the start.
+#[inline]
+fn push_separator(out: &mut Vec<u8>, c: u8, end_mark: &[u8]) {
+    while out.last() == Some(&b' ') {
+        out.pop();
+    }
+    // a phrase that ends a sentence itself takes no second full stop
+    if c == b'.'
+        && out.strip_suffix(end_mark).is_some_and(|phrase| {
+            [&b"."[..], b"!", b"?", "…".as_bytes()]
+                .iter()
+                .any(|end| phrase.ends_with(end))
+        })
+    {
+        return;
+    }
+    let last = out.last().copied();
+    // drop a separator directly after another separator or at the start
+    if c == b',' || c == b';' {
+        if matches!(
+            last,
+            None | Some(b',' | b';' | b':' | b'.' | b'!' | b'?' | b'(')
+        ) {
+            return;
+        }
+    } else if c == b'.' && matches!(last, Some(b',' | b';' | b':')) {
+        out.pop();
+    } else if c == b':' && matches!(last, Some(b',' | b';' | b':')) {
+        return;
+    }
+    out.push(c);
+}
+
+/// The tidied bytes as a string, trimmed, without leading separators.
+fn trimmed_line(out: Vec<u8>) -> String {
     // only ASCII bytes were dropped and whole characters kept: still UTF-8
     let out = String::from_utf8(out)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());

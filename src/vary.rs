@@ -160,6 +160,105 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     h
 }
 
+/// What the axes under `vary` are checked against: the brief schema's JSON and the brief without
+/// `vary` (for list indexes); errors point into `source` when there is one.
+struct AxisReader<'a> {
+    schema: &'a Value,
+    base: &'a Value,
+    source: Option<&'a SourceFile>,
+}
+
+impl AxisReader<'_> {
+    /// `d` located at `path` (at its key when `key`).
+    fn point(&self, d: Diagnostic, path: JsonPath, key: bool) -> Diagnostic {
+        match self.source {
+            Some(s) => s.point(d, &path, key),
+            None => d.with_path(path.to_string()),
+        }
+    }
+
+    /// A path of the schema, indexing the brief's lists at most one past their end.
+    fn check(&self, path: &JsonPath) -> Result<(), Diagnostic> {
+        check_path(self.schema, path).and_then(|()| check_indexes(self.base, path))
+    }
+
+    /// The axis `vary.<key>`: a field path and its values, or a name and its linked values. Its
+    /// errors go to `errors`; `None` when it is no axis at all.
+    fn axis(&self, key: String, values: Value, errors: &mut Vec<Diagnostic>) -> Option<Axis> {
+        let at = JsonPath::root().key("vary").key(key.clone());
+        let Value::Array(values) = values else {
+            errors.push(self.point(
+                Diagnostic::error(
+                    "wrong-type",
+                    format!("`vary.{key}` must be a list of values"),
+                ),
+                at,
+                false,
+            ));
+            return None;
+        };
+        if values.is_empty() {
+            errors.push(self.point(
+                Diagnostic::error("empty-value", format!("`vary.{key}` has no values")),
+                at,
+                false,
+            ));
+            return None;
+        }
+        let first = key.split(['.', '[']).next().unwrap_or("");
+        if SECTIONS.contains(&first) {
+            let path = JsonPath::parse(&key);
+            if let Err(d) = self.check(&path) {
+                errors.push(self.point(d, at, true));
+                return None;
+            }
+            Some(Axis {
+                name: key,
+                choices: values
+                    .into_iter()
+                    .map(|v| vec![(path.clone(), v)])
+                    .collect(),
+            })
+        } else {
+            let choices = self.linked_choices(&key, &at, values, errors);
+            Some(Axis { name: key, choices })
+        }
+    }
+
+    /// The choices of a linked axis: each value is an object of path → value (a value that is
+    /// not is an error and no choice; a bad path is an error, and left out of its choice).
+    fn linked_choices(
+        &self,
+        key: &str,
+        at: &JsonPath,
+        values: Vec<Value>,
+        errors: &mut Vec<Diagnostic>,
+    ) -> Vec<Vec<(JsonPath, Value)>> {
+        let mut choices = Vec::new();
+        for (i, v) in values.into_iter().enumerate() {
+            let Value::Object(set) = v else {
+                let d = Diagnostic::error(
+                    "wrong-type",
+                    format!("`vary.{key}` is not a field path, so each of its values must be an object of `path: value` pairs"),
+                )
+                .with_help_opt(did_you_mean(key, SECTIONS.iter().copied()).map(|s| format!("did you mean a path under `{s}`?")));
+                errors.push(self.point(d, at.index(i), false));
+                continue;
+            };
+            let mut choice = Vec::new();
+            for (p, v) in set {
+                let path = JsonPath::parse(&p);
+                match self.check(&path) {
+                    Ok(()) => choice.push((path, v)),
+                    Err(d) => errors.push(self.point(d, at.index(i).key(p), true)),
+                }
+            }
+            choices.push(choice);
+        }
+        choices
+    }
+}
+
 impl Variations {
     /// Reads `vary` from a parsed brief. `stem` names the variants when the brief has no `name`.
     /// Paths are checked against the brief schema; errors point at the key in `source`.
@@ -173,83 +272,21 @@ impl Variations {
         let stem = sanitize(brief.get("name").and_then(Value::as_str).unwrap_or(stem));
         let mut axes = Vec::new();
         let mut errors = Vec::new();
-        let point = |d: Diagnostic, path: JsonPath, key: bool| match source {
-            Some(s) => s.point(d, &path, key),
-            None => d.with_path(path.to_string()),
+        let reader = AxisReader {
+            // the compiled schema's JSON, generated once (generating it takes ~900k instructions)
+            schema: crate::engine::brief_schema().raw(),
+            base: &base,
+            source,
         };
-        // the compiled schema's JSON, generated once (generating it takes ~900k instructions)
-        let schema = crate::engine::brief_schema().raw();
         if let Some(Value::Object(vary)) = vary {
             for (key, values) in vary {
-                let at = JsonPath::root().key("vary").key(key.clone());
-                let Value::Array(values) = values else {
-                    errors.push(point(
-                        Diagnostic::error(
-                            "wrong-type",
-                            format!("`vary.{key}` must be a list of values"),
-                        ),
-                        at,
-                        false,
-                    ));
-                    continue;
-                };
-                if values.is_empty() {
-                    errors.push(point(
-                        Diagnostic::error("empty-value", format!("`vary.{key}` has no values")),
-                        at,
-                        false,
-                    ));
-                    continue;
-                }
-                let first = key.split(['.', '[']).next().unwrap_or("");
-                if SECTIONS.contains(&first) {
-                    let path = JsonPath::parse(&key);
-                    if let Err(d) =
-                        check_path(schema, &path).and_then(|()| check_indexes(&base, &path))
-                    {
-                        errors.push(point(d, at, true));
-                        continue;
-                    }
-                    axes.push(Axis {
-                        name: key,
-                        choices: values
-                            .into_iter()
-                            .map(|v| vec![(path.clone(), v)])
-                            .collect(),
-                    });
-                } else {
-                    // a linked axis: each value is an object of path → value
-                    let mut choices = Vec::new();
-                    for (i, v) in values.into_iter().enumerate() {
-                        let Value::Object(set) = v else {
-                            let d = Diagnostic::error(
-                                "wrong-type",
-                                format!("`vary.{key}` is not a field path, so each of its values must be an object of `path: value` pairs"),
-                            )
-                            .with_help_opt(did_you_mean(&key, SECTIONS.iter().copied()).map(|s| format!("did you mean a path under `{s}`?")));
-                            errors.push(point(d, at.index(i), false));
-                            continue;
-                        };
-                        let mut choice = Vec::new();
-                        for (p, v) in set {
-                            let path = JsonPath::parse(&p);
-                            match check_path(schema, &path)
-                                .and_then(|()| check_indexes(&base, &path))
-                            {
-                                Ok(()) => choice.push((path, v)),
-                                Err(d) => errors.push(point(d, at.index(i).key(p), true)),
-                            }
-                        }
-                        choices.push(choice);
-                    }
-                    axes.push(Axis { name: key, choices });
-                }
+                axes.extend(reader.axis(key, values, &mut errors));
             }
         }
         errors.extend(
             overlaps(&axes)
                 .into_iter()
-                .map(|(d, at)| point(d, at, true)),
+                .map(|(d, at)| reader.point(d, at, true)),
         );
         if !errors.is_empty() {
             return Err(Diagnostics(errors));

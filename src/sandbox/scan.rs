@@ -216,6 +216,95 @@ fn find(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
         .map(|i| from + i)
 }
 
+/// The kind and the end of the token at `i` of a tag or an expression (not whitespace, not its
+/// closing delimiter).
+fn token(b: &[u8], i: usize) -> Result<(K, usize), ScanError> {
+    if b.get(i..i + 3) == Some(b"...") {
+        return Ok((K::Other, i + 3));
+    }
+    if let Some(k) = two_byte_token(b.get(i..i + 2)) {
+        return Ok((k, i + 2));
+    }
+    if let Some(k) = one_byte_token(b[i]) {
+        return Ok((k, i + 1));
+    }
+    match b[i] {
+        q @ (b'\'' | b'"' | b'`') => Ok((K::Str, string_end(b, i, q)?)),
+        c if c.is_ascii_digit() => Ok((K::Num, number_end(b, i))),
+        c if c == b'_' || c.is_ascii_alphabetic() => Ok((K::Ident, ident_end(b, i))),
+        _ => Err(err(i, "unexpected character")),
+    }
+}
+
+/// The two-byte operators and openers (`?.`, `?[`, `//`, `==`…).
+fn two_byte_token(pair: Option<&[u8]>) -> Option<K> {
+    match pair {
+        Some(b"?.") => Some(K::Dot),
+        Some(b"?[") => Some(K::Open(b'?')),
+        Some(b"//" | b"**" | b"==" | b"!=" | b">=" | b"<=" | b"</") => Some(K::Other),
+        _ => None,
+    }
+}
+
+/// The one-byte brackets, operators and punctuation.
+fn one_byte_token(c: u8) -> Option<K> {
+    match c {
+        b'(' | b'[' | b'{' => Some(K::Open(c)),
+        b')' | b']' | b'}' => Some(K::Close(c)),
+        b'.' => Some(K::Dot),
+        b'<' => Some(K::Lt),
+        b'>' => Some(K::Gt),
+        b'/' => Some(K::Slash),
+        b'=' => Some(K::Assign),
+        b'|' => Some(K::Pipe),
+        b'+' | b'-' | b'*' | b'%' | b'!' | b',' | b':' | b'~' | b'@' => Some(K::Other),
+        _ => None,
+    }
+}
+
+/// The offset after the string opened by the quote `q` at `i` (a backslash escapes the next
+/// byte).
+fn string_end(b: &[u8], i: usize, q: u8) -> Result<usize, ScanError> {
+    let mut j = i + 1;
+    let mut escaped = false;
+    while j < b.len() {
+        if escaped {
+            escaped = false;
+        } else if b[j] == b'\\' {
+            escaped = true;
+        } else if b[j] == q {
+            break;
+        }
+        j += 1;
+    }
+    if j >= b.len() {
+        return Err(err(i, "a string is not closed"));
+    }
+    Ok(j + 1)
+}
+
+/// The offset after the number starting at `i`: digits with at most one `.`.
+fn number_end(b: &[u8], mut i: usize) -> usize {
+    let mut float = false;
+    while i < b.len() {
+        if !float && b[i] == b'.' {
+            float = true;
+        } else if !b[i].is_ascii_digit() {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// The offset after the name starting at `i`.
+fn ident_end(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && (b[i] == b'_' || b[i].is_ascii_alphanumeric()) {
+        i += 1;
+    }
+    i
+}
+
 impl<'a> Scan<'a> {
     fn word(&self, t: &Tok) -> &'a str {
         if t.k == K::Ident {
@@ -346,97 +435,9 @@ impl<'a> Scan<'a> {
             if b.get(i..i + 2) == Some(close) {
                 return Ok((toks, i + 2, false));
             }
-            let s = i;
-            let k = if b.get(i..i + 3) == Some(b"...") {
-                i += 3;
-                K::Other
-            } else if let Some(k) = match b.get(i..i + 2) {
-                Some(b"?.") => Some(K::Dot),
-                Some(b"?[") => Some(K::Open(b'?')),
-                Some(b"//" | b"**" | b"==" | b"!=" | b">=" | b"<=" | b"</") => Some(K::Other),
-                _ => None,
-            } {
-                i += 2;
-                k
-            } else {
-                match b[i] {
-                    c @ (b'(' | b'[' | b'{') => {
-                        i += 1;
-                        K::Open(c)
-                    }
-                    c @ (b')' | b']' | b'}') => {
-                        i += 1;
-                        K::Close(c)
-                    }
-                    b'.' => {
-                        i += 1;
-                        K::Dot
-                    }
-                    b'<' => {
-                        i += 1;
-                        K::Lt
-                    }
-                    b'>' => {
-                        i += 1;
-                        K::Gt
-                    }
-                    b'/' => {
-                        i += 1;
-                        K::Slash
-                    }
-                    b'=' => {
-                        i += 1;
-                        K::Assign
-                    }
-                    b'|' => {
-                        i += 1;
-                        K::Pipe
-                    }
-                    b'+' | b'-' | b'*' | b'%' | b'!' | b',' | b':' | b'~' | b'@' => {
-                        i += 1;
-                        K::Other
-                    }
-                    q @ (b'\'' | b'"' | b'`') => {
-                        let mut j = i + 1;
-                        let mut escaped = false;
-                        while j < b.len() {
-                            if escaped {
-                                escaped = false;
-                            } else if b[j] == b'\\' {
-                                escaped = true;
-                            } else if b[j] == q {
-                                break;
-                            }
-                            j += 1;
-                        }
-                        if j >= b.len() {
-                            return Err(err(i, "a string is not closed"));
-                        }
-                        i = j + 1;
-                        K::Str
-                    }
-                    c if c.is_ascii_digit() => {
-                        let mut float = false;
-                        while i < b.len() {
-                            if !float && b[i] == b'.' {
-                                float = true;
-                            } else if !b[i].is_ascii_digit() {
-                                break;
-                            }
-                            i += 1;
-                        }
-                        K::Num
-                    }
-                    c if c == b'_' || c.is_ascii_alphabetic() => {
-                        while i < b.len() && (b[i] == b'_' || b[i].is_ascii_alphanumeric()) {
-                            i += 1;
-                        }
-                        K::Ident
-                    }
-                    _ => return Err(err(i, "unexpected character")),
-                }
-            };
-            toks.push(Tok { k, r: s..i });
+            let (k, end) = token(b, i)?;
+            toks.push(Tok { k, r: i..end });
+            i = end;
         }
     }
 
@@ -521,101 +522,135 @@ impl<'a> Scan<'a> {
         let whole = open..close_end;
         let word = t.first().map_or("", |x| self.word(x));
         match word {
-            "for" => {
-                let at_in = self
-                    .find_in(t, 1)
-                    .ok_or(err(open, "a `for` tag has no `in`"))?;
-                let target = t.get(at_in + 1..).unwrap_or_default();
-                let (Some(first), Some(last)) = (target.first(), target.last()) else {
-                    return Err(err(open, "a `for` tag has no target"));
-                };
-                let r = first.r.start..last.r.end;
-                self.wrap(r, 0, "(", String::from(") | _sb_loop"));
-                let unit = self.open_unit();
-                self.blocks.push(Block::For(Some(unit)));
-                let hook = Hook::Tick;
-                self.after(close_end, Text::Unit { unit, hook, trim }, whole);
-            }
-            "else" => {
-                if let Some(Block::For(body)) = self.blocks.last_mut()
-                    && let Some(unit) = body.take()
-                {
-                    self.close_unit(unit, open)?;
-                }
-            }
-            "endfor" => match self.blocks.pop() {
-                Some(Block::For(body)) => {
-                    if let Some(unit) = body {
-                        self.close_unit(unit, open)?;
-                    }
-                }
-                _ => return Err(err(open, "`endfor` without `for`")),
-            },
+            "for" => self.for_tag(open, t, close_end, trim)?,
+            "else" => self.else_tag(open)?,
+            "endfor" => self.endfor_tag(open)?,
             "if" => self.blocks.push(Block::If),
             "endif" => match self.blocks.pop() {
                 Some(Block::If) => {}
                 _ => return Err(err(open, "`endif` without `if`")),
             },
-            "component" | "block" => {
-                let unit = self.open_unit();
-                self.blocks.push(Block::Unit(unit));
-                let hook = if word == "component" {
-                    Hook::Enter
-                } else {
-                    Hook::Tick
-                };
-                self.after(close_end, Text::Unit { unit, hook, trim }, whole);
-            }
+            "component" | "block" => self.unit_tag(word, close_end, trim, whole),
             "endcomponent" | "endblock" => match self.blocks.pop() {
                 Some(Block::Unit(unit)) => self.close_unit(unit, open)?,
                 _ => return Err(err(open, "an end tag without its block")),
             },
-            "set" | "set_global" => {
-                let name = t.get(1).map_or("", |x| self.word(x));
-                if name.is_empty() {
-                    return Err(err(open, "a `set` tag has no name"));
-                }
-                match t.get(2) {
-                    Some(x) if x.k == K::Assign => {
-                        let value = &t[3..];
-                        let (Some(first), Some(last)) = (value.first(), value.last()) else {
-                            return Err(err(open, "a `set` tag has no value"));
-                        };
-                        let r = first.r.start..last.r.end;
-                        let close = format!(") | _sb_cap(what=\"`{word} {name}`\")");
-                        self.wrap(r, 0, "(", close);
-                    }
-                    _ => {
-                        // a block set: `{% set name | f | g %}…{% endset %}`; the cap goes last
-                        let at = t[t.len() - 1].r.end;
-                        self.pending.push(Pending {
-                            at,
-                            class: 0,
-                            depth: 0,
-                            text: Text::Fixed(format!(
-                                " | _sb_cap(what=\"`{word} {name}` block\")"
-                            )),
-                            anchor: whole,
-                        });
-                    }
-                }
-            }
-            "filter" => {
-                // `{% filter f | g %}…{% endfilter %}` writes the filtered capture itself
-                if let Some(last) = t.last() {
-                    self.pending.push(Pending {
-                        at: last.r.end,
-                        class: 0,
-                        depth: 0,
-                        text: Text::Fixed(String::from(" | _sb_out")),
-                        anchor: whole,
-                    });
-                }
-            }
+            "set" | "set_global" => self.set_tag(open, t, word, whole)?,
+            "filter" => self.filter_tag(t, whole),
             "extends" => self.child = true,
             _ => {}
         }
         Ok(())
+    }
+
+    /// `{% for x in EXPR %}`: the target is charged as a loop, the body is a unit ticked first.
+    fn for_tag(
+        &mut self,
+        open: usize,
+        t: &[Tok],
+        close_end: usize,
+        trim: bool,
+    ) -> Result<(), ScanError> {
+        let at_in = self
+            .find_in(t, 1)
+            .ok_or(err(open, "a `for` tag has no `in`"))?;
+        let target = t.get(at_in + 1..).unwrap_or_default();
+        let (Some(first), Some(last)) = (target.first(), target.last()) else {
+            return Err(err(open, "a `for` tag has no target"));
+        };
+        let r = first.r.start..last.r.end;
+        self.wrap(r, 0, "(", String::from(") | _sb_loop"));
+        let unit = self.open_unit();
+        self.blocks.push(Block::For(Some(unit)));
+        let hook = Hook::Tick;
+        self.after(close_end, Text::Unit { unit, hook, trim }, open..close_end);
+        Ok(())
+    }
+
+    /// `{% else %}`: in a `for`, the body's unit ends (the `else` part is not a loop body).
+    fn else_tag(&mut self, open: usize) -> Result<(), ScanError> {
+        if let Some(Block::For(body)) = self.blocks.last_mut()
+            && let Some(unit) = body.take()
+        {
+            self.close_unit(unit, open)?;
+        }
+        Ok(())
+    }
+
+    /// `{% endfor %}`: the `for` ends, and its body's unit if no `else` ended it.
+    fn endfor_tag(&mut self, open: usize) -> Result<(), ScanError> {
+        match self.blocks.pop() {
+            Some(Block::For(body)) => {
+                if let Some(unit) = body {
+                    self.close_unit(unit, open)?;
+                }
+                Ok(())
+            }
+            _ => Err(err(open, "`endfor` without `for`")),
+        }
+    }
+
+    /// `{% component … %}` (entered first in its body) or `{% block … %}` (ticked first).
+    fn unit_tag(&mut self, word: &str, close_end: usize, trim: bool, whole: Range<usize>) {
+        let unit = self.open_unit();
+        self.blocks.push(Block::Unit(unit));
+        let hook = if word == "component" {
+            Hook::Enter
+        } else {
+            Hook::Tick
+        };
+        self.after(close_end, Text::Unit { unit, hook, trim }, whole);
+    }
+
+    /// `{% set n = EXPR %}` (the value capped) or `{% set n | f %}…{% endset %}` (the capture
+    /// capped, after its filters); `set_global` alike.
+    fn set_tag(
+        &mut self,
+        open: usize,
+        t: &[Tok],
+        word: &str,
+        whole: Range<usize>,
+    ) -> Result<(), ScanError> {
+        let name = t.get(1).map_or("", |x| self.word(x));
+        if name.is_empty() {
+            return Err(err(open, "a `set` tag has no name"));
+        }
+        match t.get(2) {
+            Some(x) if x.k == K::Assign => {
+                let value = &t[3..];
+                let (Some(first), Some(last)) = (value.first(), value.last()) else {
+                    return Err(err(open, "a `set` tag has no value"));
+                };
+                let r = first.r.start..last.r.end;
+                let close = format!(") | _sb_cap(what=\"`{word} {name}`\")");
+                self.wrap(r, 0, "(", close);
+            }
+            _ => {
+                // a block set: `{% set name | f | g %}…{% endset %}`; the cap goes last
+                let at = t[t.len() - 1].r.end;
+                self.pending.push(Pending {
+                    at,
+                    class: 0,
+                    depth: 0,
+                    text: Text::Fixed(format!(" | _sb_cap(what=\"`{word} {name}` block\")")),
+                    anchor: whole,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// `{% filter f | g %}…{% endfilter %}` writes the filtered capture itself: it is charged.
+    fn filter_tag(&mut self, t: &[Tok], whole: Range<usize>) {
+        if let Some(last) = t.last() {
+            self.pending.push(Pending {
+                at: last.r.end,
+                class: 0,
+                depth: 0,
+                text: Text::Fixed(String::from(" | _sb_out")),
+                anchor: whole,
+            });
+        }
     }
 
     fn var(

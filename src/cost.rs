@@ -22,6 +22,9 @@ use serde_json::Value;
 
 use crate::diagnostic::Diagnostic;
 use crate::size::Size;
+use crate::source::{Format, JsonPath, SourceFile};
+use crate::suggest::{did_you_mean, one_of};
+use crate::target::{Payload, Summary};
 
 /// The built-in price table.
 pub const BUILTIN_PRICES: &str = include_str!("../data/prices.json");
@@ -61,6 +64,7 @@ pub struct TokenPrices {
 
 /// Prices of one model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ModelPrices {
     /// Official per-image prices.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -91,6 +95,74 @@ pub struct Tokens {
     pub tokens: f64,
 }
 
+/// Prices of the providers other than OpenAI (`others` in the price table), each figure with its
+/// `as_of` and `source`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OtherPrices {
+    /// Stability AI credits.
+    #[serde(default)]
+    pub stability: StabilityPrices,
+    /// Black Forest Labs FLUX prices.
+    #[serde(default)]
+    pub flux: FluxPrices,
+    /// Google (Imagen, Gemini): no figure, only a note why.
+    #[serde(default)]
+    pub google: PriceNote,
+}
+
+/// Stability AI: credits per model (or endpoint), and what a credit costs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StabilityPrices {
+    /// USD per credit.
+    pub usd_per_credit: f64,
+    /// Credits per image, by model or endpoint (`core`, `ultra`, `sd3.5-large`).
+    pub credits: BTreeMap<String, f64>,
+    /// When it was read.
+    pub as_of: String,
+    /// Where from.
+    pub source: String,
+}
+
+/// Black Forest Labs: per image for FLUX 1.x, per megapixel for FLUX.2.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FluxPrices {
+    /// USD per image, by model.
+    pub per_image: BTreeMap<String, f64>,
+    /// USD per megapixel, by model.
+    pub per_megapixel: BTreeMap<String, MegapixelPrice>,
+    /// How megapixels are counted (quoted in the estimate's method).
+    pub megapixel_rule: String,
+    /// When it was read.
+    pub as_of: String,
+    /// Where from.
+    pub source: String,
+}
+
+/// A per-megapixel price: the first megapixel, and each further (started) one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MegapixelPrice {
+    /// USD for the first megapixel.
+    pub first: f64,
+    /// USD for each further megapixel.
+    pub additional: f64,
+}
+
+/// A provider with no figure: why not.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceNote {
+    /// Why there is no figure.
+    pub note: String,
+    /// When it was read.
+    pub as_of: String,
+    /// Where from.
+    pub source: String,
+}
+
 /// The price table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PriceTable {
@@ -102,9 +174,9 @@ pub struct PriceTable {
     pub partial_image_output_tokens: Dated<Tokens>,
     /// Prices by model name.
     pub models: BTreeMap<String, ModelPrices>,
-    /// Other providers, kept for reference.
+    /// Other providers (Stability, FLUX, Google).
     #[serde(default)]
-    pub others: Value,
+    pub others: OtherPrices,
 }
 
 impl PriceTable {
@@ -114,12 +186,16 @@ impl PriceTable {
     }
 
     /// Applies an override file: models named there replace the built-in entries; top-level
-    /// fields given there replace the built-in ones.
+    /// fields given there replace the built-in ones (`others` is checked but not applied). A key
+    /// the price table does not have is an error naming it, pointing at it in the file.
     pub fn apply_overrides(&mut self, name: &str, text: &str) -> Result<(), Diagnostic> {
         let bad = |e: String| {
             Diagnostic::error("prices-file", format!("invalid price table: {e}")).in_file(name)
         };
         let v: Value = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+        if let Some((path, d)) = unknown_key(&v, &PRICE_FILE, &JsonPath::root()) {
+            return Err(SourceFile::new(name, text, Some(Format::Json)).point(d, &path, true));
+        }
         let mut base = serde_json::to_value(&*self).map_err(|e| bad(e.to_string()))?;
         if let Some(models) = v.get("models").and_then(Value::as_object) {
             for (k, m) in models {
@@ -137,6 +213,140 @@ impl PriceTable {
         }
         *self = serde_json::from_value(base).map_err(|e| bad(e.to_string()))?;
         Ok(())
+    }
+}
+
+/// The keys a price file may hold, level by level: what an override is checked against before it
+/// is merged (the types are checked by the merge itself).
+enum Shape {
+    /// An object with these fields only.
+    Fields(&'static [(&'static str, Shape)]),
+    /// An object keyed by names (models, qualities, sizes), each value of this shape.
+    Names(&'static Shape),
+    /// A value whose keys, if any, are not checked.
+    Any,
+}
+
+/// `as_of` and `source`, beside a dated figure's own fields.
+const AS_OF: (&str, Shape) = ("as_of", Shape::Any);
+/// See [`AS_OF`].
+const SOURCE: (&str, Shape) = ("source", Shape::Any);
+
+/// The shape of `data/prices.json` (and of every `--prices FILE`).
+static PRICE_FILE: Shape = Shape::Fields(&[
+    ("$comment", Shape::Any),
+    ("currency", Shape::Any),
+    (
+        "batch_api_discount",
+        Shape::Fields(&[("factor", Shape::Any), AS_OF, SOURCE]),
+    ),
+    (
+        "partial_image_output_tokens",
+        Shape::Fields(&[("tokens", Shape::Any), AS_OF, SOURCE]),
+    ),
+    (
+        "models",
+        Shape::Names(&Shape::Fields(&[
+            (
+                "per_image",
+                Shape::Fields(&[
+                    ("prices", Shape::Names(&Shape::Names(&Shape::Any))),
+                    AS_OF,
+                    SOURCE,
+                ]),
+            ),
+            (
+                "tokens_per_million",
+                Shape::Fields(&[
+                    ("text_in", Shape::Any),
+                    ("image_in", Shape::Any),
+                    ("image_out", Shape::Any),
+                    AS_OF,
+                    SOURCE,
+                ]),
+            ),
+            // quality → tokens, beside `as_of` and `source`
+            ("output_tokens_1024x1024", Shape::Names(&Shape::Any)),
+        ])),
+    ),
+    (
+        "others",
+        Shape::Fields(&[
+            (
+                "stability",
+                Shape::Fields(&[
+                    ("usd_per_credit", Shape::Any),
+                    ("credits", Shape::Names(&Shape::Any)),
+                    AS_OF,
+                    SOURCE,
+                ]),
+            ),
+            (
+                "flux",
+                Shape::Fields(&[
+                    ("per_image", Shape::Names(&Shape::Any)),
+                    (
+                        "per_megapixel",
+                        Shape::Names(&Shape::Fields(&[
+                            ("first", Shape::Any),
+                            ("additional", Shape::Any),
+                        ])),
+                    ),
+                    ("megapixel_rule", Shape::Any),
+                    AS_OF,
+                    SOURCE,
+                ]),
+            ),
+            (
+                "google",
+                Shape::Fields(&[("note", Shape::Any), AS_OF, SOURCE]),
+            ),
+        ]),
+    ),
+]);
+
+/// The first key of `value` (in file order, depth first) that `shape` does not have, with its
+/// path below `path` and the error naming it.
+fn unknown_key(value: &Value, shape: &Shape, path: &JsonPath) -> Option<(JsonPath, Diagnostic)> {
+    let Value::Object(map) = value else {
+        return None;
+    };
+    match shape {
+        Shape::Any => None,
+        Shape::Names(inner) => map
+            .iter()
+            .find_map(|(k, v)| unknown_key(v, inner, &path.key(k.as_str()))),
+        Shape::Fields(fields) => {
+            map.iter()
+                .find_map(|(k, v)| match fields.iter().find(|(field, _)| field == k) {
+                    Some((_, inner)) => unknown_key(v, inner, &path.key(k.as_str())),
+                    None => Some((path.key(k.as_str()), unknown_field(k, fields))),
+                })
+        }
+    }
+}
+
+/// "unknown field `k`", with the closest known field when it looks like a typo.
+fn unknown_field(key: &str, fields: &[(&'static str, Shape)]) -> Diagnostic {
+    let known: Vec<&str> = fields
+        .iter()
+        .map(|(field, _)| *field)
+        .filter(|field| !field.starts_with('$'))
+        .collect();
+    let d = Diagnostic::error(
+        "prices-file",
+        format!("invalid price table: unknown field `{key}`"),
+    );
+    match did_you_mean(key, known.iter().copied()) {
+        Some(s) => d
+            .with_label(format!("did you mean `{s}`?"))
+            .with_help(format!(
+                "did you mean `{s}`? Known fields here: {}",
+                one_of(&known)
+            )),
+        None => d
+            .with_label("unknown field")
+            .with_help(format!("known fields here: {}", one_of(&known))),
     }
 }
 
@@ -194,169 +404,69 @@ pub struct Estimate {
     pub sources: Vec<String>,
 }
 
+/// What an OpenAI request asks for, as it is priced: read from a request body ([`estimate`]) or
+/// from a payload's summary ([`estimate_payload`]).
+struct Asked<'a> {
+    model: String,
+    quality: String,
+    size: String,
+    n: u32,
+    prompt: &'a str,
+}
+
+impl<'a> Asked<'a> {
+    /// The fields of an OpenAI request body, with the API's defaults for those left out.
+    fn from_body(body: &'a Value) -> Self {
+        Asked {
+            model: body["model"].as_str().unwrap_or("gpt-image-2").to_string(),
+            quality: body["quality"].as_str().unwrap_or("auto").to_string(),
+            size: body["size"].as_str().unwrap_or("auto").to_string(),
+            n: body["n"].as_u64().unwrap_or(1) as u32,
+            prompt: body["prompt"].as_str().unwrap_or(""),
+        }
+    }
+
+    /// The request as its target summed it up; what the summary does not hold yet is read from
+    /// the body.
+    fn from_summary(summary: &Summary, body: &'a Value) -> Self {
+        Asked {
+            model: summary.model.clone(),
+            // TODO(summary): quality
+            quality: body["quality"].as_str().unwrap_or("auto").to_string(),
+            size: summary.size.as_deref().unwrap_or("auto").to_string(),
+            n: summary.n,
+            // TODO(summary): prompt_chars
+            prompt: body["prompt"].as_str().unwrap_or(""),
+        }
+    }
+}
+
 /// Estimates the cost of an OpenAI generations request body.
 pub fn estimate(body: &Value, prices: &PriceTable, options: CostOptions) -> Estimate {
-    let model = body["model"].as_str().unwrap_or("gpt-image-2").to_string();
-    let n = body["n"].as_u64().unwrap_or(1) as u32;
-    let prompt = body["prompt"].as_str().unwrap_or("");
+    estimate_asked(Asked::from_body(body), prices, options)
+}
+
+/// Prices an OpenAI request: the image output (official, scaled from a listed size, or
+/// unknown), the prompt and partial-image tokens, and the Batch API discount.
+fn estimate_asked(asked: Asked<'_>, prices: &PriceTable, options: CostOptions) -> Estimate {
+    let input_tokens = (asked.prompt.chars().count() as f64 / CHARS_PER_TOKEN).ceil() as u64;
+    let Some(mp) = prices.models.get(&asked.model) else {
+        return unpriced_model(asked, input_tokens, options);
+    };
     let mut notes = Vec::new();
     let mut sources = Vec::new();
-    let mut quality = body["quality"].as_str().unwrap_or("auto").to_string();
-    let mut size = body["size"].as_str().unwrap_or("auto").to_string();
-    let input_tokens = (prompt.chars().count() as f64 / CHARS_PER_TOKEN).ceil() as u64;
-
-    let Some(mp) = prices.models.get(&model) else {
-        return Estimate {
-            model: model.clone(),
-            quality,
-            size,
-            n,
-            image_output: None,
-            image_output_basis: Basis::Unknown(format!(
-                "no price for `{model}` in the price table"
-            )),
-            input_tokens,
-            input: None,
-            partial_images: None,
-            batch_api: options.batch_api,
-            per_request: None,
-            per_image: None,
-            notes: vec![format!("no price for `{model}`: add it with --prices FILE")],
-            sources,
-        };
-    };
-    let by_quality = mp.per_image.as_ref().map(|p| &p.value.prices);
-    if quality == "auto" {
-        notes.push(String::from(
-            "quality `auto` is chosen by the model: priced as `high`, an upper bound",
-        ));
-        quality = String::from("high");
-    }
-    if size == "auto" {
-        let widest = by_quality.and_then(|q| q.get(&quality)).and_then(|s| {
-            s.iter()
-                .max_by(|a, b| a.1.total_cmp(b.1))
-                .map(|(k, _)| k.clone())
-        });
-        if let Some(w) = widest {
-            notes.push(format!(
-                "size `auto` is chosen by the model: priced as {w}, the dearest listed size"
-            ));
-            size = w;
-        }
-    }
-    let official = by_quality
-        .and_then(|q| q.get(&quality))
-        .and_then(|s| s.get(&size))
-        .copied();
-    let tokens = mp.tokens_per_million.as_ref();
-    let (image_output, basis) = match official {
-        Some(p) => {
-            if let Some(pi) = &mp.per_image {
-                sources.push(format!(
-                    "per-image prices: {} (as of {})",
-                    pi.source, pi.as_of
-                ));
-            }
-            (Some(p), Basis::Official)
-        }
-        None => match (Size::parse(&size), by_quality.and_then(|q| q.get(&quality))) {
-            (Some(s), Some(listed)) if !listed.is_empty() => {
-                // the listed size of the closest aspect ratio (then closest area), scaled by
-                // pixels: OpenAI's own table prices the portrait and landscape sizes below the
-                // square one, so one per-pixel rate for all shapes would overprice them
-                let parsed: Vec<(&String, Size, f64)> = listed
-                    .iter()
-                    .filter_map(|(k, v)| Size::parse(k).map(|z| (k, z, *v)))
-                    .collect();
-                let key = |z: &Size| {
-                    (
-                        (z.ratio().ln() - s.ratio().ln()).abs(),
-                        (z.pixels() as f64 - s.pixels() as f64).abs(),
-                    )
-                };
-                let base = parsed.iter().min_by(|a, b| {
-                    key(&a.1)
-                        .partial_cmp(&key(&b.1))
-                        .unwrap_or(std::cmp::Ordering::Equal)
-                });
-                match base {
-                    Some((name, z, price)) => {
-                        let mut usd = price * s.pixels() as f64 / z.pixels() as f64;
-                        let mut method = format!(
-                            "no official price for {size}: estimated from {name} (${price}) scaled by pixel count"
-                        );
-                        // never above a larger listed size without saying so
-                        if let Some((big, _, big_price)) = parsed
-                            .iter()
-                            .filter(|(_, z, p)| z.pixels() >= s.pixels() && *p < usd)
-                            .min_by(|a, b| a.2.total_cmp(&b.2))
-                        {
-                            usd = *big_price;
-                            method.push_str(&format!(
-                                ", capped at the price of {big} (${big_price}), a larger listed size"
-                            ));
-                        }
-                        if let Some(pi) = &mp.per_image {
-                            sources.push(format!(
-                                "per-image prices: {} (as of {})",
-                                pi.source, pi.as_of
-                            ));
-                        }
-                        (Some(usd), Basis::Estimated(method))
-                    }
-                    None => (
-                        None,
-                        Basis::Unknown(format!(
-                            "no official price for {model} at {quality} quality and size {size}"
-                        )),
-                    ),
-                }
-            }
-            _ => (
-                None,
-                Basis::Unknown(format!(
-                    "no official price for {model} at {quality} quality and size {size}"
-                )),
-            ),
-        },
-    };
-    let (input, partial) = match tokens {
-        Some(t) => {
-            if !sources.iter().any(|s| s.starts_with("token prices")) {
-                sources.push(format!("token prices: {} (as of {})", t.source, t.as_of));
-            }
-            notes.push(format!(
-                "prompt tokens estimated at {CHARS_PER_TOKEN} characters per token"
-            ));
-            let partial_tokens = prices.partial_image_output_tokens.value.tokens
-                * f64::from(options.partial_images)
-                * f64::from(n);
-            (
-                Some(input_tokens as f64 * t.value.text_in / 1e6),
-                Some(partial_tokens * t.value.image_out / 1e6),
-            )
-        }
-        None => {
-            notes.push(String::from(
-                "no token prices for this model: prompt input not priced",
-            ));
-            (None, None)
-        }
-    };
-    let factor = if options.batch_api {
-        notes.push(format!(
-            "Batch API: × {}",
-            prices.batch_api_discount.value.factor
-        ));
-        prices.batch_api_discount.value.factor
-    } else {
-        1.0
-    };
+    let (quality, size) = settle_auto(&asked, mp, &mut notes);
+    let (image_output, basis) = image_output_price(&asked.model, &quality, &size, mp, &mut sources);
+    let partial_tokens = prices.partial_image_output_tokens.value.tokens
+        * f64::from(options.partial_images)
+        * f64::from(asked.n);
+    let (input, partial) = token_costs(mp, input_tokens, partial_tokens, &mut notes, &mut sources);
+    let factor = batch_factor(prices, options, &mut notes);
+    let n = asked.n;
     let per_request = image_output
         .map(|p| (p * f64::from(n) + input.unwrap_or(0.0) + partial.unwrap_or(0.0)) * factor);
     Estimate {
-        model,
+        model: asked.model,
         quality,
         size,
         n,
@@ -370,6 +480,182 @@ pub fn estimate(body: &Value, prices: &PriceTable, options: CostOptions) -> Esti
         per_image: per_request.map(|r| r / f64::from(n.max(1))),
         notes,
         sources,
+    }
+}
+
+/// The estimate of a model the table has no price for: everything unknown, and how to add one.
+fn unpriced_model(asked: Asked<'_>, input_tokens: u64, options: CostOptions) -> Estimate {
+    let model = asked.model;
+    Estimate {
+        model: model.clone(),
+        quality: asked.quality,
+        size: asked.size,
+        n: asked.n,
+        image_output: None,
+        image_output_basis: Basis::Unknown(format!("no price for `{model}` in the price table")),
+        input_tokens,
+        input: None,
+        partial_images: None,
+        batch_api: options.batch_api,
+        per_request: None,
+        per_image: None,
+        notes: vec![format!("no price for `{model}`: add it with --prices FILE")],
+        sources: Vec::new(),
+    }
+}
+
+/// The per-image prices listed for `quality`, size → USD.
+fn listed_sizes<'p>(mp: &'p ModelPrices, quality: &str) -> Option<&'p BTreeMap<String, f64>> {
+    mp.per_image
+        .as_ref()
+        .and_then(|p| p.value.prices.get(quality))
+}
+
+/// The quality and size priced: `auto` (the model's choice) is priced as its upper bound, and
+/// noted.
+fn settle_auto(asked: &Asked<'_>, mp: &ModelPrices, notes: &mut Vec<String>) -> (String, String) {
+    let mut quality = asked.quality.clone();
+    let mut size = asked.size.clone();
+    if quality == "auto" {
+        notes.push(String::from(
+            "quality `auto` is chosen by the model: priced as `high`, an upper bound",
+        ));
+        quality = String::from("high");
+    }
+    if size == "auto" {
+        let widest = listed_sizes(mp, &quality).and_then(|s| {
+            s.iter()
+                .max_by(|a, b| a.1.total_cmp(b.1))
+                .map(|(k, _)| k.clone())
+        });
+        if let Some(w) = widest {
+            notes.push(format!(
+                "size `auto` is chosen by the model: priced as {w}, the dearest listed size"
+            ));
+            size = w;
+        }
+    }
+    (quality, size)
+}
+
+/// The image output price per image: the official figure, else one scaled from a listed size
+/// (labelled estimated), else unknown. A price found adds the per-image source.
+fn image_output_price(
+    model: &str,
+    quality: &str,
+    size: &str,
+    mp: &ModelPrices,
+    sources: &mut Vec<String>,
+) -> (Option<f64>, Basis) {
+    let listed = listed_sizes(mp, quality);
+    let priced = match listed.and_then(|l| l.get(size)) {
+        Some(p) => Some((*p, Basis::Official)),
+        None => match (Size::parse(size), listed) {
+            (Some(s), Some(listed)) if !listed.is_empty() => {
+                scaled_price(size, s, listed).map(|(usd, method)| (usd, Basis::Estimated(method)))
+            }
+            _ => None,
+        },
+    };
+    match priced {
+        Some((usd, basis)) => {
+            if let Some(pi) = &mp.per_image {
+                sources.push(format!(
+                    "per-image prices: {} (as of {})",
+                    pi.source, pi.as_of
+                ));
+            }
+            (Some(usd), basis)
+        }
+        None => (
+            None,
+            Basis::Unknown(format!(
+                "no official price for {model} at {quality} quality and size {size}"
+            )),
+        ),
+    }
+}
+
+/// A size with no official price, priced from the listed size of the closest aspect ratio (then
+/// closest area) scaled by pixels, and never above a larger listed size: the USD and the method.
+/// `None` when no listed size parses.
+fn scaled_price(size: &str, s: Size, listed: &BTreeMap<String, f64>) -> Option<(f64, String)> {
+    // OpenAI's own table prices the portrait and landscape sizes below the square one, so one
+    // per-pixel rate for all shapes would overprice them
+    let parsed: Vec<(&String, Size, f64)> = listed
+        .iter()
+        .filter_map(|(k, v)| Size::parse(k).map(|z| (k, z, *v)))
+        .collect();
+    let key = |z: &Size| {
+        (
+            (z.ratio().ln() - s.ratio().ln()).abs(),
+            (z.pixels() as f64 - s.pixels() as f64).abs(),
+        )
+    };
+    let (name, z, price) = parsed.iter().min_by(|a, b| {
+        key(&a.1)
+            .partial_cmp(&key(&b.1))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    })?;
+    let mut usd = price * s.pixels() as f64 / z.pixels() as f64;
+    let mut method = format!(
+        "no official price for {size}: estimated from {name} (${price}) scaled by pixel count"
+    );
+    // never above a larger listed size without saying so
+    if let Some((big, _, big_price)) = parsed
+        .iter()
+        .filter(|(_, z, p)| z.pixels() >= s.pixels() && *p < usd)
+        .min_by(|a, b| a.2.total_cmp(&b.2))
+    {
+        usd = *big_price;
+        method.push_str(&format!(
+            ", capped at the price of {big} (${big_price}), a larger listed size"
+        ));
+    }
+    Some((usd, method))
+}
+
+/// The prompt input and partial-image output costs per request at the model's token prices
+/// (`None` without token prices, noted either way).
+fn token_costs(
+    mp: &ModelPrices,
+    input_tokens: u64,
+    partial_tokens: f64,
+    notes: &mut Vec<String>,
+    sources: &mut Vec<String>,
+) -> (Option<f64>, Option<f64>) {
+    match mp.tokens_per_million.as_ref() {
+        Some(t) => {
+            if !sources.iter().any(|s| s.starts_with("token prices")) {
+                sources.push(format!("token prices: {} (as of {})", t.source, t.as_of));
+            }
+            notes.push(format!(
+                "prompt tokens estimated at {CHARS_PER_TOKEN} characters per token"
+            ));
+            (
+                Some(input_tokens as f64 * t.value.text_in / 1e6),
+                Some(partial_tokens * t.value.image_out / 1e6),
+            )
+        }
+        None => {
+            notes.push(String::from(
+                "no token prices for this model: prompt input not priced",
+            ));
+            (None, None)
+        }
+    }
+}
+
+/// The Batch API factor when the request goes through it (noted), else 1.
+fn batch_factor(prices: &PriceTable, options: CostOptions, notes: &mut Vec<String>) -> f64 {
+    if options.batch_api {
+        notes.push(format!(
+            "Batch API: × {}",
+            prices.batch_api_discount.value.factor
+        ));
+        prices.batch_api_discount.value.factor
+    } else {
+        1.0
     }
 }
 
@@ -390,14 +676,106 @@ pub enum Pricing {
 /// Stability from its credits and FLUX from its per-image or per-megapixel prices (labelled with
 /// their sources); what has no source is unknown, with the reason.
 pub fn estimate_payload(
-    payload: &crate::target::Payload,
+    payload: &Payload,
     pricing: Pricing,
     prices: &PriceTable,
     options: CostOptions,
     models: &crate::models::ModelTable,
 ) -> Estimate {
-    let body = &payload.body;
-    let unknown = |model: String, why: &str| Estimate {
+    match pricing {
+        Pricing::OpenAi => estimate_openai(payload, prices, options, models),
+        Pricing::StabilityCredits => estimate_stability(payload, &prices.others.stability),
+        Pricing::Flux => estimate_flux(payload, &prices.others.flux),
+        Pricing::Unknown(why) => unknown_estimate(payload.target.to_string(), why),
+    }
+}
+
+/// An OpenAI payload, from the full table; a dated snapshot is priced as the model it pins.
+fn estimate_openai(
+    payload: &Payload,
+    prices: &PriceTable,
+    options: CostOptions,
+    models: &crate::models::ModelTable,
+) -> Estimate {
+    let mut asked = Asked::from_summary(&payload.summary, &payload.body);
+    let model = asked.model.clone();
+    let key = models.price_key(&model);
+    if key != model && !prices.models.contains_key(&model) {
+        let key = key.to_string();
+        asked.model = key.clone();
+        let mut e = estimate_asked(asked, prices, options);
+        e.model = model.clone();
+        e.notes
+            .push(format!("{model} is a snapshot of {key}: priced as {key}"));
+        e
+    } else {
+        estimate_asked(asked, prices, options)
+    }
+}
+
+/// A Stability payload: the credits of its model (or, failing that, of its endpoint) at the
+/// price of a credit.
+fn estimate_stability(payload: &Payload, s: &StabilityPrices) -> Estimate {
+    // TODO(summary): endpoint
+    let endpoint = payload.url.rsplit('/').next().unwrap_or("core");
+    // TODO(summary): endpoint (the body names the model on the sd3 endpoint only)
+    let model = payload.body["model"]
+        .as_str()
+        .unwrap_or(endpoint)
+        .to_string();
+    let credits = s
+        .credits
+        .get(&model)
+        .or_else(|| s.credits.get(endpoint))
+        .copied();
+    let usd = credits.map(|c| c * s.usd_per_credit);
+    let source = format!("{} (as of {})", s.source, s.as_of);
+    listed_estimate(
+        model,
+        usd,
+        payload.summary.n,
+        source,
+        Some(String::from(
+            "credits × $0.01 per credit, from a third-party summary",
+        )),
+    )
+}
+
+/// A FLUX payload: its model's price per image, or (FLUX.2) a price for the first megapixel and
+/// one for each further (started) one.
+fn estimate_flux(payload: &Payload, f: &FluxPrices) -> Estimate {
+    let summary = &payload.summary;
+    let model = summary.model.clone();
+    let source = format!("{} (as of {})", f.source, f.as_of);
+    if let Some(usd) = f.per_image.get(&model) {
+        return listed_estimate(model, Some(*usd), summary.n, source, None);
+    }
+    let mp = f.per_megapixel.get(&model);
+    match (mp, summary.size.as_deref().and_then(dimensions)) {
+        (Some(mp), Some((w, h))) => {
+            let megapixels = ((w * h) as f64 / 1_048_576.0).ceil().max(1.0);
+            let usd = mp.first + mp.additional * (megapixels - 1.0);
+            let method = format!(
+                "{w}x{h} is {megapixels} started megapixel(s): {} + {} for each after the first ({})",
+                usd_value(mp.first),
+                usd_value(mp.additional),
+                f.megapixel_rule
+            );
+            listed_estimate(model, Some(usd), summary.n, source, Some(method))
+        }
+        _ => listed_estimate(model, None, summary.n, source, None),
+    }
+}
+
+/// The width and height of a `WIDTHxHEIGHT` size.
+fn dimensions(size: &str) -> Option<(u64, u64)> {
+    let (w, h) = size.split_once('x')?;
+    Some((w.parse().ok()?, h.parse().ok()?))
+}
+
+/// An estimate with nothing priced, and why.
+fn unknown_estimate(model: String, why: &str) -> Estimate {
+    Estimate {
         model,
         quality: String::from("-"),
         size: String::from("-"),
@@ -412,100 +790,31 @@ pub fn estimate_payload(
         per_image: None,
         notes: vec![why.to_string()],
         sources: Vec::new(),
-    };
-    let others = &prices.others;
-    let per_image =
-        |model: String, usd: Option<f64>, n: u32, source: String, method: Option<String>| {
-            let mut e = unknown(model, "no price listed");
-            e.n = n;
-            e.image_output = usd;
-            e.per_image = usd;
-            e.per_request = usd.map(|u| u * f64::from(n));
-            e.image_output_basis = match (usd, method) {
-                (None, _) => Basis::Unknown(String::from("no price listed for this model")),
-                (Some(_), Some(m)) => Basis::Estimated(m),
-                (Some(_), None) => Basis::Official,
-            };
-            e.notes.clear();
-            e.sources.push(source);
-            e
-        };
-    match pricing {
-        Pricing::OpenAi => {
-            // a dated snapshot is priced as the model it pins
-            let model = body["model"].as_str().unwrap_or_default();
-            let key = models.price_key(model);
-            if key != model && !prices.models.contains_key(model) {
-                let mut priced = body.clone();
-                priced["model"] = key.into();
-                let mut e = estimate(&priced, prices, options);
-                e.model = model.to_string();
-                e.notes
-                    .push(format!("{model} is a snapshot of {key}: priced as {key}"));
-                e
-            } else {
-                estimate(body, prices, options)
-            }
-        }
-        Pricing::StabilityCredits => {
-            let s = &others["stability"];
-            let endpoint = payload.url.rsplit('/').next().unwrap_or("core");
-            let model = body["model"].as_str().unwrap_or(endpoint).to_string();
-            let credits = s["credits"][&model]
-                .as_f64()
-                .or_else(|| s["credits"][endpoint].as_f64());
-            let usd = credits.and_then(|c| s["usd_per_credit"].as_f64().map(|u| c * u));
-            let source = format!(
-                "{} (as of {})",
-                s["source"].as_str().unwrap_or(""),
-                s["as_of"].as_str().unwrap_or("")
-            );
-            per_image(
-                model,
-                usd,
-                1,
-                source,
-                Some(String::from(
-                    "credits × $0.01 per credit, from a third-party summary",
-                )),
-            )
-        }
-        Pricing::Flux => {
-            let f = &others["flux"];
-            let model = payload.summary.model.clone();
-            let source = format!(
-                "{} (as of {})",
-                f["source"].as_str().unwrap_or(""),
-                f["as_of"].as_str().unwrap_or("")
-            );
-            if let Some(usd) = f["per_image"][&model].as_f64() {
-                return per_image(model, Some(usd), 1, source, None);
-            }
-            // FLUX.2: a price for the first megapixel and one for each further (started) one
-            let mp = &f["per_megapixel"][&model];
-            let (w, h) = (body["width"].as_u64(), body["height"].as_u64());
-            match (mp["first"].as_f64(), mp["additional"].as_f64(), w, h) {
-                (Some(first), Some(additional), Some(w), Some(h)) => {
-                    let megapixels = ((w * h) as f64 / 1_048_576.0).ceil().max(1.0);
-                    let usd = first + additional * (megapixels - 1.0);
-                    per_image(
-                        model,
-                        Some(usd),
-                        1,
-                        source,
-                        Some(format!(
-                            "{w}x{h} is {megapixels} started megapixel(s): {} + {} for each after the first ({})",
-                            usd_value(first),
-                            usd_value(additional),
-                            f["megapixel_rule"].as_str().unwrap_or("")
-                        )),
-                    )
-                }
-                _ => per_image(model, None, 1, source, None),
-            }
-        }
-        Pricing::Unknown(why) => unknown(payload.target.to_string(), why),
     }
+}
+
+/// An estimate from a listed price per image (`None`: not listed): official unless a `method`
+/// says how it was computed.
+fn listed_estimate(
+    model: String,
+    usd: Option<f64>,
+    n: u32,
+    source: String,
+    method: Option<String>,
+) -> Estimate {
+    let mut e = unknown_estimate(model, "no price listed");
+    e.n = n;
+    e.image_output = usd;
+    e.per_image = usd;
+    e.per_request = usd.map(|u| u * f64::from(n));
+    e.image_output_basis = match (usd, method) {
+        (None, _) => Basis::Unknown(String::from("no price listed for this model")),
+        (Some(_), Some(m)) => Basis::Estimated(m),
+        (Some(_), None) => Basis::Official,
+    };
+    e.notes.clear();
+    e.sources.push(source);
+    e
 }
 
 fn usd_value(v: f64) -> String {
@@ -616,6 +925,141 @@ mod tests {
             e.per_request
         );
         assert_eq!(e.input_tokens, 100);
+    }
+
+    /// The whole shipped file is a valid override of itself, and changes nothing.
+    #[test]
+    fn the_shipped_table_is_a_valid_override() {
+        let mut table = PriceTable::builtin();
+        table
+            .apply_overrides("prices.json", BUILTIN_PRICES)
+            .expect("the shipped file overrides cleanly");
+        assert_eq!(table, PriceTable::builtin());
+        assert_eq!(table.others.stability.credits.get("ultra"), Some(&8.0));
+        assert_eq!(
+            table.others.flux.per_megapixel.get("flux-2-pro"),
+            Some(&MegapixelPrice {
+                first: 0.03,
+                additional: 0.015
+            })
+        );
+    }
+
+    #[test]
+    fn an_unknown_top_level_key_is_an_error() {
+        let mut table = PriceTable::builtin();
+        let text = "{\n  \"currency\": \"USD\",\n  \"batch_api_discont\": {\"factor\": 0.4}\n}\n";
+        let d = table
+            .apply_overrides("prices.json", text)
+            .expect_err("unknown key");
+        assert_eq!(d.code, "prices-file");
+        assert!(
+            d.message.contains("unknown field `batch_api_discont`"),
+            "{}",
+            d.message
+        );
+        assert_eq!(d.path.as_deref(), Some("batch_api_discont"));
+        assert_eq!(d.file.as_deref(), Some("prices.json"));
+        assert_eq!(d.location.as_ref().map(|l| l.line), Some(3));
+        let help = d.help.clone().unwrap_or_default();
+        assert!(
+            help.contains("did you mean `batch_api_discount`?"),
+            "{help}"
+        );
+        // nothing was applied
+        assert_eq!(table, PriceTable::builtin());
+        // a key like nothing known: no suggestion, the known fields instead
+        let d = table
+            .apply_overrides("prices.json", r#"{"zzzzzz": 1}"#)
+            .expect_err("unknown key");
+        let help = d.help.clone().unwrap_or_default();
+        assert!(
+            help.starts_with("known fields here:") && help.contains("`models`"),
+            "{help}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_nested_key_is_an_error() {
+        let mut table = PriceTable::builtin();
+        let text = r#"{"models": {"gpt-image-1.5": {"per_imag": {}}}}"#;
+        let d = table
+            .apply_overrides("prices.json", text)
+            .expect_err("unknown key");
+        assert!(
+            d.message.contains("unknown field `per_imag`"),
+            "{}",
+            d.message
+        );
+        assert_eq!(
+            d.path.as_deref(),
+            Some(r#"models["gpt-image-1.5"].per_imag"#)
+        );
+        assert_eq!(d.location.as_ref().map(|l| l.line), Some(1));
+        let help = d.help.clone().unwrap_or_default();
+        assert!(help.contains("did you mean `per_image`?"), "{help}");
+        // deeper, and in `others`
+        let text =
+            "{\"others\": {\"flux\": {\n  \"per_megapixel\": {\"flux-2-pro\": {\"frist\": 0.1}}}}}";
+        let d = table
+            .apply_overrides("prices.json", text)
+            .expect_err("unknown key");
+        assert_eq!(
+            d.path.as_deref(),
+            Some("others.flux.per_megapixel.flux-2-pro.frist")
+        );
+        assert_eq!(d.location.as_ref().map(|l| l.line), Some(2));
+        let help = d.help.clone().unwrap_or_default();
+        assert!(help.contains("did you mean `first`?"), "{help}");
+        assert_eq!(table, PriceTable::builtin());
+    }
+
+    #[test]
+    fn a_valid_override_still_merges() {
+        let mut table = PriceTable::builtin();
+        table
+            .apply_overrides(
+                "prices.json",
+                r#"{"$comment": "ours", "models": {"gpt-image-2": {"per_image": {"as_of": "2027-01-01", "source": "our contract", "prices": {"high": {"1024x1536": 0.1}}}}}, "batch_api_discount": {"factor": 0.4, "as_of": "2027-01-01", "source": "ours"}}"#,
+            )
+            .expect("valid override");
+        let builtin = PriceTable::builtin();
+        // the model named is replaced whole: its token prices are gone with the old entry
+        let e = estimate(
+            &json!({"model": "gpt-image-2", "quality": "high", "size": "1024x1536", "prompt": ""}),
+            &table,
+            CostOptions::default(),
+        );
+        assert_eq!(e.per_image, Some(0.1));
+        assert_eq!(
+            e.sources,
+            vec![String::from(
+                "per-image prices: our contract (as of 2027-01-01)"
+            )]
+        );
+        assert!(table.models["gpt-image-2"].tokens_per_million.is_none());
+        // the others are untouched
+        assert_eq!(table.models["gpt-image-1"], builtin.models["gpt-image-1"]);
+        assert_eq!(
+            table.partial_image_output_tokens,
+            builtin.partial_image_output_tokens
+        );
+        assert_eq!(table.others, builtin.others);
+        assert_eq!(table.batch_api_discount.value.factor, 0.4);
+        // a new model is added
+        table
+            .apply_overrides(
+                "prices.json",
+                r#"{"models": {"gpt-image-9": {"per_image": {"as_of": "2027", "source": "s", "prices": {"low": {"1024x1024": 0.5}}}}}}"#,
+            )
+            .expect("valid override");
+        assert_eq!(
+            table.models["gpt-image-9"]
+                .per_image
+                .as_ref()
+                .map(|p| p.value.prices["low"]["1024x1024"]),
+            Some(0.5)
+        );
     }
 
     #[test]

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::diagnostic::Diagnostic;
-use crate::size::Size;
+use crate::size::{Dimensions, Size};
 use crate::source::{Format, JsonPath, SourceFile};
 use crate::suggest::{did_you_mean, one_of};
 use crate::target::{Payload, Summary};
@@ -406,37 +406,40 @@ pub struct Estimate {
 
 /// What an OpenAI request asks for, as it is priced: read from a request body ([`estimate`]) or
 /// from a payload's summary ([`estimate_payload`]).
-struct Asked<'a> {
+struct Asked {
     model: String,
     quality: String,
     size: String,
     n: u32,
-    prompt: &'a str,
+    prompt_chars: usize,
 }
 
-impl<'a> Asked<'a> {
+impl Asked {
     /// The fields of an OpenAI request body, with the API's defaults for those left out.
-    fn from_body(body: &'a Value) -> Self {
+    fn from_body(body: &Value) -> Self {
         Asked {
             model: body["model"].as_str().unwrap_or("gpt-image-2").to_string(),
             quality: body["quality"].as_str().unwrap_or("auto").to_string(),
             size: body["size"].as_str().unwrap_or("auto").to_string(),
             n: body["n"].as_u64().unwrap_or(1) as u32,
-            prompt: body["prompt"].as_str().unwrap_or(""),
+            prompt_chars: body["prompt"].as_str().unwrap_or("").chars().count(),
         }
     }
 
-    /// The request as its target summed it up; what the summary does not hold yet is read from
-    /// the body.
-    fn from_summary(summary: &Summary, body: &'a Value) -> Self {
+    /// The request as its target summed it up.
+    fn from_summary(summary: &Summary) -> Self {
         Asked {
             model: summary.model.clone(),
-            // TODO(summary): quality
-            quality: body["quality"].as_str().unwrap_or("auto").to_string(),
-            size: summary.size.as_deref().unwrap_or("auto").to_string(),
+            quality: summary
+                .quality
+                .clone()
+                .unwrap_or_else(|| String::from("auto")),
+            size: summary
+                .size
+                .as_ref()
+                .map_or_else(|| String::from("auto"), ToString::to_string),
             n: summary.n,
-            // TODO(summary): prompt_chars
-            prompt: body["prompt"].as_str().unwrap_or(""),
+            prompt_chars: summary.prompt_chars,
         }
     }
 }
@@ -448,8 +451,8 @@ pub fn estimate(body: &Value, prices: &PriceTable, options: CostOptions) -> Esti
 
 /// Prices an OpenAI request: the image output (official, scaled from a listed size, or
 /// unknown), the prompt and partial-image tokens, and the Batch API discount.
-fn estimate_asked(asked: Asked<'_>, prices: &PriceTable, options: CostOptions) -> Estimate {
-    let input_tokens = (asked.prompt.chars().count() as f64 / CHARS_PER_TOKEN).ceil() as u64;
+fn estimate_asked(asked: Asked, prices: &PriceTable, options: CostOptions) -> Estimate {
+    let input_tokens = (asked.prompt_chars as f64 / CHARS_PER_TOKEN).ceil() as u64;
     let Some(mp) = prices.models.get(&asked.model) else {
         return unpriced_model(asked, input_tokens, options);
     };
@@ -484,7 +487,7 @@ fn estimate_asked(asked: Asked<'_>, prices: &PriceTable, options: CostOptions) -
 }
 
 /// The estimate of a model the table has no price for: everything unknown, and how to add one.
-fn unpriced_model(asked: Asked<'_>, input_tokens: u64, options: CostOptions) -> Estimate {
+fn unpriced_model(asked: Asked, input_tokens: u64, options: CostOptions) -> Estimate {
     let model = asked.model;
     Estimate {
         model: model.clone(),
@@ -513,7 +516,7 @@ fn listed_sizes<'p>(mp: &'p ModelPrices, quality: &str) -> Option<&'p BTreeMap<S
 
 /// The quality and size priced: `auto` (the model's choice) is priced as its upper bound, and
 /// noted.
-fn settle_auto(asked: &Asked<'_>, mp: &ModelPrices, notes: &mut Vec<String>) -> (String, String) {
+fn settle_auto(asked: &Asked, mp: &ModelPrices, notes: &mut Vec<String>) -> (String, String) {
     let mut quality = asked.quality.clone();
     let mut size = asked.size.clone();
     if quality == "auto" {
@@ -697,7 +700,7 @@ fn estimate_openai(
     options: CostOptions,
     models: &crate::models::ModelTable,
 ) -> Estimate {
-    let mut asked = Asked::from_summary(&payload.summary, &payload.body);
+    let mut asked = Asked::from_summary(&payload.summary);
     let model = asked.model.clone();
     let key = models.price_key(&model);
     if key != model && !prices.models.contains_key(&model) {
@@ -716,13 +719,9 @@ fn estimate_openai(
 /// A Stability payload: the credits of its model (or, failing that, of its endpoint) at the
 /// price of a credit.
 fn estimate_stability(payload: &Payload, s: &StabilityPrices) -> Estimate {
-    // TODO(summary): endpoint
-    let endpoint = payload.url.rsplit('/').next().unwrap_or("core");
-    // TODO(summary): endpoint (the body names the model on the sd3 endpoint only)
-    let model = payload.body["model"]
-        .as_str()
-        .unwrap_or(endpoint)
-        .to_string();
+    let summary = &payload.summary;
+    let endpoint = summary.endpoint.unwrap_or("core");
+    let model = summary.model.clone();
     let credits = s
         .credits
         .get(&model)
@@ -751,8 +750,9 @@ fn estimate_flux(payload: &Payload, f: &FluxPrices) -> Estimate {
         return listed_estimate(model, Some(*usd), summary.n, source, None);
     }
     let mp = f.per_megapixel.get(&model);
-    match (mp, summary.size.as_deref().and_then(dimensions)) {
-        (Some(mp), Some((w, h))) => {
+    match (mp, summary.size.as_ref().and_then(Dimensions::pixels)) {
+        (Some(mp), Some(size)) => {
+            let (w, h) = (u64::from(size.width), u64::from(size.height));
             let megapixels = ((w * h) as f64 / 1_048_576.0).ceil().max(1.0);
             let usd = mp.first + mp.additional * (megapixels - 1.0);
             let method = format!(
@@ -765,12 +765,6 @@ fn estimate_flux(payload: &Payload, f: &FluxPrices) -> Estimate {
         }
         _ => listed_estimate(model, None, summary.n, source, None),
     }
-}
-
-/// The width and height of a `WIDTHxHEIGHT` size.
-fn dimensions(size: &str) -> Option<(u64, u64)> {
-    let (w, h) = size.split_once('x')?;
-    Some((w.parse().ok()?, h.parse().ok()?))
 }
 
 /// An estimate with nothing priced, and why.

@@ -109,7 +109,7 @@ impl Counting<'_> {
             .engine
             .render_value(v.brief.clone(), self.source, self.target)
             .map_err(|d| variant_errors(d, v))?;
-        let images = r.payload.body["n"].as_u64().unwrap_or(1) as f64;
+        let images = f64::from(r.payload.summary.n);
         Ok((images, r.cost.as_ref().and_then(|c| c.per_request)))
     }
 

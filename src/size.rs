@@ -50,6 +50,57 @@ impl fmt::Display for Size {
     }
 }
 
+/// What a request asks for in size: exact pixels, an aspect ratio, or `auto` (the model
+/// chooses). Parsed once, where the request is built; cost, lint, generate and verify read it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dimensions {
+    /// The model chooses.
+    Auto,
+    /// Exact pixels.
+    Pixels(Size),
+    /// An aspect ratio (targets that take ratios, not sizes).
+    Ratio(AspectRatio),
+}
+
+impl Dimensions {
+    /// Parses `auto`, `WIDTHxHEIGHT` or `W:H`.
+    pub fn parse(s: &str) -> Option<Dimensions> {
+        if s == "auto" {
+            return Some(Dimensions::Auto);
+        }
+        Size::parse(s)
+            .map(Dimensions::Pixels)
+            .or_else(|| AspectRatio::parse(s).map(Dimensions::Ratio))
+    }
+
+    /// The exact pixels, when the request names them.
+    pub fn pixels(&self) -> Option<Size> {
+        match self {
+            Dimensions::Pixels(s) => Some(*s),
+            _ => None,
+        }
+    }
+
+    /// Width over height, when the request states it (`None` for `auto`).
+    pub fn ratio(&self) -> Option<f64> {
+        match self {
+            Dimensions::Auto => None,
+            Dimensions::Pixels(s) => Some(s.ratio()),
+            Dimensions::Ratio(r) => Some(r.value()),
+        }
+    }
+}
+
+impl fmt::Display for Dimensions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Dimensions::Auto => f.write_str("auto"),
+            Dimensions::Pixels(s) => s.fmt(f),
+            Dimensions::Ratio(r) => r.fmt(f),
+        }
+    }
+}
+
 /// An aspect ratio as written (`9:16`, `1.91:1`) with its value, width over height: parsed once,
 /// where it is read.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

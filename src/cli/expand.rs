@@ -184,7 +184,7 @@ fn price(
         let r = engine
             .render_value(v.brief.clone(), Some(source), target)
             .map_err(|d| Failure::invalid(crate::expand::variant_errors(d, &v)))?;
-        images += r.payload.body["n"].as_u64().unwrap_or(1) as f64;
+        images += f64::from(r.payload.summary.n);
         cost = cost
             .zip(r.cost.as_ref().and_then(|c| c.per_request))
             .map(|(a, b)| a + b);

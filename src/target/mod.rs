@@ -147,24 +147,32 @@ pub struct Payload {
     pub summary: Summary,
 }
 
-/// What a request asks for, as its target understood the brief.
+/// What a request asks for, as its target understood the brief: what cost, lint, generate,
+/// hand-off, expand and verify read instead of the body's keys.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Summary {
     /// The model (or endpoint) the request goes to.
     pub model: String,
-    /// `WIDTHxHEIGHT`, an aspect ratio, or none.
-    pub size: Option<String>,
+    /// Exact pixels, an aspect ratio, `auto`, or none (the provider's default).
+    pub size: Option<crate::size::Dimensions>,
     /// The output format, when the request names one.
     pub format: Option<String>,
+    /// The rendering quality, when the request names one (OpenAI).
+    pub quality: Option<String>,
     /// Images requested.
     pub n: u32,
     /// What the request sends as negatives (a negative prompt, `--no`), empty when the avoid list
     /// stays in the prompt.
     pub negatives: Vec<String>,
+    /// Characters of the prompt the request sends (what text-token prices are counted from).
+    pub prompt_chars: usize,
+    /// The provider endpoint, for a provider with one per model family (Stability's `core`,
+    /// `ultra`, `sd3`).
+    pub endpoint: Option<&'static str>,
 }
 
 impl Summary {
-    /// A summary read from a built body's common fields (the targets' own builder).
+    /// A summary of the common fields (the targets' own builder); `size` is parsed here, once.
     pub fn of(
         model: &str,
         size: Option<&str>,
@@ -174,11 +182,26 @@ impl Summary {
     ) -> Summary {
         Summary {
             model: model.to_string(),
-            size: size.map(str::to_string),
+            size: size.and_then(crate::size::Dimensions::parse),
             format: format.map(str::to_string),
             n,
             negatives,
+            ..Summary::default()
         }
+    }
+
+    /// With the prompt the request sends.
+    #[must_use]
+    pub fn prompt(mut self, prompt: &str) -> Summary {
+        self.prompt_chars = prompt.chars().count();
+        self
+    }
+
+    /// With the quality the request names.
+    #[must_use]
+    pub fn quality(mut self, quality: Option<&str>) -> Summary {
+        self.quality = quality.map(str::to_string);
+        self
     }
 }
 

@@ -125,11 +125,46 @@ pub fn common_request<'a>(req: &Request<'a>) -> Result<Common<'a>, Vec<Diagnosti
         .clone()
         .unwrap_or_else(|| req.models.default_model.clone());
     let mut warnings = Vec::new();
-    let rules = match req
+    let rules = model_rules(req, &model_name, &mut warnings)?;
+    let size = request_size(out, rules, &model_name, &mut warnings)?;
+    let request = request_fields(req, model_name, size);
+    if out.seed.is_some() {
+        warnings.push(
+            Diagnostic::warning(
+                "ignored-field",
+                "the OpenAI Images API has no seed: `output.seed` is left out",
+            )
+            .with_path("output.seed"),
+        );
+    }
+    let mut errors = Vec::new();
+    for d in rules::check_request(&request, &request.model, rules, req.models) {
+        if d.is_error() {
+            errors.push(d)
+        } else {
+            warnings.push(d)
+        }
+    }
+    Ok(Common {
+        request,
+        rules,
+        warnings,
+        errors,
+    })
+}
+
+/// The model's rules from the table (`None` for a model it does not list, with a warning); a
+/// retired model is an error at `output.model`.
+fn model_rules<'a>(
+    req: &Request<'a>,
+    model_name: &str,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<Option<&'a ModelRules>, Vec<Diagnostic>> {
+    let resolved = req
         .models
-        .resolve(&model_name, req.today)
-        .map_err(|d| vec![d.with_path("output.model")])?
-    {
+        .resolve(model_name, req.today)
+        .map_err(|d| vec![d.with_path("output.model")])?;
+    Ok(match resolved {
         Resolved::Known { rules, warning, .. } => {
             warnings.extend(warning.map(|w| w.with_path("output.model")));
             Some(rules)
@@ -138,61 +173,70 @@ pub fn common_request<'a>(req: &Request<'a>) -> Result<Common<'a>, Vec<Diagnosti
             warnings.push(warning.with_path("output.model"));
             None
         }
-    };
+    })
+}
 
-    let mut size = out.size.clone();
-    if let Some(ratio_text) = &out.aspect_ratio {
-        if size.is_some() {
-            return Err(vec![Diagnostic::error(
-                "conflicting-size",
-                "`output.size` and `output.aspect_ratio` are both set",
+/// `size`: the brief's exact size, or its aspect ratio mapped to the nearest size the model
+/// accepts (with a warning when that changes the ratio).
+fn request_size(
+    out: &crate::brief::Output,
+    rules: Option<&ModelRules>,
+    model_name: &str,
+    warnings: &mut Vec<Diagnostic>,
+) -> Result<Option<String>, Vec<Diagnostic>> {
+    let Some(ratio_text) = &out.aspect_ratio else {
+        return Ok(out.size.clone());
+    };
+    if out.size.is_some() {
+        return Err(vec![Diagnostic::error(
+            "conflicting-size",
+            "`output.size` and `output.aspect_ratio` are both set",
+        )
+        .with_path("output.aspect_ratio")
+        .with_label("remove this or `size`")
+        .with_help("give either an exact `size` or an `aspect_ratio` to map to the nearest size the model accepts")]);
+    }
+    let ratio = size::parse_ratio(ratio_text).ok_or_else(|| {
+        vec![
+            Diagnostic::error(
+                "invalid-value",
+                format!("`{ratio_text}` is not an aspect ratio"),
             )
             .with_path("output.aspect_ratio")
-            .with_label("remove this or `size`")
-            .with_help("give either an exact `size` or an `aspect_ratio` to map to the nearest size the model accepts")]);
-        }
-        let ratio = size::parse_ratio(ratio_text).ok_or_else(|| {
-            vec![
-                Diagnostic::error(
-                    "invalid-value",
-                    format!("`{ratio_text}` is not an aspect ratio"),
-                )
-                .with_path("output.aspect_ratio")
-                .with_help("write it as `WIDTH:HEIGHT`, e.g. `9:16`"),
-            ]
-        })?;
-        match rules.and_then(|r| size::for_ratio(ratio, r)) {
-            Some((mapped, changed)) => {
-                if changed {
-                    warnings.push(
-                        Diagnostic::warning(
-                            "size-mapped",
-                            format!(
-                                "aspect ratio {ratio_text} is not available on {model_name}; using {mapped}, the closest size it accepts"
-                            ),
-                        )
-                        .with_path("output.aspect_ratio"),
-                    );
-                }
-                size = Some(mapped.to_string());
-            }
-            None => {
-                return Err(vec![
-                    Diagnostic::error(
-                        "invalid-value",
-                        format!(
-                            "cannot map aspect ratio {ratio_text} to a size: no source states which sizes {model_name} accepts"
-                        ),
-                    )
-                    .with_path("output.aspect_ratio")
-                    .with_help("give an exact `output.size` (`WIDTHxHEIGHT`) instead"),
-                ]);
-            }
-        }
+            .with_help("write it as `WIDTH:HEIGHT`, e.g. `9:16`"),
+        ]
+    })?;
+    let Some((mapped, changed)) = rules.and_then(|r| size::for_ratio(ratio, r)) else {
+        return Err(vec![
+            Diagnostic::error(
+                "invalid-value",
+                format!(
+                    "cannot map aspect ratio {ratio_text} to a size: no source states which sizes {model_name} accepts"
+                ),
+            )
+            .with_path("output.aspect_ratio")
+            .with_help("give an exact `output.size` (`WIDTHxHEIGHT`) instead"),
+        ]);
+    };
+    if changed {
+        warnings.push(
+            Diagnostic::warning(
+                "size-mapped",
+                format!(
+                    "aspect ratio {ratio_text} is not available on {model_name}; using {mapped}, the closest size it accepts"
+                ),
+            )
+            .with_path("output.aspect_ratio"),
+        );
     }
+    Ok(Some(mapped.to_string()))
+}
 
-    let request = OpenAiImageRequest {
-        model: model_name.clone(),
+/// The body fields, from the brief's `output`.
+fn request_fields(req: &Request<'_>, model: String, size: Option<String>) -> OpenAiImageRequest {
+    let out = &req.brief.output;
+    OpenAiImageRequest {
+        model,
         prompt: req.prompt.to_string(),
         n: out.n,
         size,
@@ -213,30 +257,57 @@ pub fn common_request<'a>(req: &Request<'a>) -> Result<Common<'a>, Vec<Diagnosti
         }),
         safety_identifier: out.safety_identifier.clone(),
         style: out.style.clone(),
-    };
-    if out.seed.is_some() {
+    }
+}
+
+impl OpenAiImageRequest {
+    /// What the request asks for, typed (both Images endpoints).
+    pub fn summary(&self) -> super::Summary {
+        super::Summary::of(
+            &self.model,
+            self.size.as_deref(),
+            self.output_format.as_deref(),
+            self.n.unwrap_or(1),
+            Vec::new(),
+        )
+        .quality(self.quality.as_deref())
+        .prompt(&self.prompt)
+    }
+}
+
+/// Warnings for what the brief sets that only the edits endpoint takes.
+fn edit_only_fields(req: &Request<'_>) -> Vec<Diagnostic> {
+    let mut warnings = Vec::new();
+    if !req.brief.inputs.is_empty() {
         warnings.push(
             Diagnostic::warning(
                 "ignored-field",
-                "the OpenAI Images API has no seed: `output.seed` is left out",
+                "`inputs` are images to edit: the openai target (generations) leaves them out",
             )
-            .with_path("output.seed"),
+            .with_path("inputs")
+            .with_help("use `--target openai-edit` to edit them"),
         );
     }
-    let mut errors = Vec::new();
-    for d in rules::check_request(&request, &model_name, rules, req.models) {
-        if d.is_error() {
-            errors.push(d)
-        } else {
-            warnings.push(d)
-        }
+    if req.brief.targets.contains_key("openai") {
+        warnings.push(
+            Diagnostic::warning(
+                "ignored-field",
+                "the openai target takes no options: `targets.openai` is left out",
+            )
+            .with_path("targets.openai"),
+        );
     }
-    Ok(Common {
-        request,
-        rules,
-        warnings,
-        errors,
-    })
+    if let Some(f) = &req.brief.output.input_fidelity {
+        warnings.push(
+            Diagnostic::warning(
+                "ignored-field",
+                format!("`output.input_fidelity: {f}` applies to edits only: the openai target leaves it out"),
+            )
+            .with_path("output.input_fidelity")
+            .with_help("use `--target openai-edit` with `inputs.images`, or remove it"),
+        );
+    }
+    warnings
 }
 
 impl Target for OpenAi {
@@ -273,42 +344,9 @@ impl Target for OpenAi {
             mut errors,
             ..
         } = common_request(req)?;
-        if !req.brief.inputs.is_empty() {
-            warnings.push(
-                Diagnostic::warning(
-                    "ignored-field",
-                    "`inputs` are images to edit: the openai target (generations) leaves them out",
-                )
-                .with_path("inputs")
-                .with_help("use `--target openai-edit` to edit them"),
-            );
-        }
-        if req.brief.targets.contains_key("openai") {
-            warnings.push(
-                Diagnostic::warning(
-                    "ignored-field",
-                    "the openai target takes no options: `targets.openai` is left out",
-                )
-                .with_path("targets.openai"),
-            );
-        }
-        if let Some(f) = &req.brief.output.input_fidelity {
-            warnings.push(
-                Diagnostic::warning(
-                    "ignored-field",
-                    format!("`output.input_fidelity: {f}` applies to edits only: the openai target leaves it out"),
-                )
-                .with_path("output.input_fidelity")
-                .with_help("use `--target openai-edit` with `inputs.images`, or remove it"),
-            );
-        }
-        let (request_model, request_size, request_format, request_n) = (
-            request.model.clone(),
-            request.size.clone(),
-            request.output_format.clone(),
-            request.n.unwrap_or(1),
-        );
-        let body = serde_json::to_value(&request).expect("payload serialises");
+        warnings.extend(edit_only_fields(req));
+        let summary = request.summary();
+        let body = super::common::body_value(&request)?;
         if errors.is_empty() {
             // the official schema is the backstop: anything the model rules let through must pass it
             errors.extend(validate::against_schema(
@@ -326,13 +364,7 @@ impl Target for OpenAi {
                 url: String::from("https://api.openai.com/v1/images/generations"),
                 body,
                 schema: validate::TargetSchema::OpenAiGenerations,
-                summary: super::Summary::of(
-                    &request_model,
-                    request_size.as_deref(),
-                    request_format.as_deref(),
-                    request_n,
-                    Vec::new(),
-                ),
+                summary,
             },
             warnings,
         ))

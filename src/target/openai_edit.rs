@@ -36,29 +36,129 @@ fn edit_body(
     images: Vec<ImageRef>,
     mask: Option<ImageRef>,
     input_fidelity: Option<String>,
-) -> serde_json::Value {
-    let serde_json::Value::Object(shared) =
-        serde_json::to_value(common).expect("edit body serialises")
-    else {
-        unreachable!("a struct serialises to an object")
+) -> Result<serde_json::Value, Vec<Diagnostic>> {
+    let shared = match super::common::body_value(common)? {
+        serde_json::Value::Object(shared) => shared,
+        _ => serde_json::Map::new(),
     };
     let mut body = serde_json::Map::new();
     for (k, v) in shared {
-        body.insert(k.clone(), v);
-        if k == "prompt" {
-            body.insert(
-                "images".into(),
-                serde_json::to_value(&images).expect("images"),
-            );
+        let after_prompt = k == "prompt";
+        body.insert(k, v);
+        if after_prompt {
+            body.insert("images".into(), super::common::body_value(&images)?);
             if let Some(m) = &mask {
-                body.insert("mask".into(), serde_json::to_value(m).expect("mask"));
+                body.insert("mask".into(), super::common::body_value(m)?);
             }
         }
     }
     if let Some(f) = input_fidelity {
         body.insert("input_fidelity".into(), f.into());
     }
-    serde_json::Value::Object(body)
+    Ok(serde_json::Value::Object(body))
+}
+
+/// What only an edit checks: input images present and within the count, no `style`, no mask
+/// with GIF output, and `input_fidelity` against the model's rules.
+fn edit_checks(
+    req: &Request<'_>,
+    request: &OpenAiImageRequest,
+    rules: Option<&crate::models::ModelRules>,
+    errors: &mut Vec<Diagnostic>,
+    warnings: &mut Vec<Diagnostic>,
+) {
+    let inputs = &req.brief.inputs;
+    let model = &request.model;
+    if inputs.images.is_empty() {
+        errors.push(Diagnostic::error("missing-field", "an edit needs input images: `inputs.images`")
+            .with_path("inputs")
+            .with_help("add `inputs: {images: [https://example.com/photo.png]}` (URLs or `file-…` ids), or use `--target openai`"));
+    }
+    let max = req.models.edits.max_input_images as usize;
+    if inputs.images.len() > max {
+        errors.push(
+            Diagnostic::error(
+                "invalid-value",
+                format!(
+                    "{} input images: an edit takes at most {max}",
+                    inputs.images.len()
+                ),
+            )
+            .with_path("inputs.images")
+            .with_note(format!("source: {}", req.models.edits.source))
+            .with_help(format!("keep {max} images or fewer")),
+        );
+    }
+    if request.style.is_some() {
+        errors.push(
+            Diagnostic::error(
+                "unsupported-parameter",
+                "the edits endpoint does not take `style`",
+            )
+            .with_path("output.style")
+            .with_help("remove `output.style`; describe the style in the brief instead"),
+        );
+    }
+    if inputs.mask.is_some()
+        && request.output_format.as_deref() == Some("gif")
+        && req.models.formats.gif.excludes.iter().any(|e| e == "mask")
+    {
+        errors.push(
+            Diagnostic::error("invalid-combination", "GIF output does not support masks")
+                .with_path("inputs.mask")
+                .with_note(format!("source: {}", req.models.formats.gif.source))
+                .with_help("remove `inputs.mask`, or choose another `output.format`"),
+        );
+    }
+    if req.brief.targets.contains_key("openai-edit") {
+        warnings.push(
+            Diagnostic::warning(
+                "ignored-field",
+                "the openai-edit target takes no options: `targets.openai-edit` is left out",
+            )
+            .with_path("targets.openai-edit"),
+        );
+    }
+    if let (Some(f), Some(rules)) = (&req.brief.output.input_fidelity, rules) {
+        errors.extend(validate::input_fidelity(f, model, rules));
+        if rules.input_fidelity.is_unknown() {
+            warnings.push(validate::unstated(
+                "input_fidelity",
+                "output.input_fidelity",
+                model,
+            ));
+        }
+    }
+}
+
+/// Drops the parameters the edits endpoint does not take (the SDK lists its own), each with a
+/// warning.
+fn drop_generation_only(
+    req: &Request<'_>,
+    request: &mut OpenAiImageRequest,
+    warnings: &mut Vec<Diagnostic>,
+) {
+    let fields: [(&str, &str, &mut Option<String>); 3] = [
+        ("moderation", "output.moderation", &mut request.moderation),
+        ("complexity", "output.complexity", &mut request.complexity),
+        (
+            "safety_identifier",
+            "output.safety_identifier",
+            &mut request.safety_identifier,
+        ),
+    ];
+    for (key, path, value) in fields {
+        if value.is_some() && !req.models.params.edits.contains_key(key) {
+            warnings.push(
+                Diagnostic::warning(
+                    "ignored-field",
+                    format!("the edits endpoint has no `{key}`: `{path}` is left out"),
+                )
+                .with_path(path),
+            );
+            *value = None;
+        }
+    }
 }
 
 impl Target for OpenAiEdit {
@@ -88,121 +188,23 @@ impl Target for OpenAiEdit {
     }
     fn build(&self, req: &Request<'_>) -> BuildResult {
         let Common {
-            request,
+            mut request,
             rules,
             mut warnings,
             mut errors,
         } = common_request(req)?;
-        let inputs = &req.brief.inputs;
-        let model = request.model.clone();
-        if inputs.images.is_empty() {
-            errors.push(Diagnostic::error("missing-field", "an edit needs input images: `inputs.images`")
-                .with_path("inputs")
-                .with_help("add `inputs: {images: [https://example.com/photo.png]}` (URLs or `file-…` ids), or use `--target openai`"));
-        }
-        let max = req.models.edits.max_input_images as usize;
-        if inputs.images.len() > max {
-            errors.push(
-                Diagnostic::error(
-                    "invalid-value",
-                    format!(
-                        "{} input images: an edit takes at most {max}",
-                        inputs.images.len()
-                    ),
-                )
-                .with_path("inputs.images")
-                .with_note(format!("source: {}", req.models.edits.source))
-                .with_help(format!("keep {max} images or fewer")),
-            );
-        }
-        if request.style.is_some() {
-            errors.push(
-                Diagnostic::error(
-                    "unsupported-parameter",
-                    "the edits endpoint does not take `style`",
-                )
-                .with_path("output.style")
-                .with_help("remove `output.style`; describe the style in the brief instead"),
-            );
-        }
-        if inputs.mask.is_some()
-            && request.output_format.as_deref() == Some("gif")
-            && req.models.formats.gif.excludes.iter().any(|e| e == "mask")
-        {
-            errors.push(
-                Diagnostic::error("invalid-combination", "GIF output does not support masks")
-                    .with_path("inputs.mask")
-                    .with_note(format!("source: {}", req.models.formats.gif.source))
-                    .with_help("remove `inputs.mask`, or choose another `output.format`"),
-            );
-        }
-        if req.brief.targets.contains_key("openai-edit") {
-            warnings.push(
-                Diagnostic::warning(
-                    "ignored-field",
-                    "the openai-edit target takes no options: `targets.openai-edit` is left out",
-                )
-                .with_path("targets.openai-edit"),
-            );
-        }
-        let fidelity = req.brief.output.input_fidelity.clone();
-        if let (Some(f), Some(rules)) = (&fidelity, rules) {
-            errors.extend(validate::input_fidelity(f, &model, rules));
-            if rules.input_fidelity.is_unknown() {
-                warnings.push(validate::unstated(
-                    "input_fidelity",
-                    "output.input_fidelity",
-                    &model,
-                ));
-            }
-        }
+        edit_checks(req, &request, rules, &mut errors, &mut warnings);
         if !errors.is_empty() {
             return Err(errors);
         }
-        // the edits endpoint takes only the parameters the SDK lists for it
-        let mut request = request;
-        let takes = |k: &str| req.models.params.edits.contains_key(k);
-        let mut drop = |key: &str, path: &str, present: bool| {
-            if present && !takes(key) {
-                warnings.push(
-                    Diagnostic::warning(
-                        "ignored-field",
-                        format!("the edits endpoint has no `{key}`: `{path}` is left out"),
-                    )
-                    .with_path(path),
-                );
-                true
-            } else {
-                false
-            }
-        };
-        if drop(
-            "moderation",
-            "output.moderation",
-            request.moderation.is_some(),
-        ) {
-            request.moderation = None;
-        }
-        if drop(
-            "complexity",
-            "output.complexity",
-            request.complexity.is_some(),
-        ) {
-            request.complexity = None;
-        }
-        if drop(
-            "safety_identifier",
-            "output.safety_identifier",
-            request.safety_identifier.is_some(),
-        ) {
-            request.safety_identifier = None;
-        }
+        drop_generation_only(req, &mut request, &mut warnings);
+        let inputs = &req.brief.inputs;
         let body = edit_body(
             &request,
             inputs.images.iter().map(|s| image_ref(s)).collect(),
             inputs.mask.as_deref().map(image_ref),
-            fidelity,
-        );
+            req.brief.output.input_fidelity.clone(),
+        )?;
         let errors: Vec<Diagnostic> = validate::against_schema(TargetSchema::OpenAiEdits, &body)
             .into_iter()
             .map(|d| {
@@ -219,13 +221,6 @@ impl Target for OpenAiEdit {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let summary = super::Summary::of(
-            &model,
-            body["size"].as_str(),
-            body["output_format"].as_str(),
-            body["n"].as_u64().unwrap_or(1) as u32,
-            Vec::new(),
-        );
         Ok((
             Payload {
                 target: super::TargetId::OpenaiEdit,
@@ -233,7 +228,7 @@ impl Target for OpenAiEdit {
                 url: String::from("https://api.openai.com/v1/images/edits"),
                 body,
                 schema: TargetSchema::OpenAiEdits,
-                summary,
+                summary: request.summary(),
             },
             warnings,
         ))

@@ -123,13 +123,16 @@ impl Target for Stability {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let summary = super::Summary::of(
-            &model,
-            body["aspect_ratio"].as_str(),
-            body["output_format"].as_str(),
-            1,
-            form.negative_prompt.into_iter().collect(),
-        );
+        let summary = super::Summary {
+            endpoint: Some(endpoint.as_str()),
+            ..super::Summary::of(
+                &model,
+                body["aspect_ratio"].as_str(),
+                body["output_format"].as_str(),
+                1,
+                form.negative_prompt.into_iter().collect(),
+            )
+        };
         Ok((
             Payload {
                 target: super::TargetId::Stability,

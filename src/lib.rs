@@ -60,7 +60,6 @@ pub mod size;
 pub mod source;
 pub mod styles;
 pub mod suggest;
-pub mod sync;
 pub mod target;
 #[cfg(test)]
 mod test_support;

@@ -1,8 +1,8 @@
 //! Model rules as data, in three layers merged field by field:
 //!
 //! 1. `data/models.sdk.json` — GENERATED from the official SDK files under `data/sdk/` by
-//!    `cargo run -q -- sync-models` ([`crate::sync`]): model ids, literal values, ranges,
-//!    deprecations and the per-model rules the SDK text states;
+//!    `cargo xtask sync-models` (`xtask/src/sync/`, a maintainer tool outside this crate): model
+//!    ids, literal values, ranges, deprecations and the per-model rules the SDK text states;
 //! 2. `data/models.json` — HAND-WRITTEN facts no SDK states (the guide's pixel floor, deprecation
 //!    notices from the deprecations page, the default model), each with its source;
 //! 3. `--models FILE` / `IMGPROMPT_MODELS` — the user's own, same shape as layer 2.

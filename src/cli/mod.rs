@@ -23,7 +23,6 @@ mod render;
 mod schema;
 mod serve;
 mod styles;
-mod sync_models;
 mod validate;
 use output::read_override;
 pub use output::{AtomicFile, write_atomic};
@@ -117,10 +116,6 @@ enum Command {
     Schema(schema::Args),
     /// List the models, their limits and lifecycle (and, as JSON, the source of every fact).
     Models(models::Args),
-    /// Maintenance: regenerate data/models.sdk.json from the official SDK files vendored under
-    /// data/sdk/ (run from a checkout of imgprompt). `--check` only reports whether it is stale.
-    #[command(hide = true)]
-    SyncModels(sync_models::Args),
     /// Render many briefs: one JSON brief per line (JSONL), from a file, `-` or a folder of brief
     /// files. One record per line, in input order; bad lines never stop the batch.
     #[command(
@@ -387,7 +382,6 @@ fn run(cli: Cli, color: bool) -> Result<u8, Failure> {
         Command::Presets(args) => presets::run(&cli, args, color),
         Command::Schema(args) => schema::run(&cli, args, color),
         Command::Models(args) => models::run(&cli, args, color),
-        Command::SyncModels(args) => sync_models::run(&cli, args, color),
         Command::Batch(args) => batch::run(&cli, args, color),
         Command::Expand(args) => expand::run(&cli, args, color),
         Command::Lint(args) => lint::run(&cli, args, color),

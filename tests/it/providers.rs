@@ -1,121 +1,13 @@
-//! Provider truth: the facts generated from the vendored SDKs are fresh, drift is caught, every
-//! model and literal the SDKs list is accepted (or refused with the SDK's own reason), new
-//! parameters render, and an unknown model warns (an error under `--strict`).
-use std::path::Path;
-
+//! Provider truth: every model and literal the SDKs list is accepted (or refused with the SDK's
+//! own reason), the hand-written facts never restate generated ones, new parameters render, and
+//! an unknown model warns (an error under `--strict`). That the generated facts are fresh and
+//! that drift is caught is tested by the xtask that generates them (`xtask/src/tests.rs`).
 use imgprompt::SourceFile;
 use imgprompt::target::{OpenAi, OpenAiEdit, Target};
 use insta_cmd::assert_cmd_snapshot;
 use serde_json::Value;
 
 use crate::common;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read dir").flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            copy_dir(&p, &to.join(e.file_name()));
-        } else {
-            std::fs::copy(&p, to.join(e.file_name())).expect("copy");
-        }
-    }
-}
-
-/// A scratch project root holding a copy of `data/sdk`.
-fn scratch(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("imgprompt-sync-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    copy_dir(&common::root().join("data/sdk"), &dir.join("data/sdk"));
-    dir
-}
-
-#[test]
-fn generated_facts_match_the_vendored_sdks() {
-    let generated = imgprompt::sync::generate_text(&common::root()).expect("sync reads the SDKs");
-    let committed = std::fs::read_to_string(common::root().join(imgprompt::sync::GENERATED_FILE))
-        .unwrap_or_default();
-    assert!(
-        generated == committed,
-        "{} is stale: the vendored SDK files under data/sdk/ say something else.\n\
-         Regenerate it with:\n\n    {}\n\nand review the diff.",
-        imgprompt::sync::GENERATED_FILE,
-        imgprompt::sync::COMMAND
-    );
-}
-
-#[test]
-fn a_changed_sdk_file_changes_the_facts() {
-    let dir = scratch("drift");
-    let file = dir.join("data/sdk/openai-python-3.57.0/image_model.py");
-    let text = std::fs::read_to_string(&file).expect("read");
-    std::fs::write(
-        &file,
-        text.replace(
-            "    \"chatgpt-image-latest\",\n",
-            "    \"chatgpt-image-latest\",\n    \"gpt-image-9\",\n",
-        ),
-    )
-    .expect("write");
-    // the node SDK must agree, or the sync refuses
-    let err = imgprompt::sync::generate_text(&dir).expect_err("python and node disagree");
-    assert!(err.to_string().contains("images.d.ts"), "{err}");
-    let node = dir.join("data/sdk/openai-node-7.57.0/images.d.ts");
-    let text = std::fs::read_to_string(&node).expect("read");
-    std::fs::write(
-        &node,
-        text.replace(
-            "'chatgpt-image-latest' |",
-            "'chatgpt-image-latest' | 'gpt-image-9' |",
-        ),
-    )
-    .expect("write");
-    let generated = imgprompt::sync::generate_text(&dir).expect("sync");
-    let committed = std::fs::read_to_string(common::root().join(imgprompt::sync::GENERATED_FILE))
-        .expect("read");
-    assert_ne!(
-        generated, committed,
-        "a new model id must change the generated facts"
-    );
-    let v: Value = serde_json::from_str(&generated).expect("json");
-    assert!(v["openai"]["models"]["gpt-image-9"].is_object());
-
-    // a statement the extractor relies on disappears: a clear error naming it, no guess
-    let params = dir.join("data/sdk/openai-python-3.57.0/image_generate_params.py");
-    let text = std::fs::read_to_string(&params).expect("read");
-    std::fs::write(
-        &params,
-        text.replace("Accepts integers from 2 through 16.", "Accepts a few."),
-    )
-    .expect("write");
-    let err = imgprompt::sync::generate_text(&dir).expect_err("statement gone");
-    assert!(err.to_string().contains("frame_count"), "{err}");
-    let _ = std::fs::remove_dir_all(&dir);
-}
-
-#[test]
-fn sync_models_check_reports_staleness() {
-    let dir = scratch("check");
-    std::fs::create_dir_all(dir.join("data")).expect("mkdir");
-    let out = common::cli()
-        .args(["sync-models", "--check", "--root"])
-        .arg(&dir)
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(1), "no generated file yet: stale");
-    let out = common::cli()
-        .args(["sync-models", "--root"])
-        .arg(&dir)
-        .output()
-        .expect("run");
-    assert!(out.status.success());
-    crate::common::succeeds(
-        common::cli()
-            .args(["sync-models", "--check", "--root"])
-            .arg(&dir),
-    );
-    let _ = std::fs::remove_dir_all(&dir);
-}
 
 /// Leaf paths of a JSON object (`size_rule.min_pixels`).
 fn leaves(v: &Value, prefix: &str, out: &mut Vec<String>) {

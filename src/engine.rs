@@ -346,89 +346,49 @@ impl Engine {
         Ok(rendering.expect("a target gives a rendering"))
     }
 
-    /// The pipeline; without a target it stops after the prompt.
+    /// The pipeline; without a target it stops after the prompt. Problems found on the way don't
+    /// stop it: it goes on as far as it can, so one run reports everything wrong with the brief.
     fn run(
         &self,
         value: Value,
         source: Option<&SourceFile>,
         target: Option<&dyn Target>,
     ) -> Result<(String, Option<Rendering>), Diagnostics> {
-        let point = |d: Diagnostic| match (source, d.path.clone()) {
-            // already pointing somewhere (a broken preset's own file): keep it
-            (Some(s), _) if d.file.as_deref().is_some_and(|f| f != s.name.as_str()) => d,
-            (Some(s), Some(p)) => {
-                let key = matches!(
-                    d.code,
-                    "unknown-text-role" | "unknown-field" | "missing-field"
-                );
-                s.point(d, &JsonPath::parse(&p), key)
-            }
-            (Some(s), None) if d.code == "missing-field" => s.point(d, &JsonPath::root(), false),
-            (Some(s), None) if d.file.is_none() => d.in_file(&s.name),
-            _ => d,
+        let mut run = Run {
+            source,
+            carried: Vec::new(),
         };
-        // schema problems found first; the rest of the brief is still checked (without the
-        // offending values), so one run reports every problem
-        let carried: std::cell::RefCell<Vec<Diagnostic>> = std::cell::RefCell::new(Vec::new());
-        let fail = |ds: Vec<Diagnostic>| {
-            let mut ds: Vec<Diagnostic> = carried
-                .borrow_mut()
-                .drain(..)
-                .chain(ds)
-                .map(point)
-                .collect();
-            // report in reading order
-            ds.sort_by_key(|d| {
-                d.location
-                    .as_ref()
-                    .map_or((usize::MAX, 0), |l| (l.line, l.column))
-            });
-            Diagnostics(ds)
-        };
-
-        if value
-            .get("vary")
-            .and_then(Value::as_object)
-            .is_some_and(|v| !v.is_empty())
-        {
-            return Err(fail(vec![Diagnostic::error(
-                "has-variants",
-                "this brief declares variations (`vary`): it renders to several requests",
-            )
-            .with_path("vary")
-            .with_help("use `imgprompt expand BRIEF` to list them or `imgprompt batch` to render them all")]));
-        }
         // 1. the brief against its schema
-        let problems = brief_schema().check(&value, &JsonPath::root(), None);
-        let mut value = value;
-        if !problems.is_empty() {
-            let mut paths: Vec<JsonPath> = problems
-                .iter()
-                .filter(|d| d.code != "missing-field")
-                .filter_map(|d| d.path.as_deref().map(JsonPath::parse))
-                .collect();
-            // deepest and last first, so removing one never shifts another
-            paths.sort_by_key(|p| {
-                std::cmp::Reverse(
-                    p.0.iter()
-                        .map(|s| match s {
-                            crate::source::Segment::Key(k) => (k.clone(), 0),
-                            crate::source::Segment::Index(i) => (String::new(), *i),
-                        })
-                        .collect::<Vec<_>>(),
-                )
-            });
-            for p in &paths {
-                remove_path(&mut value, p);
-            }
-            let still = brief_schema().check(&value, &JsonPath::root(), None);
-            *carried.borrow_mut() = problems;
-            if !still.is_empty() {
-                // what is left cannot be checked further
-                return Err(fail(Vec::new()));
-            }
-        }
+        let value = run.check_schema(value)?;
         // 2. the preset
+        let preset = self.resolve_preset(&mut run, &value)?;
+        let mut errors = unknown_targets(&value);
+        errors.extend(text_role_errors(preset, &value));
+        // 3. defaults under the brief, styles, params
+        let (brief, defaulted) = self.merge(&mut run, preset, value, &mut errors)?;
+        // 4. the prompt
+        let avoid_in_prompt = target.is_none_or(|t| t.avoid_in_prompt());
+        let prompt = self.prompt(&mut run, preset, &brief, avoid_in_prompt, &mut errors)?;
+        // 5. the payload, validated and priced
+        let Some(target) = target else {
+            return if errors.is_empty() && run.carried.is_empty() {
+                Ok((prompt, None))
+            } else {
+                Err(run.fail(errors))
+            };
+        };
+        let rendering =
+            self.payload(&mut run, target, preset, brief, &defaulted, prompt, errors)?;
+        Ok((String::new(), Some(rendering)))
+    }
+
+    /// Step 2: the preset the brief names (or the default), with a broken user preset's own
+    /// diagnostics when it failed to load.
+    fn resolve_preset<'a>(
+        &'a self,
+        run: &mut Run<'_>,
+        value: &Value,
+    ) -> Result<&'a crate::preset::Preset, Diagnostics> {
         let preset_name = value
             .get("preset")
             .and_then(Value::as_str)
@@ -437,7 +397,7 @@ impl Engine {
             // a broken user preset: its own diagnostics (pointing into its files) first, in their
             // order, then where the brief names it
             let mut all = ds.clone();
-            all.push(point(
+            all.push(run.point(
                 Diagnostic::error(
                     "broken-preset",
                     format!("preset `{preset_name}` failed to load (the errors above are in its files)"),
@@ -447,87 +407,46 @@ impl Engine {
             ));
             return Err(Diagnostics(all));
         }
-        let preset = self
-            .catalog
-            .get(preset_name)
-            .map_err(|d| fail(vec![d.with_path("preset")]))?;
-        let mut errors = Vec::new();
-        errors.extend(unknown_targets(&value));
-        if !preset.manifest.text_roles.is_empty()
-            && let Some(text) = value.get("text").and_then(Value::as_object)
-        {
-            let roles: Vec<&str> = preset
-                .manifest
-                .text_roles
-                .keys()
-                .map(String::as_str)
-                .collect();
-            for role in text.keys() {
-                if !preset.manifest.text_roles.contains_key(role) {
-                    let suggestion = crate::suggest::did_you_mean(role, roles.iter().copied());
-                    errors.push(
-                        Diagnostic::error(
-                            "unknown-text-role",
-                            format!("the `{}` preset has no text role `{role}`", preset.name()),
-                        )
-                        .with_path(format!("text.{role}"))
-                        .with_label(match suggestion {
-                            Some(s) => format!("did you mean `{s}`?"),
-                            None => String::from("unknown role"),
-                        })
-                        .with_help(format!(
-                            "text roles of `{}`: {}",
-                            preset.name(),
-                            crate::suggest::one_of(&roles)
-                        )),
-                    );
-                }
-            }
+        match self.catalog.get(preset_name) {
+            Ok(preset) => Ok(preset),
+            Err(d) => Err(run.fail(vec![d.with_path("preset")])),
         }
-        // 3. defaults under the brief (the user wins; a size or ratio from the user replaces the
-        // preset's default one of either kind)
+    }
+
+    /// Step 3: the preset's defaults under the brief (the user wins; a size or ratio from the
+    /// user replaces the preset's default one of either kind), named styles, a ratio chosen by a
+    /// param, and the params against the preset's schema. Returns the typed brief and the
+    /// `output` fields only the defaults set.
+    fn merge(
+        &self,
+        run: &mut Run<'_>,
+        preset: &crate::preset::Preset,
+        value: Value,
+        errors: &mut Vec<Diagnostic>,
+    ) -> Result<(Brief, Vec<String>), Diagnostics> {
         let user_sized = value
             .get("output")
             .is_some_and(|o| o.get("size").is_some() || o.get("aspect_ratio").is_some());
         // the `output` fields the brief writes itself (`null` included): the others come from
         // the preset, and a target that cannot use them drops them without a warning
-        let written: Vec<String> = value
-            .get("output")
-            .and_then(Value::as_object)
-            .map(|o| o.keys().cloned().collect())
-            .unwrap_or_default();
+        let written: Vec<String> = output_keys(&value).cloned().collect();
         let mut merged = value;
         merge_defaults(&mut merged, &preset.manifest.defaults, user_sized, true);
         // named styles: their words join the style details, their negatives the avoid list
         errors.extend(self.apply_styles(&mut merged));
-        // a param may choose the ratio (social formats) when the brief gives no size
-        if let (Some(ratios), false) = (&preset.manifest.aspect_ratios, user_sized) {
-            let chosen = merged["params"]
-                .get(&ratios.param)
-                .and_then(Value::as_str)
-                .and_then(|v| ratios.map.get(v));
-            if let (Some(ratio), Some(out)) = (chosen, merged.as_object_mut()) {
-                let output = out
-                    .entry("output")
-                    .or_insert_with(|| Value::Object(Default::default()));
-                if let Some(o) = output.as_object_mut() {
-                    o.remove("size");
-                    o.insert("aspect_ratio".into(), Value::from(ratio.as_str()));
-                }
-            }
+        if !user_sized {
+            ratio_from_param(preset, &mut merged);
         }
-        let defaulted: Vec<String> = merged
-            .get("output")
-            .and_then(Value::as_object)
-            .map(|o| o.keys().filter(|k| !written.contains(k)).cloned().collect())
-            .unwrap_or_default();
+        let defaulted: Vec<String> = output_keys(&merged)
+            .filter(|k| !written.contains(k))
+            .cloned()
+            .collect();
         let mut brief: Brief = serde_json::from_value(merged).map_err(|e| {
-            fail(vec![Diagnostic::error(
+            run.fail(vec![Diagnostic::error(
                 "invalid-brief",
                 format!("invalid brief after merging preset defaults: {e}"),
             )])
         })?;
-        // 4. params against the preset's schema
         match preset.params_schema() {
             Ok(schema) => {
                 // checked in place: lent to the validator and given back, never copied
@@ -542,69 +461,66 @@ impl Engine {
                 format!("the params schema of `{}` is invalid: {e}", preset.name()),
             )),
         }
-        // Problems so far don't stop the prompt or payload from being built: go on, so that
-        // one run reports everything wrong with the brief.
-        // 5. the prompt
+        Ok((brief, defaulted))
+    }
+
+    /// Step 4: the prompt, and proof that every exact text reached it.
+    fn prompt(
+        &self,
+        run: &mut Run<'_>,
+        preset: &crate::preset::Preset,
+        brief: &Brief,
+        avoid_in_prompt: bool,
+        errors: &mut Vec<Diagnostic>,
+    ) -> Result<String, Diagnostics> {
         let compiled = self
             .catalog
             .compiled(preset)
             .map_err(|d| Diagnostics(d.clone()))?;
-        let avoid_in_prompt = target.is_none_or(|t| t.avoid_in_prompt());
-        let prompt = match render_prompt(&brief, preset, compiled, self.limits, avoid_in_prompt) {
+        let prompt = match render_prompt(brief, preset, compiled, self.limits, avoid_in_prompt) {
             Ok(p) => p,
             // a template failing on values the brief already has errors for (a param outside
             // its enum) is a consequence: report the brief's errors
-            Err(e) if !errors.is_empty() || !carried.borrow().is_empty() => {
-                let _ = e;
-                return Err(fail(errors));
+            Err(_) if !errors.is_empty() || !run.carried.is_empty() => {
+                return Err(run.fail(std::mem::take(errors)));
             }
             Err(e) => return Err(Diagnostics(e)),
         };
-        for (role, text) in &brief.text {
-            for (i, entry) in text.entries().into_iter().enumerate() {
-                if !prompt.contains(entry.content()) {
-                    let path = if matches!(text, crate::brief::TextValue::Many(_)) {
-                        format!("text.{role}[{i}]")
-                    } else {
-                        format!("text.{role}")
-                    };
-                    errors.push(
-                        Diagnostic::error(
-                            "text-dropped",
-                            format!("the template of `{}` left out the exact {role} text", preset.name()),
-                        )
-                        .with_path(path)
-                        .with_help("every exact text must reach the prompt: use the `exact_text` component or loop over `text`"),
-                    );
-                }
-            }
-        }
-        // 6. the payload, validated
-        let Some(target) = target else {
-            return if errors.is_empty() && carried.borrow().is_empty() {
-                Ok((prompt, None))
-            } else {
-                Err(fail(errors))
-            };
-        };
+        errors.extend(dropped_texts(preset, brief, &prompt));
+        Ok(prompt)
+    }
+
+    /// Step 5: the payload for the target, validated (strict mode makes warnings errors), and
+    /// its cost.
+    #[allow(clippy::too_many_arguments)]
+    fn payload(
+        &self,
+        run: &mut Run<'_>,
+        target: &dyn Target,
+        preset: &crate::preset::Preset,
+        brief: Brief,
+        defaulted: &[String],
+        prompt: String,
+        mut errors: Vec<Diagnostic>,
+    ) -> Result<Rendering, Diagnostics> {
         let request = Request {
             prompt: &prompt,
             brief: &brief,
             models: &self.models,
             today: self.today,
             limits: &self.target_limits.1,
-            defaulted: &defaulted,
+            defaulted,
         };
         let (payload, warnings) = match target.build(&request) {
-            Ok(built) if errors.is_empty() && carried.borrow().is_empty() => built,
-            Ok(_) => return Err(fail(errors)),
+            Ok(built) if errors.is_empty() && run.carried.is_empty() => built,
+            Ok(_) => return Err(run.fail(errors)),
             Err(mut e) => {
                 errors.append(&mut e);
-                return Err(fail(errors));
+                return Err(run.fail(errors));
             }
         };
         if self.strict && !warnings.is_empty() {
-            return Err(fail(
+            return Err(run.fail(
                 warnings
                     .into_iter()
                     .map(Diagnostic::into_strict_error)
@@ -618,19 +534,195 @@ impl Engine {
             self.cost_options,
             &self.models,
         ));
-        Ok((
-            String::new(),
-            Some(Rendering {
-                cost,
-                name: brief.name.clone(),
-                preset: preset.name().to_string(),
-                prompt,
-                payload,
-                warnings: warnings.into_iter().map(point).collect(),
-                brief,
-            }),
-        ))
+        Ok(Rendering {
+            cost,
+            name: brief.name.clone(),
+            preset: preset.name().to_string(),
+            prompt,
+            payload,
+            warnings: warnings.into_iter().map(|w| run.point(w)).collect(),
+            brief,
+        })
     }
+}
+
+/// One run of the pipeline: the file diagnostics point into, and the schema problems carried to
+/// the end (the rest of the brief is still checked without the offending values).
+struct Run<'s> {
+    source: Option<&'s SourceFile>,
+    carried: Vec<Diagnostic>,
+}
+
+impl Run<'_> {
+    /// Points a diagnostic at its place in the source file (line and column from its path).
+    fn point(&self, d: Diagnostic) -> Diagnostic {
+        match (self.source, d.path.clone()) {
+            // already pointing somewhere (a broken preset's own file): keep it
+            (Some(s), _) if d.file.as_deref().is_some_and(|f| f != s.name.as_str()) => d,
+            (Some(s), Some(p)) => {
+                let key = matches!(
+                    d.code,
+                    "unknown-text-role" | "unknown-field" | "missing-field"
+                );
+                s.point(d, &JsonPath::parse(&p), key)
+            }
+            (Some(s), None) if d.code == "missing-field" => s.point(d, &JsonPath::root(), false),
+            (Some(s), None) if d.file.is_none() => d.in_file(&s.name),
+            _ => d,
+        }
+    }
+
+    /// The run's failure: the carried problems and `ds`, pointed, in reading order.
+    fn fail(&mut self, ds: Vec<Diagnostic>) -> Diagnostics {
+        let carried = std::mem::take(&mut self.carried);
+        let mut ds: Vec<Diagnostic> = carried
+            .into_iter()
+            .chain(ds)
+            .map(|d| self.point(d))
+            .collect();
+        ds.sort_by_key(|d| {
+            d.location
+                .as_ref()
+                .map_or((usize::MAX, 0), |l| (l.line, l.column))
+        });
+        Diagnostics(ds)
+    }
+
+    /// Step 1: a brief with `vary` is refused (it is several requests); the brief is checked
+    /// against its schema, and the offending values are removed so the rest can still be checked.
+    fn check_schema(&mut self, value: Value) -> Result<Value, Diagnostics> {
+        if value
+            .get("vary")
+            .and_then(Value::as_object)
+            .is_some_and(|v| !v.is_empty())
+        {
+            return Err(self.fail(vec![Diagnostic::error(
+                "has-variants",
+                "this brief declares variations (`vary`): it renders to several requests",
+            )
+            .with_path("vary")
+            .with_help("use `imgprompt expand BRIEF` to list them or `imgprompt batch` to render them all")]));
+        }
+        let problems = brief_schema().check(&value, &JsonPath::root(), None);
+        if problems.is_empty() {
+            return Ok(value);
+        }
+        let mut value = value;
+        let mut paths: Vec<JsonPath> = problems
+            .iter()
+            .filter(|d| d.code != "missing-field")
+            .filter_map(|d| d.path.as_deref().map(JsonPath::parse))
+            .collect();
+        // deepest and last first, so removing one never shifts another
+        paths.sort_by_key(|p| {
+            std::cmp::Reverse(
+                p.0.iter()
+                    .map(|s| match s {
+                        crate::source::Segment::Key(k) => (k.clone(), 0),
+                        crate::source::Segment::Index(i) => (String::new(), *i),
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        });
+        for p in &paths {
+            remove_path(&mut value, p);
+        }
+        let still = brief_schema().check(&value, &JsonPath::root(), None);
+        self.carried = problems;
+        if !still.is_empty() {
+            // what is left cannot be checked further
+            return Err(self.fail(Vec::new()));
+        }
+        Ok(value)
+    }
+}
+
+/// The keys of the brief's `output`.
+fn output_keys(value: &Value) -> impl Iterator<Item = &String> {
+    value
+        .get("output")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|o| o.keys())
+}
+
+/// A param may choose the ratio (social formats) when the brief gives no size.
+fn ratio_from_param(preset: &crate::preset::Preset, merged: &mut Value) {
+    let Some(ratios) = &preset.manifest.aspect_ratios else {
+        return;
+    };
+    let chosen = merged["params"]
+        .get(&ratios.param)
+        .and_then(Value::as_str)
+        .and_then(|v| ratios.map.get(v))
+        .cloned();
+    if let (Some(ratio), Some(out)) = (chosen, merged.as_object_mut()) {
+        let output = out
+            .entry("output")
+            .or_insert_with(|| Value::Object(Default::default()));
+        if let Some(o) = output.as_object_mut() {
+            o.remove("size");
+            o.insert("aspect_ratio".into(), Value::from(ratio.as_str()));
+        }
+    }
+}
+
+/// Text roles the brief uses that the preset does not declare (when it declares any).
+fn text_role_errors(preset: &crate::preset::Preset, value: &Value) -> Vec<Diagnostic> {
+    let declared = &preset.manifest.text_roles;
+    let Some(text) = value.get("text").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    if declared.is_empty() {
+        return Vec::new();
+    }
+    let roles: Vec<&str> = declared.keys().map(String::as_str).collect();
+    text.keys()
+        .filter(|role| !declared.contains_key(*role))
+        .map(|role| {
+            let suggestion = crate::suggest::did_you_mean(role, roles.iter().copied());
+            Diagnostic::error(
+                "unknown-text-role",
+                format!("the `{}` preset has no text role `{role}`", preset.name()),
+            )
+            .with_path(format!("text.{role}"))
+            .with_label(match suggestion {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => String::from("unknown role"),
+            })
+            .with_help(format!(
+                "text roles of `{}`: {}",
+                preset.name(),
+                crate::suggest::one_of(&roles)
+            ))
+        })
+        .collect()
+}
+
+/// An error for every exact text the preset's template left out of the prompt.
+fn dropped_texts(preset: &crate::preset::Preset, brief: &Brief, prompt: &str) -> Vec<Diagnostic> {
+    let mut errors = Vec::new();
+    for (role, text) in &brief.text {
+        for (i, entry) in text.entries().into_iter().enumerate() {
+            if prompt.contains(entry.content()) {
+                continue;
+            }
+            let path = if matches!(text, crate::brief::TextValue::Many(_)) {
+                format!("text.{role}[{i}]")
+            } else {
+                format!("text.{role}")
+            };
+            errors.push(
+                Diagnostic::error(
+                    "text-dropped",
+                    format!("the template of `{}` left out the exact {role} text", preset.name()),
+                )
+                .with_path(path)
+                .with_help("every exact text must reach the prompt: use the `exact_text` component or loop over `text`"),
+            );
+        }
+    }
+    errors
 }
 
 #[cfg(test)]

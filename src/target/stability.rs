@@ -83,17 +83,7 @@ impl Target for Stability {
         warnings.extend(common::size_beside_ratio(req.brief, "stability"));
         warnings.extend(model_warning);
         if opts.contains_key("cfg_scale") && !sd3 {
-            warnings.push(
-                crate::diagnostic::Diagnostic::warning(
-                    "ignored-field",
-                    format!(
-                        "`cfg_scale` is an sd3.5 option: the {} endpoint has none, so it is left out",
-                        endpoint.as_str()
-                    ),
-                )
-                .with_path("targets.stability.cfg_scale")
-                .with_help("set `output.model` to an sd3.5 model, or remove `cfg_scale`"),
-            );
+            warnings.push(cfg_scale_ignored(endpoint));
         }
         let (aspect, changed) = common::listed_ratio(req.brief, "stability", &d.aspect_ratios)?;
         warnings.extend(changed);
@@ -148,4 +138,17 @@ impl Target for Stability {
             warnings,
         ))
     }
+}
+
+/// `cfg_scale` on an endpoint other than sd3: left out, with this warning.
+fn cfg_scale_ignored(endpoint: StabilityEndpoint) -> crate::diagnostic::Diagnostic {
+    crate::diagnostic::Diagnostic::warning(
+        "ignored-field",
+        format!(
+            "`cfg_scale` is an sd3.5 option: the {} endpoint has none, so it is left out",
+            endpoint.as_str()
+        ),
+    )
+    .with_path("targets.stability.cfg_scale")
+    .with_help("set `output.model` to an sd3.5 model, or remove `cfg_scale`")
 }

@@ -4,7 +4,8 @@ use std::fmt::Write as _;
 use crate::engine::Rendering;
 
 /// What to print for a rendered brief.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Emit {
     /// The request body, pretty JSON (default).
     Payload,
@@ -63,7 +64,7 @@ pub fn batch_custom_id(
     variant: Option<u64>,
     r: &Rendering,
 ) -> String {
-    let mut name = crate::generate::file_safe(base, 64);
+    let mut name = file_safe(base, 64);
     if name.is_empty() {
         name.push_str("request");
     }
@@ -166,7 +167,8 @@ fn report(r: &Rendering) -> String {
 }
 
 /// A period for volume estimates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Period {
     /// Per day.
@@ -318,4 +320,19 @@ pub fn cost_json(rows: &[(String, crate::cost::Estimate)], volume: Volume) -> St
         "per_period": with_retries.map(|t| t * volume.requests as f64),
     });
     pretty(&v)
+}
+
+/// The first `max` characters of `s`, each kept when it is an ASCII letter or digit, `-`, `_` or
+/// `.`, and made `-` otherwise: safe in a file name or an id on every system.
+pub fn file_safe(s: &str, max: usize) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(max)
+        .collect()
 }

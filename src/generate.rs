@@ -77,20 +77,7 @@ pub fn timestamp() -> String {
     format!("{day}T{:02}:{:02}:{:02}Z", s / 3600, s / 60 % 60, s % 60)
 }
 
-/// The first `max` characters of `s`, each kept when it is an ASCII letter or digit, `-`, `_` or
-/// `.`, and made `-` otherwise: safe in a file name or an id on every system.
-pub fn file_safe(s: &str, max: usize) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '-'
-            }
-        })
-        .take(max)
-        .collect()
-}
+pub use crate::emit::file_safe;
 
 /// A file-name-safe id.
 pub fn file_id(s: &str) -> String {

@@ -31,9 +31,11 @@
 
 pub mod atomic;
 pub mod batch;
+#[cfg(feature = "run")]
 pub mod batch_api;
 pub mod brief;
 pub mod catalog;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod cost;
 pub mod date;
@@ -43,8 +45,10 @@ pub mod engine;
 pub mod expand;
 pub mod filters;
 pub mod fixtures;
+#[cfg(feature = "run")]
 pub mod generate;
 pub mod handoff;
+#[cfg(feature = "run")]
 pub mod http;
 pub mod image;
 pub mod lint;
@@ -55,6 +59,7 @@ pub mod safe_fs;
 pub mod sandbox;
 pub mod scaffold;
 pub mod schema;
+#[cfg(feature = "serve")]
 pub mod serve;
 pub mod size;
 pub mod source;

@@ -234,7 +234,8 @@ pub fn apply_a1111(styles: &[&Style], prompt: &str, negative: &str) -> (String, 
 }
 
 /// A source format for `styles import`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum ImportFormat {
     /// Fooocus `sdxl_styles/*.json`: a list of `{name, prompt, negative_prompt}`.
     Fooocus,

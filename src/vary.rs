@@ -141,7 +141,7 @@ fn check_indexes(base: &Value, path: &JsonPath) -> Result<(), Diagnostic> {
 }
 
 fn sanitize(s: &str) -> String {
-    let out = crate::generate::file_safe(s, usize::MAX);
+    let out = crate::emit::file_safe(s, usize::MAX);
     let out = out.trim_matches('-').to_string();
     if out.is_empty() {
         String::from("brief")

@@ -1,11 +1,14 @@
 //! Files written atomically: through a temporary sibling and a rename, so a crash never leaves a
 //! half-written file behind (devices and pipes are written in place; links are followed).
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// The buffer in front of the file being written.
+const BUFFER: usize = 1 << 16;
 
 /// Writes `contents` to `path` through a temporary file in the same folder and a rename, so a
 /// crash never leaves a half-written file behind.
-pub fn write_atomic(path: &std::path::Path, contents: &[u8]) -> std::io::Result<()> {
+pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     let mut file = AtomicFile::create(path)?;
     file.writer().write_all(contents)?;
     file.commit()
@@ -20,69 +23,82 @@ pub fn write_atomic(path: &std::path::Path, contents: &[u8]) -> std::io::Result<
 /// to is replaced, the link stays.
 #[derive(Debug)]
 pub struct AtomicFile {
-    path: PathBuf,
-    /// The temporary sibling, when the target is replaced by a rename.
-    tmp: Option<PathBuf>,
-    writer: Option<std::io::BufWriter<std::fs::File>>,
+    sink: Sink,
+}
+
+/// Where the bytes of an [`AtomicFile`] go.
+#[derive(Debug)]
+enum Sink {
+    /// A device or a pipe, opened for writing.
+    InPlace(std::io::BufWriter<std::fs::File>),
+    /// A temporary sibling (removed when dropped), persisted over `target` on commit.
+    Replace {
+        target: PathBuf,
+        tmp: std::io::BufWriter<tempfile::NamedTempFile>,
+    },
 }
 
 impl AtomicFile {
     /// Starts writing `path`.
-    pub fn create(path: &std::path::Path) -> std::io::Result<Self> {
-        let path = match std::fs::metadata(path) {
-            // a device, a pipe: written in place (a folder fails to open, with its own error)
+    pub fn create(path: &Path) -> std::io::Result<Self> {
+        let target = match std::fs::metadata(path) {
+            // a device, a pipe: written in place (a folder fails on the rename, with its own error)
             Ok(meta) if !meta.is_file() && !meta.is_dir() => {
                 let file = std::fs::OpenOptions::new().write(true).open(path)?;
-                return Ok(AtomicFile {
-                    path: path.to_path_buf(),
-                    tmp: None,
-                    writer: Some(std::io::BufWriter::with_capacity(1 << 16, file)),
-                });
+                let sink = Sink::InPlace(std::io::BufWriter::with_capacity(BUFFER, file));
+                return Ok(AtomicFile { sink });
             }
             // an existing file, maybe behind links: replace the file itself
             Ok(meta) if meta.is_file() => std::fs::canonicalize(path)?,
             _ => path.to_path_buf(),
         };
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(std::path::Path::new("."));
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        let file = std::fs::File::create(&tmp)?;
+        let tmp = temporary_sibling(&target)?;
+        let tmp = std::io::BufWriter::with_capacity(BUFFER, tmp);
         Ok(AtomicFile {
-            path,
-            tmp: Some(tmp),
-            writer: Some(std::io::BufWriter::with_capacity(1 << 16, file)),
+            sink: Sink::Replace { target, tmp },
         })
     }
 
     /// The writer.
     pub fn writer(&mut self) -> &mut dyn Write {
-        self.writer.as_mut().expect("not committed")
+        match &mut self.sink {
+            Sink::InPlace(file) => file,
+            Sink::Replace { tmp, .. } => tmp,
+        }
     }
 
     /// Flushes, syncs and renames into place (a device or pipe: flushes).
-    pub fn commit(mut self) -> std::io::Result<()> {
-        let w = self.writer.take().expect("not committed");
-        let file = w.into_inner().map_err(|e| e.into_error())?;
-        match self.tmp.take() {
-            Some(tmp) => {
-                file.sync_all()?;
-                std::fs::rename(&tmp, &self.path)
+    pub fn commit(self) -> std::io::Result<()> {
+        match self.sink {
+            Sink::InPlace(mut file) => file.flush(),
+            Sink::Replace { target, tmp } => {
+                let tmp = tmp.into_inner().map_err(|e| e.into_error())?;
+                tmp.as_file().sync_all()?;
+                tmp.persist(&target)?;
+                Ok(())
             }
-            None => Ok(()),
         }
     }
 }
 
-impl Drop for AtomicFile {
-    fn drop(&mut self) {
-        if let (Some(_), Some(tmp)) = (&self.writer, &self.tmp) {
-            let _ = std::fs::remove_file(tmp);
-        }
+/// A new temporary file `.<name>.<random>.tmp` next to `target`, with the permissions a plainly
+/// created file gets (`0666` less the umask, not `tempfile`'s private `0600`).
+fn temporary_sibling(target: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    let dir = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
+    builder.tempfile_in(dir)
 }

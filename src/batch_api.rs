@@ -135,15 +135,9 @@ impl Client {
         json(&answer(r, &what, &self.api_key)?, &what)
     }
 
-    fn upload(&self, name: &str, content: &[u8]) -> Result<Value, Diagnostic> {
-        let boundary = "imgprompt-batch-upload";
-        let mut body = Vec::new();
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/jsonl\r\n\r\n")
-                .as_bytes(),
-        );
-        body.extend_from_slice(content);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    fn upload(&self, name: &str, content: &str) -> Result<Value, Diagnostic> {
+        let boundary = boundary_absent_from(&[name, content]);
+        let body = multipart_upload(&boundary, name, content);
         let r = agent()
             .post(&self.url("/files"))
             .header("Authorization", &format!("Bearer {}", self.api_key))
@@ -154,6 +148,42 @@ impl Client {
             .send(&body[..]);
         json(&answer(r, "POST /files", &self.api_key)?, "POST /files")
     }
+}
+
+/// The Files API form: `purpose: batch` and the file `name` with `content`, parts delimited by
+/// `boundary`.
+fn multipart_upload(boundary: &str, name: &str, content: &str) -> Vec<u8> {
+    let mut body = Vec::with_capacity(content.len() + 4 * boundary.len() + 256);
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/jsonl\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend_from_slice(content.as_bytes());
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    body
+}
+
+/// A fresh multipart boundary, `imgprompt-` and 32 random hex digits, that occurs in none of
+/// `parts` (drawn again when it does).
+fn boundary_absent_from(parts: &[&str]) -> String {
+    loop {
+        let boundary = format!("imgprompt-{:016x}{:016x}", random_u64(), random_u64());
+        if !parts.iter().any(|part| part.contains(&boundary)) {
+            return boundary;
+        }
+    }
+}
+
+/// 64 unpredictable bits: a counter and the clock hashed with the process's random SipHash keys.
+fn random_u64() -> u64 {
+    use std::hash::BuildHasher;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static DRAWN: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let count = DRAWN.fetch_add(1, Ordering::Relaxed);
+    std::collections::hash_map::RandomState::new().hash_one((count, nanos))
 }
 
 /// Retries of a batch file download (a cut or timed-out body, a transport error, 429, 5xx).
@@ -215,7 +245,7 @@ pub fn submit(client: &Client, file: &Path) -> Result<String, Diagnostic> {
         || String::from("batch.jsonl"),
         |n| n.to_string_lossy().into_owned(),
     );
-    let uploaded = client.upload(&name, text.as_bytes())?;
+    let uploaded = client.upload(&name, &text)?;
     let file_id = uploaded["id"].as_str().unwrap_or_default();
     let batch = client.post_json(
         "/batches",
@@ -395,4 +425,23 @@ pub fn fetch(
         }
     }
     Ok(fetched)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upload_boundaries_are_fresh_and_absent_from_the_parts() {
+        let a = boundary_absent_from(&["x"]);
+        let b = boundary_absent_from(&["x"]);
+        assert_ne!(a, b);
+        assert!(a.starts_with("imgprompt-") && a.len() == 42, "{a}");
+        let body = multipart_upload(&a, "f.jsonl", "{}\n");
+        let text = String::from_utf8(body).expect("utf-8");
+        assert!(text.starts_with(&format!(
+            "--{a}\r\nContent-Disposition: form-data; name=\"purpose\""
+        )));
+        assert!(text.ends_with(&format!("{{}}\n\r\n--{a}--\r\n")));
+    }
 }

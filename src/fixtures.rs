@@ -158,32 +158,23 @@ pub fn snap_body(file: &str) -> &str {
     }
 }
 
-/// A line diff (`-` expected, `+` actual), from a longest common subsequence.
+/// A line diff (`-` expected, `+` actual, two spaces for a common line), from `similar`'s longest
+/// common subsequence of the two texts' lines (a removed line comes before the added one).
 pub fn diff(expected: &str, actual: &str) -> String {
-    let a: Vec<&str> = expected.lines().collect();
-    let b: Vec<&str> = actual.lines().collect();
-    let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for i in (0..a.len()).rev() {
-        for j in (0..b.len()).rev() {
-            lcs[i][j] = if a[i] == b[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
+    use similar::algorithms::{Algorithm, Capture, diff_slices};
+    let old: Vec<&str> = expected.lines().collect();
+    let new: Vec<&str> = actual.lines().collect();
+    let mut ops = Capture::new();
+    let Ok(()) = diff_slices(Algorithm::Lcs, &mut ops, &old, &new);
+    let mut out = String::new();
+    for op in ops.ops() {
+        for change in op.iter_changes(&old, &new) {
+            let sign = match change.tag() {
+                similar::ChangeTag::Equal => ' ',
+                similar::ChangeTag::Delete => '-',
+                similar::ChangeTag::Insert => '+',
             };
-        }
-    }
-    let (mut i, mut j, mut out) = (0, 0, String::new());
-    while i < a.len() || j < b.len() {
-        if i < a.len() && j < b.len() && a[i] == b[j] {
-            out.push_str(&format!("  {}\n", a[i]));
-            i += 1;
-            j += 1;
-        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] > lcs[i + 1][j]) {
-            out.push_str(&format!("+ {}\n", b[j]));
-            j += 1;
-        } else {
-            out.push_str(&format!("- {}\n", a[i]));
-            i += 1;
+            out.push_str(&format!("{sign} {}\n", change.value()));
         }
     }
     out
@@ -325,6 +316,10 @@ mod tests {
     #[test]
     fn diffs_show_changes() {
         assert_eq!(diff("a\nb\nc\n", "a\nx\nc\n"), "  a\n- b\n+ x\n  c\n");
+        // a line repeated at the end of a change: the common tail is the last copy
+        assert_eq!(diff("a\n", "c\na\na\n"), "+ c\n+ a\n  a\n");
+        // lines as `str::lines` reads them: no final newline and `\r\n` change nothing
+        assert_eq!(diff("a\r\nb", "a\nb\nc\n"), "  a\n  b\n+ c\n");
         assert_eq!(snap_body("---\nsource: x\n---\nbody\n"), "body\n");
     }
 }

@@ -14,6 +14,14 @@
 //! (modules come through `await import(...)`, which both systems have, inside `async function
 //! main()`). The `.http` form names its base URL and key in `@NAME = value` file variables, which
 //! VS Code REST Client and the JetBrains HTTP Client both read.
+//!
+//! The programs are tera templates (`src/handoff/*.tera`, autoescape off), each rendered from a
+//! typed context whose values are already literals of the program's language: [`shell_quote`],
+//! [`python_literal`], [`js_literal`], JSON strings, pretty JSON for a quoted heredoc.
+use std::sync::OnceLock;
+
+use serde::Serialize;
+
 use crate::diagnostic::Diagnostic;
 use crate::engine::Rendering;
 
@@ -34,7 +42,7 @@ pub enum HandOff {
 
 /// How to reach a provider: its key variable, auth header, base URL and the variable that
 /// overrides it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize)]
 pub struct Provider {
     /// The environment variable holding the key (`OPENAI_API_KEY`).
     pub key_env: &'static str,
@@ -57,11 +65,7 @@ impl Provider {
 
 /// The request for `r` in the chosen form, written by its target.
 pub fn snippet(r: &Rendering, form: HandOff) -> Result<String, Diagnostic> {
-    let target = r.payload.target.target();
-    // a provider whose key has no prefix (`x-key: KEY`) reads `os.environ[...]`, not
-    // `"" + os.environ[...]` (user values are string literals with escaped quotes, so the
-    // two-quote sequence only ever comes from the template)
-    Ok(target.handoff(r, form)?.replace("\"\" + ", ""))
+    r.payload.target.target().handoff(r, form)
 }
 
 /// The error for a form a target does not have.
@@ -72,65 +76,221 @@ pub fn no_handoff(target: &str, why: &str) -> Diagnostic {
     )
 }
 
-fn header(r: &Rendering, p: &Provider, saves: &str) -> (String, String) {
-    let shell = format!(
-        "#!/bin/sh\n# {target}: {method} {url}\n# Needs {key} in the environment; {base_env} overrides the base URL.\n# {saves}\n# curl -f: an error status stops the script (exit 22) before anything is written.\nset -eu\n: \"${{{key}:?set {key}}}\"\n",
-        target = r.payload.target,
-        method = r.payload.method,
-        url = r.payload.url,
-        key = p.key_env,
-        base_env = p.base_env,
-    );
-    let endpoint = format!(
-        "\"${{{}:-{}}}\"{}",
-        p.base_env,
-        p.base,
-        shell_quote(p.path(&r.payload.url))
-    );
-    (shell, endpoint)
+/// The hand-off templates, by name: shared heads and the JavaScript frame, then one per shape
+/// and language.
+const TEMPLATES: &[(&str, &str)] = &[
+    ("handoff/head.sh", include_str!("handoff/head.sh.tera")),
+    ("handoff/head.py", include_str!("handoff/head.py.tera")),
+    ("handoff/head.js", include_str!("handoff/head.js.tera")),
+    (
+        "handoff/program.js",
+        include_str!("handoff/program.js.tera"),
+    ),
+    (
+        "handoff/multipart.sh",
+        include_str!("handoff/multipart.sh.tera"),
+    ),
+    (
+        "handoff/multipart.py",
+        include_str!("handoff/multipart.py.tera"),
+    ),
+    (
+        "handoff/multipart.js",
+        include_str!("handoff/multipart.js.tera"),
+    ),
+    (
+        "handoff/submit_poll.sh",
+        include_str!("handoff/submit_poll.sh.tera"),
+    ),
+    (
+        "handoff/submit_poll.py",
+        include_str!("handoff/submit_poll.py.tera"),
+    ),
+    (
+        "handoff/submit_poll.js",
+        include_str!("handoff/submit_poll.js.tera"),
+    ),
+    ("handoff/gemini.sh", include_str!("handoff/gemini.sh.tera")),
+    ("handoff/gemini.py", include_str!("handoff/gemini.py.tera")),
+    ("handoff/gemini.js", include_str!("handoff/gemini.js.tera")),
+    ("handoff/openai.sh", include_str!("handoff/openai.sh.tera")),
+    ("handoff/openai.py", include_str!("handoff/openai.py.tera")),
+    ("handoff/openai.js", include_str!("handoff/openai.js.tera")),
+    (
+        "handoff/request.http",
+        include_str!("handoff/request.http.tera"),
+    ),
+];
+
+/// The hand-off templates compiled once, autoescape off: every value is inserted as it is, having
+/// been made a literal of its language already.
+fn templates() -> &'static tera::Tera {
+    static TERA: OnceLock<tera::Tera> = OnceLock::new();
+    TERA.get_or_init(|| {
+        let mut tera = tera::Tera::new();
+        tera.autoescape_on(Vec::<&str>::new());
+        tera.add_raw_templates(TEMPLATES.iter().copied())
+            .expect("the built-in hand-off templates compile");
+        tera
+    })
 }
 
-fn script_comment(r: &Rendering, p: &Provider, lang: &str, saves: &str) -> String {
-    let c = if lang == "py" { "#" } else { "//" };
-    format!(
-        "{c} {target}: {method} {url}\n{c} {runtime}; reads {key} from the environment, {base_env} overrides the base URL.\n{module}{c} {saves} An error status stops it (exit 1) before anything is written.\n",
-        target = r.payload.target,
-        method = r.payload.method,
-        url = r.payload.url,
-        runtime = if lang == "py" {
-            "Standard library only"
-        } else {
-            "Node 18+ (fetch)"
-        },
-        module = if lang == "py" { "" } else { JS_MODULE_NOTE },
-        key = p.key_env,
-        base_env = p.base_env,
-    )
+/// Renders the built-in template `name` with `context`. Neither step depends on the values (all
+/// strings, lists and flags, inserted as they are), so a failure is a bug in the templates.
+fn render(name: &str, context: &impl Serialize) -> String {
+    let context = tera::Context::from_serialize(context).expect("a hand-off context is a struct");
+    templates()
+        .render(name, &context)
+        .expect("the built-in hand-off templates render")
 }
 
-/// What every JavaScript snippet says about how to run it.
-const JS_MODULE_NOTE: &str = "// Runs as CommonJS or as an ES module, under any file name: `node image.js` (or image.mjs, image.cjs).\n";
+/// What every program says in its first comment: `{target}: {method} {url}`.
+#[derive(Debug, Serialize)]
+struct Request<'a> {
+    target: String,
+    method: String,
+    url: &'a str,
+}
 
-/// A JavaScript program: `head` (its comment lines), then `body` as the inside of `async
-/// function main()`, so the file runs as CommonJS or as an ES module whatever its name (no
-/// `import` statement, no top-level `await`; modules come through `await import(...)`). Any
-/// error — an HTTP status, a failed poll, an answer without an image — is printed and the exit
-/// code is 1. `body`'s lines are indented one level; user values are JSON literals, which never
-/// hold a line break, so indenting cannot change them.
-fn js_program(head: &str, body: &str) -> String {
-    let mut s = String::from(head);
-    s.push_str("async function main() {\n");
-    for line in body.lines() {
-        if !line.is_empty() {
-            s.push_str("  ");
-            s.push_str(line);
+impl<'a> Request<'a> {
+    fn of(r: &'a Rendering) -> Self {
+        Request {
+            target: r.payload.target.to_string(),
+            method: r.payload.method.to_string(),
+            url: &r.payload.url,
         }
-        s.push('\n');
     }
-    s.push_str(
-        "}\n\nmain().catch((error) => {\n  console.error(error instanceof Error ? error.message : error);\n  process.exitCode = 1;\n});\n",
-    );
-    s
+}
+
+/// The context of a curl script (`*.sh`).
+#[derive(Debug, Serialize)]
+struct ShellScript<'a> {
+    request: Request<'a>,
+    provider: &'a Provider,
+    /// What the script saves, a sentence for its comment.
+    saves: &'a str,
+    /// The URL as shell words: the base from its variable (or the default), the path quoted.
+    endpoint: String,
+    /// The JSON body, pretty, for a quoted heredoc (nothing in it is expanded).
+    body: String,
+    /// A multipart form's fields, each `name=value` single-quoted.
+    fields: Vec<String>,
+    /// The saved image's extension.
+    ext: &'a str,
+}
+
+impl<'a> ShellScript<'a> {
+    fn new(r: &'a Rendering, p: &'a Provider, saves: &'a str, ext: &'a str) -> Self {
+        ShellScript {
+            request: Request::of(r),
+            provider: p,
+            saves,
+            endpoint: format!(
+                "\"${{{}:-{}}}\"{}",
+                p.base_env,
+                p.base,
+                shell_quote(p.path(&r.payload.url))
+            ),
+            body: serde_json::to_string_pretty(&r.payload.body).expect("json"),
+            fields: Vec::new(),
+            ext,
+        }
+    }
+}
+
+/// The context of a Python script or a JavaScript program (`*.py`, `*.js`): the values are
+/// literals of the program's language.
+#[derive(Debug, Serialize)]
+struct Program<'a> {
+    request: Request<'a>,
+    provider: &'a Provider,
+    /// What the program saves, a sentence for its comment.
+    saves: &'a str,
+    /// The URL's path under the base, as a string literal.
+    path: String,
+    /// The body (a multipart form's fields, as strings) as a literal: Python's at the left
+    /// margin, JavaScript's one level in (inside `main`).
+    body: String,
+    /// The saved image's extension.
+    ext: &'a str,
+}
+
+/// A program's body as a literal of its language.
+#[derive(Debug, Clone, Copy)]
+enum Language {
+    Python,
+    Js,
+}
+
+impl<'a> Program<'a> {
+    fn new(
+        r: &'a Rendering,
+        p: &'a Provider,
+        (saves, ext): (&'a str, &'a str),
+        body: &serde_json::Value,
+        language: Language,
+    ) -> Self {
+        Program {
+            request: Request::of(r),
+            provider: p,
+            saves,
+            path: serde_json::to_string(p.path(&r.payload.url)).expect("json"),
+            body: match language {
+                Language::Python => python_literal(body, 0),
+                Language::Js => js_literal(body, 2),
+            },
+            ext,
+        }
+    }
+}
+
+/// The context of a `.http` file.
+#[derive(Debug, Serialize)]
+struct HttpFile<'a> {
+    request: Request<'a>,
+    provider: &'a Provider,
+    /// The URL's path under the base, as it is.
+    path: &'a str,
+    /// A multipart form (its `fields`), else a JSON `body`.
+    multipart: bool,
+    fields: Vec<FormField>,
+    /// The JSON body, pretty, `{{` written `{\u007b`.
+    body: String,
+}
+
+/// A name and its value: a form field of a `.http` file, a keyword argument in Python.
+#[derive(Debug, Serialize)]
+struct FormField {
+    name: String,
+    value: String,
+}
+
+/// The context of the OpenAI Python script (the official SDK).
+#[derive(Debug, Serialize)]
+struct OpenAiPython<'a> {
+    request: Request<'a>,
+    /// `/v1/images/edits` in its JSON form (`body`), else `images.generate(arguments)`.
+    edit: bool,
+    /// The body as a Python literal, one level in.
+    body: String,
+    /// Each body field as a keyword argument, its value a Python literal one level in.
+    arguments: Vec<FormField>,
+    ext: &'a str,
+    /// SVG output, which is text.
+    svg: bool,
+}
+
+/// The context of the OpenAI JavaScript program (the official SDK).
+#[derive(Debug, Serialize)]
+struct OpenAiJs<'a> {
+    request: Request<'a>,
+    /// `client.post("/images/edits", { body })`, else `client.images.generate(body)`.
+    edit: bool,
+    /// The body as a JavaScript literal, indented for where it stands.
+    body: String,
+    ext: &'a str,
+    /// SVG output, which is text.
+    svg: bool,
 }
 
 /// A form field's text: strings as they are, other values as JSON (`7`, `true`).
@@ -140,63 +300,64 @@ fn field_text(v: &serde_json::Value) -> String {
 
 /// A multipart form answered with the image bytes (Stability v2beta): saved as `image-0.EXT`.
 pub fn multipart_image(r: &Rendering, p: &Provider, form: HandOff, ext: &str) -> String {
-    let body = &r.payload.body;
-    let fields: Vec<(String, String)> = body
+    let fields: Vec<(String, String)> = r
+        .payload
+        .body
         .as_object()
         .map(|o| o.iter().map(|(k, v)| (k.clone(), field_text(v))).collect())
         .unwrap_or_default();
     let saves = format!("Sends a multipart form; saves the image as image-0.{ext}.");
     // the fields as one object of strings, for the Python dict and the JavaScript literal
-    let as_object = || {
-        serde_json::Value::Object(
-            fields
-                .iter()
-                .map(|(k, v)| (k.clone(), serde_json::Value::from(v.as_str())))
-                .collect(),
-        )
-    };
-    let path_lit = serde_json::to_string(p.path(&r.payload.url)).expect("json");
+    let as_object = serde_json::Value::Object(
+        fields
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::from(v.as_str())))
+            .collect(),
+    );
     match form {
         HandOff::Curl => {
-            let (mut s, endpoint) = header(r, p, &saves);
-            s.push_str(&format!(
-                "curl -fsS {endpoint} \\\n  -H \"{}: {}${}\" \\\n  -H 'accept: image/*' \\\n",
-                p.auth_header, p.auth_prefix, p.key_env
-            ));
-            for (k, v) in &fields {
-                s.push_str(&format!(
-                    "  --form-string {} \\\n",
-                    shell_quote(&format!("{k}={v}"))
-                ));
-            }
-            s.push_str(&format!("  -o image-0.{ext}\n"));
-            s
+            let mut script = ShellScript::new(r, p, &saves, ext);
+            script.fields = fields
+                .iter()
+                .map(|(k, v)| shell_quote(&format!("{k}={v}")))
+                .collect();
+            render("handoff/multipart.sh", &script)
         }
-        HandOff::Python => {
-            format!(
-                "{}import os\nimport urllib.request\nimport uuid\n\nfields = {}\nboundary = uuid.uuid4().hex\nbody = b\"\".join(\n    f'--{{boundary}}\\r\\nContent-Disposition: form-data; name=\"{{name}}\"\\r\\n\\r\\n'.encode()\n    + value.encode()\n    + b\"\\r\\n\"\n    for name, value in fields.items()\n) + f\"--{{boundary}}--\\r\\n\".encode()\nbase = os.environ.get(\"{base_env}\", \"{base}\")\nrequest = urllib.request.Request(\n    base + {path_lit},\n    data=body,\n    headers={{\n        \"{auth}\": \"{prefix}\" + os.environ[\"{key}\"],\n        \"accept\": \"image/*\",\n        \"Content-Type\": f\"multipart/form-data; boundary={{boundary}}\",\n    }},\n    method=\"POST\",\n)\n# urlopen raises HTTPError on an error status; the file is opened only once the image is read\nwith urllib.request.urlopen(request) as response:\n    image = response.read()\nwith open(\"image-0.{ext}\", \"wb\") as f:\n    f.write(image)\n",
-                script_comment(r, p, "py", &saves),
-                python_literal(&as_object(), 0),
-                base_env = p.base_env,
-                base = p.base,
-                auth = p.auth_header,
-                prefix = p.auth_prefix,
-                key = p.key_env,
-            )
-        }
-        HandOff::Js => js_program(
-            &script_comment(r, p, "js", &saves),
-            &format!(
-                "const {{ writeFileSync }} = await import(\"node:fs\");\n\nconst fields = {};\nconst form = new FormData();\nfor (const [name, value] of Object.entries(fields)) form.append(name, value);\nconst base = process.env.{base_env} ?? \"{base}\";\nconst response = await fetch(base + {path_lit}, {{\n  method: \"POST\",\n  headers: {{ \"{auth}\": \"{prefix}\" + process.env.{key}, accept: \"image/*\" }},\n  body: form,\n}});\nif (!response.ok) throw new Error(`${{response.status}}: ${{await response.text()}}`);\nwriteFileSync(\"image-0.{ext}\", Buffer.from(await response.arrayBuffer()));\n",
-                js_literal(&as_object(), 0),
-                base_env = p.base_env,
-                base = p.base,
-                auth = p.auth_header,
-                prefix = p.auth_prefix,
-                key = p.key_env,
-            ),
+        HandOff::Python => render(
+            "handoff/multipart.py",
+            &Program::new(r, p, (&saves, ext), &as_object, Language::Python),
+        ),
+        HandOff::Js => render(
+            "handoff/multipart.js",
+            &Program::new(r, p, (&saves, ext), &as_object, Language::Js),
         ),
         HandOff::Http => http_request(r, p, true),
+    }
+}
+
+/// A JSON request in each form, from the templates `handoff/{shape}.sh|py|js`.
+fn json_request(
+    r: &Rendering,
+    p: &Provider,
+    form: HandOff,
+    shape: &str,
+    (saves, ext): (&str, &str),
+) -> String {
+    let body = &r.payload.body;
+    match form {
+        HandOff::Curl => render(
+            &format!("handoff/{shape}.sh"),
+            &ShellScript::new(r, p, saves, ext),
+        ),
+        HandOff::Python => render(
+            &format!("handoff/{shape}.py"),
+            &Program::new(r, p, (saves, ext), body, Language::Python),
+        ),
+        HandOff::Js => render(
+            &format!("handoff/{shape}.js"),
+            &Program::new(r, p, (saves, ext), body, Language::Js),
+        ),
+        HandOff::Http => http_request(r, p, false),
     }
 }
 
@@ -205,91 +366,18 @@ pub fn multipart_image(r: &Rendering, p: &Provider, form: HandOff, ext: &str) ->
 /// the three answers is checked: an error status on any of them stops the program before the
 /// file is written.
 pub fn submit_poll(r: &Rendering, p: &Provider, form: HandOff, ext: &str) -> String {
-    let body = &r.payload.body;
     let saves = format!(
         "Submits, polls until Ready, saves the image as image-0.{ext} (the result URL expires in 10 minutes)."
     );
-    let path_lit = serde_json::to_string(p.path(&r.payload.url)).expect("json");
-    match form {
-        HandOff::Curl => {
-            let (mut s, endpoint) = header(r, p, &saves);
-            s.push_str(&format!(
-                "command -v jq >/dev/null 2>&1 || {{ echo 'jq is needed to read the polling URL' >&2; exit 1; }}\ntask=$(curl -fsS {endpoint} \\\n  -H \"{auth}: {prefix}${key}\" \\\n  -H 'Content-Type: application/json' \\\n  --data-binary @- <<'IMGPROMPT_JSON'\n{body}\nIMGPROMPT_JSON\n)\npolling_url=$(printf '%s' \"$task\" | jq -er .polling_url)\nwhile :; do\n  sleep 1\n  result=$(curl -fsS \"$polling_url\" -H \"{auth}: {prefix}${key}\")\n  status=$(printf '%s' \"$result\" | jq -r .status)\n  [ \"$status\" = Ready ] && break\n  [ \"$status\" = Pending ] || {{ echo \"FLUX: $status\" >&2; exit 1; }}\ndone\nsample=$(printf '%s' \"$result\" | jq -er .result.sample)\ncurl -fsS \"$sample\" -o image-0.{ext}\n",
-                auth = p.auth_header,
-                prefix = p.auth_prefix,
-                key = p.key_env,
-                body = serde_json::to_string_pretty(body).expect("json"),
-            ));
-            s
-        }
-        HandOff::Python => format!(
-            "{}import json\nimport os\nimport time\nimport urllib.request\n\nbody = {}\nbase = os.environ.get(\"{base_env}\", \"{base}\")\nheaders = {{\"{auth}\": \"{prefix}\" + os.environ[\"{key}\"], \"accept\": \"application/json\"}}\nsubmit = urllib.request.Request(\n    base + {path_lit},\n    data=json.dumps(body).encode(),\n    headers={{**headers, \"Content-Type\": \"application/json\"}},\n    method=\"POST\",\n)\n# urlopen raises HTTPError on an error status: submit, poll and download are each checked\nwith urllib.request.urlopen(submit) as response:\n    task = json.load(response)\nwhile True:\n    time.sleep(1)\n    with urllib.request.urlopen(urllib.request.Request(task[\"polling_url\"], headers=headers)) as response:\n        result = json.load(response)\n    if result[\"status\"] == \"Ready\":\n        break\n    if result[\"status\"] != \"Pending\":\n        raise SystemExit(f\"FLUX: {{result['status']}}\")\nwith urllib.request.urlopen(result[\"result\"][\"sample\"]) as response:\n    image = response.read()\nwith open(\"image-0.{ext}\", \"wb\") as f:\n    f.write(image)\n",
-            script_comment(r, p, "py", &saves),
-            python_literal(body, 0),
-            base_env = p.base_env,
-            base = p.base,
-            auth = p.auth_header,
-            prefix = p.auth_prefix,
-            key = p.key_env,
-        ),
-        HandOff::Js => js_program(
-            &script_comment(r, p, "js", &saves),
-            &format!(
-                "const {{ writeFileSync }} = await import(\"node:fs\");\n\nconst body = {};\nconst base = process.env.{base_env} ?? \"{base}\";\nconst headers = {{ \"{auth}\": \"{prefix}\" + process.env.{key}, accept: \"application/json\" }};\nconst submitted = await fetch(base + {path_lit}, {{\n  method: \"POST\",\n  headers: {{ ...headers, \"Content-Type\": \"application/json\" }},\n  body: JSON.stringify(body),\n}});\nif (!submitted.ok) throw new Error(`submit: ${{submitted.status}}: ${{await submitted.text()}}`);\nconst task = await submitted.json();\nlet result;\nfor (;;) {{\n  await new Promise((resolve) => setTimeout(resolve, 1000));\n  const polled = await fetch(task.polling_url, {{ headers }});\n  if (!polled.ok) throw new Error(`poll: ${{polled.status}}: ${{await polled.text()}}`);\n  result = await polled.json();\n  if (result.status === \"Ready\") break;\n  if (result.status !== \"Pending\") throw new Error(`FLUX: ${{result.status}}`);\n}}\nconst image = await fetch(result.result.sample);\nif (!image.ok) throw new Error(`download: ${{image.status}}: ${{await image.text()}}`);\nwriteFileSync(\"image-0.{ext}\", Buffer.from(await image.arrayBuffer()));\n",
-                js_literal(body, 0),
-                base_env = p.base_env,
-                base = p.base,
-                auth = p.auth_header,
-                prefix = p.auth_prefix,
-                key = p.key_env,
-            ),
-        ),
-        HandOff::Http => http_request(r, p, false),
-    }
+    json_request(r, p, form, "submit_poll", (&saves, ext))
 }
 
 /// A JSON request answered with base64 images in `candidates[].content.parts[].inlineData`
 /// (Gemini `:generateContent`): saved as `image-0.png`, … by their MIME type.
 pub fn gemini_json(r: &Rendering, p: &Provider, form: HandOff) -> String {
-    let body = &r.payload.body;
     let saves = "Saves each image of the answer as image-0.png, image-1.png, … (extension from its MIME type).";
-    let path_lit = serde_json::to_string(p.path(&r.payload.url)).expect("json");
-    match form {
-        HandOff::Curl => {
-            let (mut s, endpoint) = header(r, p, saves);
-            s.push_str(&format!(
-                "command -v jq >/dev/null 2>&1 || {{ echo 'jq is needed to decode the images' >&2; exit 1; }}\ncurl -fsS {endpoint} \\\n  -H \"{auth}: {prefix}${key}\" \\\n  -H 'Content-Type: application/json' \\\n  -o response.json \\\n  --data-binary @- <<'IMGPROMPT_JSON'\n{body}\nIMGPROMPT_JSON\njq -e '[.candidates[]?.content.parts[]? | select(.inlineData)] | length > 0' response.json >/dev/null || {{\n  echo \"no image in the answer: $(head -c 500 response.json)\" >&2; rm -f response.json; exit 1;\n}}\njq -r '[.candidates[]?.content.parts[]? | select(.inlineData) | .inlineData] | to_entries[] | \"\\(.key) \\(.value.mimeType) \\(.value.data)\"' response.json |\n  while read -r i mime b64; do\n    case \"$mime\" in image/jpeg) ext=jpg ;; image/webp) ext=webp ;; *) ext=png ;; esac\n    printf '%s' \"$b64\" | base64 -d > \"image-$i.$ext\"\n  done\nrm response.json\n",
-                auth = p.auth_header,
-                prefix = p.auth_prefix,
-                key = p.key_env,
-                body = serde_json::to_string_pretty(body).expect("json"),
-            ));
-            s
-        }
-        HandOff::Python => format!(
-            "{}import base64\nimport json\nimport os\nimport urllib.request\n\nbody = {}\nbase = os.environ.get(\"{base_env}\", \"{base}\")\nrequest = urllib.request.Request(\n    base + {path_lit},\n    data=json.dumps(body).encode(),\n    headers={{\"{auth}\": \"{prefix}\" + os.environ[\"{key}\"], \"Content-Type\": \"application/json\"}},\n    method=\"POST\",\n)\n# urlopen raises HTTPError on an error status\nwith urllib.request.urlopen(request) as response:\n    result = json.load(response)\nparts = [p for c in result.get(\"candidates\", []) for p in c.get(\"content\", {{}}).get(\"parts\", [])]\nimages = [p[\"inlineData\"] for p in parts if \"inlineData\" in p]\nif not images:\n    raise SystemExit(\"no image in the answer: \" + json.dumps(result)[:500])\nfor i, image in enumerate(images):\n    ext = {{\"image/jpeg\": \"jpg\", \"image/webp\": \"webp\"}}.get(image[\"mimeType\"], \"png\")\n    with open(f\"image-{{i}}.{{ext}}\", \"wb\") as f:\n        f.write(base64.b64decode(image[\"data\"]))\n",
-            script_comment(r, p, "py", saves),
-            python_literal(body, 0),
-            base_env = p.base_env,
-            base = p.base,
-            auth = p.auth_header,
-            prefix = p.auth_prefix,
-            key = p.key_env,
-        ),
-        HandOff::Js => js_program(
-            &script_comment(r, p, "js", saves),
-            &format!(
-                "const {{ writeFileSync }} = await import(\"node:fs\");\n\nconst body = {};\nconst base = process.env.{base_env} ?? \"{base}\";\nconst response = await fetch(base + {path_lit}, {{\n  method: \"POST\",\n  headers: {{ \"{auth}\": \"{prefix}\" + process.env.{key}, \"Content-Type\": \"application/json\" }},\n  body: JSON.stringify(body),\n}});\nif (!response.ok) throw new Error(`${{response.status}}: ${{await response.text()}}`);\nconst result = await response.json();\nconst images = (result.candidates ?? []).flatMap((c) => c.content?.parts ?? []).filter((p) => p.inlineData).map((p) => p.inlineData);\nif (images.length === 0) throw new Error(\"no image in the answer\");\nimages.forEach((image, i) => {{\n  const ext = {{ \"image/jpeg\": \"jpg\", \"image/webp\": \"webp\" }}[image.mimeType] ?? \"png\";\n  writeFileSync(`image-${{i}}.${{ext}}`, Buffer.from(image.data, \"base64\"));\n}});\n",
-                js_literal(body, 0),
-                base_env = p.base_env,
-                base = p.base,
-                auth = p.auth_header,
-                prefix = p.auth_prefix,
-                key = p.key_env,
-            ),
-        ),
-        HandOff::Http => http_request(r, p, false),
-    }
+    // the extension comes from each image's MIME type, in the program
+    json_request(r, p, form, "gemini", (saves, ""))
 }
 
 /// The request as a `.http` file. The base URL and the key are file variables (`@NAME =
@@ -301,52 +389,37 @@ pub fn gemini_json(r: &Rendering, p: &Provider, form: HandOff) -> String {
 /// `{\u007b`, the same string to the API, so neither client takes exact text for a variable.
 pub fn http_request(r: &Rendering, p: &Provider, multipart: bool) -> String {
     let body = &r.payload.body;
-    let mut s = format!(
-        "# {target}: {method} {url}\n\
-         # For VS Code REST Client and the JetBrains HTTP Client, which both read the @NAME = value lines.\n\
-         # {base_env} is the base URL: edit its line to send the request elsewhere (in JetBrains,\n\
-         # {base_env} set in http-client.env.json takes precedence over it).\n\
-         # {key} is read from the environment with REST Client's $processEnv; in JetBrains write\n\
-         # $env.{key} inside the braces instead.\n\
-         @{base_env} = {base}\n\
-         @{key} = {{{{$processEnv {key}}}}}\n\
-         \n\
-         {method} {{{{{base_env}}}}}{path} HTTP/1.1\n\
-         {auth}: {prefix}{{{{{key}}}}}\n",
-        target = r.payload.target,
-        method = r.payload.method,
-        url = r.payload.url,
-        base_env = p.base_env,
-        base = p.base,
-        key = p.key_env,
-        path = p.path(&r.payload.url),
-        auth = p.auth_header,
-        prefix = p.auth_prefix,
-    );
-    if multipart {
-        let boundary = "imgprompt-boundary";
-        s.push_str(&format!(
-            "Accept: image/*\nContent-Type: multipart/form-data; boundary={boundary}\n\n"
-        ));
-        if let Some(obj) = body.as_object() {
-            for (k, v) in obj {
-                s.push_str(&format!(
-                    "--{boundary}\nContent-Disposition: form-data; name=\"{k}\"\n\n{}\n",
-                    field_text(v)
-                ));
-            }
-        }
-        s.push_str(&format!("--{boundary}--\n"));
+    let fields = if multipart {
+        body.as_object()
+            .map(|o| {
+                o.iter()
+                    .map(|(k, v)| FormField {
+                        name: k.clone(),
+                        value: field_text(v),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let body = if multipart {
+        String::new()
     } else {
         // `{{` occurs only inside strings of pretty JSON (an object opens a line of its own)
-        s.push_str(&format!(
-            "Content-Type: application/json\n\n{}\n",
-            serde_json::to_string_pretty(body)
-                .expect("json")
-                .replace("{{", "{\\u007b")
-        ));
-    }
-    s
+        serde_json::to_string_pretty(body)
+            .expect("json")
+            .replace("{{", "{\\u007b")
+    };
+    let file = HttpFile {
+        request: Request::of(r),
+        provider: p,
+        path: p.path(&r.payload.url),
+        multipart,
+        fields,
+        body,
+    };
+    render("handoff/request.http", &file)
 }
 
 /// Single-quotes `s` for a POSIX shell.
@@ -444,38 +517,29 @@ pub fn extension(format: Option<&str>) -> &'static str {
 pub fn openai_python(r: &Rendering, edit: bool) -> String {
     let body = &r.payload.body;
     let ext = extension(body["output_format"].as_str());
-    let save = if ext == "svg" {
-        format!(
-            "    # SVG output is text\n    with open(f\"image-{{i}}.{ext}\", \"w\", encoding=\"utf-8\") as f:\n        f.write(base64.b64decode(image.b64_json).decode(\"utf-8\"))\n"
-        )
-    } else {
-        format!(
-            "    with open(f\"image-{{i}}.{ext}\", \"wb\") as f:\n        f.write(base64.b64decode(image.b64_json))\n"
-        )
+    let arguments = match body.as_object() {
+        Some(m) if !edit => m
+            .iter()
+            .map(|(k, v)| FormField {
+                name: k.clone(),
+                value: python_literal(v, 4),
+            })
+            .collect(),
+        _ => Vec::new(),
     };
-    let head = format!(
-        "# {}: {} {}\n# pip install openai; reads OPENAI_API_KEY (and OPENAI_BASE_URL) from the environment.\n# The SDK raises on an error status: exit 1, nothing written.\nimport base64\n\nfrom openai import OpenAI\n",
-        r.payload.target, r.payload.method, r.payload.url
-    );
-    let call = if edit {
-        // images given by URL or file id: the JSON form of the edits endpoint, through the SDK's
-        // own client (auth, base URL, retries), since `images.edit` uploads files
-        format!(
-            "from openai.types import ImagesResponse\n\nclient = OpenAI()\nresult = client.post(\n    \"/images/edits\",\n    cast_to=ImagesResponse,\n    body={},\n)\n",
+    let script = OpenAiPython {
+        request: Request::of(r),
+        edit,
+        body: if edit {
             python_literal(body, 4)
-        )
-    } else {
-        let mut args = String::new();
-        if let Some(m) = body.as_object() {
-            for (k, v) in m {
-                args.push_str(&format!("    {k}={},\n", python_literal(v, 4)));
-            }
-        }
-        format!("\nclient = OpenAI()\nresult = client.images.generate(\n{args})\n")
+        } else {
+            String::new()
+        },
+        arguments,
+        ext,
+        svg: ext == "svg",
     };
-    format!(
-        "{head}{call}if not result.data:\n    raise SystemExit(\"no image in the answer\")\nfor i, image in enumerate(result.data):\n{save}"
-    )
+    render("handoff/openai.py", &script)
 }
 
 /// The OpenAI JavaScript snippet (official SDK, object literal), as a program that runs as
@@ -484,49 +548,47 @@ pub fn openai_python(r: &Rendering, edit: bool) -> String {
 pub fn openai_js(r: &Rendering, edit: bool) -> String {
     let body = &r.payload.body;
     let ext = extension(body["output_format"].as_str());
-    let save = if ext == "svg" {
-        format!(
-            "// SVG output is text\nresult.data.forEach((image, i) =>\n  writeFileSync(`image-${{i}}.{ext}`, Buffer.from(image.b64_json, \"base64\").toString(\"utf8\"), \"utf8\"),\n);\n"
-        )
-    } else {
-        format!(
-            "result.data.forEach((image, i) =>\n  writeFileSync(`image-${{i}}.{ext}`, Buffer.from(image.b64_json, \"base64\")),\n);\n"
-        )
+    let program = OpenAiJs {
+        request: Request::of(r),
+        edit,
+        // inside `main`, and for the edits call inside `{ body: ... }` too
+        body: js_literal(body, if edit { 4 } else { 2 }),
+        ext,
+        svg: ext == "svg",
     };
-    let call = if edit {
-        format!(
-            "const result = await client.post(\"/images/edits\", {{\n  body: {},\n}});\n",
-            js_literal(body, 2)
-        )
-    } else {
-        format!(
-            "const result = await client.images.generate({});\n",
-            js_literal(body, 0)
-        )
-    };
-    js_program(
-        &format!(
-            "// {}: {} {}\n// npm install openai; reads OPENAI_API_KEY (and OPENAI_BASE_URL) from the environment.\n{JS_MODULE_NOTE}// The SDK throws on an error status: exit 1, nothing written.\n",
-            r.payload.target, r.payload.method, r.payload.url
-        ),
-        &format!(
-            "const {{ writeFileSync }} = await import(\"node:fs\");\nconst {{ default: OpenAI }} = await import(\"openai\");\n\nconst client = new OpenAI();\n{call}if (!result.data?.length) throw new Error(\"no image in the answer\");\n{save}"
-        ),
-    )
+    render("handoff/openai.js", &program)
 }
 
 /// The OpenAI curl script: pretty body, images decoded with jq. `curl -f` stops it on an error
 /// status before anything is written.
 pub fn openai_curl(r: &Rendering, p: &Provider) -> String {
-    let path = p.path(&r.payload.url);
-    let body = &r.payload.body;
-    let ext = extension(body["output_format"].as_str());
-    let endpoint = format!("\"${{{}:-{}}}\"{}", p.base_env, p.base, shell_quote(path));
-    format!(
-        "#!/bin/sh\n# {target}: {method} {url}\n# Needs OPENAI_API_KEY in the environment; OPENAI_BASE_URL overrides the base URL.\n# Saves image-0.{ext}, image-1.{ext}, … with jq (else the response goes to response.json).\n# curl -f: an error status stops the script (exit 22) before anything is written.\nset -eu\n: \"${{OPENAI_API_KEY:?set OPENAI_API_KEY}}\"\ncurl -fsS {endpoint} \\\n  -H \"Authorization: Bearer $OPENAI_API_KEY\" \\\n  -H 'Content-Type: application/json' \\\n  -o response.json \\\n  --data-binary @- <<'IMGPROMPT_JSON'\n{body}\nIMGPROMPT_JSON\nif command -v jq >/dev/null 2>&1; then\n  jq -e '.data | length > 0' response.json >/dev/null || {{\n    echo \"no image in the answer: $(head -c 500 response.json)\" >&2; rm -f response.json; exit 1;\n  }}\n  jq -r '.data | to_entries[] | \"\\(.key) \\(.value.b64_json)\"' response.json |\n    while read -r i b64; do printf '%s' \"$b64\" | base64 -d > \"image-$i.{ext}\"; done\n  rm response.json\nelse\n  echo 'jq not found: the images are base64 in response.json (.data[].b64_json)' >&2\nfi\n",
-        target = r.payload.target,
-        method = r.payload.method,
-        url = r.payload.url,
-        body = serde_json::to_string_pretty(body).expect("json"),
-    )
+    let ext = extension(r.payload.body["output_format"].as_str());
+    let saves = format!(
+        "Saves image-0.{ext}, image-1.{ext}, … with jq (else the response goes to response.json)."
+    );
+    render("handoff/openai.sh", &ShellScript::new(r, p, &saves, ext))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_templates_compile() {
+        assert_eq!(templates().get_template_names().count(), TEMPLATES.len());
+    }
+
+    #[test]
+    fn values_are_escaped_for_their_language() {
+        assert_eq!(shell_quote("it's"), "'it'\\''s'");
+        let v = serde_json::json!({"a b": [true, null], "c": "\"\" + x"});
+        assert_eq!(
+            python_literal(&v, 0),
+            "{\n    \"a b\": [\n        True,\n        None,\n    ],\n    \"c\": \"\\\"\\\" + x\",\n}"
+        );
+        assert_eq!(
+            js_literal(&v, 2),
+            "{\n    \"a b\": [\n      true,\n      null,\n    ],\n    c: \"\\\"\\\" + x\",\n  }"
+        );
+    }
 }

@@ -30,6 +30,8 @@ pub const DEFAULT_PRESET: &str = "basic";
 #[derive(Debug)]
 pub struct Catalog {
     presets: IndexMap<String, Arc<Preset>>,
+    /// Each preset's compiled templates, built on first use ([`Catalog::compiled`]).
+    compiled: IndexMap<String, OnceLock<Result<Compiled, Vec<Diagnostic>>>>,
     shared: Vec<(String, Arc<str>)>,
     /// User presets that failed to load, by name (the folder name when the manifest itself is
     /// broken), with their diagnostics. They affect only the briefs that use them.
@@ -163,6 +165,10 @@ impl Catalog {
             return Err(diagnostics);
         }
         Ok(Catalog {
+            compiled: presets
+                .keys()
+                .map(|k| (k.clone(), OnceLock::new()))
+                .collect(),
             presets: presets.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
             shared,
             broken,
@@ -234,11 +240,16 @@ impl Catalog {
         self.presets.values()
     }
 
-    /// The compiled templates of `preset`, built on first use and reused.
-    pub fn compiled<'a>(&self, preset: &'a Preset) -> Result<&'a Compiled, Vec<Diagnostic>> {
-        preset
-            .compiled
-            .get_or_init(|| Compiled::new(&self.template_set(preset)))
+    /// The compiled templates of `preset` (one of this catalog's), built on first use and
+    /// reused.
+    pub fn compiled(&self, preset: &Preset) -> Result<&Compiled, Vec<Diagnostic>> {
+        let Some(cell) = self.compiled.get(preset.name()) else {
+            return Err(vec![Diagnostic::error(
+                "preset",
+                format!("preset `{}` is not in this catalog", preset.name()),
+            )]);
+        };
+        cell.get_or_init(|| Compiled::new(&self.template_set(preset)))
             .as_ref()
             .map_err(Clone::clone)
     }
@@ -574,7 +585,6 @@ fn parse_preset(raw: RawPreset) -> Result<Preset, Vec<Diagnostic>> {
         shadows: None,
         main,
         params_schema: OnceLock::new(),
-        compiled: OnceLock::new(),
     })
 }
 

@@ -662,18 +662,7 @@ fn batch_factor(prices: &PriceTable, options: CostOptions, notes: &mut Vec<Strin
     }
 }
 
-/// How a target's requests are priced; every target says which ([`crate::target::Target::pricing`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pricing {
-    /// The OpenAI table: per image by model, quality and size, plus tokens.
-    OpenAi,
-    /// Stability credits per model.
-    StabilityCredits,
-    /// FLUX per image, or per megapixel for FLUX.2.
-    Flux,
-    /// No per-request price can be given, and why.
-    Unknown(&'static str),
-}
+pub use crate::target::Pricing;
 
 /// Estimates the cost of a payload priced the way its target says: OpenAI from the full table;
 /// Stability from its credits and FLUX from its per-image or per-megapixel prices (labelled with

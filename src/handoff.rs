@@ -25,47 +25,38 @@ use serde::Serialize;
 use crate::diagnostic::Diagnostic;
 use crate::engine::Rendering;
 
-/// A hand-off form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HandOff {
-    /// A POSIX shell script running curl (and jq to decode images).
-    Curl,
-    /// A Python script (the official `openai` SDK for OpenAI, the standard library otherwise).
-    Python,
-    /// A Node.js program (the official `openai` SDK for OpenAI, `fetch` otherwise) that runs as
-    /// CommonJS or as an ES module, under any file name.
-    Js,
-    /// A raw HTTP request (`.http` file: VS Code REST Client and JetBrains HTTP Client), its base
-    /// URL and key in file variables.
-    Http,
-}
+pub use crate::target::{HandOff, HandOffShape, NoHandOff, Provider};
 
-/// How to reach a provider: its key variable, auth header, base URL and the variable that
-/// overrides it.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct Provider {
-    /// The environment variable holding the key (`OPENAI_API_KEY`).
-    pub key_env: &'static str,
-    /// The header the key goes in.
-    pub auth_header: &'static str,
-    /// What precedes the key in it (`Bearer `).
-    pub auth_prefix: &'static str,
-    /// The environment variable that overrides the base URL.
-    pub base_env: &'static str,
-    /// The base URL.
-    pub base: &'static str,
-}
-
-impl Provider {
-    /// The payload URL's path under the base.
-    pub fn path<'a>(&self, url: &'a str) -> &'a str {
-        url.strip_prefix(self.base).unwrap_or(url)
-    }
-}
-
-/// The request for `r` in the chosen form, written by its target.
+/// The request for `r` in the chosen form, in the shape its target states
+/// ([`crate::target::Target::handoff_shape`]).
 pub fn snippet(r: &Rendering, form: HandOff) -> Result<String, Diagnostic> {
-    r.payload.target.target().handoff(r, form)
+    let target = r.payload.target.target();
+    let shape = target.handoff_shape().map_err(|no| {
+        let d = no_handoff(target.name(), no.why);
+        match no.help {
+            Some(help) => d.with_help(help),
+            None => d,
+        }
+    })?;
+    let Some(p) = target.provider() else {
+        return Err(no_handoff(target.name(), "it has no HTTP API"));
+    };
+    let format = r.payload.summary.format.as_deref();
+    Ok(match shape {
+        HandOffShape::OpenAi { edit } => match form {
+            HandOff::Curl => openai_curl(r, p),
+            HandOff::Python => openai_python(r, edit),
+            HandOff::Js => openai_js(r, edit),
+            HandOff::Http => http_request(r, p, false),
+        },
+        HandOffShape::MultipartImage { default_format } => {
+            multipart_image(r, p, form, extension(format.or(Some(default_format))))
+        }
+        HandOffShape::SubmitPoll { default_format } => {
+            submit_poll(r, p, form, extension(format.or(Some(default_format))))
+        }
+        HandOffShape::GeminiJson => gemini_json(r, p, form),
+    })
 }
 
 /// The error for a form a target does not have.

@@ -7,7 +7,6 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::diagnostic::Diagnostic;
 use crate::schema::Schema;
 
 /// Where a preset comes from.
@@ -124,7 +123,6 @@ pub struct Preset {
     /// The tera name of the main template (may be inherited from the parent).
     pub main: String,
     pub(crate) params_schema: OnceLock<Result<Schema, String>>,
-    pub(crate) compiled: OnceLock<Result<crate::render::Compiled, Vec<Diagnostic>>>,
 }
 
 impl Preset {

@@ -5,7 +5,7 @@
 //! been tidied. Whatever a text holds — quotes, `{{ }}`, newlines — it lands verbatim.
 use std::io::{self, Write};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde_json::Value;
 use tera::Tera;
@@ -15,36 +15,7 @@ use crate::diagnostic::{Diagnostic, Location};
 use crate::preset::Preset;
 use crate::sandbox::{ScanError, SourceMap};
 
-/// Limits applied to every template render (enforced by [`crate::sandbox`]).
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    /// Most bytes a template may write.
-    pub max_output: usize,
-    /// Longest a render may take; checked as the template loops, not only as it writes.
-    pub timeout: Duration,
-    /// Most loop iterations (every `for` and list comprehension, charged the length of what it
-    /// loops over when it starts) and component calls of one render.
-    pub max_iterations: u64,
-    /// Largest value, in bytes as written, a template may keep (`set`, `set_global`), build
-    /// with a list comprehension, pass to a component, or build with `replace`, `join`, `indent`.
-    pub max_value: usize,
-    /// Most bytes one render may produce in all, written or captured (`set` blocks, `filter`
-    /// sections, components rendered to a value).
-    pub max_produced: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_output: 256 * 1024,
-            timeout: Duration::from_secs(2),
-            // twice the `range` budget: a loop over `range` calls meets that one first
-            max_iterations: 200_000,
-            max_value: 1 << 20,
-            max_produced: 16 << 20,
-        }
-    }
-}
+pub use crate::sandbox::Limits;
 
 /// One template file: its name inside tera, its text, and the path shown in diagnostics.
 #[derive(Debug, Clone)]

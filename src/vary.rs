@@ -436,7 +436,7 @@ impl Variations {
 }
 
 /// The error of work given up before its end ([`Variations::check_values_until`],
-/// [`crate::expand::count_until`]).
+/// `expand::count_until`).
 pub fn stopped() -> Diagnostics {
     Diagnostics(vec![Diagnostic::error(
         "stopped",

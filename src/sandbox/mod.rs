@@ -12,14 +12,14 @@
 //!
 //! - **iterations**: a loop charges the length of what it loops over when it starts (nested
 //!   loops charge at each entry, so the charge is the number of iterations), a component call
-//!   charges one; [`crate::render::Limits::max_iterations`].
+//!   charges one; [`Limits::max_iterations`].
 //! - **time**: the deadline is read at every loop entry and every 32nd hook (each loop iteration
 //!   is one), whether or not anything is written.
 //! - **values**: what `set`/`set_global` keep, a list comprehension builds, a component receives,
 //!   and what `replace`, `join` and `indent` build, is at most
-//!   [`crate::render::Limits::max_value`] bytes (as written) and [`MAX_DEPTH`] lists deep.
+//!   [`Limits::max_value`] bytes (as written) and [`MAX_DEPTH`] lists deep.
 //! - **produced bytes**: everything written, to the output or into a capture, in all:
-//!   [`crate::render::Limits::max_produced`].
+//!   [`Limits::max_produced`].
 //!
 //! The first hook over a limit records it and fails; tera stops the render at that error, which
 //! carries the template and the span of the hook (mapped back to the author's text).
@@ -31,9 +31,38 @@ use std::time::{Duration, Instant};
 
 use tera::{Kwargs, State, StringInput, TeraResult, Value};
 
-pub use scan::{ScanError, SourceMap, instrument};
+/// Limits applied to every template render (enforced here).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Most bytes a template may write.
+    pub max_output: usize,
+    /// Longest a render may take; checked as the template loops, not only as it writes.
+    pub timeout: Duration,
+    /// Most loop iterations (every `for` and list comprehension, charged the length of what it
+    /// loops over when it starts) and component calls of one render.
+    pub max_iterations: u64,
+    /// Largest value, in bytes as written, a template may keep (`set`, `set_global`), build
+    /// with a list comprehension, pass to a component, or build with `replace`, `join`, `indent`.
+    pub max_value: usize,
+    /// Most bytes one render may produce in all, written or captured (`set` blocks, `filter`
+    /// sections, components rendered to a value).
+    pub max_produced: usize,
+}
 
-use crate::render::Limits;
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_output: 256 * 1024,
+            timeout: Duration::from_secs(2),
+            // twice the `range` budget: a loop over `range` calls meets that one first
+            max_iterations: 200_000,
+            max_value: 1 << 20,
+            max_produced: 16 << 20,
+        }
+    }
+}
+
+pub use scan::{ScanError, SourceMap, instrument};
 
 /// Deepest nesting of lists and maps a kept value may have (deeper values would also overflow
 /// the stack when tera formats or drops them).

@@ -10,7 +10,7 @@ use crate::diagnostic::Diagnostic;
 use crate::validate::{TargetSchema, against_schema};
 
 /// Black Forest Labs: `BFL_API_KEY`, `BFL_BASE_URL`.
-const PROVIDER: crate::handoff::Provider = crate::handoff::Provider {
+const PROVIDER: super::Provider = super::Provider {
     key_env: "BFL_API_KEY",
     auth_header: "x-key",
     auth_prefix: "",
@@ -49,21 +49,16 @@ impl Target for Flux {
     fn description(&self) -> &'static str {
         "Black Forest Labs FLUX (flux-pro-1.1, flux-dev, flux-2-pro): width/height, seed, safety_tolerance; submit, then poll for the result"
     }
-    fn handoff(
-        &self,
-        r: &crate::engine::Rendering,
-        form: crate::handoff::HandOff,
-    ) -> Result<String, Diagnostic> {
-        // BFL returns jpeg unless another format is asked for
-        let ext =
-            crate::handoff::extension(r.payload.body["output_format"].as_str().or(Some("jpeg")));
-        Ok(crate::handoff::submit_poll(r, &PROVIDER, form, ext))
+    fn handoff_shape(&self) -> Result<super::HandOffShape, super::NoHandOff> {
+        Ok(super::HandOffShape::SubmitPoll {
+            default_format: "jpeg",
+        })
     }
 
-    fn pricing(&self) -> crate::cost::Pricing {
-        crate::cost::Pricing::Flux
+    fn pricing(&self) -> super::Pricing {
+        super::Pricing::Flux
     }
-    fn provider(&self) -> Option<&'static crate::handoff::Provider> {
+    fn provider(&self) -> Option<&'static super::Provider> {
         Some(&PROVIDER)
     }
     fn build(&self, req: &Request<'_>) -> BuildResult {

@@ -9,7 +9,7 @@ use super::{BuildResult, Payload, Request, Target};
 use crate::validate::{TargetSchema, against_schema};
 
 /// The Gemini API: `GEMINI_API_KEY`, `GEMINI_BASE_URL` (the version segment included).
-const PROVIDER: crate::handoff::Provider = crate::handoff::Provider {
+const PROVIDER: super::Provider = super::Provider {
     key_env: "GEMINI_API_KEY",
     auth_header: "x-goog-api-key",
     auth_prefix: "",
@@ -28,20 +28,16 @@ impl Target for Gemini {
     fn description(&self) -> &'static str {
         "Google Gemini image models (gemini-3.1-flash-image, gemini-3-pro-image, …) via :generateContent with generationConfig.imageConfig"
     }
-    fn handoff(
-        &self,
-        r: &crate::engine::Rendering,
-        form: crate::handoff::HandOff,
-    ) -> Result<String, crate::diagnostic::Diagnostic> {
-        Ok(crate::handoff::gemini_json(r, &PROVIDER, form))
+    fn handoff_shape(&self) -> Result<super::HandOffShape, super::NoHandOff> {
+        Ok(super::HandOffShape::GeminiJson)
     }
 
-    fn pricing(&self) -> crate::cost::Pricing {
-        crate::cost::Pricing::Unknown(
+    fn pricing(&self) -> super::Pricing {
+        super::Pricing::Unknown(
             "no official per-image price found for Google image models: unknown, not guessed",
         )
     }
-    fn provider(&self) -> Option<&'static crate::handoff::Provider> {
+    fn provider(&self) -> Option<&'static super::Provider> {
         Some(&PROVIDER)
     }
     fn build(&self, req: &Request<'_>) -> BuildResult {

@@ -21,19 +21,15 @@ impl Target for Imagen {
         // current Imagen models have no negative prompt; the list stays in the prompt
         true
     }
-    fn handoff(
-        &self,
-        _r: &crate::engine::Rendering,
-        _form: crate::handoff::HandOff,
-    ) -> Result<String, Diagnostic> {
-        Err(crate::handoff::no_handoff(
-            "imagen",
-            "every Imagen model on the Gemini API is shut down; use --target gemini",
-        ))
+    fn handoff_shape(&self) -> Result<super::HandOffShape, super::NoHandOff> {
+        Err(super::NoHandOff {
+            why: "every Imagen model on the Gemini API is shut down; use --target gemini",
+            help: None,
+        })
     }
 
-    fn pricing(&self) -> crate::cost::Pricing {
-        crate::cost::Pricing::Unknown(
+    fn pricing(&self) -> super::Pricing {
+        super::Pricing::Unknown(
             "no official per-image price found for Google image models: unknown, not guessed",
         )
     }

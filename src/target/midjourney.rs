@@ -28,20 +28,17 @@ impl Target for Midjourney {
     fn avoid_in_prompt(&self) -> bool {
         false
     }
-    fn handoff(
-        &self,
-        _r: &crate::engine::Rendering,
-        _form: crate::handoff::HandOff,
-    ) -> Result<String, Diagnostic> {
-        Err(
-            crate::handoff::no_handoff("midjourney", "Midjourney has no public API").with_help(
+    fn handoff_shape(&self) -> Result<super::HandOffShape, super::NoHandOff> {
+        Err(super::NoHandOff {
+            why: "Midjourney has no public API",
+            help: Some(
                 "use `--emit prompt` and paste the line, parameters included, into Midjourney",
             ),
-        )
+        })
     }
 
-    fn pricing(&self) -> crate::cost::Pricing {
-        crate::cost::Pricing::Unknown("priced by subscription, not per request")
+    fn pricing(&self) -> super::Pricing {
+        super::Pricing::Unknown("priced by subscription, not per request")
     }
     fn build(&self, req: &Request<'_>) -> BuildResult {
         let d = &req.limits.midjourney;

@@ -10,6 +10,7 @@ use crate::diagnostic::Diagnostic;
 use crate::models::ModelTable;
 
 mod common;
+mod contract;
 pub mod limits;
 
 mod flux;
@@ -20,6 +21,7 @@ mod openai;
 mod openai_edit;
 mod stability;
 
+pub use contract::{HandOff, HandOffShape, NoHandOff, Pricing, Provider};
 pub use flux::Flux;
 pub use gemini::Gemini;
 pub use imagen::Imagen;
@@ -238,25 +240,20 @@ pub trait Target: Send + Sync + std::fmt::Debug {
     fn batch_endpoint(&self) -> Option<&'static str> {
         None
     }
-    /// The ready-to-run request for a rendering in the chosen form: sends exactly the payload and
-    /// saves the image. A target with no HTTP API says so.
-    fn handoff(
-        &self,
-        r: &crate::engine::Rendering,
-        form: crate::handoff::HandOff,
-    ) -> Result<String, Diagnostic> {
-        let _ = (r, form);
-        Err(crate::handoff::no_handoff(
-            self.name(),
-            "it has no HTTP API",
-        ))
+    /// The shape of its hand-off programs (`--emit curl|python|js|http`); a target with no HTTP
+    /// API says so.
+    fn handoff_shape(&self) -> Result<HandOffShape, NoHandOff> {
+        Err(NoHandOff {
+            why: "it has no HTTP API",
+            help: None,
+        })
     }
     /// How its requests are reached: the key and base-URL variables (`None`: no HTTP API).
-    fn provider(&self) -> Option<&'static crate::handoff::Provider> {
+    fn provider(&self) -> Option<&'static Provider> {
         None
     }
     /// How its requests are priced (no default: each target says, so none is priced by accident).
-    fn pricing(&self) -> crate::cost::Pricing;
+    fn pricing(&self) -> Pricing;
     /// Builds and validates the payload. Diagnostics carry the brief path they are about
     /// (`output.size`), so the caller can point into the source file.
     fn build(&self, request: &Request<'_>) -> BuildResult;

@@ -81,28 +81,13 @@ pub struct OpenAiImageRequest {
 }
 
 /// The OpenAI API: `OPENAI_API_KEY`, `OPENAI_BASE_URL`.
-pub const PROVIDER: crate::handoff::Provider = crate::handoff::Provider {
+pub const PROVIDER: super::Provider = super::Provider {
     key_env: "OPENAI_API_KEY",
     auth_header: "Authorization",
     auth_prefix: "Bearer ",
     base_env: "OPENAI_BASE_URL",
     base: "https://api.openai.com/v1",
 };
-
-/// The hand-off of both Images endpoints.
-pub fn openai_handoff(
-    r: &crate::engine::Rendering,
-    form: crate::handoff::HandOff,
-    edit: bool,
-) -> String {
-    use crate::handoff::{self, HandOff};
-    match form {
-        HandOff::Curl => handoff::openai_curl(r, &PROVIDER),
-        HandOff::Python => handoff::openai_python(r, edit),
-        HandOff::Js => handoff::openai_js(r, edit),
-        HandOff::Http => handoff::http_request(r, &PROVIDER, false),
-    }
-}
 
 /// The shared part of a generations or edits request, checked against the model's rules.
 #[derive(Debug)]
@@ -323,18 +308,14 @@ impl Target for OpenAi {
         Some("/v1/images/generations")
     }
 
-    fn handoff(
-        &self,
-        r: &crate::engine::Rendering,
-        form: crate::handoff::HandOff,
-    ) -> Result<String, Diagnostic> {
-        Ok(openai_handoff(r, form, false))
+    fn handoff_shape(&self) -> Result<super::HandOffShape, super::NoHandOff> {
+        Ok(super::HandOffShape::OpenAi { edit: false })
     }
 
-    fn pricing(&self) -> crate::cost::Pricing {
-        crate::cost::Pricing::OpenAi
+    fn pricing(&self) -> super::Pricing {
+        super::Pricing::OpenAi
     }
-    fn provider(&self) -> Option<&'static crate::handoff::Provider> {
+    fn provider(&self) -> Option<&'static super::Provider> {
         Some(&PROVIDER)
     }
     fn build(&self, req: &Request<'_>) -> BuildResult {

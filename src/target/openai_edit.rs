@@ -172,18 +172,14 @@ impl Target for OpenAiEdit {
         Some("/v1/images/edits")
     }
 
-    fn handoff(
-        &self,
-        r: &crate::engine::Rendering,
-        form: crate::handoff::HandOff,
-    ) -> Result<String, Diagnostic> {
-        Ok(super::openai::openai_handoff(r, form, true))
+    fn handoff_shape(&self) -> Result<super::HandOffShape, super::NoHandOff> {
+        Ok(super::HandOffShape::OpenAi { edit: true })
     }
 
-    fn pricing(&self) -> crate::cost::Pricing {
-        crate::cost::Pricing::OpenAi
+    fn pricing(&self) -> super::Pricing {
+        super::Pricing::OpenAi
     }
-    fn provider(&self) -> Option<&'static crate::handoff::Provider> {
+    fn provider(&self) -> Option<&'static super::Provider> {
         Some(&super::openai::PROVIDER)
     }
     fn build(&self, req: &Request<'_>) -> BuildResult {

@@ -8,7 +8,7 @@ use super::{BuildResult, Payload, Request, Target};
 use crate::validate::{TargetSchema, against_schema};
 
 /// Stability AI: `STABILITY_API_KEY`, `STABILITY_BASE_URL`.
-const PROVIDER: crate::handoff::Provider = crate::handoff::Provider {
+const PROVIDER: super::Provider = super::Provider {
     key_env: "STABILITY_API_KEY",
     auth_header: "authorization",
     auth_prefix: "Bearer ",
@@ -48,21 +48,16 @@ impl Target for Stability {
     fn avoid_in_prompt(&self) -> bool {
         false
     }
-    fn handoff(
-        &self,
-        r: &crate::engine::Rendering,
-        form: crate::handoff::HandOff,
-    ) -> Result<String, crate::diagnostic::Diagnostic> {
-        // the endpoint answers with the image itself, in the requested format (png by default)
-        let ext =
-            crate::handoff::extension(r.payload.body["output_format"].as_str().or(Some("png")));
-        Ok(crate::handoff::multipart_image(r, &PROVIDER, form, ext))
+    fn handoff_shape(&self) -> Result<super::HandOffShape, super::NoHandOff> {
+        Ok(super::HandOffShape::MultipartImage {
+            default_format: "png",
+        })
     }
 
-    fn pricing(&self) -> crate::cost::Pricing {
-        crate::cost::Pricing::StabilityCredits
+    fn pricing(&self) -> super::Pricing {
+        super::Pricing::StabilityCredits
     }
-    fn provider(&self) -> Option<&'static crate::handoff::Provider> {
+    fn provider(&self) -> Option<&'static super::Provider> {
         Some(&PROVIDER)
     }
     fn build(&self, req: &Request<'_>) -> BuildResult {

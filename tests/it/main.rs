@@ -17,6 +17,7 @@ mod flags;
 mod generate;
 mod generate_faults;
 mod handoff;
+mod layout;
 mod lint;
 mod mock;
 mod preset_files;

@@ -1,6 +1,6 @@
 //! Hand-off: a ready-to-run request for the rendered brief — curl, Python, JavaScript, or a raw
 //! HTTP request — that sends exactly the payload and saves the image. Each target says which
-//! forms it has ([`crate::target::Target::handoff`]); this module holds the generators for the
+//! forms it has ([`crate::target::Target::handoff_shape`]); this module holds the generators for the
 //! shapes the providers use: a JSON request answered with base64 images (OpenAI, Gemini), a
 //! multipart form answered with the image bytes (Stability), and submit-then-poll answered with a
 //! download URL (FLUX). API keys are read from the environment variable the provider's SDK uses;

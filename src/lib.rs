@@ -5,13 +5,22 @@
 //! The pipeline, one module per step:
 //!
 //! 1. [`source`] and [`brief`] — load a brief (JSON or YAML) and check it against its schema;
-//! 2. [`catalog`] and [`preset`] — resolve the preset and merge its defaults;
+//!    [`vary`] and [`expand`] turn a brief with variations into its variants;
+//! 2. [`catalog`], [`preset`] and [`styles`] — resolve the preset, merge its defaults and the
+//!    named styles;
 //! 3. [`render`] and [`filters`] — render the prompt with tera, exact text kept verbatim, inside
 //!    the [`sandbox`]'s budgets;
-//! 4. [`target`] — build the request payload for an image API;
+//! 4. [`target`] — build the request payload for an image API (the contract: [`target::Target`],
+//!    [`target::Payload`] with its typed [`target::Summary`]);
 //! 5. [`validate`], [`models`] and [`size`] — check it against the model's real limits and the
 //!    official request schema;
-//! 6. [`emit`] — print it as a payload, a prompt or a report.
+//! 6. [`cost`] — price it from the summary;
+//! 7. [`emit`] and [`handoff`] — print it as a payload, a prompt, a report or a program;
+//!    [`lint`] and [`fixtures`] check prompt quality.
+//!
+//! The applications are cargo features (all on by default): `run` (`generate`, `batch_api`),
+//! `serve`, and `cli` (both, with the command line). With `default-features = false` the library is
+//! the engine alone.
 //!
 //! [`engine::Engine`] chains them:
 //!

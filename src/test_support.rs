@@ -2,7 +2,7 @@
 
 /// `count` texts of up to `max_len - 1` pieces each, drawn from `pieces` by a small
 /// deterministic generator (xorshift from `seed`), so a failing text reproduces.
-pub fn random_texts(seed: u64, pieces: &[&str], max_len: u64, count: usize) -> Vec<String> {
+pub(crate) fn random_texts(seed: u64, pieces: &[&str], max_len: u64, count: usize) -> Vec<String> {
     let mut state = seed;
     let mut next = move || {
         state ^= state << 13;

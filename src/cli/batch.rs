@@ -13,7 +13,7 @@ use crate::source::Format;
 
 #[derive(Debug, clap::Args)]
 #[command(args_conflicts_with_subcommands = true)]
-pub struct Args {
+pub(super) struct Args {
     /// The OpenAI Batch API: submit a file, follow a batch, fetch its images.
     #[command(subcommand)]
     pub api: Option<BatchApi>,
@@ -48,7 +48,7 @@ pub struct Args {
 
 /// The OpenAI Batch API flow.
 #[derive(Debug, Subcommand)]
-pub enum BatchApi {
+pub(super) enum BatchApi {
     /// Upload a Batch input file (`batch --emit openai-batch`) and create the batch; prints its id
     /// and writes FILE.batch.json beside the file (the requests, for `fetch`).
     Submit {
@@ -134,7 +134,7 @@ fn run_api(api: &BatchApi, color: bool) -> Result<u8, Failure> {
 }
 
 /// Runs `imgprompt batch`.
-pub fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
+pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
     if let Some(api) = &args.api {
         return run_api(api, color);
     }

@@ -4,7 +4,7 @@ use super::{Cli, Failure};
 
 /// The shells completions are written for.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum Shell {
+pub(super) enum Shell {
     /// Bash.
     Bash,
     /// Zsh.
@@ -18,14 +18,14 @@ pub enum Shell {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     /// The shell to complete in.
     #[arg(value_enum)]
     pub shell: Shell,
 }
 
 /// Runs `imgprompt completions`.
-pub fn run(_cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
+pub(super) fn run(_cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
     use clap::CommandFactory;
     let shell = match args.shell {
         Shell::Bash => clap_complete::Shell::Bash,

@@ -9,7 +9,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::source::SourceFile;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     /// Brief files (JSON or YAML).
     #[arg(required = true)]
     pub briefs: Vec<PathBuf>,
@@ -37,7 +37,7 @@ pub struct Args {
 }
 
 /// Runs `imgprompt cost`.
-pub fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
+pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
     let Args {
         briefs,
         volume,
@@ -86,7 +86,7 @@ pub fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum CostFormat {
+pub(super) enum CostFormat {
     Table,
     Json,
 }

@@ -11,7 +11,7 @@ use crate::engine::Engine;
 use crate::source::SourceFile;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     /// The brief (JSON or YAML).
     pub brief: PathBuf,
     /// Print only the number of variants and what generating them all costs.
@@ -36,7 +36,7 @@ pub struct Args {
 }
 
 /// Runs `imgprompt expand`.
-pub fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
+pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
     let Args {
         brief,
         count,
@@ -273,7 +273,7 @@ fn write_variants(
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ExpandEmit {
+pub(super) enum ExpandEmit {
     /// `{id, index, values, brief}` per line.
     Brief,
     /// Rendered records, as `batch --emit json`.

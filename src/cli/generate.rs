@@ -8,7 +8,7 @@ use crate::engine::{Engine, Rendering};
 use crate::source::SourceFile;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     /// Brief files (JSON or YAML; a brief with `vary` sends each variant).
     #[arg(required = true)]
     pub briefs: Vec<PathBuf>,
@@ -48,7 +48,7 @@ pub struct Args {
 type Job = (String, Rendering, String);
 
 /// Runs `imgprompt generate`.
-pub fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
+pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
     let engine = engine(cli)?;
     let target = crate::target::by_name(&args.target).map_err(Failure::usage)?;
     check_target(target.as_ref())?;

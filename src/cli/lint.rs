@@ -7,7 +7,7 @@ use crate::diagnostic::Diagnostics;
 use crate::source::SourceFile;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     /// Brief files (JSON or YAML).
     #[arg(required_unless_present = "rules")]
     pub briefs: Vec<PathBuf>,
@@ -26,7 +26,7 @@ pub struct Args {
 }
 
 /// Runs `imgprompt lint`.
-pub fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
+pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
     let Args {
         briefs,
         rules,

@@ -6,7 +6,7 @@ use super::output::{io_failure, write_stdout};
 use super::{Cli, Failure};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     /// Write `imgprompt.1` and one page per command into this folder instead of printing the
     /// main page.
     #[arg(long, value_name = "DIR")]
@@ -14,7 +14,7 @@ pub struct Args {
 }
 
 /// Runs `imgprompt man`.
-pub fn run(_cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
+pub(super) fn run(_cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
     use clap::CommandFactory;
     let cmd = Cli::command();
     match &args.dir {

@@ -4,14 +4,14 @@ use super::{Cli, Failure, OutputFormat, engine};
 use crate::models::ModelTable;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     /// Text or JSON (the merged table, with sources).
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     pub format: OutputFormat,
 }
 
 /// Runs `imgprompt models`.
-pub fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
+pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
     let Args { format } = args;
 
     let engine = engine(cli)?;

@@ -10,13 +10,13 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::engine::Engine;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     #[command(subcommand)]
     pub what: NewWhat,
 }
 
 /// Runs `imgprompt new`.
-pub fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
+pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
     let Args {
         what: NewWhat::Preset { name, from, dir },
     } = args;
@@ -87,7 +87,7 @@ pub fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum NewWhat {
+pub(super) enum NewWhat {
     /// A preset folder with a manifest, a template and a fixture whose snapshot passes.
     Preset {
         /// The preset name (letters, digits, `-` and `_`).

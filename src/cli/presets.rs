@@ -8,13 +8,13 @@ use crate::engine::Engine;
 use crate::source::SourceFile;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     #[command(subcommand)]
     pub action: PresetsAction,
 }
 
 /// Runs `imgprompt presets`.
-pub fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
+pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
     let Args { action } = args;
 
     let engine = engine(cli)?;
@@ -153,7 +153,7 @@ fn preset_show(engine: &Engine, p: &crate::preset::Preset) -> String {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum PresetsAction {
+pub(super) enum PresetsAction {
     /// Every preset, where it comes from, and what it hides.
     List {
         /// Text or JSON.

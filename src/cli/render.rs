@@ -9,7 +9,7 @@ use crate::emit::{Emit, emit};
 use crate::source::SourceFile;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     /// Brief file (JSON or YAML), or `-` for standard input.
     pub brief: PathBuf,
     /// What to print.
@@ -27,7 +27,7 @@ pub struct Args {
 }
 
 /// Runs `imgprompt render`.
-pub fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
+pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
     let Args {
         brief,
         emit: form,

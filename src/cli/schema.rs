@@ -6,13 +6,13 @@ use super::{Cli, Failure, engine};
 use crate::diagnostic::Diagnostics;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     #[command(subcommand)]
     pub which: SchemaWhich,
 }
 
 /// Runs `imgprompt schema`.
-pub fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
+pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
     let Args { which } = args;
 
     let value = match which {
@@ -33,7 +33,7 @@ pub fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum SchemaWhich {
+pub(super) enum SchemaWhich {
     /// The brief (committed as schemas/spec.schema.json).
     Spec,
     /// The `params` of one preset.

@@ -3,7 +3,7 @@ use super::output::io_failure;
 use super::{Cli, Failure, engine};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     /// The port to listen on (0 picks a free one).
     #[arg(long, default_value_t = 7878)]
     pub port: u16,
@@ -49,7 +49,7 @@ pub struct Args {
 }
 
 /// Runs `imgprompt serve`.
-pub fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
+pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
     let engine = engine(cli)?;
     let open = args.open;
     let loopback = matches!(args.host.as_str(), "127.0.0.1" | "localhost" | "::1");

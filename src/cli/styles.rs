@@ -8,13 +8,13 @@ use super::{Cli, Failure};
 use crate::diagnostic::Diagnostics;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     #[command(subcommand)]
     pub action: StylesAction,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum StylesAction {
+pub(super) enum StylesAction {
     /// Every style, with its pack.
     List,
     /// One style: its fragments, and what it adds to a brief.
@@ -42,7 +42,7 @@ pub enum StylesAction {
 }
 
 /// Runs `imgprompt styles`.
-pub fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
+pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
     let load = || {
         crate::styles::Library::load(&crate::styles::Library::search_path(&cli.styles))
             .map_err(|d| Failure::invalid(Diagnostics(vec![d])))

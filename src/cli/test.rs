@@ -6,7 +6,7 @@ use super::{Cli, Failure, color_stdout, engine};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     /// Preset folders, folders of presets, or folders of briefs (default: ./presets).
     pub dirs: Vec<PathBuf>,
     /// Write new and changed snapshots instead of failing.
@@ -18,7 +18,7 @@ pub struct Args {
 }
 
 /// Runs `imgprompt test`.
-pub fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
+pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
     let Args {
         dirs,
         accept,

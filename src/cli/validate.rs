@@ -8,7 +8,7 @@ use crate::diagnostic::Diagnostics;
 use crate::source::SourceFile;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     /// Brief files (JSON or YAML), or `-` for standard input.
     #[arg(required = true)]
     pub briefs: Vec<PathBuf>,
@@ -24,7 +24,7 @@ pub struct Args {
 }
 
 /// Runs `imgprompt validate`.
-pub fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
+pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
     let Args {
         briefs,
         target,

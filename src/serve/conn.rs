@@ -22,18 +22,18 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 
 /// How long shutting down waits for the requests in flight.
-pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+pub(super) const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// How long shutting down then waits for work still running on the blocking threads (it is left
 /// behind when the process exits).
-pub const BLOCKING_GRACE: Duration = Duration::from_secs(1);
+pub(super) const BLOCKING_GRACE: Duration = Duration::from_secs(1);
 
 /// How long the loop pauses after an accept error that is not about one connection (`EMFILE`).
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(250);
 
 /// The connection limits.
 #[derive(Debug, Clone, Copy)]
-pub struct Limits {
+pub(super) struct Limits {
     /// Connections open at once.
     pub max_connections: usize,
     /// The longest reading a request's head may take.
@@ -41,7 +41,7 @@ pub struct Limits {
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then shuts down gracefully (bounded).
-pub async fn serve(
+pub(super) async fn serve(
     listener: TcpListener,
     app: Router,
     limits: Limits,
@@ -108,7 +108,7 @@ pub async fn serve(
 
 /// Resolves on Ctrl-C (SIGINT) or SIGTERM. A signal that cannot be listened to is never waited
 /// for (rather than taken as a request to stop).
-pub async fn shutdown_signal() {
+pub(super) async fn shutdown_signal() {
     let interrupt = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;

@@ -11,7 +11,7 @@ use crate::suggest::{did_you_mean, one_of};
 
 /// The ratio the brief asks for (`aspect_ratio`, else `size`), with how it was written.
 /// `auto` or nothing means square.
-pub fn requested_ratio(brief: &Brief) -> Result<(f64, String), Diagnostic> {
+pub(super) fn requested_ratio(brief: &Brief) -> Result<(f64, String), Diagnostic> {
     let out = &brief.output;
     if let Some(r) = &out.aspect_ratio {
         let ratio = parse_ratio(r).ok_or_else(|| {
@@ -34,7 +34,7 @@ pub fn requested_ratio(brief: &Brief) -> Result<(f64, String), Diagnostic> {
 }
 
 /// The listed ratio closest to `ratio` (in log space), and whether it differs by more than 1%.
-pub fn nearest_ratio(ratio: f64, allowed: &[String]) -> (String, bool) {
+pub(super) fn nearest_ratio(ratio: f64, allowed: &[String]) -> (String, bool) {
     let best = allowed
         .iter()
         .filter_map(|a| parse_ratio(a).map(|r| (a, r)))
@@ -48,7 +48,7 @@ pub fn nearest_ratio(ratio: f64, allowed: &[String]) -> (String, bool) {
 }
 
 /// A warning that the size vocabulary had to change what the brief asked for.
-pub fn size_changed(target: &str, asked: &str, got: &str) -> Diagnostic {
+pub(super) fn size_changed(target: &str, asked: &str, got: &str) -> Diagnostic {
     Diagnostic::warning(
         "size-mapped",
         format!("{target} has no {asked}: using {got}, the closest it accepts"),
@@ -61,7 +61,7 @@ pub fn size_changed(target: &str, asked: &str, got: &str) -> Diagnostic {
 }
 
 /// The avoid list as one negative prompt.
-pub fn negative_prompt(brief: &Brief) -> Option<String> {
+pub(super) fn negative_prompt(brief: &Brief) -> Option<String> {
     let items: Vec<&str> = brief
         .avoid
         .iter()
@@ -72,7 +72,7 @@ pub fn negative_prompt(brief: &Brief) -> Option<String> {
 }
 
 /// The brief's options for `target` (`targets.<name>`), checked against the known keys.
-pub fn options(
+pub(super) fn options(
     brief: &Brief,
     target: &str,
     known: &[&str],
@@ -117,7 +117,7 @@ pub fn options(
 /// until a target lists it in `uses`. Fields only the preset's defaults set (`quality: high`
 /// under the poster preset, `Request::defaulted`) are left out quietly: the user did not
 /// write them, and a warning they did not cause is noise.
-pub fn unused(req: &Request<'_>, target: &str, uses: &[&str]) -> Vec<Diagnostic> {
+pub(super) fn unused(req: &Request<'_>, target: &str, uses: &[&str]) -> Vec<Diagnostic> {
     let out = serde_json::to_value(&req.brief.output).unwrap_or_default();
     let mut warnings: Vec<Diagnostic> = out
         .as_object()
@@ -149,7 +149,7 @@ pub fn unused(req: &Request<'_>, target: &str, uses: &[&str]) -> Vec<Diagnostic>
 /// brief sets both `output.size` and `output.aspect_ratio`, since the ratio wins and the size is
 /// not used. (The engine drops a preset's default size as soon as the brief sets either, so both
 /// are the user's.)
-pub fn size_beside_ratio(brief: &Brief, target: &str) -> Option<Diagnostic> {
+pub(super) fn size_beside_ratio(brief: &Brief, target: &str) -> Option<Diagnostic> {
     let out = &brief.output;
     (out.size.is_some() && out.aspect_ratio.is_some()).then(|| {
         Diagnostic::warning(
@@ -180,7 +180,7 @@ pub struct GoogleModel {
 /// Resolves the Google model of a target: `output.model` or the target's default, checked against
 /// its table and its lifecycle on `today`. An OpenAI model name in the brief is not this
 /// target's: it warns and the default is used.
-pub fn google_model(
+pub(super) fn google_model(
     brief: &Brief,
     limits: &GoogleLimits,
     target: &str,
@@ -311,7 +311,7 @@ fn lifecycle(
 /// else mapped from `output.size` by its longest edge (nearest of 1024, 2048, 4096 pixels). `None`
 /// when the brief asks for neither, or the model takes no image size (with a warning when the
 /// brief asked for a large one).
-pub fn image_size(
+pub(super) fn image_size(
     brief: &Brief,
     explicit: Option<&str>,
     target: &str,
@@ -388,7 +388,7 @@ pub fn image_size(
 /// The model a target uses: `output.model` when given and known, else its default. An OpenAI
 /// model name in the brief (a brief written for several targets) is not dropped silently: the
 /// default is used with a warning naming it.
-pub fn model(
+pub(super) fn model(
     brief: &Brief,
     target: &str,
     known: &[String],
@@ -413,7 +413,7 @@ pub fn model(
 }
 
 /// The listed aspect ratio nearest to what the brief asks, with a warning when it differs.
-pub fn listed_ratio(
+pub(super) fn listed_ratio(
     brief: &Brief,
     target: &str,
     allowed: &[String],
@@ -427,7 +427,7 @@ pub fn listed_ratio(
 /// A model's entry in a limits table. The model comes from the table's own keys or its
 /// `default_model` (checked against them when the limits were loaded), so a miss is a
 /// defect of the limits, reported as such rather than a panic.
-pub fn table_entry<'a, T>(
+pub(super) fn table_entry<'a, T>(
     table: &'a indexmap::IndexMap<String, T>,
     model: &str,
     table_name: &str,
@@ -446,7 +446,7 @@ pub fn table_entry<'a, T>(
 }
 
 /// A request body as JSON (what is validated against the official schema and sent).
-pub fn body_value<T: serde::Serialize>(body: &T) -> Result<Value, Vec<Diagnostic>> {
+pub(super) fn body_value<T: serde::Serialize>(body: &T) -> Result<Value, Vec<Diagnostic>> {
     serde_json::to_value(body).map_err(|e| {
         vec![Diagnostic::error(
             "internal",

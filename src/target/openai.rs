@@ -81,7 +81,7 @@ pub struct OpenAiImageRequest {
 }
 
 /// The OpenAI API: `OPENAI_API_KEY`, `OPENAI_BASE_URL`.
-pub const PROVIDER: super::Provider = super::Provider {
+pub(super) const PROVIDER: super::Provider = super::Provider {
     key_env: "OPENAI_API_KEY",
     auth_header: "Authorization",
     auth_prefix: "Bearer ",
@@ -91,7 +91,7 @@ pub const PROVIDER: super::Provider = super::Provider {
 
 /// The shared part of a generations or edits request, checked against the model's rules.
 #[derive(Debug)]
-pub struct Common<'a> {
+pub(super) struct Common<'a> {
     /// The body fields both endpoints take.
     pub request: OpenAiImageRequest,
     /// The model's rules (`None` for a model not in the table).
@@ -103,7 +103,7 @@ pub struct Common<'a> {
 }
 
 /// Builds and checks the fields both Images endpoints share.
-pub fn common_request<'a>(req: &Request<'a>) -> Result<Common<'a>, Vec<Diagnostic>> {
+pub(super) fn common_request<'a>(req: &Request<'a>) -> Result<Common<'a>, Vec<Diagnostic>> {
     let out = &req.brief.output;
     let model_name = out
         .model

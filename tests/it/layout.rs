@@ -28,7 +28,16 @@ fn library_tree(features: &[&str]) -> BTreeSet<String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| String::from("cargo"));
     let out = Command::new(cargo)
         .current_dir(common::root())
-        .args(["tree", "--locked", "-p", "imgprompt", "-e", "normal", "--prefix", "none"])
+        .args([
+            "tree",
+            "--locked",
+            "-p",
+            "imgprompt",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+        ])
         .args(features)
         .output()
         .expect("cargo tree runs");
@@ -46,10 +55,7 @@ fn library_tree(features: &[&str]) -> BTreeSet<String> {
 #[test]
 fn the_engine_builds_without_the_applications_crates() {
     let engine = library_tree(&["--no-default-features"]);
-    let leaked: Vec<&&str> = APP_CRATES
-        .iter()
-        .filter(|c| engine.contains(**c))
-        .collect();
+    let leaked: Vec<&&str> = APP_CRATES.iter().filter(|c| engine.contains(**c)).collect();
     assert!(
         leaked.is_empty(),
         "with default features off the library depends on {leaked:?}: keep them behind the `run`, `serve` or `cli` feature"
@@ -67,7 +73,11 @@ fn module_files(src: &Path) -> BTreeMap<String, Vec<PathBuf>> {
     let mut modules: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
     for entry in std::fs::read_dir(src).expect("src") {
         let path = entry.expect("entry").path();
-        let name = path.file_stem().unwrap_or_default().to_string_lossy().to_string();
+        let name = path
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
         if path.is_dir() {
             let mut stack = vec![path.clone()];
             while let Some(dir) = stack.pop() {
@@ -96,7 +106,10 @@ fn references(text: &str, modules: &BTreeMap<String, Vec<PathBuf>>) -> BTreeSet<
     for line in code.lines().filter(|l| !l.trim_start().starts_with("//")) {
         for c in word.captures_iter(line) {
             let names = c.get(1).or(c.get(2)).map_or("", |m| m.as_str());
-            for n in names.split([',', ' ', ':']).filter(|n| modules.contains_key(*n)) {
+            for n in names
+                .split([',', ' ', ':'])
+                .filter(|n| modules.contains_key(*n))
+            {
                 found.insert(n.to_string());
             }
         }
@@ -140,7 +153,10 @@ fn the_modules_form_no_circle() {
         .map(|(name, files)| {
             let mut uses = BTreeSet::new();
             for f in files {
-                uses.extend(references(&std::fs::read_to_string(f).expect("read"), &modules));
+                uses.extend(references(
+                    &std::fs::read_to_string(f).expect("read"),
+                    &modules,
+                ));
             }
             uses.remove(name);
             (name.clone(), uses)
@@ -153,6 +169,9 @@ fn the_modules_form_no_circle() {
     }
     // the checker sees a circle when there is one
     let mut broken = graph.clone();
-    broken.entry("target".into()).or_default().insert("engine".into());
+    broken
+        .entry("target".into())
+        .or_default()
+        .insert("engine".into());
     assert!(circle(&broken, "target").is_some());
 }

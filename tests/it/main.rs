@@ -4,6 +4,8 @@
 //! Snapshots are never updated in CI (`CI=true`): a mismatch fails. Review changes locally with
 //! `cargo insta review` (or `INSTA_UPDATE=always cargo test` then `git diff`).
 
+#![allow(unreachable_pub)] // the helper modules are shared by the test modules of one binary
+
 mod authoring;
 mod batch;
 mod batch_bytes;

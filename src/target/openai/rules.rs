@@ -42,7 +42,7 @@ const MODEL_RULES: &[ModelRule] = &[
 /// Checks an OpenAI request against the model's rules (and the format rules every model
 /// shares). `rules` is `None` for a model not in the table: then only the format rules apply.
 /// Paths name the brief fields.
-pub fn check_request(
+pub(super) fn check_request(
     p: &OpenAiImageRequest,
     model: &str,
     rules: Option<&ModelRules>,

@@ -355,21 +355,28 @@ fn nouns_twice_in_a_sentence(cx: &Context<'_>) -> Vec<Diagnostic> {
 /// ellipsis, `. ;`, `; .`, `,.`, ` ,`, `. .`, `()`, or a separator opening or ending the
 /// prompt. These are what an empty template field leaves behind.
 pub(super) fn dangling_separator(cx: &Context<'_>) -> Vec<Diagnostic> {
-    let dangling = cached_regex(
+    pattern_findings(
+        cx,
         r"(?:^|[^.])\.\.(?:[^.]|$)|[.!?]\s+[,;:.]|[,;:]\s*[,.;:]|\s[,.;:!?]|\(\s*\)|^[,.;:]|[,;:]\s*$",
-    )
-    .expect("a valid constant pattern");
-    dangling
-        .find_iter(&cx.masked)
-        .map(|m| {
-            cx.in_prompt(
-                finding(
-                    "dangling-separator",
-                    String::from("a separator with nothing around it"),
-                ),
-                m.range(),
+        |_| {
+            finding(
+                "dangling-separator",
+                String::from("a separator with nothing around it"),
             )
-        })
+        },
+    )
+}
+
+/// A finding for every match of a constant `pattern` in the masked prompt (exact text is never
+/// matched), made by `finding_for` and placed at the match.
+fn pattern_findings(
+    cx: &Context<'_>,
+    pattern: &str,
+    finding_for: impl Fn(&str) -> Diagnostic,
+) -> Vec<Diagnostic> {
+    let re = cached_regex(pattern).expect("a valid constant pattern");
+    re.find_iter(&cx.masked)
+        .map(|m| cx.in_prompt(finding_for(m.as_str()), m.range()))
         .collect()
 }
 
@@ -378,23 +385,17 @@ pub(super) fn dangling_separator(cx: &Context<'_>) -> Vec<Diagnostic> {
 /// the prompt: the model would draw it. Exact text is masked, so a user's literal `{{` is not
 /// a finding.
 pub(super) fn unresolved_placeholder(cx: &Context<'_>) -> Vec<Diagnostic> {
-    let placeholder = cached_regex(
+    pattern_findings(
+        cx,
         r"\{\{|\}\}|\{%|%\}|\{#|#\}|\$\{|\bTODO\b|\bTBD\b|\bundefined\b|\bNone\b|\bnull\b|\[object Object\]",
-    )
-    .expect("a valid constant pattern");
-    placeholder
-        .find_iter(&cx.masked)
-        .map(|m| {
-            cx.in_prompt(
-                finding(
-                    "unresolved-placeholder",
-                    format!("`{}` left in the prompt", m.as_str()),
-                ),
-                m.range(),
+        |text| {
+            finding(
+                "unresolved-placeholder",
+                format!("`{text}` left in the prompt"),
             )
             .with_help("a template printed something it should not: check the preset's template")
-        })
-        .collect()
+        },
+    )
 }
 
 /// `contradiction`: the prompt does not hold both words of a contradiction pair of the table

@@ -70,7 +70,7 @@ macro_rules! codes {
 codes! {
     /// The API answered with an error status or a redirect.
     ApiError = "api-error", [Error], Other;
-    /// An API answer said its content was an image, but it is not one of the format asked for.
+    /// An image in an API answer is not of the format asked for.
     BadImage = "bad-image", [Error], Other;
     /// An API answer could not be read: not JSON, cut short or too large.
     BadResponse = "bad-response", [Error], Other;
@@ -78,7 +78,7 @@ codes! {
     BatchFile = "batch-file", [Error], Other;
     /// A request inside a finished Batch API batch failed.
     BatchRequestFailed = "batch-request-failed", [Error], Other;
-    /// Standard output was closed by its reader (`imgprompt render … | head`).
+    /// Standard output was closed by its reader (a pipe into `head`).
     BrokenPipe = "broken-pipe", [Error], BrokenPipe;
     /// The brief names a preset whose own files failed to load.
     BrokenPreset = "broken-preset", [Error], Other;
@@ -126,7 +126,7 @@ codes! {
     Internal = "internal", [Error], Other;
     /// The brief is invalid once the preset's defaults are merged in.
     InvalidBrief = "invalid-brief", [Error], Other;
-    /// Two settings that cannot go together (a field only for another output format).
+    /// Settings that cannot go together (a mask with GIF output, a GIF-only field on PNG).
     InvalidCombination = "invalid-combination", [Error], Other;
     /// The size or aspect ratio is not valid for the model.
     InvalidSize = "invalid-size", [Error], Other;
@@ -176,7 +176,7 @@ codes! {
     PromptLong = "prompt-long", [Warning], Other;
     /// The prompt is longer than the model accepts.
     PromptOverCap = "prompt-over-cap", [Error], Other;
-    /// The prompt is longer than the request allows.
+    /// The prompt is longer than the model's request rules allow.
     PromptTooLong = "prompt-too-long", [Error], Other;
     /// A link or a special file where a regular file is expected: not read.
     RefusedFile = "refused-file", [Error], Other;
@@ -200,7 +200,7 @@ codes! {
     Syntax = "syntax", [Error], Other;
     /// The target limits are invalid, or do not list the model.
     TargetLimits = "target-limits", [Error], Other;
-    /// A template failed in another way (invalid UTF-8 output, a raised error).
+    /// A template failed in another way (a reference check, output that is not UTF-8).
     Template = "template", [Error], Other;
     /// A template went over a limit of the sandbox (time, output size, loop count).
     TemplateLimit = "template-limit", [Error], Other;

@@ -8,6 +8,7 @@ mod authoring;
 mod batch;
 mod batch_bytes;
 mod cli;
+mod codes;
 mod common;
 mod components;
 mod errors;

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::emit::{Emit, batch_custom_id, openai_batch_line};
 use crate::engine::{Engine, Rendering};
 use crate::source::{Format, SourceFile};
@@ -209,7 +209,7 @@ fn variant_error_record(
         variant: variant.map(|v| v.0),
         id: variant.map(|v| v.1),
         error: ErrorBody {
-            code: d.code,
+            code: d.code.as_str(),
             message: &d.message,
             path: d.path.as_deref(),
             column: d.location.as_ref().map(|l| l.column),
@@ -323,7 +323,7 @@ fn guarded_line(
         RawLine::Text(t) => t,
         RawLine::NotUtf8(at) => {
             let d = Diagnostic::error(
-                "not-utf8",
+                Code::NotUtf8,
                 format!(
                     "line {line_no} is not UTF-8 text (invalid byte at byte {})",
                     at + 1
@@ -334,7 +334,7 @@ fn guarded_line(
         }
         RawLine::TooLong(len) => {
             let d = Diagnostic::error(
-                "line-too-long",
+                Code::LineTooLong,
                 format!(
                     "line {line_no} is {len} bytes long, over the limit of {} MiB",
                     MAX_LINE_BYTES >> 20
@@ -358,7 +358,7 @@ pub(crate) fn panicked(panic: &Box<dyn std::any::Any + Send>) -> Diagnostic {
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| String::from("unknown"));
     Diagnostic::error(
-        "internal",
+        Code::Internal,
         format!("imgprompt failed on this input: {what}"),
     )
     .with_help("this is a bug in imgprompt: please report it with the input")
@@ -565,17 +565,17 @@ pub fn run(
 fn brief_file(path: &std::path::Path) -> Result<(), Diagnostic> {
     let name = path.display();
     let meta = std::fs::metadata(path)
-        .map_err(|e| Diagnostic::error("io", format!("cannot read `{name}`: {e}")))?;
+        .map_err(|e| Diagnostic::error(Code::Io, format!("cannot read `{name}`: {e}")))?;
     if !meta.is_file() {
         return Err(Diagnostic::error(
-            "not-a-file",
+            Code::NotAFile,
             format!("`{name}` is not a regular file (a pipe, device or socket): not read"),
         )
         .with_help("keep only brief files in the folder"));
     }
     if meta.len() > MAX_LINE_BYTES as u64 {
         return Err(Diagnostic::error(
-            "file-too-large",
+            Code::FileTooLarge,
             format!(
                 "`{name}` is {} bytes, over the limit of {} MiB for one brief",
                 meta.len(),

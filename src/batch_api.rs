@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 
 /// How to reach the API.
 #[derive(Debug, Clone)]
@@ -35,22 +35,22 @@ fn answer(
 ) -> Result<Vec<u8>, Diagnostic> {
     let redacted = |s: String| crate::http::redact(&s, key);
     let mut resp = result
-        .map_err(|e| Diagnostic::error("request-failed", redacted(format!("{what}: {e}"))))?;
+        .map_err(|e| Diagnostic::error(Code::RequestFailed, redacted(format!("{what}: {e}"))))?;
     let status = resp.status().as_u16();
     if status != 200 {
         let message = crate::http::error_text(resp.body_mut());
         return Err(Diagnostic::error(
-            "api-error",
+            Code::ApiError,
             redacted(format!("{what}: the API answered {status}: {message}")),
         ));
     }
     crate::http::body_to_vec(resp.body_mut(), crate::http::MAX_ERROR_BYTES * 16)
-        .map_err(|e| Diagnostic::error("bad-response", format!("{what}: {e}")))
+        .map_err(|e| Diagnostic::error(Code::BadResponse, format!("{what}: {e}")))
 }
 
 fn json(bytes: &[u8], what: &str) -> Result<Value, Diagnostic> {
     serde_json::from_slice(bytes)
-        .map_err(|e| Diagnostic::error("bad-response", format!("{what}: not JSON: {e}")))
+        .map_err(|e| Diagnostic::error(Code::BadResponse, format!("{what}: not JSON: {e}")))
 }
 
 impl Client {
@@ -97,7 +97,7 @@ impl Client {
             .call();
         let mut resp = result.map_err(|e| {
             let d = Diagnostic::error(
-                "request-failed",
+                Code::RequestFailed,
                 crate::http::redact(&format!("{what}: {e}"), &self.api_key),
             );
             (d, true)
@@ -106,7 +106,7 @@ impl Client {
         if status != 200 {
             let message = crate::http::error_text(resp.body_mut());
             let d = Diagnostic::error(
-                "api-error",
+                Code::ApiError,
                 crate::http::redact(
                     &format!("{what}: the API answered {status}: {message}"),
                     &self.api_key,
@@ -119,7 +119,7 @@ impl Client {
             .map_err(|e| {
                 let retry = e.retryable();
                 (
-                    Diagnostic::error("bad-response", format!("{what}: {e}")),
+                    Diagnostic::error(Code::BadResponse, format!("{what}: {e}")),
                     retry,
                 )
             })
@@ -202,8 +202,9 @@ pub fn manifest_path(file: &Path) -> PathBuf {
 /// Uploads a Batch input file and creates the batch; returns its id. The file is checked first:
 /// JSON lines, unique `custom_id`s, one image endpoint.
 pub fn submit(client: &Client, file: &Path) -> Result<String, Diagnostic> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| Diagnostic::error("io", format!("cannot read `{}`: {e}", file.display())))?;
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        Diagnostic::error(Code::Io, format!("cannot read `{}`: {e}", file.display()))
+    })?;
     let mut requests = serde_json::Map::new();
     let mut endpoint: Option<String> = None;
     for (i, line) in text
@@ -213,16 +214,16 @@ pub fn submit(client: &Client, file: &Path) -> Result<String, Diagnostic> {
     {
         let at = || format!("{}:{}", file.display(), i + 1);
         let v: Value = serde_json::from_str(line)
-            .map_err(|e| Diagnostic::error("batch-file", format!("{}: not JSON: {e}", at())))?;
+            .map_err(|e| Diagnostic::error(Code::BatchFile, format!("{}: not JSON: {e}", at())))?;
         let id = v["custom_id"]
             .as_str()
-            .ok_or_else(|| Diagnostic::error("batch-file", format!("{}: no custom_id", at())))?;
+            .ok_or_else(|| Diagnostic::error(Code::BatchFile, format!("{}: no custom_id", at())))?;
         let url = v["url"].as_str().unwrap_or_default().to_string();
         match &endpoint {
             None => endpoint = Some(url.clone()),
             Some(e) if *e != url => {
                 return Err(Diagnostic::error(
-                    "batch-file",
+                    Code::BatchFile,
                     format!(
                         "{}: url {url}, but the file's endpoint is {e}: a batch has one endpoint",
                         at()
@@ -233,14 +234,14 @@ pub fn submit(client: &Client, file: &Path) -> Result<String, Diagnostic> {
         }
         if requests.insert(id.to_string(), v["body"].clone()).is_some() {
             return Err(Diagnostic::error(
-                "batch-file",
+                Code::BatchFile,
                 format!("{}: custom_id `{id}` repeats", at()),
             ));
         }
     }
     let endpoint = endpoint
         .filter(|e| e.starts_with("/v1/images/"))
-        .ok_or_else(|| Diagnostic::error("batch-file", "the file holds no image request"))?;
+        .ok_or_else(|| Diagnostic::error(Code::BatchFile, "the file holds no image request"))?;
     let name = file.file_name().map_or_else(
         || String::from("batch.jsonl"),
         |n| n.to_string_lossy().into_owned(),
@@ -257,7 +258,7 @@ pub fn submit(client: &Client, file: &Path) -> Result<String, Diagnostic> {
         manifest_path(file),
         serde_json::to_string_pretty(&manifest).expect("json"),
     )
-    .map_err(|e| Diagnostic::error("io", format!("cannot write the manifest: {e}")))?;
+    .map_err(|e| Diagnostic::error(Code::Io, format!("cannot write the manifest: {e}")))?;
     Ok(id)
 }
 
@@ -288,15 +289,16 @@ fn unpack_file(
     key: &str,
 ) -> Result<(), Diagnostic> {
     use std::io::BufRead;
-    let file = std::fs::File::open(saved)
-        .map_err(|e| Diagnostic::error("io", format!("cannot read {}: {e}", saved.display())))?;
+    let file = std::fs::File::open(saved).map_err(|e| {
+        Diagnostic::error(Code::Io, format!("cannot read {}: {e}", saved.display()))
+    })?;
     let mut reader = std::io::BufReader::new(file);
     let mut line = Vec::new();
     let mut n = 0u64;
     loop {
         line.clear();
         let read = reader.read_until(b'\n', &mut line).map_err(|e| {
-            Diagnostic::error("io", format!("cannot read {}: {e}", saved.display()))
+            Diagnostic::error(Code::Io, format!("cannot read {}: {e}", saved.display()))
         })?;
         if read == 0 {
             return Ok(());
@@ -392,7 +394,7 @@ pub fn fetch(
     let batch = status(client, id)?;
     if batch["status"] != "completed" {
         return Err(Diagnostic::error(
-            "not-ready",
+            Code::NotReady,
             format!(
                 "batch {id} is {}, not completed",
                 batch["status"].as_str().unwrap_or("?")
@@ -406,8 +408,9 @@ pub fn fetch(
         .and_then(|v| v["requests"].as_object().cloned())
         .map(|m| m.into_iter().collect())
         .unwrap_or_default();
-    std::fs::create_dir_all(out)
-        .map_err(|e| Diagnostic::error("io", format!("cannot create `{}`: {e}", out.display())))?;
+    std::fs::create_dir_all(out).map_err(|e| {
+        Diagnostic::error(Code::Io, format!("cannot create `{}`: {e}", out.display()))
+    })?;
     let mut fetched = Fetched::default();
     for key in ["output_file_id", "error_file_id"] {
         let Some(file_id) = batch[key].as_str() else {

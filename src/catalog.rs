@@ -10,7 +10,7 @@ use std::sync::{Arc, OnceLock};
 use indexmap::IndexMap;
 use serde_json::Value;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::preset::{Manifest, Origin, Preset};
 use crate::render::{Compiled, TemplateFile};
 use crate::safe_fs;
@@ -226,7 +226,7 @@ impl Catalog {
         }
         self.presets.get(name).ok_or_else(|| {
             let names: Vec<&str> = self.presets.keys().map(String::as_str).collect();
-            let d = Diagnostic::error("unknown-preset", format!("unknown preset `{name}`"))
+            let d = Diagnostic::error(Code::UnknownPreset, format!("unknown preset `{name}`"))
                 .with_label("unknown preset");
             match did_you_mean(name, names.iter().copied()) {
                 Some(s) => d.with_help(format!("did you mean `{s}`? Presets: {}", one_of(&names))),
@@ -245,7 +245,7 @@ impl Catalog {
     pub fn compiled(&self, preset: &Preset) -> Result<&Compiled, Vec<Diagnostic>> {
         let Some(cell) = self.compiled.get(preset.name()) else {
             return Err(vec![Diagnostic::error(
-                "preset",
+                Code::Preset,
                 format!("preset `{}` is not in this catalog", preset.name()),
             )]);
         };
@@ -441,7 +441,7 @@ fn shadow_warnings(
             };
             Some(
                 Diagnostic::warning(
-                    "shadows-built-in",
+                    Code::ShadowsBuiltIn,
                     format!(
                         "the preset folder `{folder}`, found through {how}, replaces the built-in preset `{name}`"
                     ),
@@ -468,7 +468,7 @@ fn read_dir_presets(dir: &Path) -> Result<Vec<Result<RawPreset, Refused>>, Diagn
     }
     let entries = safe_fs::list_dir(dir, &safe_fs::Limits::default()).map_err(|e| match e {
         safe_fs::Error::Io { error, .. } => Diagnostic::error(
-            "io",
+            Code::Io,
             format!("cannot read preset folder `{}`: {error}", dir.display()),
         )
         .in_file(dir.display().to_string()),
@@ -513,7 +513,7 @@ fn parse_preset(raw: RawPreset) -> Result<Preset, Vec<Diagnostic>> {
     let manifest_name = format!("{}/{MANIFEST}", raw.dir);
     let Some((_, text)) = raw.files.iter().find(|(n, _)| n == MANIFEST) else {
         return Err(vec![Diagnostic::error(
-            "preset",
+            Code::Preset,
             format!("`{}` has no {MANIFEST}", raw.dir),
         )]);
     };
@@ -524,14 +524,17 @@ fn parse_preset(raw: RawPreset) -> Result<Preset, Vec<Diagnostic>> {
         return Err(problems);
     }
     let manifest: Manifest = serde_json::from_value(value).map_err(|e| {
-        vec![Diagnostic::error("preset", format!("invalid manifest: {e}")).in_file(&manifest_name)]
+        vec![
+            Diagnostic::error(Code::Preset, format!("invalid manifest: {e}"))
+                .in_file(&manifest_name),
+        ]
     })?;
     if let Some(params) = &manifest.params
         && let Err(e) = Schema::compile(params.clone())
     {
         return Err(vec![source.point(
             Diagnostic::error(
-                "preset",
+                Code::Preset,
                 format!("`params` is not a valid JSON Schema: {e}"),
             ),
             &JsonPath::root().key("params"),
@@ -555,7 +558,7 @@ fn parse_preset(raw: RawPreset) -> Result<Preset, Vec<Diagnostic>> {
     {
         return Err(vec![source.point(
             Diagnostic::error(
-                "preset",
+                Code::Preset,
                 format!("the example `{e}` is not in the preset folder"),
             ),
             &JsonPath::root().key("example"),
@@ -566,7 +569,7 @@ fn parse_preset(raw: RawPreset) -> Result<Preset, Vec<Diagnostic>> {
     if manifest.extends.is_none() && !templates.iter().any(|(n, _)| *n == main) {
         return Err(vec![source.point(
             Diagnostic::error(
-                "preset",
+                Code::Preset,
                 format!(
                     "the template `{}` is not in the preset folder",
                     manifest.template
@@ -639,14 +642,14 @@ fn resolve_extends(presets: &mut IndexMap<String, Preset>) -> IndexMap<String, V
         while let Some(parent) = current {
             if parent == *name || chain.contains(&parent) {
                 diagnostics.push(Diagnostic::error(
-                    "preset",
+                    Code::Preset,
                     format!("preset `{name}` extends itself through `{parent}`"),
                 ));
                 break;
             }
             let Some(p) = presets.get(&parent) else {
                 let d = Diagnostic::error(
-                    "unknown-preset",
+                    Code::UnknownPreset,
                     format!("preset `{name}` extends unknown preset `{parent}`"),
                 )
                 .with_help_opt(

@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::size::{Dimensions, Size};
 use crate::source::{Format, JsonPath, SourceFile};
 use crate::suggest::{did_you_mean, one_of};
@@ -190,7 +190,7 @@ impl PriceTable {
     /// the price table does not have is an error naming it, pointing at it in the file.
     pub fn apply_overrides(&mut self, name: &str, text: &str) -> Result<(), Diagnostic> {
         let bad = |e: String| {
-            Diagnostic::error("prices-file", format!("invalid price table: {e}")).in_file(name)
+            Diagnostic::error(Code::PricesFile, format!("invalid price table: {e}")).in_file(name)
         };
         let v: Value = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
         if let Some((path, d)) = unknown_key(&v, &PRICE_FILE, &JsonPath::root()) {
@@ -334,7 +334,7 @@ fn unknown_field(key: &str, fields: &[(&'static str, Shape)]) -> Diagnostic {
         .filter(|field| !field.starts_with('$'))
         .collect();
     let d = Diagnostic::error(
-        "prices-file",
+        Code::PricesFile,
         format!("invalid price table: unknown field `{key}`"),
     );
     match did_you_mean(key, known.iter().copied()) {

@@ -9,7 +9,7 @@ use crate::brief::Brief;
 use crate::catalog::{Catalog, DEFAULT_PRESET, deep_merge};
 use crate::cost::{CostOptions, PriceTable};
 use crate::date::Date;
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::models::ModelTable;
 use crate::render::{Limits, render_prompt};
 use crate::schema::Schema;
@@ -165,7 +165,7 @@ fn unknown_targets(brief: &Value) -> Vec<Diagnostic> {
         .map(|k| {
             let suggestion = crate::suggest::did_you_mean(k, names.iter().map(String::as_str));
             Diagnostic::error(
-                "unknown-target",
+                Code::UnknownTarget,
                 format!("`targets.{k}`: there is no target `{k}`"),
             )
             .with_path(JsonPath::root().key("targets").key(k.clone()).to_string())
@@ -399,7 +399,7 @@ impl Engine {
             let mut all = ds.clone();
             all.push(run.point(
                 Diagnostic::error(
-                    "broken-preset",
+                    Code::BrokenPreset,
                     format!("preset `{preset_name}` failed to load (the errors above are in its files)"),
                 )
                 .with_path("preset")
@@ -443,7 +443,7 @@ impl Engine {
             .collect();
         let mut brief: Brief = serde_json::from_value(merged).map_err(|e| {
             run.fail(vec![Diagnostic::error(
-                "invalid-brief",
+                Code::InvalidBrief,
                 format!("invalid brief after merging preset defaults: {e}"),
             )])
         })?;
@@ -457,7 +457,7 @@ impl Engine {
                 }
             }
             Err(e) => errors.push(Diagnostic::error(
-                "preset",
+                Code::Preset,
                 format!("the params schema of `{}` is invalid: {e}", preset.name()),
             )),
         }
@@ -562,11 +562,11 @@ impl Run<'_> {
             (Some(s), Some(p)) => {
                 let key = matches!(
                     d.code,
-                    "unknown-text-role" | "unknown-field" | "missing-field"
+                    Code::UnknownTextRole | Code::UnknownField | Code::MissingField
                 );
                 s.point(d, &JsonPath::parse(&p), key)
             }
-            (Some(s), None) if d.code == "missing-field" => s.point(d, &JsonPath::root(), false),
+            (Some(s), None) if d.code == Code::MissingField => s.point(d, &JsonPath::root(), false),
             (Some(s), None) if d.file.is_none() => d.in_file(&s.name),
             _ => d,
         }
@@ -597,7 +597,7 @@ impl Run<'_> {
             .is_some_and(|v| !v.is_empty())
         {
             return Err(self.fail(vec![Diagnostic::error(
-                "has-variants",
+                Code::HasVariants,
                 "this brief declares variations (`vary`): it renders to several requests",
             )
             .with_path("vary")
@@ -610,7 +610,7 @@ impl Run<'_> {
         let mut value = value;
         let mut paths: Vec<JsonPath> = problems
             .iter()
-            .filter(|d| d.code != "missing-field")
+            .filter(|d| d.code != Code::MissingField)
             .filter_map(|d| d.path.as_deref().map(JsonPath::parse))
             .collect();
         // deepest and last first, so removing one never shifts another
@@ -682,7 +682,7 @@ fn text_role_errors(preset: &crate::preset::Preset, value: &Value) -> Vec<Diagno
         .map(|role| {
             let suggestion = crate::suggest::did_you_mean(role, roles.iter().copied());
             Diagnostic::error(
-                "unknown-text-role",
+                Code::UnknownTextRole,
                 format!("the `{}` preset has no text role `{role}`", preset.name()),
             )
             .with_path(format!("text.{role}"))
@@ -714,7 +714,7 @@ fn dropped_texts(preset: &crate::preset::Preset, brief: &Brief, prompt: &str) ->
             };
             errors.push(
                 Diagnostic::error(
-                    "text-dropped",
+                    Code::TextDropped,
                     format!("the template of `{}` left out the exact {role} text", preset.name()),
                 )
                 .with_path(path)

@@ -18,7 +18,7 @@ use std::io::{self, Write};
 
 use rayon::prelude::*;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::engine::{Engine, Rendering};
 use crate::source::SourceFile;
 use crate::target::Target;
@@ -86,7 +86,7 @@ pub fn count_until(
 fn too_many_variants() -> Diagnostics {
     Diagnostics(vec![
         Diagnostic::error(
-            "too-many-variants",
+            Code::TooManyVariants,
             "this brief has more variants than can be counted (over 18 quintillion)",
         )
         .with_help("use fewer values under `vary`"),
@@ -307,7 +307,7 @@ pub fn check_ceiling(selected: u64, max: u64, name: &str) -> Result<(), Diagnost
         return Ok(());
     }
     Err(Diagnostic::error(
-        "over-budget",
+        Code::OverBudget,
         format!("this brief expands to {selected} variants, more than the ceiling of {max}"),
     )
     .in_file(name)

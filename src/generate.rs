@@ -15,7 +15,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::cost::PriceTable;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::engine::Rendering;
 
 /// Where and how to send.
@@ -246,7 +246,7 @@ fn endpoint(r: &Rendering, settings: &Settings) -> Result<String, Diagnostic> {
     let batchable = r.payload.target.target().batch_endpoint().is_some();
     if !batchable {
         return Err(Diagnostic::error(
-            "not-supported",
+            Code::NotSupported,
             format!("`generate` does not support the {} target yet", r.payload.target),
         )
         .with_help("use --target openai or openai-edit, or hand the request off with `render --emit curl|python|js`"));
@@ -261,15 +261,16 @@ fn endpoint(r: &Rendering, settings: &Settings) -> Result<String, Diagnostic> {
 
 /// Reads the saved answer.
 fn read_saved(saved: &Path) -> Result<Value, Diagnostic> {
-    let file = std::fs::File::open(saved)
-        .map_err(|e| Diagnostic::error("io", format!("cannot read {}: {e}", saved.display())))?;
+    let file = std::fs::File::open(saved).map_err(|e| {
+        Diagnostic::error(Code::Io, format!("cannot read {}: {e}", saved.display()))
+    })?;
     serde_json::from_reader(std::io::BufReader::new(file)).map_err(|e| {
         // not an answer (a proxy's page, say): kept aside for a look, and not replayed — the
         // next run asks again
         let aside = saved.with_extension("invalid");
         let kept = std::fs::rename(saved, &aside).is_ok();
         let d = Diagnostic::error(
-            "bad-response",
+            Code::BadResponse,
             format!("the provider's answer is not JSON: {e}"),
         );
         if kept {
@@ -294,7 +295,7 @@ pub(crate) fn decode_images(
     let data = response["data"].as_array().map_or(&[][..], Vec::as_slice);
     if data.is_empty() {
         return Err(Diagnostic::error(
-            "no-image",
+            Code::NoImage,
             format!("the response to {id} holds no image"),
         ));
     }
@@ -302,7 +303,7 @@ pub(crate) fn decode_images(
     for (i, item) in data.iter().enumerate() {
         let text = item["b64_json"].as_str().ok_or_else(|| {
             Diagnostic::error(
-                "bad-response",
+                Code::BadResponse,
                 format!("image {i} of {id} has no `b64_json`"),
             )
         })?;
@@ -310,13 +311,13 @@ pub(crate) fn decode_images(
             .decode(text.trim())
             .map_err(|e| {
                 Diagnostic::error(
-                    "bad-response",
+                    Code::BadResponse,
                     format!("image {i} of {id} is not base64: {e}"),
                 )
             })?;
         crate::image::check(&bytes, format).map_err(|why| {
             Diagnostic::error(
-                "bad-image",
+                Code::BadImage,
                 format!("image {i} of {id} is not a {format} image: {why}"),
             )
         })?;
@@ -370,12 +371,12 @@ fn sidecar_record(r: &Rendering, p: &SidecarParts<'_>) -> Value {
 }
 
 fn io(path: &Path, e: &std::io::Error) -> Diagnostic {
-    Diagnostic::error("io", format!("cannot write {}: {e}", path.display()))
+    Diagnostic::error(Code::Io, format!("cannot write {}: {e}", path.display()))
 }
 
 /// One failed attempt: what to say, whether to try again, and the server's `Retry-After`.
 struct Failed {
-    code: &'static str,
+    code: Code,
     message: String,
     retry: bool,
     wait: Option<Duration>,
@@ -411,7 +412,7 @@ fn send(url: &str, body: &Value, settings: &Settings, dest: &Path) -> Result<u32
         let message = crate::http::redact(&failed.message, &settings.api_key);
         let d = Diagnostic::error(failed.code, message)
             .with_note(format!("after {} attempt(s)", attempt + 1));
-        return Err(if failed.code == "request-failed" {
+        return Err(if failed.code == Code::RequestFailed {
             d.with_help("check OPENAI_BASE_URL and the network")
         } else {
             d
@@ -432,7 +433,7 @@ fn attempt_once(
         .header("Content-Type", "application/json")
         .send(body);
     let mut resp = result.map_err(|e| Failed {
-        code: "request-failed",
+        code: Code::RequestFailed,
         message: format!("POST {url}: {e}"),
         retry: true,
         wait: None,
@@ -448,7 +449,7 @@ fn attempt_once(
         return crate::http::body_to_file(resp.body_mut(), part, crate::http::MAX_RESPONSE_BYTES)
             .map(|_| ())
             .map_err(|e| Failed {
-                code: "bad-response",
+                code: Code::BadResponse,
                 message: format!("POST {url}: {e}"),
                 retry: e.retryable(),
                 wait: None,
@@ -461,7 +462,7 @@ fn attempt_once(
             .and_then(|v| v.to_str().ok())
             .unwrap_or("?");
         return Err(Failed {
-            code: "api-error",
+            code: Code::ApiError,
             message: format!(
                 "the API answered {status}, a redirect to {to}: API calls never follow redirects (check OPENAI_BASE_URL)"
             ),
@@ -471,7 +472,7 @@ fn attempt_once(
     }
     let message = crate::http::error_text(resp.body_mut());
     Err(Failed {
-        code: "api-error",
+        code: Code::ApiError,
         message: format!("the API answered {status}: {message}"),
         retry: status == 429 || status >= 500,
         wait,

@@ -22,7 +22,7 @@ use std::sync::OnceLock;
 
 use serde::Serialize;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::engine::Rendering;
 
 pub use crate::target::{HandOff, HandOffShape, NoHandOff, Provider};
@@ -62,7 +62,7 @@ pub fn snippet(r: &Rendering, form: HandOff) -> Result<String, Diagnostic> {
 /// The error for a form a target does not have.
 pub fn no_handoff(target: &str, why: &str) -> Diagnostic {
     Diagnostic::error(
-        "no-handoff",
+        Code::NoHandoff,
         format!("{target} has no HTTP request to hand off: {why}"),
     )
 }

@@ -81,6 +81,6 @@ pub mod validate;
 pub mod vary;
 
 pub use brief::Brief;
-pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use diagnostic::{Code, Diagnostic, Diagnostics, Severity};
 pub use engine::{Engine, Rendering};
 pub use source::{Format, SourceFile};

@@ -13,7 +13,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::diagnostic::{Diagnostic, Location, Severity};
+use crate::diagnostic::{Code, Diagnostic, Location, Severity};
 use crate::engine::{Engine, Rendering};
 use crate::source::{JsonPath, SourceFile};
 
@@ -22,8 +22,8 @@ mod rules;
 /// A lint rule: what `lint --rules` lists, and the check that finds it.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Rule {
-    /// Stable id.
-    pub id: &'static str,
+    /// Stable id: the code of its findings.
+    pub id: Code,
     /// Error or warning.
     pub severity: Severity,
     /// One line on what it catches.
@@ -36,73 +36,73 @@ pub struct Rule {
 /// Every rule, in the order they run (and their findings are reported).
 pub const RULES: &[Rule] = &[
     Rule {
-        id: "exact-text-missing",
+        id: Code::ExactTextMissing,
         severity: Severity::Error,
         summary: "an exact text is not in the final prompt verbatim (missing or altered)",
         check: rules::exact_text_missing,
     },
     Rule {
-        id: "text-vs-no-text",
+        id: Code::TextVsNoText,
         severity: Severity::Error,
         summary: "the brief has exact text but its avoid list or style asks for no text, letters, words, typography or watermarks",
         check: rules::text_vs_no_text,
     },
     Rule {
-        id: "prompt-over-cap",
+        id: Code::PromptOverCap,
         severity: Severity::Error,
         summary: "the prompt is longer than the model accepts",
         check: rules::prompt_over_cap,
     },
     Rule {
-        id: "prompt-long",
+        id: Code::PromptLong,
         severity: Severity::Warning,
         summary: "the prompt is so long that parts of it risk being ignored",
         check: rules::prompt_long,
     },
     Rule {
-        id: "empty-phrase",
+        id: Code::EmptyPhrase,
         severity: Severity::Warning,
         summary: "an empty string in the brief (an empty avoid item, mood, palette entry, text…)",
         check: rules::empty_phrase,
     },
     Rule {
-        id: "duplicate-phrase",
+        id: Code::DuplicatePhrase,
         severity: Severity::Warning,
         summary: "the same phrase appears twice in the prompt",
         check: rules::duplicate_phrase,
     },
     Rule {
-        id: "repeated-word",
+        id: Code::RepeatedWord,
         severity: Severity::Warning,
         summary: "a descriptive word is repeated back to back, or four times or more",
         check: rules::repeated_word,
     },
     Rule {
-        id: "doubled-noun",
+        id: Code::DoubledNoun,
         severity: Severity::Warning,
         summary: "a head noun said twice in one phrase or sentence (\"low-angle angle\", \"banner … banner\")",
         check: rules::doubled_noun,
     },
     Rule {
-        id: "dangling-separator",
+        id: Code::DanglingSeparator,
         severity: Severity::Warning,
         summary: "a separator with nothing before or after it, or doubled (\"..\", \". ;\", \"; .\", \",.\", \" ,\", \". .\", \"()\")",
         check: rules::dangling_separator,
     },
     Rule {
-        id: "unresolved-placeholder",
+        id: Code::UnresolvedPlaceholder,
         severity: Severity::Error,
         summary: "template syntax or a placeholder left in the prompt ({{ }}, {% %}, ${…}, TODO, undefined)",
         check: rules::unresolved_placeholder,
     },
     Rule {
-        id: "contradiction",
+        id: Code::Contradiction,
         severity: Severity::Warning,
         summary: "two descriptors that contradict each other (from the contradiction table)",
         check: rules::contradiction,
     },
     Rule {
-        id: "context-size",
+        id: Code::ContextSize,
         severity: Severity::Warning,
         summary: "the output context implies an orientation or ratio the size does not have",
         check: rules::context_size,
@@ -161,7 +161,7 @@ impl LintTable {
     /// Replaces the lists given in `text`.
     pub fn apply_overrides(&mut self, name: &str, text: &str) -> Result<(), Diagnostic> {
         let bad = |e: String| {
-            Diagnostic::error("lint-table", format!("invalid lint table: {e}")).in_file(name)
+            Diagnostic::error(Code::LintTable, format!("invalid lint table: {e}")).in_file(name)
         };
         let v: Value = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
         let mut base = serde_json::to_value(&*self).map_err(|e| bad(e.to_string()))?;
@@ -181,12 +181,12 @@ impl LintTable {
 }
 
 /// The rule with this id (every id the rules use is in [`RULES`]).
-fn rule(id: &str) -> &'static Rule {
+fn rule(id: Code) -> &'static Rule {
     RULES.iter().find(|r| r.id == id).expect("known rule")
 }
 
 /// A finding of rule `id`, with the rule's severity.
-fn finding(id: &'static str, message: String) -> Diagnostic {
+fn finding(id: Code, message: String) -> Diagnostic {
     let r = rule(id);
     match r.severity {
         Severity::Error => Diagnostic::error(r.id, message),

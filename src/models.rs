@@ -17,7 +17,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::date::Date;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::suggest::{did_you_mean, one_of};
 
 /// The generated layer (from the vendored SDKs).
@@ -471,7 +471,7 @@ impl ModelTable {
     pub fn apply_layer(&mut self, name: &str, text: &str) -> Result<(), Diagnostic> {
         let layer: Layer = serde_json::from_str(text).map_err(|e| {
             Diagnostic::error(
-                "models-file",
+                Code::ModelsFile,
                 format!("invalid model table {name}: {e}"),
             )
             .in_file(name)
@@ -502,7 +502,7 @@ impl ModelTable {
             let set = merge(&mut base, &entry, "");
             let mut rules = rules_from(&base).map_err(|e| {
                 Diagnostic::error(
-                    "models-file",
+                    Code::ModelsFile,
                     format!("invalid rules for model `{model}` in {name}: {e}"),
                 )
                 .in_file(name)
@@ -589,7 +589,7 @@ impl ModelTable {
     fn unknown_model(&self, name: &str) -> Diagnostic {
         let names = self.names();
         let d = Diagnostic::warning(
-            "unknown-model",
+            Code::UnknownModel,
             format!(
                 "unknown model `{name}`: checked against the official request schema only; its price is unknown"
             ),
@@ -642,7 +642,7 @@ fn shutdown_when(life: &Lifecycle) -> String {
 fn retired_model(name: &str, life: &Lifecycle, source: Option<String>) -> Diagnostic {
     let when = shutdown_when(life);
     Diagnostic::error(
-        "retired-model",
+        Code::RetiredModel,
         match &life.reason {
             Some(r) => format!("model `{name}` no longer accepts requests: {r}"),
             None => format!("model `{name}` was retired{when} and no longer accepts requests"),
@@ -656,7 +656,7 @@ fn retired_model(name: &str, life: &Lifecycle, source: Option<String>) -> Diagno
 /// The `unknown-lifecycle` warning: no source states whether the model still takes requests.
 fn unknown_lifecycle(name: &str) -> Diagnostic {
     Diagnostic::warning(
-        "unknown-lifecycle",
+        Code::UnknownLifecycle,
         format!("no source states whether `{name}` still takes requests"),
     )
     .with_label("lifecycle unknown")
@@ -665,7 +665,7 @@ fn unknown_lifecycle(name: &str) -> Diagnostic {
 /// The `deprecated-model` warning, with the shutdown date when one is known.
 fn deprecated_model(name: &str, life: &Lifecycle, source: Option<String>) -> Diagnostic {
     Diagnostic::warning(
-        "deprecated-model",
+        Code::DeprecatedModel,
         format!(
             "model `{name}` is deprecated and shuts down{}",
             shutdown_when(life)

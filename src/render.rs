@@ -11,7 +11,7 @@ use serde_json::Value;
 use tera::Tera;
 
 use crate::brief::{Brief, OneOrMany};
-use crate::diagnostic::{Diagnostic, Location};
+use crate::diagnostic::{Code, Diagnostic, Location};
 use crate::preset::Preset;
 use crate::sandbox::{ScanError, SourceMap};
 
@@ -72,7 +72,7 @@ impl Compiled {
                     Ok(()) => mapped_template_error(&e, templates, &maps, None)
                         .into_iter()
                         .map(|mut d| {
-                            d.code = "template-sandbox";
+                            d.code = Code::TemplateSandbox;
                             d.help = Some(String::from(
                                 "the template sandbox's rewrite of this template does not compile; please report it",
                             ));
@@ -111,7 +111,7 @@ impl Compiled {
         match rendered {
             Ok(()) => String::from_utf8(out.buf).map_err(|_| {
                 vec![Diagnostic::error(
-                    "template",
+                    Code::Template,
                     "template produced invalid UTF-8",
                 )]
             }),
@@ -121,7 +121,7 @@ impl Compiled {
                     .map(|mut d| {
                         if stopped.is_some() {
                             // a sandbox limit, raised by one of its hooks: located like any render error
-                            d.code = "template-limit";
+                            d.code = Code::TemplateLimit;
                             d.help = Some(String::from(LIMIT_HELP));
                         }
                         if d.file.is_none() {
@@ -196,7 +196,7 @@ fn unreadable(templates: &[TemplateFile], t: &TemplateFile, e: &ScanError) -> Ve
     let at = e.at.min(t.text.len());
     vec![
         Diagnostic::error(
-            "template-sandbox",
+            Code::TemplateSandbox,
             format!(
                 "the template sandbox cannot read this template: {}",
                 e.message
@@ -231,12 +231,12 @@ fn mapped_template_error(
     tripped: Option<String>,
 ) -> Vec<Diagnostic> {
     if let Some(limit) = tripped {
-        return vec![Diagnostic::error("template-limit", limit).with_help(LIMIT_HELP)];
+        return vec![Diagnostic::error(Code::TemplateLimit, limit).with_help(LIMIT_HELP)];
     }
     let (code, report) = match error.kind() {
-        tera::ErrorKind::SyntaxError(r) => ("template-syntax", Some(r)),
-        tera::ErrorKind::RenderingError(r) => ("template-render", Some(r)),
-        _ => ("template", None),
+        tera::ErrorKind::SyntaxError(r) => (Code::TemplateSyntax, Some(r)),
+        tera::ErrorKind::RenderingError(r) => (Code::TemplateRender, Some(r)),
+        _ => (Code::Template, None),
     };
     match report {
         Some(report) => vec![report_error(code, report, sources, maps)],
@@ -256,7 +256,7 @@ fn source_of<'s>(
 
 /// A syntax or rendering error tera located itself, as a diagnostic in the author's text.
 fn report_error(
-    code: &'static str,
+    code: Code,
     report: &tera::ReportError,
     sources: &[TemplateFile],
     maps: &[SourceMap],
@@ -329,7 +329,7 @@ fn reference_errors(
         .map(|c| reference_error(&c, sources, maps))
         .collect();
     if found.is_empty() {
-        vec![Diagnostic::error("template", message)]
+        vec![Diagnostic::error(Code::Template, message)]
     } else {
         found
     }
@@ -341,7 +341,7 @@ fn reference_error(
     sources: &[TemplateFile],
     maps: &[SourceMap],
 ) -> Diagnostic {
-    let d = Diagnostic::error("template", c[1].to_string()).with_label("here");
+    let d = Diagnostic::error(Code::Template, c[1].to_string()).with_label("here");
     let (line, col): (usize, usize) = (c[3].parse().unwrap_or(1), c[4].parse().unwrap_or(1));
     match source_of(sources, maps, &c[2]) {
         Some((t, map)) => {
@@ -405,7 +405,7 @@ impl Placeholders {
                 marks: (mark_open, mark_close),
             }),
             _ => Err(Diagnostic::error(
-                "private-use-exhausted",
+                Code::PrivateUseExhausted,
                 "the brief uses so many private-use characters (U+E000–U+F8FF, U+F0000–U+FFFFD, U+100000–U+10FFFD) that fewer than four are left to keep its exact text apart while the template runs",
             )
             .with_help("remove some private-use characters from the brief; a prompt made without them could not keep every text verbatim")),

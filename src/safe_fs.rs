@@ -21,7 +21,7 @@ use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 
 /// The largest file read from a preset folder: 1 MiB.
 pub const MAX_FILE_BYTES: u64 = 1 << 20;
@@ -155,10 +155,12 @@ impl Error {
     /// a cap, `not-utf8` for a file that is not text.
     pub fn diagnostic(&self) -> Diagnostic {
         let code = match self {
-            Error::Link { .. } | Error::Special { .. } => "refused-file",
-            Error::TooLarge { .. } | Error::TooMany { .. } | Error::TooDeep { .. } => "over-limit",
-            Error::NotUtf8 { .. } => "not-utf8",
-            Error::Io { .. } => "io",
+            Error::Link { .. } | Error::Special { .. } => Code::RefusedFile,
+            Error::TooLarge { .. } | Error::TooMany { .. } | Error::TooDeep { .. } => {
+                Code::OverLimit
+            }
+            Error::NotUtf8 { .. } => Code::NotUtf8,
+            Error::Io { .. } => Code::Io,
         };
         let help = match self {
             Error::Link { .. } => {

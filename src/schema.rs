@@ -4,7 +4,7 @@ use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{JsonPath, Segment, SourceFile};
 use crate::suggest::{did_you_mean, one_of};
 
@@ -131,7 +131,7 @@ impl Schema {
 
 /// The `unknown-field` error for `name`, with a "did you mean" among the `known` fields.
 fn unknown_field(name: &str, known: &[String]) -> Diagnostic {
-    let d = Diagnostic::error("unknown-field", format!("unknown field `{name}`"));
+    let d = Diagnostic::error(Code::UnknownField, format!("unknown field `{name}`"));
     match did_you_mean(name, known.iter().map(String::as_str)) {
         Some(s) => d
             .with_label(format!("did you mean `{s}`?"))
@@ -148,15 +148,18 @@ fn unknown_field(name: &str, known: &[String]) -> Diagnostic {
 /// The `missing-field` error for a required `property`.
 fn missing_field(property: &Value) -> Diagnostic {
     let name = property.as_str().unwrap_or_default();
-    Diagnostic::error("missing-field", format!("missing required field `{name}`"))
-        .with_label(format!("`{name}` is required here"))
-        .with_help(hint_for_missing(name))
+    Diagnostic::error(
+        Code::MissingField,
+        format!("missing required field `{name}`"),
+    )
+    .with_label(format!("`{name}` is required here"))
+    .with_help(hint_for_missing(name))
 }
 
 /// The `wrong-type` error: `field` must be `expected`, found `instance`.
 fn wrong_type(field: &str, expected: &str, instance: &Value) -> Diagnostic {
     Diagnostic::error(
-        "wrong-type",
+        Code::WrongType,
         format!("{field} must be {expected}, found {}", describe(instance)),
     )
     .with_label(format!("expected {expected}"))
@@ -185,16 +188,16 @@ fn value_error(error: &ValidationError<'_>, field: &str, path: &JsonPath) -> Dia
         ValidationErrorKind::Type { kind } => wrong_type(field, &expected_type(kind), instance),
         ValidationErrorKind::Enum { options } => invalid_enum(field, options, instance),
         ValidationErrorKind::MinLength { limit: 1 } => {
-            Diagnostic::error("empty-value", format!("{field} must not be empty"))
+            Diagnostic::error(Code::EmptyValue, format!("{field} must not be empty"))
                 .with_label("empty")
         }
         ValidationErrorKind::Minimum { limit } => Diagnostic::error(
-            "out-of-range",
+            Code::OutOfRange,
             format!("{field} must be at least {limit}, found {instance}"),
         )
         .with_label("too small"),
         ValidationErrorKind::Maximum { limit } => Diagnostic::error(
-            "out-of-range",
+            Code::OutOfRange,
             format!("{field} must be at most {limit}, found {instance}"),
         )
         .with_label("too large"),
@@ -205,12 +208,12 @@ fn value_error(error: &ValidationError<'_>, field: &str, path: &JsonPath) -> Dia
                 _ => format!("text matching `{pattern}`"),
             };
             Diagnostic::error(
-                "invalid-value",
+                Code::InvalidValue,
                 format!("{field} must be {expected}, found {instance}"),
             )
             .with_label("invalid format")
         }
-        _ => Diagnostic::error("schema", format!("{field}: {}", error.masked()))
+        _ => Diagnostic::error(Code::Schema, format!("{field}: {}", error.masked()))
             .with_label("invalid"),
     }
 }
@@ -245,7 +248,7 @@ fn invalid_enum(field: &str, options: &Value, instance: &Value) -> Diagnostic {
         .map_or(instance.to_string(), str::to_string);
     let suggestion = did_you_mean(&given, options.iter().map(String::as_str));
     Diagnostic::error(
-        "invalid-value",
+        Code::InvalidValue,
         format!(
             "{field} must be one of {}, found `{given}`",
             one_of(&options)

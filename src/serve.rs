@@ -328,7 +328,7 @@ fn timed_out(limit: Duration) -> Response {
 fn invalid(ds: Diagnostics) -> Response {
     let first = ds.0.iter().find(|d| d.is_error()).or(ds.0.first());
     let (code, message) = first.map_or(("invalid-brief", String::from("invalid brief")), |d| {
-        (d.code, d.message.clone())
+        (d.code.as_str(), d.message.clone())
     });
     error(StatusCode::UNPROCESSABLE_ENTITY, code, message, ds.0)
 }
@@ -710,8 +710,15 @@ fn request(body: &[u8]) -> Result<BriefRequest, Response> {
 
 /// The brief's source and the target of a request (consumed: a large brief is not copied twice).
 fn parts(req: BriefRequest) -> Result<(SourceFile, Box<dyn Target>), Response> {
-    let target = crate::target::by_name(req.target.as_deref().unwrap_or("openai"))
-        .map_err(|d| error(StatusCode::BAD_REQUEST, d.code, d.message.clone(), vec![d]))?;
+    let target =
+        crate::target::by_name(req.target.as_deref().unwrap_or("openai")).map_err(|d| {
+            error(
+                StatusCode::BAD_REQUEST,
+                d.code.as_str(),
+                d.message.clone(),
+                vec![d],
+            )
+        })?;
     let src = match req.brief {
         BriefInput::Text(text) => {
             if req.format == Some(BriefFormat::Json) {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use crate::diagnostic::{Diagnostic, Location};
+use crate::diagnostic::{Code, Diagnostic, Location};
 
 /// The serialisation format of a brief.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -285,7 +285,7 @@ impl SourceFile {
         };
         Some(
             Diagnostic::error(
-                "duplicate-key",
+                Code::DuplicateKey,
                 format!("`{key}` is set twice{within}: a brief sets each field once"),
             )
             .with_label("set again here")
@@ -312,7 +312,7 @@ impl SourceFile {
                     }
                     let message = strip_position(&e.to_string());
                     let location = Location::from_line_column(&self.text, e.line(), e.column(), 1);
-                    Diagnostic::error("syntax", format!("invalid JSON: {message}"))
+                    Diagnostic::error(Code::Syntax, format!("invalid JSON: {message}"))
                         .with_label("here")
                         .at(&self.name, self.text.clone(), location)
                 }),
@@ -328,7 +328,7 @@ impl SourceFile {
                         snippets: serde_saphyr::SnippetMode::Off,
                     });
                     let message = strip_position(&message);
-                    let d = Diagnostic::error("syntax", format!("invalid YAML: {message}"));
+                    let d = Diagnostic::error(Code::Syntax, format!("invalid YAML: {message}"));
                     match e.location() {
                         Some(loc) if loc.line() > 0 => {
                             let location = Location::from_line_column(
@@ -420,7 +420,7 @@ impl SourceFile {
 
 /// An I/O error as a diagnostic (exit code 2).
 pub fn io_error(name: &str, e: &std::io::Error) -> Diagnostic {
-    Diagnostic::error("io", format!("cannot read `{name}`: {e}")).in_file(name)
+    Diagnostic::error(Code::Io, format!("cannot read `{name}`: {e}")).in_file(name)
 }
 
 fn strip_position(message: &str) -> String {

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 
 /// One style.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -77,7 +77,7 @@ impl Library {
         for dir in dirs {
             let files = safe_fs::walk(dir, &limits, &keep).map_err(|e| match e {
                 safe_fs::Error::Io { error, .. } => Diagnostic::error(
-                    "io",
+                    Code::Io,
                     format!("cannot read style folder `{}`: {error}", dir.display()),
                 ),
                 other => other.diagnostic(),
@@ -93,7 +93,7 @@ impl Library {
 
     fn add_pack(&mut self, name: &str, text: &str) -> Result<(), Diagnostic> {
         let pack: Pack = serde_json::from_str(text).map_err(|e| {
-            Diagnostic::error("style-pack", format!("invalid style pack: {e}"))
+            Diagnostic::error(Code::StylePack, format!("invalid style pack: {e}"))
                 .in_file(name)
                 .with_help("a pack is {\"pack\", \"source\", \"license\", \"styles\": [{\"name\", \"prompt\", \"negative_prompt\"}]}; `imgprompt styles import` writes one")
         })?;
@@ -130,7 +130,7 @@ impl Library {
             .map(|(s, _)| s)
             .ok_or_else(|| {
                 let names: Vec<&str> = self.styles.values().map(|(s, _)| s.name.as_str()).collect();
-                let d = Diagnostic::error("unknown-style", format!("unknown style `{name}`"))
+                let d = Diagnostic::error(Code::UnknownStyle, format!("unknown style `{name}`"))
                     .with_label("unknown style");
                 match crate::suggest::did_you_mean(name, names.iter().copied()) {
                     Some(s) => d.with_help(format!("did you mean `{s}`? (`imgprompt styles list` shows them all)")),
@@ -261,7 +261,7 @@ pub fn import(text: &str, format: ImportFormat) -> Result<Imported, Diagnostic> 
     match format {
         ImportFormat::Fooocus | ImportFormat::Styler => {
             let items: Vec<serde_json::Value> = serde_json::from_str(text).map_err(|e| {
-                Diagnostic::error("import", format!("expected a JSON list of styles: {e}"))
+                Diagnostic::error(Code::Import, format!("expected a JSON list of styles: {e}"))
             })?;
             for (i, item) in items.iter().enumerate() {
                 let Some(obj) = item.as_object() else {
@@ -303,7 +303,7 @@ pub fn import(text: &str, format: ImportFormat) -> Result<Imported, Diagnostic> 
                 (col("name"), col("prompt"), col("negative_prompt"))
             else {
                 return Err(
-                    Diagnostic::error("import", "styles.csv has no `name` column")
+                    Diagnostic::error(Code::Import, "styles.csv has no `name` column")
                         .with_help("the first line must be `name,prompt,negative_prompt`"),
                 );
             };

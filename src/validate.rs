@@ -4,7 +4,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::models::{Fact, ModelRules, ParamSpec};
 use crate::schema::Schema;
 use crate::source::JsonPath;
@@ -183,7 +183,7 @@ pub fn against_schema(schema: TargetSchema, body: &Value) -> Vec<Diagnostic> {
         .check(body, &JsonPath::root(), None)
         .into_iter()
         .map(|mut d| {
-            d.code = "payload-schema";
+            d.code = Code::PayloadSchema;
             d.message = format!(
                 "payload rejected by the official request schema: {}",
                 d.message
@@ -197,7 +197,7 @@ pub fn against_schema(schema: TargetSchema, body: &Value) -> Vec<Diagnostic> {
 /// A warning for a brief field whose rule no source states for `model`.
 pub fn unstated(field: &str, path: &str, model: &str) -> Diagnostic {
     Diagnostic::warning(
-        "unstated-rule",
+        Code::UnstatedRule,
         format!("no source states whether {model} accepts `{field}`: sent as written, the API decides"),
     )
     .with_path(path)
@@ -228,7 +228,7 @@ pub(crate) fn value_check(
     let d = match allowed {
         Fact::Unknown => return Some(unstated(key, path, model)),
         Fact::Unsupported => Diagnostic::error(
-            "unsupported-parameter",
+            Code::UnsupportedParameter,
             format!("{model} does not accept `{field}`"),
         )
         .with_path(path)
@@ -237,7 +237,7 @@ pub(crate) fn value_check(
         Fact::Known(list) if !list.iter().any(|v| v == value) => {
             let suggestion = did_you_mean(value, list.iter().map(String::as_str));
             Diagnostic::error(
-                "invalid-value",
+                Code::InvalidValue,
                 format!(
                     "{field} `{value}` is not valid for {model}: use {}",
                     one_of(list)
@@ -264,7 +264,7 @@ pub fn input_fidelity(value: &str, model: &str, rules: &ModelRules) -> Option<Di
         Fact::Unknown => None,
         Fact::Unsupported => Some(
             Diagnostic::error(
-                "unsupported-parameter",
+                Code::UnsupportedParameter,
                 format!("{model} does not take `input_fidelity`: the SDK says to omit it"),
             )
             .with_path("output.input_fidelity")
@@ -293,7 +293,7 @@ pub(crate) fn range_error(
     why: &str,
 ) -> Diagnostic {
     Diagnostic::error(
-        "invalid-value",
+        Code::InvalidValue,
         format!("{what}={value} is out of range: {why} takes {min} to {max}"),
     )
     .with_path(path)

@@ -32,7 +32,7 @@
 //! ```
 use serde_json::{Map, Value};
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::schema::properties_at;
 use crate::source::{JsonPath, Segment, SourceFile};
 use crate::suggest::{did_you_mean, one_of};
@@ -125,7 +125,7 @@ fn check_indexes(base: &Value, path: &JsonPath) -> Result<(), Diagnostic> {
                 let len = cur.and_then(Value::as_array).map_or(0, Vec::len);
                 if *i > len {
                     return Err(Diagnostic::error(
-                        "index-out-of-range",
+                        Code::IndexOutOfRange,
                         format!("`{path}` indexes item {i} of `{at}`, which has {len} item(s)"),
                     )
                     .with_help(format!(
@@ -189,7 +189,7 @@ impl AxisReader<'_> {
         let Value::Array(values) = values else {
             errors.push(self.point(
                 Diagnostic::error(
-                    "wrong-type",
+                    Code::WrongType,
                     format!("`vary.{key}` must be a list of values"),
                 ),
                 at,
@@ -199,7 +199,7 @@ impl AxisReader<'_> {
         };
         if values.is_empty() {
             errors.push(self.point(
-                Diagnostic::error("empty-value", format!("`vary.{key}` has no values")),
+                Diagnostic::error(Code::EmptyValue, format!("`vary.{key}` has no values")),
                 at,
                 false,
             ));
@@ -238,7 +238,7 @@ impl AxisReader<'_> {
         for (i, v) in values.into_iter().enumerate() {
             let Value::Object(set) = v else {
                 let d = Diagnostic::error(
-                    "wrong-type",
+                    Code::WrongType,
                     format!("`vary.{key}` is not a field path, so each of its values must be an object of `path: value` pairs"),
                 )
                 .with_help_opt(did_you_mean(key, SECTIONS.iter().copied()).map(|s| format!("did you mean a path under `{s}`?")));
@@ -439,7 +439,7 @@ impl Variations {
 /// `expand::count_until`).
 pub fn stopped() -> Diagnostics {
     Diagnostics(vec![Diagnostic::error(
-        "stopped",
+        Code::Stopped,
         "stopped before the end: the answer is no longer wanted",
     )])
 }
@@ -453,7 +453,7 @@ fn check_path(schema: &Value, path: &JsonPath) -> Result<(), Diagnostic> {
                 matches!(prefix.0.first(), Some(Segment::Key(s)) if s == "text" || s == "params");
             if !free && !known.is_empty() && !known.contains(k) {
                 let d = Diagnostic::error(
-                    "unknown-field",
+                    Code::UnknownField,
                     format!("`{path}` is not a field of the brief: no `{k}` here"),
                 )
                 .with_label("unknown path")
@@ -467,7 +467,7 @@ fn check_path(schema: &Value, path: &JsonPath) -> Result<(), Diagnostic> {
             }
             if k == "vary" {
                 return Err(Diagnostic::error(
-                    "invalid-value",
+                    Code::InvalidValue,
                     "`vary` cannot vary itself",
                 ));
             }
@@ -512,7 +512,7 @@ fn overlaps(axes: &[Axis]) -> Vec<(Diagnostic, JsonPath)> {
             if let Some(path) = clash {
                 out.push((
                     Diagnostic::error(
-                        "vary-overlap",
+                        Code::VaryOverlap,
                         format!(
                             "`vary.{}` and `vary.{}` both set `{path}`: one would overwrite the other, and variants would repeat",
                             earlier.name, later.name
@@ -532,7 +532,7 @@ fn overlaps(axes: &[Axis]) -> Vec<(Diagnostic, JsonPath)> {
             if !seen.insert(key) {
                 out.push((
                     Diagnostic::error(
-                        "vary-duplicate",
+                        Code::VaryDuplicate,
                         format!("value {} of `vary.{}` repeats an earlier one: two variants would be alike (one id, billed twice)", i + 1, later.name),
                     )
                     .with_help("remove the repeated value"),

@@ -1168,7 +1168,11 @@ pub fn check_paths(source: &imgprompt::SourceFile, value: &Value) {
         let shown = path.to_string();
         assert_eq!(JsonPath::parse(&shown), path, "displayed as {shown:?}");
         let _ = source.locate(&path, true);
-        let d = source.point(imgprompt::Diagnostic::error("fuzz", "here"), &path, false);
+        let d = source.point(
+            imgprompt::Diagnostic::error(imgprompt::Code::Internal, "here"),
+            &path,
+            false,
+        );
         let _ = d.render(false);
     }
 }

@@ -6,7 +6,7 @@ use clap::Subcommand;
 
 use super::output::{AtomicFile, io_failure, write_stdout};
 use super::{Cli, Failure, batch_api_target, engine};
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::emit::Emit;
 use crate::engine::Engine;
 use crate::source::Format;
@@ -75,7 +75,7 @@ pub(super) enum BatchApi {
 
 fn client() -> Result<crate::batch_api::Client, Failure> {
     let api_key = std::env::var("OPENAI_API_KEY")
-        .map_err(|_| Failure::usage(Diagnostic::error("usage", "OPENAI_API_KEY is not set")))?;
+        .map_err(|_| Failure::usage(Diagnostic::error(Code::Usage, "OPENAI_API_KEY is not set")))?;
     Ok(crate::batch_api::Client {
         base_url: std::env::var("OPENAI_BASE_URL")
             .unwrap_or_else(|_| String::from("https://api.openai.com/v1")),
@@ -117,7 +117,7 @@ fn run_api(api: &BatchApi, color: bool) -> Result<u8, Failure> {
             );
             for (custom_id, message) in &f.failed {
                 let d =
-                    Diagnostic::error("batch-request-failed", format!("{custom_id}: {message}"));
+                    Diagnostic::error(Code::BatchRequestFailed, format!("{custom_id}: {message}"));
                 eprintln!("{}\n", d.render(color));
             }
             for kept in &f.kept {
@@ -226,7 +226,7 @@ fn check_distinct(output: Option<&Path>, errors: Option<&Path>) -> Result<(), Fa
     {
         return Err(Failure::usage(
             Diagnostic::error(
-                "usage",
+                Code::Usage,
                 format!("-o and --errors name the same file `{}`", o.display()),
             )
             .with_help("give the error records their own file, or leave out --errors to keep them among the results"),

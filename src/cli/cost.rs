@@ -5,7 +5,7 @@ use clap::ValueEnum;
 
 use super::output::write_stdout;
 use super::{Cli, Failure, engine};
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::source::SourceFile;
 
 #[derive(Debug, clap::Args)]
@@ -50,7 +50,7 @@ pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
 
     if !(0.0..=10.0).contains(retries) {
         return Err(Failure::usage(Diagnostic::error(
-            "usage",
+            Code::Usage,
             format!("--retries must be between 0 and 10, got {retries}"),
         )));
     }

@@ -6,7 +6,7 @@ use clap::ValueEnum;
 
 use super::output::{io_failure, write_stdout};
 use super::{Cli, Failure, engine};
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::engine::Engine;
 use crate::source::SourceFile;
 
@@ -85,7 +85,7 @@ fn expand_command(
     let total = variations.count().ok_or_else(|| {
         Failure::invalid(Diagnostics(vec![
             Diagnostic::error(
-                "too-many-variants",
+                Code::TooManyVariants,
                 "this brief has more than 18 quintillion variants",
             )
             .in_file(&source.name),
@@ -197,7 +197,7 @@ fn check_budget(cost: Option<f64>, max: f64, selected: u64, name: &str) -> Resul
     match cost {
         Some(c) if c > max => Err(Failure::invalid(Diagnostics(vec![
             Diagnostic::error(
-                "over-budget",
+                Code::OverBudget,
                 format!(
                     "generating all {selected} variants would cost {}, more than --max-cost {}",
                     crate::cost::usd(Some(c)),
@@ -209,7 +209,7 @@ fn check_budget(cost: Option<f64>, max: f64, selected: u64, name: &str) -> Resul
         ]))),
         None => Err(Failure::invalid(Diagnostics(vec![
             Diagnostic::error(
-                "over-budget",
+                Code::OverBudget,
                 "the cost of some variants is unknown, so --max-cost cannot be checked",
             )
             .in_file(name),

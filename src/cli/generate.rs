@@ -3,7 +3,7 @@ use std::path::PathBuf;
 
 use super::output::io_failure;
 use super::{Cli, Failure, engine};
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::engine::{Engine, Rendering};
 use crate::source::SourceFile;
 
@@ -109,7 +109,7 @@ fn check_target(target: &dyn crate::target::Target) -> Result<(), Failure> {
     }
     Err(Failure::usage(
         Diagnostic::error(
-            "not-supported",
+            Code::NotSupported,
             format!(
                 "`generate` does not support the {} target yet",
                 target.name()
@@ -151,7 +151,7 @@ fn check_budget(max_cost: Option<f64>, known: f64, unpriced: usize) -> Result<()
         && (known > max || unpriced > 0)
     {
         return Err(Failure::invalid(Diagnostics(vec![Diagnostic::error(
-            "over-budget",
+            Code::OverBudget,
             format!(
                 "the estimated cost {} is over --max-cost {} (or some requests are unpriced)",
                 crate::cost::usd(Some(known)),
@@ -169,7 +169,7 @@ fn api_key(var: &str) -> Result<String, Failure> {
         .filter(|k| !k.is_empty())
         .ok_or_else(|| {
             Failure::usage(
-                Diagnostic::error("usage", format!("{var} is not set"))
+                Diagnostic::error(Code::Usage, format!("{var} is not set"))
                     .with_help(format!("export {var}=…, or use --dry-run")),
             )
         })
@@ -378,7 +378,7 @@ fn render_all(
         if let Some(earlier) = first.insert(written.clone(), file) {
             problems.0.push(
                 Diagnostic::error(
-                    "duplicate-id",
+                    Code::DuplicateId,
                     format!("two requests would write `{written}`: {earlier} and {file}"),
                 )
                 .with_help(

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::catalog::Catalog;
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, ExitClass};
 use crate::engine::Engine;
 use crate::models::ModelTable;
 use crate::source::Format;
@@ -185,7 +185,7 @@ impl Failure {
         let code = if diagnostics
             .0
             .iter()
-            .any(|d| exit_class(d.code) == ExitClass::Io)
+            .any(|d| d.code.exit_class() == ExitClass::Io)
         {
             2
         } else {
@@ -262,27 +262,7 @@ fn is_broken_pipe(f: &Failure) -> bool {
     f.diagnostics
         .0
         .iter()
-        .any(|d| exit_class(d.code) == ExitClass::BrokenPipe)
-}
-
-/// What a diagnostic's code means for the exit code of a failure holding it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ExitClass {
-    /// An I/O error: a failure holding one exits 2, even among invalid input.
-    Io,
-    /// Standard output was closed by its reader: the run stops quietly with exit 0.
-    BrokenPipe,
-    /// Anything else: its failure's own code (1 for invalid input, 2 for usage).
-    Other,
-}
-
-/// The one place the exit code reads a diagnostic's code string.
-fn exit_class(code: &str) -> ExitClass {
-    match code {
-        "io" => ExitClass::Io,
-        "broken-pipe" => ExitClass::BrokenPipe,
-        _ => ExitClass::Other,
-    }
+        .any(|d| d.code.exit_class() == ExitClass::BrokenPipe)
 }
 
 fn engine(cli: &Cli) -> Result<Engine, Failure> {
@@ -363,7 +343,7 @@ fn batch_api_target(target: &dyn crate::target::Target) -> Result<(), Failure> {
     }
     Err(Failure::usage(
         Diagnostic::error(
-            "no-batch-api",
+            Code::NoBatchApi,
             format!(
                 "`--emit openai-batch` writes OpenAI Batch API input, but `{}` is not an OpenAI endpoint",
                 target.name()

@@ -6,7 +6,7 @@ use clap::Subcommand;
 use super::output::{io_failure, write_stdout};
 use super::{Cli, Failure, engine, warn_catalog};
 use crate::catalog::Catalog;
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::engine::Engine;
 
 #[derive(Debug, clap::Args)]
@@ -27,14 +27,14 @@ pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if !valid {
         return Err(Failure::usage(
-            Diagnostic::error("usage", format!("`{name}` is not a valid preset name"))
+            Diagnostic::error(Code::Usage, format!("`{name}` is not a valid preset name"))
                 .with_help("use letters, digits, `-` and `_`"),
         ));
     }
     let folder = dir.join(name);
     if folder.exists() {
         return Err(Failure::usage(Diagnostic::error(
-            "usage",
+            Code::Usage,
             format!("`{}` already exists", folder.display()),
         )));
     }

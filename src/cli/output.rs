@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use super::Failure;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 
 /// Reads an override file given on the command line: (its name, its text).
 pub(super) fn read_override(
@@ -22,10 +22,10 @@ pub(super) fn write_stdout(text: &str) -> Result<(), Failure> {
         .and_then(|()| out.flush())
         .map_err(|e| {
             if e.kind() == std::io::ErrorKind::BrokenPipe {
-                Failure::usage(Diagnostic::error("broken-pipe", "broken pipe"))
+                Failure::usage(Diagnostic::error(Code::BrokenPipe, "broken pipe"))
             } else {
                 Failure::usage(Diagnostic::error(
-                    "io",
+                    Code::Io,
                     format!("cannot write to standard output: {e}"),
                 ))
             }
@@ -36,7 +36,7 @@ pub use crate::atomic::{AtomicFile, write_atomic};
 
 pub(super) fn io_failure(what: &str, e: &std::io::Error) -> Failure {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
-        return Failure::usage(Diagnostic::error("broken-pipe", "broken pipe"));
+        return Failure::usage(Diagnostic::error(Code::BrokenPipe, "broken pipe"));
     }
-    Failure::usage(Diagnostic::error("io", format!("{what}: {e}")))
+    Failure::usage(Diagnostic::error(Code::Io, format!("{what}: {e}")))
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use super::output::{write_atomic, write_stdout};
 use super::{Cli, Failure, InputFormat, batch_api_target, engine};
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::emit::{Emit, emit};
 use crate::source::SourceFile;
 
@@ -56,7 +56,7 @@ pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
     match output {
         Some(path) => write_atomic(path, text.as_bytes()).map_err(|e| {
             Failure::usage(Diagnostic::error(
-                "io",
+                Code::Io,
                 format!("cannot write `{}`: {e}", path.display()),
             ))
         })?,

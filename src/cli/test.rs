@@ -3,7 +3,7 @@ use std::path::PathBuf;
 
 use super::output::{io_failure, write_stdout};
 use super::{Cli, Failure, color_stdout, engine};
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
@@ -28,7 +28,7 @@ pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
     let dirs = if dirs.is_empty() {
         if !std::path::Path::new("presets").is_dir() {
             return Err(Failure::usage(
-                Diagnostic::error("usage", "no folder given and no ./presets folder")
+                Diagnostic::error(Code::Usage, "no folder given and no ./presets folder")
                     .with_help("run `imgprompt test DIR`, e.g. `imgprompt test templates`"),
             ));
         }

@@ -8,7 +8,7 @@ use regex::Regex;
 use serde_json::Value;
 
 use super::{Context, cached_regex, finding, is_quoted};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::size::Size;
 use crate::source::JsonPath;
 
@@ -25,7 +25,7 @@ pub(super) fn exact_text_missing(cx: &Context<'_>) -> Vec<Diagnostic> {
                 "the exact text {:?} is not in the prompt verbatim, in double quotes",
                 t.text
             );
-            cx.in_brief(finding("exact-text-missing", message), &t.path)
+            cx.in_brief(finding(Code::ExactTextMissing, message), &t.path)
         })
         .collect()
 }
@@ -46,7 +46,7 @@ pub(super) fn text_vs_no_text(cx: &Context<'_>) -> Vec<Diagnostic> {
         .filter_map(|(path, value)| {
             let m = re.find(value)?;
             let d = finding(
-                "text-vs-no-text",
+                Code::TextVsNoText,
                 format!("`{path}` asks to avoid \"{}\", but the brief has exact text that must appear", m.as_str()),
             )
             .with_help("remove the no-text wording (keep it narrow, e.g. \"no extra text\"), or drop the exact text");
@@ -101,7 +101,7 @@ pub(super) fn prompt_over_cap(cx: &Context<'_>) -> Vec<Diagnostic> {
         && chars > *max
     {
         return vec![finding(
-            "prompt-over-cap",
+            Code::PromptOverCap,
             format!("the prompt has {chars} characters; {model} accepts {max}"),
         )];
     }
@@ -118,7 +118,7 @@ pub(super) fn prompt_long(cx: &Context<'_>) -> Vec<Diagnostic> {
     }
     vec![
         finding(
-            "prompt-long",
+            Code::PromptLong,
             format!("the prompt has {chars} characters (over {over}): details late in it risk being ignored"),
         )
         .with_help("put what matters first; cut repeated or decorative phrases"),
@@ -136,7 +136,7 @@ pub(super) fn empty_phrase(cx: &Context<'_>) -> Vec<Diagnostic> {
         .into_iter()
         .map(|path| {
             cx.in_brief(
-                finding("empty-phrase", format!("`{path}` is an empty string"))
+                finding(Code::EmptyPhrase, format!("`{path}` is an empty string"))
                     .with_help("remove it, or fill it in"),
                 &path.to_string(),
             )
@@ -177,7 +177,7 @@ pub(super) fn duplicate_phrase(cx: &Context<'_>) -> Vec<Diagnostic> {
                 if seen.contains(&norm) {
                     out.push(cx.in_prompt(
                         finding(
-                            "duplicate-phrase",
+                            Code::DuplicatePhrase,
                             format!("\"{phrase}\" appears twice in the prompt"),
                         ),
                         offset..offset + phrase.len(),
@@ -255,7 +255,10 @@ fn words_back_to_back(cx: &Context<'_>, words: &[(String, Range<usize>)]) -> Vec
         let [(p, pr), (w, wr)] = pair else { continue };
         if p == w && cx.masked[pr.end..wr.start].trim().is_empty() && reported.insert(w.clone()) {
             out.push(cx.in_prompt(
-                finding("repeated-word", format!("\"{w}\" is repeated back to back")),
+                finding(
+                    Code::RepeatedWord,
+                    format!("\"{w}\" is repeated back to back"),
+                ),
                 pr.start..wr.end,
             ));
         }
@@ -277,7 +280,7 @@ fn words_used_often(cx: &Context<'_>, words: &[(String, Range<usize>)]) -> Vec<D
         .map(|(w, ranges)| {
             cx.in_prompt(
                 finding(
-                    "repeated-word",
+                    Code::RepeatedWord,
                     format!("\"{w}\" is used {} times", ranges.len()),
                 ),
                 ranges[3].clone(),
@@ -309,7 +312,7 @@ fn doubled_compounds(cx: &Context<'_>) -> Vec<Diagnostic> {
             Some(
                 cx.in_prompt(
                     finding(
-                        "doubled-noun",
+                        Code::DoubledNoun,
                         format!("\"{}\" says \"{}\" twice", m.as_str(), &c[2]),
                     )
                     .with_help("say the noun once"),
@@ -337,7 +340,7 @@ fn nouns_twice_in_a_sentence(cx: &Context<'_>) -> Vec<Diagnostic> {
                 out.push(
                     cx.in_prompt(
                         finding(
-                            "doubled-noun",
+                            Code::DoubledNoun,
                             format!("\"{noun}\" is said twice in one sentence"),
                         )
                         .with_help("say it once, or name the second thing differently"),
@@ -360,7 +363,7 @@ pub(super) fn dangling_separator(cx: &Context<'_>) -> Vec<Diagnostic> {
         r"(?:^|[^.])\.\.(?:[^.]|$)|[.!?]\s+[,;:.]|[,;:]\s*[,.;:]|\s[,.;:!?]|\(\s*\)|^[,.;:]|[,;:]\s*$",
         |_| {
             finding(
-                "dangling-separator",
+                Code::DanglingSeparator,
                 String::from("a separator with nothing around it"),
             )
         },
@@ -390,7 +393,7 @@ pub(super) fn unresolved_placeholder(cx: &Context<'_>) -> Vec<Diagnostic> {
         r"\{\{|\}\}|\{%|%\}|\{#|#\}|\$\{|\bTODO\b|\bTBD\b|\bundefined\b|\bNone\b|\bnull\b|\[object Object\]",
         |text| {
             finding(
-                "unresolved-placeholder",
+                Code::UnresolvedPlaceholder,
                 format!("`{text}` left in the prompt"),
             )
             .with_help("a template printed something it should not: check the preset's template")
@@ -414,7 +417,7 @@ pub(super) fn contradiction(cx: &Context<'_>) -> Vec<Diagnostic> {
             out.push(
                 cx.in_prompt(
                     finding(
-                        "contradiction",
+                        Code::Contradiction,
                         format!("\"{a}\" and \"{b}\" contradict each other"),
                     ),
                     rb,
@@ -466,7 +469,7 @@ pub(super) fn context_size(cx: &Context<'_>) -> Vec<Diagnostic> {
         "output.size"
     };
     let d = finding(
-        "context-size",
+        Code::ContextSize,
         format!(
             "the context says {} ({}), but the size {size} is {}",
             cr.name,

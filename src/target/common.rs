@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 use super::Request;
 use super::limits::GoogleLimits;
 use crate::brief::Brief;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::size::{Size, parse_ratio};
 use crate::suggest::{did_you_mean, one_of};
 
@@ -15,7 +15,7 @@ pub(super) fn requested_ratio(brief: &Brief) -> Result<(f64, String), Diagnostic
     let out = &brief.output;
     if let Some(r) = &out.aspect_ratio {
         let ratio = parse_ratio(r).ok_or_else(|| {
-            Diagnostic::error("invalid-value", format!("`{r}` is not an aspect ratio"))
+            Diagnostic::error(Code::InvalidValue, format!("`{r}` is not an aspect ratio"))
                 .with_path("output.aspect_ratio")
                 .with_help("write it as `WIDTH:HEIGHT`, e.g. `9:16`")
         })?;
@@ -25,7 +25,7 @@ pub(super) fn requested_ratio(brief: &Brief) -> Result<(f64, String), Diagnostic
         None | Some("auto") => Ok((1.0, String::from("1:1"))),
         Some(s) => {
             let size = Size::parse(s).ok_or_else(|| {
-                Diagnostic::error("invalid-value", format!("`{s}` is not a size"))
+                Diagnostic::error(Code::InvalidValue, format!("`{s}` is not a size"))
                     .with_path("output.size")
             })?;
             Ok((size.ratio(), s.to_string()))
@@ -50,7 +50,7 @@ pub(super) fn nearest_ratio(ratio: f64, allowed: &[String]) -> (String, bool) {
 /// A warning that the size vocabulary had to change what the brief asked for.
 pub(super) fn size_changed(target: &str, asked: &str, got: &str) -> Diagnostic {
     Diagnostic::warning(
-        "size-mapped",
+        Code::SizeMapped,
         format!("{target} has no {asked}: using {got}, the closest it accepts"),
     )
     .with_path(if asked.contains(':') {
@@ -83,7 +83,7 @@ pub(super) fn options(
         Some(_) => {
             return Err(vec![
                 Diagnostic::error(
-                    "wrong-type",
+                    Code::WrongType,
                     format!("`targets.{target}` must be an object"),
                 )
                 .with_path(format!("targets.{target}")),
@@ -94,7 +94,7 @@ pub(super) fn options(
         .keys()
         .filter(|k| !known.contains(&k.as_str()))
         .map(|k| {
-            Diagnostic::error("unknown-field", format!("unknown {target} option `{k}`"))
+            Diagnostic::error(Code::UnknownField, format!("unknown {target} option `{k}`"))
                 .with_path(format!("targets.{target}.{k}"))
                 .with_label(match did_you_mean(k, known.iter().copied()) {
                     Some(s) => format!("did you mean `{s}`?"),
@@ -126,7 +126,7 @@ pub(super) fn unused(req: &Request<'_>, target: &str, uses: &[&str]) -> Vec<Diag
         .filter(|(k, v)| !v.is_null() && !uses.contains(&k.as_str()) && !req.defaulted.contains(*k))
         .map(|(k, _)| {
             Diagnostic::warning(
-                "ignored-setting",
+                Code::IgnoredSetting,
                 format!("{target} has no `{k}` setting: ignored"),
             )
             .with_path(format!("output.{k}"))
@@ -135,7 +135,7 @@ pub(super) fn unused(req: &Request<'_>, target: &str, uses: &[&str]) -> Vec<Diag
     if !req.brief.inputs.is_empty() {
         warnings.push(
             Diagnostic::warning(
-                "ignored-field",
+                Code::IgnoredField,
                 format!("`inputs` are images to edit: {target} generates from the prompt and leaves them out"),
             )
             .with_path("inputs")
@@ -153,7 +153,7 @@ pub(super) fn size_beside_ratio(brief: &Brief, target: &str) -> Option<Diagnosti
     let out = &brief.output;
     (out.size.is_some() && out.aspect_ratio.is_some()).then(|| {
         Diagnostic::warning(
-            "ignored-setting",
+            Code::IgnoredSetting,
             format!(
                 "`output.size` and `output.aspect_ratio` are both set: {target} takes the ratio, the size is ignored"
             ),
@@ -207,15 +207,18 @@ pub(super) fn google_model(
     let Some(model) = table.get(&name).cloned() else {
         let known: Vec<&str> = table.keys().map(String::as_str).collect();
         return Err(vec![
-            Diagnostic::error("unknown-model", format!("unknown {target} model `{name}`"))
-                .with_path("output.model")
-                .with_help(match did_you_mean(&name, known.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`? {target} models: {}", one_of(&known)),
-                    None => format!(
-                        "{target} models: {}; add a new one with --target-limits FILE",
-                        one_of(&known)
-                    ),
-                }),
+            Diagnostic::error(
+                Code::UnknownModel,
+                format!("unknown {target} model `{name}`"),
+            )
+            .with_path("output.model")
+            .with_help(match did_you_mean(&name, known.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`? {target} models: {}", one_of(&known)),
+                None => format!(
+                    "{target} models: {}; add a new one with --target-limits FILE",
+                    one_of(&known)
+                ),
+            }),
         ]);
     };
     lifecycle(&name, &model, target, named, today, &mut warnings)?;
@@ -230,7 +233,7 @@ fn is_openai_model(m: &str) -> bool {
 /// The warning for an OpenAI model named in a brief sent to another target.
 fn openai_model_here(m: &str, target: &str, default: &str) -> Diagnostic {
     Diagnostic::warning(
-        "ignored-field",
+        Code::IgnoredField,
         format!("`{m}` is an OpenAI model: {target} uses `{default}`"),
     )
     .with_path("output.model")
@@ -274,7 +277,7 @@ fn lifecycle(
                 .map(|d| format!(" on {d}"))
                 .unwrap_or_default();
             let d = Diagnostic::error(
-                "retired-model",
+                Code::RetiredModel,
                 format!(
                     "{target} model `{name}` was shut down{when} and no longer accepts requests"
                 ),
@@ -290,7 +293,7 @@ fn lifecycle(
         }
         Status::Deprecated => warnings.push(
             at(Diagnostic::warning(
-                "deprecated-model",
+                Code::DeprecatedModel,
                 format!(
                     "{target} model `{name}` is deprecated and shuts down {}",
                     life.shutdown.as_deref().unwrap_or("(date not stated)")
@@ -299,7 +302,7 @@ fn lifecycle(
             .with_help(replacement),
         ),
         Status::Unknown => warnings.push(at(Diagnostic::warning(
-            "unknown-lifecycle",
+            Code::UnknownLifecycle,
             format!("no source states whether {target} model `{name}` still takes requests"),
         ))),
         Status::Current => {}
@@ -343,7 +346,7 @@ pub(super) fn image_size(
             if explicit.is_some() {
                 return Err(vec![
                     Diagnostic::error(
-                        "invalid-value",
+                        Code::InvalidValue,
                         format!(
                             "image size `{k}` is not available on {model}: use {}",
                             one_of(list)
@@ -362,7 +365,7 @@ pub(super) fn image_size(
             if k != "1K" {
                 warnings.push(
                     Diagnostic::warning(
-                        "ignored-field",
+                        Code::IgnoredField,
                         format!("{model} takes no image size: the {k} asked for is not sent"),
                     )
                     .with_path(path),
@@ -373,7 +376,7 @@ pub(super) fn image_size(
         Fact::Unknown => {
             warnings.push(
                 Diagnostic::warning(
-                    "unstated-rule",
+                    Code::UnstatedRule,
                     format!(
                         "no source states whether {model} takes an image size: `{k}` is not sent"
                     ),
@@ -401,14 +404,15 @@ pub(super) fn model(
             default.to_string(),
             Some(openai_model_here(m, target, default)),
         )),
-        Some(m) => Err(
-            Diagnostic::error("unknown-model", format!("unknown {target} model `{m}`"))
-                .with_path("output.model")
-                .with_help(match did_you_mean(m, known.iter().map(String::as_str)) {
-                    Some(s) => format!("did you mean `{s}`? {target} models: {}", one_of(known)),
-                    None => format!("{target} models: {}", one_of(known)),
-                }),
-        ),
+        Some(m) => Err(Diagnostic::error(
+            Code::UnknownModel,
+            format!("unknown {target} model `{m}`"),
+        )
+        .with_path("output.model")
+        .with_help(match did_you_mean(m, known.iter().map(String::as_str)) {
+            Some(s) => format!("did you mean `{s}`? {target} models: {}", one_of(known)),
+            None => format!("{target} models: {}", one_of(known)),
+        })),
     }
 }
 
@@ -435,7 +439,7 @@ pub(super) fn table_entry<'a, T>(
     table.get(model).ok_or_else(|| {
         vec![
             Diagnostic::error(
-                "target-limits",
+                Code::TargetLimits,
                 format!("`{model}` is not in `{table_name}` of the target limits"),
             )
             .with_help(format!(
@@ -449,7 +453,7 @@ pub(super) fn table_entry<'a, T>(
 pub(super) fn body_value<T: serde::Serialize>(body: &T) -> Result<Value, Vec<Diagnostic>> {
     serde_json::to_value(body).map_err(|e| {
         vec![Diagnostic::error(
-            "internal",
+            Code::Internal,
             format!("the request body could not be written as JSON: {e}"),
         )]
     })

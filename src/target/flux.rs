@@ -6,7 +6,7 @@ use super::{BuildResult, Payload, Request, Target};
 use serde_json::{Map, Value};
 
 use super::limits::FluxModel;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::validate::{TargetSchema, against_schema};
 
 /// Black Forest Labs: `BFL_API_KEY`, `BFL_BASE_URL`.
@@ -169,7 +169,7 @@ fn output_format(
         Some(f) if !formats.iter().any(|x| x == f) => {
             errors.push(
                 Diagnostic::error(
-                    "invalid-value",
+                    Code::InvalidValue,
                     format!(
                         "{model} outputs {}, not `{f}`",
                         crate::suggest::one_of(formats)
@@ -197,7 +197,7 @@ fn safety_tolerance(
         _ => {
             errors.push(
                 Diagnostic::error(
-                    "invalid-value",
+                    Code::InvalidValue,
                     format!(
                         "safety_tolerance {v} is not valid for {model}: a whole number from {lo} to {hi}"
                     ),
@@ -222,7 +222,7 @@ fn prompt_upsampling(
     if !rule.prompt_upsampling {
         warnings.push(
             Diagnostic::warning(
-                "ignored-field",
+                Code::IgnoredField,
                 format!("{model} has no `prompt_upsampling`: left out"),
             )
             .with_path("targets.flux.prompt_upsampling"),
@@ -232,7 +232,7 @@ fn prompt_upsampling(
     let b = v.as_bool();
     if b.is_none() {
         errors.push(
-            Diagnostic::error("wrong-type", "`prompt_upsampling` must be true or false")
+            Diagnostic::error(Code::WrongType, "`prompt_upsampling` must be true or false")
                 .with_path("targets.flux.prompt_upsampling"),
         );
     }

@@ -6,6 +6,7 @@ use serde_json::json;
 
 use super::common;
 use super::{BuildResult, Payload, Request, Target};
+use crate::diagnostic::Code;
 use crate::validate::{TargetSchema, against_schema};
 
 /// The Gemini API: `GEMINI_API_KEY`, `GEMINI_BASE_URL` (the version segment included).
@@ -74,7 +75,7 @@ impl Target for Gemini {
             if seed > i32::MAX as u64 {
                 return Err(vec![
                     crate::diagnostic::Diagnostic::error(
-                        "invalid-value",
+                        Code::InvalidValue,
                         format!("seed {seed} is too large for gemini: at most {}", i32::MAX),
                     )
                     .with_path("output.seed")

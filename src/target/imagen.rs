@@ -3,7 +3,7 @@ use serde_json::json;
 
 use super::common;
 use super::{BuildResult, Payload, Request, Target};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::validate::{TargetSchema, against_schema};
 
 /// The Imagen target.
@@ -50,7 +50,7 @@ impl Target for Imagen {
         if let Some(max) = d.max_samples.filter(|max| n > *max) {
             return Err(vec![
                 Diagnostic::error(
-                    "invalid-value",
+                    Code::InvalidValue,
                     format!("imagen returns at most {max} images per request, n={n}"),
                 )
                 .with_path("output.n"),
@@ -77,7 +77,7 @@ impl Target for Imagen {
                 crate::models::Fact::Known(false) | crate::models::Fact::Unsupported => {}
                 crate::models::Fact::Unknown => warnings.push(
                     Diagnostic::warning(
-                        "unstated-rule",
+                        Code::UnstatedRule,
                         format!("no source states whether {model} takes a negative prompt: the avoid list stays in the prompt"),
                     )
                     .with_path("avoid"),

@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::source::{Format, JsonPath, SourceFile};
 
 /// Every target's limits.
@@ -220,7 +220,8 @@ pub fn check_override(name: &str, text: &str) -> Result<Value, Vec<Diagnostic>> 
 pub fn check_merged(value: &Value, name: &str) -> Result<TargetLimits, Vec<Diagnostic>> {
     let limits: TargetLimits = serde_json::from_value(value.clone()).map_err(|e| {
         vec![
-            Diagnostic::error("target-limits", format!("invalid target limits: {e}")).in_file(name),
+            Diagnostic::error(Code::TargetLimits, format!("invalid target limits: {e}"))
+                .in_file(name),
         ]
     })?;
     let mut errors = Vec::new();
@@ -228,7 +229,7 @@ pub fn check_merged(value: &Value, name: &str) -> Result<TargetLimits, Vec<Diagn
         if !known.iter().any(|k| k.as_str() == default) {
             errors.push(
                 Diagnostic::error(
-                    "target-limits",
+                    Code::TargetLimits,
                     format!("`{target}.default_model` is `{default}`, which is not among `{target}.models`"),
                 )
                 .in_file(name)
@@ -263,7 +264,7 @@ pub fn check_merged(value: &Value, name: &str) -> Result<TargetLimits, Vec<Diagn
     {
         errors.push(
             Diagnostic::error(
-                "target-limits",
+                Code::TargetLimits,
                 format!(
                     "`midjourney.default_version` is `{}`, which is not among `midjourney.versions`",
                     limits.midjourney.default_version

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use super::common;
 use super::limits::MidjourneyLimits;
 use super::{BuildResult, Payload, Request, Target};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::size::parse_ratio;
 use crate::validate::{TargetSchema, against_schema};
 
@@ -150,7 +150,7 @@ fn aspect_ratio(req: &Request<'_>, d: &MidjourneyLimits) -> Result<String, Vec<D
     if ratio < d.min_ratio.value() || ratio > d.max_ratio.value() {
         return Err(vec![
             Diagnostic::error(
-                "invalid-size",
+                Code::InvalidSize,
                 format!("--ar {ar} is outside Midjourney's range"),
             )
             .with_path("output.aspect_ratio"),
@@ -169,7 +169,7 @@ fn version(opts: &Map<String, Value>, d: &MidjourneyLimits) -> Result<String, Ve
         Some(other) => {
             return Err(vec![
                 Diagnostic::error(
-                    "wrong-type",
+                    Code::WrongType,
                     format!(
                         "`targets.midjourney.v` must be a version like 7 or \"6.1\", found {other}"
                     ),
@@ -185,7 +185,7 @@ fn version(opts: &Map<String, Value>, d: &MidjourneyLimits) -> Result<String, Ve
     if !d.versions.contains(&version) {
         return Err(vec![
             Diagnostic::error(
-                "invalid-value",
+                Code::InvalidValue,
                 format!("unknown Midjourney version `{version}`"),
             )
             .with_path("targets.midjourney.v")
@@ -206,7 +206,7 @@ fn stylize(opts: &Map<String, Value>) -> Result<Option<u64>, Vec<Diagnostic>> {
         Some(Value::String(s)) if s.trim().parse::<u64>().is_ok() => Ok(s.trim().parse().ok()),
         Some(other) => Err(vec![
             Diagnostic::error(
-                "wrong-type",
+                Code::WrongType,
                 format!(
                     "`targets.midjourney.stylize` must be a whole number 0–1000, found {other}"
                 ),

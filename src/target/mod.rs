@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::brief::Brief;
 use crate::date::Date;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::models::ModelTable;
 
 mod common;
@@ -280,7 +280,7 @@ pub fn by_name(name: &str) -> Result<Box<dyn Target>, Diagnostic> {
         .into_iter()
         .find(|t| t.name() == name)
         .ok_or_else(|| {
-            Diagnostic::error("unknown-target", format!("unknown target `{name}`")).with_help(
+            Diagnostic::error(Code::UnknownTarget, format!("unknown target `{name}`")).with_help(
                 match crate::suggest::did_you_mean(name, names.iter().copied()) {
                     Some(s) => format!(
                         "did you mean `{s}`? Targets: {}",

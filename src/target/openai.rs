@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{BuildResult, Payload, Request, Target};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::models::{ModelRules, Resolved};
 use crate::size;
 use crate::validate;
@@ -116,7 +116,7 @@ pub(super) fn common_request<'a>(req: &Request<'a>) -> Result<Common<'a>, Vec<Di
     if out.seed.is_some() {
         warnings.push(
             Diagnostic::warning(
-                "ignored-field",
+                Code::IgnoredField,
                 "the OpenAI Images API has no seed: `output.seed` is left out",
             )
             .with_path("output.seed"),
@@ -174,7 +174,7 @@ fn request_size(
     };
     if out.size.is_some() {
         return Err(vec![Diagnostic::error(
-            "conflicting-size",
+            Code::ConflictingSize,
             "`output.size` and `output.aspect_ratio` are both set",
         )
         .with_path("output.aspect_ratio")
@@ -184,7 +184,7 @@ fn request_size(
     let ratio = size::parse_ratio(ratio_text).ok_or_else(|| {
         vec![
             Diagnostic::error(
-                "invalid-value",
+                Code::InvalidValue,
                 format!("`{ratio_text}` is not an aspect ratio"),
             )
             .with_path("output.aspect_ratio")
@@ -194,7 +194,7 @@ fn request_size(
     let Some((mapped, changed)) = rules.and_then(|r| size::for_ratio(ratio, r)) else {
         return Err(vec![
             Diagnostic::error(
-                "invalid-value",
+                Code::InvalidValue,
                 format!(
                     "cannot map aspect ratio {ratio_text} to a size: no source states which sizes {model_name} accepts"
                 ),
@@ -206,7 +206,7 @@ fn request_size(
     if changed {
         warnings.push(
             Diagnostic::warning(
-                "size-mapped",
+                Code::SizeMapped,
                 format!(
                     "aspect ratio {ratio_text} is not available on {model_name}; using {mapped}, the closest size it accepts"
                 ),
@@ -266,7 +266,7 @@ fn edit_only_fields(req: &Request<'_>) -> Vec<Diagnostic> {
     if !req.brief.inputs.is_empty() {
         warnings.push(
             Diagnostic::warning(
-                "ignored-field",
+                Code::IgnoredField,
                 "`inputs` are images to edit: the openai target (generations) leaves them out",
             )
             .with_path("inputs")
@@ -276,7 +276,7 @@ fn edit_only_fields(req: &Request<'_>) -> Vec<Diagnostic> {
     if req.brief.targets.contains_key("openai") {
         warnings.push(
             Diagnostic::warning(
-                "ignored-field",
+                Code::IgnoredField,
                 "the openai target takes no options: `targets.openai` is left out",
             )
             .with_path("targets.openai"),
@@ -285,7 +285,7 @@ fn edit_only_fields(req: &Request<'_>) -> Vec<Diagnostic> {
     if let Some(f) = &req.brief.output.input_fidelity {
         warnings.push(
             Diagnostic::warning(
-                "ignored-field",
+                Code::IgnoredField,
                 format!("`output.input_fidelity: {f}` applies to edits only: the openai target leaves it out"),
             )
             .with_path("output.input_fidelity")

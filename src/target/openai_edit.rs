@@ -3,7 +3,7 @@ use serde::Serialize;
 
 use super::openai::{Common, common_request};
 use super::{BuildResult, OpenAiImageRequest, Payload, Request, Target};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::validate::{self, TargetSchema};
 
 /// The OpenAI edits target.
@@ -70,7 +70,7 @@ fn edit_checks(
     let inputs = &req.brief.inputs;
     let model = &request.model;
     if inputs.images.is_empty() {
-        errors.push(Diagnostic::error("missing-field", "an edit needs input images: `inputs.images`")
+        errors.push(Diagnostic::error(Code::MissingField, "an edit needs input images: `inputs.images`")
             .with_path("inputs")
             .with_help("add `inputs: {images: [https://example.com/photo.png]}` (URLs or `file-…` ids), or use `--target openai`"));
     }
@@ -78,7 +78,7 @@ fn edit_checks(
     if inputs.images.len() > max {
         errors.push(
             Diagnostic::error(
-                "invalid-value",
+                Code::InvalidValue,
                 format!(
                     "{} input images: an edit takes at most {max}",
                     inputs.images.len()
@@ -92,7 +92,7 @@ fn edit_checks(
     if request.style.is_some() {
         errors.push(
             Diagnostic::error(
-                "unsupported-parameter",
+                Code::UnsupportedParameter,
                 "the edits endpoint does not take `style`",
             )
             .with_path("output.style")
@@ -104,16 +104,19 @@ fn edit_checks(
         && req.models.formats.gif.excludes.iter().any(|e| e == "mask")
     {
         errors.push(
-            Diagnostic::error("invalid-combination", "GIF output does not support masks")
-                .with_path("inputs.mask")
-                .with_note(format!("source: {}", req.models.formats.gif.source))
-                .with_help("remove `inputs.mask`, or choose another `output.format`"),
+            Diagnostic::error(
+                Code::InvalidCombination,
+                "GIF output does not support masks",
+            )
+            .with_path("inputs.mask")
+            .with_note(format!("source: {}", req.models.formats.gif.source))
+            .with_help("remove `inputs.mask`, or choose another `output.format`"),
         );
     }
     if req.brief.targets.contains_key("openai-edit") {
         warnings.push(
             Diagnostic::warning(
-                "ignored-field",
+                Code::IgnoredField,
                 "the openai-edit target takes no options: `targets.openai-edit` is left out",
             )
             .with_path("targets.openai-edit"),
@@ -151,7 +154,7 @@ fn drop_generation_only(
         if value.is_some() && !req.models.params.edits.contains_key(key) {
             warnings.push(
                 Diagnostic::warning(
-                    "ignored-field",
+                    Code::IgnoredField,
                     format!("the edits endpoint has no `{key}`: `{path}` is left out"),
                 )
                 .with_path(path),

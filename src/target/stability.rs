@@ -5,6 +5,7 @@ use serde::Serialize;
 use super::common;
 use super::limits::StabilityEndpoint;
 use super::{BuildResult, Payload, Request, Target};
+use crate::diagnostic::Code;
 use crate::validate::{TargetSchema, against_schema};
 
 /// Stability AI: `STABILITY_API_KEY`, `STABILITY_BASE_URL`.
@@ -138,7 +139,7 @@ impl Target for Stability {
 /// `cfg_scale` on an endpoint other than sd3: left out, with this warning.
 fn cfg_scale_ignored(endpoint: StabilityEndpoint) -> crate::diagnostic::Diagnostic {
     crate::diagnostic::Diagnostic::warning(
-        "ignored-field",
+        Code::IgnoredField,
         format!(
             "`cfg_scale` is an sd3.5 option: the {} endpoint has none, so it is left out",
             endpoint.as_str()

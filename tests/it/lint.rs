@@ -92,7 +92,7 @@ fn missing_text_and_cap_on_a_tampered_rendering() {
     let mut r = engine.render(&source, &OpenAi).expect("renders");
     r.prompt = r.prompt.replace("Future Forms\"", "Future Form\"") + &" more".repeat(7000);
     let findings = lint(&engine, &source, &r, &LintTable::builtin());
-    let ids: Vec<&str> = findings.iter().map(|d| d.code).collect();
+    let ids: Vec<&str> = findings.iter().map(|d| d.code.as_str()).collect();
     assert!(ids.contains(&"exact-text-missing"), "{ids:?}");
     assert!(ids.contains(&"prompt-over-cap"), "{ids:?}");
     assert!(ids.contains(&"prompt-long"), "{ids:?}");

@@ -10,6 +10,7 @@ mod authoring;
 mod batch;
 mod batch_bytes;
 mod cli;
+mod codes;
 mod common;
 mod components;
 mod errors;

@@ -1936,7 +1936,11 @@ fn any_yaml_or_json_text_parses_or_fails_cleanly() {
                     for key in [false, true] {
                         let _ = no_panic("SourceFile::locate", || source.locate(p, key))?;
                         let d = no_panic("SourceFile::point", || {
-                            source.point(Diagnostic::error("props", "here"), p, key)
+                            source.point(
+                                Diagnostic::error(imgprompt::Code::Internal, "here"),
+                                p,
+                                key,
+                            )
                         })?;
                         no_panic("rendering a located diagnostic", || d.render(false))?;
                     }

@@ -154,7 +154,7 @@ fn every_combination_reads_like_careful_copy() {
                     for d in lint(&engine, &source, &r, &table) {
                         assert!(
                             !matches!(
-                                d.code,
+                                d.code.as_str(),
                                 "doubled-noun"
                                     | "repeated-word"
                                     | "dangling-separator"

@@ -2,7 +2,7 @@
 //! every model ([`FORMAT_RULES`]), then the model's own rules ([`MODEL_RULES`]). Each group is
 //! one function; the tables fix the order the diagnostics come out in. Paths name the brief
 //! fields.
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::models::{Fact, FormatRules, ModelRules, ModelTable};
 use crate::size;
 use crate::suggest::{did_you_mean, one_of};
@@ -81,7 +81,7 @@ fn gif_parameters(c: &Checked<'_>, formats: &FormatRules, out: &mut Vec<Diagnost
         if set && format != "gif" {
             out.push(
                 Diagnostic::error(
-                    "invalid-combination",
+                    Code::InvalidCombination,
                     format!("`{field}` applies only to GIF output, but the format is {format}"),
                 )
                 .with_path(format!("output.{field}"))
@@ -112,7 +112,7 @@ fn gif_parameters(c: &Checked<'_>, formats: &FormatRules, out: &mut Vec<Diagnost
     {
         out.push(
             Diagnostic::warning(
-                "capped-value",
+                Code::CappedValue,
                 format!(
                     "a frame delay of {ms} ms is capped at {} ms in the encoded GIF",
                     gif.frame_duration_ms_cap
@@ -131,7 +131,7 @@ fn svg_parameters(c: &Checked<'_>, formats: &FormatRules, out: &mut Vec<Diagnost
     if p.svg.is_some() && format != "svg" {
         out.push(
             Diagnostic::error(
-                "invalid-combination",
+                Code::InvalidCombination,
                 format!("`svg` applies only to SVG output, but the format is {format}"),
             )
             .with_path("output.svg")
@@ -144,7 +144,7 @@ fn svg_parameters(c: &Checked<'_>, formats: &FormatRules, out: &mut Vec<Diagnost
         if !allowed.contains(&effort.effort) {
             out.push(
                 Diagnostic::error(
-                    "invalid-value",
+                    Code::InvalidValue,
                     format!(
                         "reasoning effort `{}` is not valid: use {}",
                         effort.effort,
@@ -173,7 +173,7 @@ fn excluded_compression(
     if p.output_compression.is_some() && excludes.iter().any(|e| e == "output_compression") {
         out.push(
             Diagnostic::error(
-                "invalid-combination",
+                Code::InvalidCombination,
                 format!("{} output does not take `compression`", fmt.to_uppercase()),
             )
             .with_path("output.compression")
@@ -193,9 +193,12 @@ fn gif_output(c: &Checked<'_>, formats: &FormatRules, out: &mut Vec<Diagnostic>)
     excluded_compression(c.p, "gif", &gif.excludes, &src, out);
     if let Some(a) = &gif.access {
         out.push(
-            Diagnostic::warning("preview-feature", format!("GIF output is in preview: {a}"))
-                .with_path("output.format")
-                .with_note(src),
+            Diagnostic::warning(
+                Code::PreviewFeature,
+                format!("GIF output is in preview: {a}"),
+            )
+            .with_path("output.format")
+            .with_note(src),
         );
     }
 }
@@ -213,7 +216,7 @@ fn svg_output(c: &Checked<'_>, formats: &FormatRules, out: &mut Vec<Diagnostic>)
     {
         out.push(
             Diagnostic::error(
-                "invalid-combination",
+                Code::InvalidCombination,
                 format!("SVG output requires n={}, but n={n}", svg.n),
             )
             .with_path("output.n")
@@ -223,9 +226,12 @@ fn svg_output(c: &Checked<'_>, formats: &FormatRules, out: &mut Vec<Diagnostic>)
     }
     if let Some(a) = &svg.access {
         out.push(
-            Diagnostic::warning("preview-feature", format!("SVG output needs access: {a}"))
-                .with_path("output.format")
-                .with_note(src),
+            Diagnostic::warning(
+                Code::PreviewFeature,
+                format!("SVG output needs access: {a}"),
+            )
+            .with_path("output.format")
+            .with_note(src),
         );
     }
 }
@@ -318,7 +324,7 @@ fn preview_values(c: &Checked<'_>, rules: &ModelRules, out: &mut Vec<Diagnostic>
         {
             out.push(
                 Diagnostic::warning(
-                    "preview-feature",
+                    Code::PreviewFeature,
                     format!(
                         "`{param}: {v}` is in preview on {}: it may be refused",
                         c.model
@@ -347,7 +353,7 @@ fn image_count(c: &Checked<'_>, rules: &ModelRules, out: &mut Vec<Diagnostic>) {
             };
             out.push(
                 Diagnostic::error(
-                    "invalid-value",
+                    Code::InvalidValue,
                     format!("n={n} is not valid for {model}: {range}"),
                 )
                 .with_path("output.n")
@@ -374,14 +380,14 @@ fn image_size(c: &Checked<'_>, rules: &ModelRules, out: &mut Vec<Diagnostic>) {
         Ok(None) => {}
         Ok(Some(warning)) => out.push(
             Diagnostic::warning(
-                "experimental-size",
+                Code::ExperimentalSize,
                 format!("size {s} on {model}: {warning}"),
             )
             .with_path("output.size"),
         ),
         Err(problem) => {
             let mut d = Diagnostic::error(
-                "invalid-size",
+                Code::InvalidSize,
                 format!("size {s} is not valid for {model}: {}", problem.reason),
             )
             .with_path("output.size")
@@ -411,7 +417,7 @@ fn compression(c: &Checked<'_>, rules: &ModelRules, out: &mut Vec<Diagnostic>) {
         Fact::Unknown => out.push(unstated("output_compression", "output.compression", model)),
         Fact::Unsupported => out.push(
             Diagnostic::error(
-                "unsupported-parameter",
+                Code::UnsupportedParameter,
                 format!("{model} does not accept `compression`"),
             )
             .with_path("output.compression")
@@ -421,7 +427,7 @@ fn compression(c: &Checked<'_>, rules: &ModelRules, out: &mut Vec<Diagnostic>) {
             if !rule.only_with.iter().any(|f| f == format) {
                 out.push(
                     Diagnostic::error(
-                        "invalid-combination",
+                        Code::InvalidCombination,
                         format!(
                             "compression only applies to {} output, but the format is {format}",
                             one_of(&rule.only_with)
@@ -437,7 +443,7 @@ fn compression(c: &Checked<'_>, rules: &ModelRules, out: &mut Vec<Diagnostic>) {
             if value < rule.min || value > rule.max {
                 out.push(
                     Diagnostic::error(
-                        "invalid-value",
+                        Code::InvalidValue,
                         format!(
                             "compression {value} is out of range {}–{}",
                             rule.min, rule.max
@@ -459,7 +465,7 @@ fn transparent_background(c: &Checked<'_>, rules: &ModelRules, out: &mut Vec<Dia
     {
         out.push(
             Diagnostic::error(
-                "invalid-combination",
+                Code::InvalidCombination,
                 format!(
                     "a transparent background needs {} output, but the format is {format}",
                     one_of(needs)
@@ -481,7 +487,7 @@ fn prompt_length(c: &Checked<'_>, rules: &ModelRules, out: &mut Vec<Diagnostic>)
         if chars > max {
             out.push(
                 Diagnostic::error(
-                    "prompt-too-long",
+                    Code::PromptTooLong,
                     format!(
                         "the prompt has {chars} characters; {} accepts at most {max}",
                         c.model

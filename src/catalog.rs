@@ -510,25 +510,7 @@ fn read_preset_folder(dir: &Path) -> Result<RawPreset, Refused> {
 }
 
 fn parse_preset(raw: RawPreset) -> Result<Preset, Vec<Diagnostic>> {
-    let manifest_name = format!("{}/{MANIFEST}", raw.dir);
-    let Some((_, text)) = raw.files.iter().find(|(n, _)| n == MANIFEST) else {
-        return Err(vec![Diagnostic::error(
-            Code::Preset,
-            format!("`{}` has no {MANIFEST}", raw.dir),
-        )]);
-    };
-    let source = SourceFile::new(manifest_name.clone(), text.clone(), Some(Format::Yaml));
-    let value = source.parse().map_err(|d| vec![d])?;
-    let problems = manifest_schema().check(&value, &JsonPath::root(), Some(&source));
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let manifest: Manifest = serde_json::from_value(value).map_err(|e| {
-        vec![
-            Diagnostic::error(Code::Preset, format!("invalid manifest: {e}"))
-                .in_file(&manifest_name),
-        ]
-    })?;
+    let (source, manifest) = read_manifest(&raw)?;
     if let Some(params) = &manifest.params
         && let Err(e) = Schema::compile(params.clone())
     {
@@ -589,6 +571,30 @@ fn parse_preset(raw: RawPreset) -> Result<Preset, Vec<Diagnostic>> {
         main,
         params_schema: OnceLock::new(),
     })
+}
+
+/// The preset's manifest, checked against its schema (errors point into the file).
+fn read_manifest(raw: &RawPreset) -> Result<(SourceFile, Manifest), Vec<Diagnostic>> {
+    let manifest_name = format!("{}/{MANIFEST}", raw.dir);
+    let Some((_, text)) = raw.files.iter().find(|(n, _)| n == MANIFEST) else {
+        return Err(vec![Diagnostic::error(
+            Code::Preset,
+            format!("`{}` has no {MANIFEST}", raw.dir),
+        )]);
+    };
+    let source = SourceFile::new(manifest_name.clone(), text.clone(), Some(Format::Yaml));
+    let value = source.parse().map_err(|d| vec![d])?;
+    let problems = manifest_schema().check(&value, &JsonPath::root(), Some(&source));
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let manifest: Manifest = serde_json::from_value(value).map_err(|e| {
+        vec![
+            Diagnostic::error(Code::Preset, format!("invalid manifest: {e}"))
+                .in_file(&manifest_name),
+        ]
+    })?;
+    Ok((source, manifest))
 }
 
 /// A hidden preset renamed `name@built-in` (or `name@<folder>`), its templates with it, so that

@@ -11,8 +11,8 @@ use indexmap::IndexMap;
 use serde_json::Value;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::preset::TemplateFile;
 use crate::preset::{Manifest, Origin, Preset};
-use crate::render::{Compiled, TemplateFile};
 use crate::safe_fs;
 use crate::schema::Schema;
 use crate::source::{Format, JsonPath, SourceFile};
@@ -30,8 +30,6 @@ pub const DEFAULT_PRESET: &str = "basic";
 #[derive(Debug)]
 pub struct Catalog {
     presets: IndexMap<String, Arc<Preset>>,
-    /// Each preset's compiled templates, built on first use ([`Catalog::compiled`]).
-    compiled: IndexMap<String, OnceLock<Result<Compiled, Vec<Diagnostic>>>>,
     shared: Vec<(String, Arc<str>)>,
     /// User presets that failed to load, by name (the folder name when the manifest itself is
     /// broken), with their diagnostics. They affect only the briefs that use them.
@@ -165,10 +163,6 @@ impl Catalog {
             return Err(diagnostics);
         }
         Ok(Catalog {
-            compiled: presets
-                .keys()
-                .map(|k| (k.clone(), OnceLock::new()))
-                .collect(),
             presets: presets.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
             shared,
             broken,
@@ -238,20 +232,6 @@ impl Catalog {
     /// All presets, in load order.
     pub fn iter(&self) -> impl Iterator<Item = &Arc<Preset>> {
         self.presets.values()
-    }
-
-    /// The compiled templates of `preset` (one of this catalog's), built on first use and
-    /// reused.
-    pub fn compiled(&self, preset: &Preset) -> Result<&Compiled, Vec<Diagnostic>> {
-        let Some(cell) = self.compiled.get(preset.name()) else {
-            return Err(vec![Diagnostic::error(
-                Code::Preset,
-                format!("preset `{}` is not in this catalog", preset.name()),
-            )]);
-        };
-        cell.get_or_init(|| Compiled::new(&self.template_set(preset)))
-            .as_ref()
-            .map_err(Clone::clone)
     }
 
     /// Shared parts, then the templates of the preset's ancestors, then its own.

@@ -52,6 +52,7 @@ pub struct Rendering {
 #[derive(Debug)]
 pub struct Engine {
     catalog: Catalog,
+    compiled: crate::render::CompiledCache,
     models: ModelTable,
     prices: PriceTable,
     cost_options: CostOptions,
@@ -224,6 +225,7 @@ impl Engine {
     /// An engine over a given catalog and model table.
     pub fn with(catalog: Catalog, models: ModelTable) -> Engine {
         Engine {
+            compiled: crate::render::CompiledCache::new(&catalog),
             catalog,
             models,
             prices: PriceTable::builtin(),
@@ -474,9 +476,9 @@ impl Engine {
         errors: &mut Vec<Diagnostic>,
     ) -> Result<String, Diagnostics> {
         let compiled = self
-            .catalog
-            .compiled(preset)
-            .map_err(|d| Diagnostics(d.clone()))?;
+            .compiled
+            .get(&self.catalog, preset)
+            .map_err(Diagnostics)?;
         let prompt = match render_prompt(brief, preset, compiled, self.limits, avoid_in_prompt) {
             Ok(p) => p,
             // a template failing on values the brief already has errors for (a param outside

@@ -183,3 +183,14 @@ impl Preset {
             .unwrap_or_else(|| role.replace(['_', '-'], " "))
     }
 }
+
+/// One template file: its name inside tera, its text, and the path shown in diagnostics.
+#[derive(Debug, Clone)]
+pub struct TemplateFile {
+    /// `<preset>/<file>` or `_shared/<file>`.
+    pub name: String,
+    /// The template source.
+    pub text: Arc<str>,
+    /// Where the file lives, for diagnostics (`templates/poster/prompt.tera`).
+    pub path: String,
+}

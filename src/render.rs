@@ -4,28 +4,53 @@
 //! placeholder that is swapped for the user's bytes after the template has run and the prompt has
 //! been tidied. Whatever a text holds — quotes, `{{ }}`, newlines — it lands verbatim.
 use std::io::{self, Write};
-use std::sync::Arc;
+use std::sync::OnceLock;
 use std::time::Instant;
 
+use indexmap::IndexMap;
 use serde_json::Value;
 use tera::Tera;
 
 use crate::brief::{Brief, OneOrMany};
+use crate::catalog::Catalog;
 use crate::diagnostic::{Code, Diagnostic, Location};
 use crate::preset::Preset;
 use crate::sandbox::{ScanError, SourceMap};
 
 pub use crate::sandbox::Limits;
 
-/// One template file: its name inside tera, its text, and the path shown in diagnostics.
-#[derive(Debug, Clone)]
-pub struct TemplateFile {
-    /// `<preset>/<file>` or `_shared/<file>`.
-    pub name: String,
-    /// The template source.
-    pub text: Arc<str>,
-    /// Where the file lives, for diagnostics (`templates/poster/prompt.tera`).
-    pub path: String,
+pub use crate::preset::TemplateFile;
+
+/// Every preset's compiled templates, each built on first use and reused (the engine holds one
+/// per catalog).
+#[derive(Debug)]
+pub struct CompiledCache {
+    cells: IndexMap<String, OnceLock<Result<Compiled, Vec<Diagnostic>>>>,
+}
+
+impl CompiledCache {
+    /// An empty cache for the presets of `catalog`.
+    pub fn new(catalog: &Catalog) -> CompiledCache {
+        CompiledCache {
+            cells: catalog
+                .iter()
+                .map(|p| (p.name().to_string(), OnceLock::new()))
+                .collect(),
+        }
+    }
+
+    /// The compiled templates of `preset`, one of the catalog's.
+    pub fn get(&self, catalog: &Catalog, preset: &Preset) -> Result<&Compiled, Vec<Diagnostic>> {
+        let Some(cell) = self.cells.get(preset.name()) else {
+            return Err(vec![Diagnostic::error(
+                Code::Preset,
+                format!("preset `{}` is not in this catalog", preset.name()),
+            )]);
+        };
+        cell.get_or_init(|| Compiled::new(&catalog.template_set(preset)))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
 }
 
 /// A preset's templates compiled into a tera instance, built once and reused.

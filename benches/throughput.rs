@@ -144,7 +144,7 @@ fn main() {
         if let Ok(v) = serde_json::from_str::<Value>(l) {
             ok += usize::from(
                 engine
-                    .render_value(v, None, &imgprompt::target::OpenAi)
+                    .render_value(v, None, &imgprompt::targets::OpenAi)
                     .is_ok(),
             );
         }

@@ -20,11 +20,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::brief::source::{Format, JsonPath, SourceFile};
+use crate::diagnostic::suggest::{did_you_mean, one_of};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::size::{Dimensions, Size};
-use crate::source::{Format, JsonPath, SourceFile};
-use crate::suggest::{did_you_mean, one_of};
-use crate::target::{Payload, Summary};
+use crate::targets::{Payload, Summary};
+use crate::validate::size::{Dimensions, Size};
 
 /// The built-in price table.
 pub const BUILTIN_PRICES: &str = include_str!("../data/prices.json");
@@ -662,7 +662,7 @@ fn batch_factor(prices: &PriceTable, options: CostOptions, notes: &mut Vec<Strin
     }
 }
 
-pub use crate::target::Pricing;
+pub use crate::targets::Pricing;
 
 /// Estimates the cost of a payload priced the way its target says: OpenAI from the full table;
 /// Stability from its credits and FLUX from its per-image or per-megapixel prices (labelled with
@@ -672,7 +672,7 @@ pub fn estimate_payload(
     pricing: Pricing,
     prices: &PriceTable,
     options: CostOptions,
-    models: &crate::models::ModelTable,
+    models: &crate::validate::models::ModelTable,
 ) -> Estimate {
     match pricing {
         Pricing::OpenAi => estimate_openai(payload, prices, options, models),
@@ -687,7 +687,7 @@ fn estimate_openai(
     payload: &Payload,
     prices: &PriceTable,
     options: CostOptions,
-    models: &crate::models::ModelTable,
+    models: &crate::validate::models::ModelTable,
 ) -> Estimate {
     let mut asked = Asked::from_summary(&payload.summary);
     let model = asked.model.clone();

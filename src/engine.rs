@@ -6,15 +6,15 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::brief::Brief;
-use crate::catalog::{Catalog, DEFAULT_PRESET, deep_merge};
+use crate::brief::schema::Schema;
+use crate::brief::source::{JsonPath, SourceFile};
 use crate::cost::{CostOptions, PriceTable};
-use crate::date::Date;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::models::ModelTable;
-use crate::render::{Limits, render_prompt};
-use crate::schema::Schema;
-use crate::source::{JsonPath, SourceFile};
-use crate::target::{Payload, Request, Target};
+use crate::preset::catalog::{Catalog, DEFAULT_PRESET, deep_merge};
+use crate::prompt::render::{Limits, render_prompt};
+use crate::targets::{Payload, Request, Target};
+use crate::validate::date::Date;
+use crate::validate::models::ModelTable;
 
 /// A rendered brief: the final prompt, the payload and any warnings.
 #[derive(Debug, Clone, Serialize)]
@@ -45,24 +45,24 @@ pub struct Rendering {
 ///
 /// let engine = Engine::new().unwrap();
 /// let brief = SourceFile::new("brief.yaml", "preset: poster\nsubject: a jazz night\ntext:\n  headline: Blue Notes\n", None);
-/// let out = engine.render(&brief, &imgprompt::target::OpenAi).unwrap();
+/// let out = engine.render(&brief, &imgprompt::targets::OpenAi).unwrap();
 /// assert!(out.prompt.contains("\"Blue Notes\""));
 /// assert_eq!(out.payload.body["model"], "gpt-image-2");
 /// ```
 #[derive(Debug)]
 pub struct Engine {
     catalog: Catalog,
-    compiled: crate::render::CompiledCache,
+    compiled: crate::prompt::render::CompiledCache,
     models: ModelTable,
     prices: PriceTable,
     cost_options: CostOptions,
     /// The target limits as merged JSON (what the next override merges over) and typed (what
     /// targets read).
-    target_limits: (Value, crate::target::limits::TargetLimits),
+    target_limits: (Value, crate::targets::limits::TargetLimits),
     limits: Limits,
     today: Date,
     strict: bool,
-    styles: crate::styles::Library,
+    styles: crate::preset::styles::Library,
 }
 
 /// Fills what `value` lacks from `defaults`, recursively; what the user wrote wins (`null`
@@ -121,8 +121,8 @@ impl Engine {
         for (name, path) in names {
             match self.styles.get(&name) {
                 Ok(style) => {
-                    details.extend(crate::styles::positive_phrases(style));
-                    avoid.extend(crate::styles::negative_items(style));
+                    details.extend(crate::preset::styles::positive_phrases(style));
+                    avoid.extend(crate::preset::styles::negative_items(style));
                 }
                 Err(d) => errors.push(d.with_path(path)),
             }
@@ -156,7 +156,7 @@ fn unknown_targets(brief: &Value) -> Vec<Diagnostic> {
     let Some(targets) = brief.get("targets").and_then(Value::as_object) else {
         return Vec::new();
     };
-    let names: Vec<String> = crate::target::all()
+    let names: Vec<String> = crate::targets::all()
         .iter()
         .map(|t| t.name().to_string())
         .collect();
@@ -164,7 +164,8 @@ fn unknown_targets(brief: &Value) -> Vec<Diagnostic> {
         .keys()
         .filter(|k| !names.contains(k))
         .map(|k| {
-            let suggestion = crate::suggest::did_you_mean(k, names.iter().map(String::as_str));
+            let suggestion =
+                crate::diagnostic::suggest::did_you_mean(k, names.iter().map(String::as_str));
             Diagnostic::error(
                 Code::UnknownTarget,
                 format!("`targets.{k}`: there is no target `{k}`"),
@@ -176,14 +177,16 @@ fn unknown_targets(brief: &Value) -> Vec<Diagnostic> {
             })
             .with_help(format!(
                 "targets: {}",
-                crate::suggest::one_of(&names.iter().map(String::as_str).collect::<Vec<_>>())
+                crate::diagnostic::suggest::one_of(
+                    &names.iter().map(String::as_str).collect::<Vec<_>>()
+                )
             ))
         })
         .collect()
 }
 
 fn remove_path(value: &mut Value, path: &JsonPath) {
-    use crate::source::Segment;
+    use crate::brief::source::Segment;
     let Some((last, parents)) = path.0.split_last() else {
         return;
     };
@@ -225,19 +228,20 @@ impl Engine {
     /// An engine over a given catalog and model table.
     pub fn with(catalog: Catalog, models: ModelTable) -> Engine {
         Engine {
-            compiled: crate::render::CompiledCache::new(&catalog),
+            compiled: crate::prompt::render::CompiledCache::new(&catalog),
             catalog,
             models,
             prices: PriceTable::builtin(),
             cost_options: CostOptions::default(),
             target_limits: (
-                crate::target::limits::builtin_value().clone(),
-                crate::target::limits::builtin().clone(),
+                crate::targets::limits::builtin_value().clone(),
+                crate::targets::limits::builtin().clone(),
             ),
             limits: Limits::default(),
             today: Date::today(),
             strict: false,
-            styles: crate::styles::Library::load(&[]).expect("the built-in style pack loads"),
+            styles: crate::preset::styles::Library::load(&[])
+                .expect("the built-in style pack loads"),
         }
     }
 
@@ -250,13 +254,13 @@ impl Engine {
 
     /// The style libraries briefs apply from (`style.apply`).
     #[must_use]
-    pub fn styles(mut self, styles: crate::styles::Library) -> Self {
+    pub fn styles(mut self, styles: crate::preset::styles::Library) -> Self {
         self.styles = styles;
         self
     }
 
     /// The style libraries.
-    pub fn style_library(&self) -> &crate::styles::Library {
+    pub fn style_library(&self) -> &crate::preset::styles::Library {
         &self.styles
     }
 
@@ -276,7 +280,7 @@ impl Engine {
     }
 
     /// Merges target limits over the current ones and checks the result against the typed
-    /// limits ([`crate::target::limits`]); `name` is the override file, named in errors.
+    /// limits ([`crate::targets::limits`]); `name` is the override file, named in errors.
     pub fn try_target_limits(
         mut self,
         name: &str,
@@ -284,13 +288,13 @@ impl Engine {
     ) -> Result<Self, Vec<Diagnostic>> {
         let mut merged = self.target_limits.0.clone();
         deep_merge(&mut merged, overrides);
-        let typed = crate::target::limits::check_merged(&merged, name)?;
+        let typed = crate::targets::limits::check_merged(&merged, name)?;
         self.target_limits = (merged, typed);
         Ok(self)
     }
 
     /// The target limits in use, typed.
-    pub fn target_limits(&self) -> &crate::target::limits::TargetLimits {
+    pub fn target_limits(&self) -> &crate::targets::limits::TargetLimits {
         &self.target_limits.1
     }
 
@@ -620,8 +624,8 @@ impl Run<'_> {
             std::cmp::Reverse(
                 p.0.iter()
                     .map(|s| match s {
-                        crate::source::Segment::Key(k) => (k.clone(), 0),
-                        crate::source::Segment::Index(i) => (String::new(), *i),
+                        crate::brief::source::Segment::Key(k) => (k.clone(), 0),
+                        crate::brief::source::Segment::Index(i) => (String::new(), *i),
                     })
                     .collect::<Vec<_>>(),
             )
@@ -682,7 +686,7 @@ fn text_role_errors(preset: &crate::preset::Preset, value: &Value) -> Vec<Diagno
     text.keys()
         .filter(|role| !declared.contains_key(*role))
         .map(|role| {
-            let suggestion = crate::suggest::did_you_mean(role, roles.iter().copied());
+            let suggestion = crate::diagnostic::suggest::did_you_mean(role, roles.iter().copied());
             Diagnostic::error(
                 Code::UnknownTextRole,
                 format!("the `{}` preset has no text role `{role}`", preset.name()),
@@ -695,7 +699,7 @@ fn text_role_errors(preset: &crate::preset::Preset, value: &Value) -> Vec<Diagno
             .with_help(format!(
                 "text roles of `{}`: {}",
                 preset.name(),
-                crate::suggest::one_of(&roles)
+                crate::diagnostic::suggest::one_of(&roles)
             ))
         })
         .collect()

@@ -33,54 +33,28 @@
 //!     r#"{"preset": "product", "subject": "a ceramic mug", "text": {"label": "MUG & CO"}}"#,
 //!     None,
 //! );
-//! let rendering = engine.render(&brief, &imgprompt::target::OpenAi).unwrap();
+//! let rendering = engine.render(&brief, &imgprompt::targets::OpenAi).unwrap();
 //! assert!(rendering.prompt.contains("\"MUG & CO\""));
 //! assert_eq!(rendering.payload.body["prompt"], rendering.prompt);
 //! ```
 
-pub mod atomic;
-pub mod batch;
-#[cfg(feature = "run")]
-pub mod batch_api;
+pub mod app;
 pub mod brief;
-pub mod catalog;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod cost;
-pub mod date;
 pub mod diagnostic;
 pub mod emit;
 pub mod engine;
-pub mod expand;
-pub mod filters;
-pub mod fixtures;
-#[cfg(feature = "run")]
-pub mod generate;
-pub mod handoff;
-#[cfg(feature = "run")]
-pub mod http;
-pub mod image;
 pub mod lint;
-pub mod models;
 pub mod preset;
-pub mod render;
-pub mod safe_fs;
-pub mod sandbox;
-pub mod scaffold;
-pub mod schema;
-#[cfg(feature = "serve")]
-pub mod serve;
-pub mod size;
-pub mod source;
-pub mod styles;
-pub mod suggest;
-pub mod target;
+pub mod prompt;
+pub mod targets;
 #[cfg(test)]
 mod test_support;
 pub mod validate;
-pub mod vary;
 
 pub use brief::Brief;
+pub use brief::source::{Format, SourceFile};
 pub use diagnostic::{Code, Diagnostic, Diagnostics, Severity};
 pub use engine::{Engine, Rendering};
-pub use source::{Format, SourceFile};

@@ -12,7 +12,7 @@
 use std::sync::OnceLock;
 
 use arbitrary::Unstructured;
-use imgprompt::source::{JsonPath, Segment};
+use imgprompt::brief::source::{JsonPath, Segment};
 use serde_json::{Map, Value, json};
 
 /// The engine, on the date the tests use.
@@ -21,7 +21,7 @@ pub fn engine() -> &'static imgprompt::Engine {
     ENGINE.get_or_init(|| {
         imgprompt::Engine::new()
             .expect("built-in presets")
-            .today(imgprompt::date::Date::parse("2026-11-24").expect("date"))
+            .today(imgprompt::validate::date::Date::parse("2026-11-24").expect("date"))
     })
 }
 
@@ -1039,12 +1039,12 @@ pub fn check_rendering(
         let _ = d.render(false);
     }
     for form in [
-        imgprompt::handoff::HandOff::Curl,
-        imgprompt::handoff::HandOff::Python,
-        imgprompt::handoff::HandOff::Js,
-        imgprompt::handoff::HandOff::Http,
+        imgprompt::emit::handoff::HandOff::Curl,
+        imgprompt::emit::handoff::HandOff::Python,
+        imgprompt::emit::handoff::HandOff::Js,
+        imgprompt::emit::handoff::HandOff::Http,
     ] {
-        let _ = imgprompt::handoff::snippet(r, form);
+        let _ = imgprompt::emit::handoff::snippet(r, form);
     }
     for form in [
         imgprompt::emit::Emit::Payload,
@@ -1065,7 +1065,7 @@ fn lint_table() -> &'static imgprompt::lint::LintTable {
 /// Renders `source` on `target`: a success is checked, a failure names an error and renders.
 pub fn render_checked(
     source: &imgprompt::SourceFile,
-    target: &dyn imgprompt::target::Target,
+    target: &dyn imgprompt::targets::Target,
     declared: Option<&Value>,
 ) {
     match engine().render(source, target) {
@@ -1112,7 +1112,7 @@ pub fn kind(line: &[u8]) -> Kind {
 
 /// One record per input line, in order (one per variant for a line with `vary`), a blank line
 /// its `skipped` record, no internal error, the summary counting every line.
-pub fn check_batch(input: &[u8], output: &[u8], summary: &imgprompt::batch::Summary) {
+pub fn check_batch(input: &[u8], output: &[u8], summary: &imgprompt::app::batch::Summary) {
     let text = std::str::from_utf8(output).expect("records are UTF-8");
     let records: Vec<Value> = text
         .lines()

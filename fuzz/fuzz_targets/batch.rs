@@ -7,7 +7,7 @@
 //! of the first byte renders in parallel.
 #![no_main]
 use arbitrary::Unstructured;
-use imgprompt::batch::BatchOptions;
+use imgprompt::app::batch::BatchOptions;
 use imgprompt::emit::Emit;
 use libfuzzer_sys::fuzz_target;
 
@@ -27,9 +27,9 @@ fuzz_target!(|data: &[u8]| {
         max_variants: adversarial::MAX_VARIANTS,
     };
     let mut out = Vec::new();
-    let summary = imgprompt::batch::run(
+    let summary = imgprompt::app::batch::run(
         adversarial::engine(),
-        &imgprompt::target::OpenAi,
+        &imgprompt::targets::OpenAi,
         &input[..],
         &mut out,
         None,

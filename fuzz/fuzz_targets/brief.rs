@@ -36,10 +36,10 @@ fuzz_target!(|data: &[u8]| {
     }
     let text = brief.to_string();
     let json = SourceFile::new("fuzz.json", text.as_str(), Some(Format::Json));
-    for target in imgprompt::target::all() {
+    for target in imgprompt::targets::all() {
         adversarial::render_checked(&json, target.as_ref(), Some(&brief));
     }
     // the same text read as YAML (what `serve` does by default)
     let yaml = SourceFile::new("fuzz.yaml", text.as_str(), Some(Format::Yaml));
-    adversarial::render_checked(&yaml, &imgprompt::target::OpenAi, None);
+    adversarial::render_checked(&yaml, &imgprompt::targets::OpenAi, None);
 });

@@ -29,8 +29,8 @@ fuzz_target!(|data: &[u8]| {
         }
     };
     adversarial::check_paths(&source, &value);
-    let _ = source.locate(&imgprompt::source::JsonPath::parse("output.size"), false);
-    if let Ok(v) = imgprompt::vary::Variations::from_brief(&value, "fuzz", Some(&source)) {
+    let _ = source.locate(&imgprompt::brief::source::JsonPath::parse("output.size"), false);
+    if let Ok(v) = imgprompt::app::vary::Variations::from_brief(&value, "fuzz", Some(&source)) {
         if let Some(n) = v.count() {
             let _ = v.sample(3.min(n), 1);
             let _ = v.variant(n.saturating_sub(1));

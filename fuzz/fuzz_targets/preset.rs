@@ -82,7 +82,7 @@ fuzz_target!(|data: &[u8]| {
     {
         return;
     }
-    let catalog = match imgprompt::catalog::Catalog::load(&[dir.clone()]) {
+    let catalog = match imgprompt::preset::catalog::Catalog::load(&[dir.clone()]) {
         Ok(c) => c,
         Err(ds) => panic!(
             "a user preset failed the whole catalog:\n{}",
@@ -94,10 +94,10 @@ fuzz_target!(|data: &[u8]| {
             let _ = d.render(false);
         }
     }
-    let engine = imgprompt::Engine::with(catalog, imgprompt::models::ModelTable::builtin())
+    let engine = imgprompt::Engine::with(catalog, imgprompt::validate::models::ModelTable::builtin())
         .today(adversarial::engine().date());
     let source = SourceFile::new("b.json", brief.to_string(), Some(Format::Json));
-    match engine.render(&source, &imgprompt::target::OpenAi) {
+    match engine.render(&source, &imgprompt::targets::OpenAi) {
         Ok(r) => {
             for t in adversarial::exact_texts(&r) {
                 assert!(r.prompt.contains(t.as_str()), "a user preset dropped {t:?}");
@@ -109,7 +109,7 @@ fuzz_target!(|data: &[u8]| {
     }
     if !adversarial::PRESETS.contains(&name.as_str()) {
         let good = SourceFile::new("good.json", GOOD_BRIEF, Some(Format::Json));
-        if let Err(ds) = engine.render(&good, &imgprompt::target::OpenAi) {
+        if let Err(ds) = engine.render(&good, &imgprompt::targets::OpenAi) {
             panic!("a user preset broke a built-in one:\n{}", ds.render(false));
         }
     }

@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let source = imgprompt::SourceFile::new("fuzz.yaml", text, Some(imgprompt::Format::Yaml));
-    for target in imgprompt::target::all() {
+    for target in imgprompt::targets::all() {
         adversarial::render_checked(&source, target.as_ref(), None);
     }
 });

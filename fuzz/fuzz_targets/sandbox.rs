@@ -10,26 +10,26 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut plain = tera::Tera::new();
     plain.autoescape_on(Vec::<&str>::new());
-    imgprompt::filters::register(&mut plain);
-    if plain.add_raw_template("t", text).is_err() || imgprompt::sandbox::instrument(text).is_err() {
+    imgprompt::prompt::filters::register(&mut plain);
+    if plain.add_raw_template("t", text).is_err() || imgprompt::prompt::sandbox::instrument(text).is_err() {
         return;
     }
-    let file = imgprompt::render::TemplateFile {
+    let file = imgprompt::prompt::render::TemplateFile {
         name: String::from("t"),
         text: text.into(),
         path: String::from("t"),
     };
-    let compiled = imgprompt::render::Compiled::new(std::slice::from_ref(&file))
+    let compiled = imgprompt::prompt::render::Compiled::new(std::slice::from_ref(&file))
         .unwrap_or_else(|d| panic!("the rewrite of a valid template must compile: {d:?}"));
     let mut context = tera::Context::new();
     context.insert("items", &["a", "b", "c"]);
     context.insert("name", "Ada");
-    let limits = imgprompt::render::Limits {
+    let limits = imgprompt::prompt::render::Limits {
         timeout: std::time::Duration::from_millis(200),
         ..Default::default()
     };
     if let Ok(ours) = compiled.render("t", &context, limits) {
-        imgprompt::filters::reset_range_budget();
+        imgprompt::prompt::filters::reset_range_budget();
         // what the sandbox let through, tera renders unsandboxed in as little work
         let theirs = plain
             .render("t", &context)

@@ -6,10 +6,10 @@ use clap::Subcommand;
 
 use super::output::{AtomicFile, io_failure, write_stdout};
 use super::{Cli, Failure, batch_api_target, engine};
+use crate::brief::source::Format;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::emit::Emit;
 use crate::engine::Engine;
-use crate::source::Format;
 
 #[derive(Debug, clap::Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -73,10 +73,10 @@ pub(super) enum BatchApi {
     },
 }
 
-fn client() -> Result<crate::batch_api::Client, Failure> {
+fn client() -> Result<crate::app::batch_api::Client, Failure> {
     let api_key = std::env::var("OPENAI_API_KEY")
         .map_err(|_| Failure::usage(Diagnostic::error(Code::Usage, "OPENAI_API_KEY is not set")))?;
-    Ok(crate::batch_api::Client {
+    Ok(crate::app::batch_api::Client {
         base_url: std::env::var("OPENAI_BASE_URL")
             .unwrap_or_else(|_| String::from("https://api.openai.com/v1")),
         api_key,
@@ -89,15 +89,15 @@ fn run_api(api: &BatchApi, color: bool) -> Result<u8, Failure> {
     let fail = |d: Diagnostic| Failure::invalid(Diagnostics(vec![d]));
     match api {
         BatchApi::Submit { file } => {
-            let id = crate::batch_api::submit(&client, file).map_err(fail)?;
+            let id = crate::app::batch_api::submit(&client, file).map_err(fail)?;
             write_stdout(&format!("{id}\n"))?;
             eprintln!(
                 "submitted: follow it with `imgprompt batch status {id}`; the requests are in {}",
-                crate::batch_api::manifest_path(file).display()
+                crate::app::batch_api::manifest_path(file).display()
             );
         }
         BatchApi::Status { id } => {
-            let b = crate::batch_api::status(&client, id).map_err(fail)?;
+            let b = crate::app::batch_api::status(&client, id).map_err(fail)?;
             write_stdout(&format!(
                 "{id}: {} {}\n",
                 b["status"].as_str().unwrap_or("?"),
@@ -107,7 +107,8 @@ fn run_api(api: &BatchApi, color: bool) -> Result<u8, Failure> {
             ))?;
         }
         BatchApi::Fetch { id, manifest, out } => {
-            let f = crate::batch_api::fetch(&client, id, manifest.as_deref(), out).map_err(fail)?;
+            let f = crate::app::batch_api::fetch(&client, id, manifest.as_deref(), out)
+                .map_err(fail)?;
             eprintln!(
                 "{}: {} images written to {}, {} requests failed",
                 id,
@@ -126,7 +127,7 @@ fn run_api(api: &BatchApi, color: bool) -> Result<u8, Failure> {
                     kept.display()
                 );
             }
-            let _ = crate::generate::contact_sheet(out);
+            let _ = crate::app::generate::contact_sheet(out);
             return Ok(u8::from(!f.failed.is_empty()));
         }
     }
@@ -149,7 +150,7 @@ pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
     } = args;
 
     let engine = engine(cli)?;
-    let target = crate::target::by_name(target).map_err(Failure::usage)?;
+    let target = crate::targets::by_name(target).map_err(Failure::usage)?;
     if *form == Emit::OpenaiBatch {
         batch_api_target(target.as_ref())?;
     }
@@ -203,11 +204,11 @@ pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
 }
 
 /// The options of the library's batch run, from the command line.
-fn batch_options(args: &Args) -> crate::batch::BatchOptions {
-    crate::batch::BatchOptions {
+fn batch_options(args: &Args) -> crate::app::batch::BatchOptions {
+    crate::app::batch::BatchOptions {
         max_variants: args
             .max_variants
-            .unwrap_or(crate::expand::DEFAULT_MAX_VARIANTS),
+            .unwrap_or(crate::app::expand::DEFAULT_MAX_VARIANTS),
         emit: args.emit,
         fail_fast: args.fail_fast,
         parallel: !args.sequential,
@@ -264,13 +265,13 @@ fn progress_bar(quiet: bool) -> indicatif::ProgressBar {
 /// Runs the batch over its input: a folder of brief files (in name order), stdin, or a JSONL file.
 fn run_input(
     engine: &Engine,
-    target: &dyn crate::target::Target,
+    target: &dyn crate::targets::Target,
     input: &std::path::Path,
     results: &mut dyn Write,
     errors: Option<&mut dyn Write>,
-    opts: &crate::batch::BatchOptions,
+    opts: &crate::app::batch::BatchOptions,
     progress: impl FnMut(u64),
-) -> Result<crate::batch::Summary, Failure> {
+) -> Result<crate::app::batch::Summary, Failure> {
     let cannot_read =
         |e: std::io::Error| io_failure(&format!("cannot read `{}`", input.display()), &e);
     let summary = if input.is_dir() {
@@ -281,10 +282,10 @@ fn run_input(
             .filter(|p| Format::from_path(p).is_some())
             .collect();
         files.sort();
-        crate::batch::run_files(engine, target, &files, results, errors, opts, progress)
+        crate::app::batch::run_files(engine, target, &files, results, errors, opts, progress)
     } else if input.as_os_str() == "-" {
         let stdin = std::io::stdin();
-        crate::batch::run(
+        crate::app::batch::run(
             engine,
             target,
             stdin.lock(),
@@ -296,13 +297,13 @@ fn run_input(
     } else {
         let file = std::fs::File::open(input).map_err(cannot_read)?;
         let reader = std::io::BufReader::with_capacity(1 << 16, file);
-        crate::batch::run(engine, target, reader, results, errors, opts, progress)
+        crate::app::batch::run(engine, target, reader, results, errors, opts, progress)
     };
     summary.map_err(|e| io_failure("batch failed", &e))
 }
 
 /// The summary line on stderr.
-fn print_summary(summary: &crate::batch::Summary) {
+fn print_summary(summary: &crate::app::batch::Summary) {
     let unpriced = if summary.unpriced > 0 {
         format!(" ({} results unpriced)", summary.unpriced)
     } else {

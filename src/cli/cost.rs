@@ -5,8 +5,8 @@ use clap::ValueEnum;
 
 use super::output::write_stdout;
 use super::{Cli, Failure, engine};
+use crate::brief::source::SourceFile;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::source::SourceFile;
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
@@ -55,7 +55,7 @@ pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
         )));
     }
     let engine = engine(cli)?;
-    let target = crate::target::by_name(target).map_err(Failure::usage)?;
+    let target = crate::targets::by_name(target).map_err(Failure::usage)?;
     let mut rows = Vec::new();
     let mut problems = Diagnostics::default();
     for path in briefs {

@@ -6,9 +6,9 @@ use clap::ValueEnum;
 
 use super::output::{io_failure, write_stdout};
 use super::{Cli, Failure, engine};
+use crate::brief::source::SourceFile;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::engine::Engine;
-use crate::source::SourceFile;
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
@@ -55,7 +55,7 @@ pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
             count: *count,
             sample: *sample,
             seed: *seed,
-            max_variants: max_variants.unwrap_or(crate::expand::DEFAULT_MAX_VARIANTS),
+            max_variants: max_variants.unwrap_or(crate::app::expand::DEFAULT_MAX_VARIANTS),
             max_cost: *max_cost,
             emit: *form,
         },
@@ -129,7 +129,7 @@ fn expand_command(
         write_stdout(&text)?;
         return Ok(0);
     }
-    crate::expand::check_ceiling(selected, args.max_variants, &source.name)
+    crate::app::expand::check_ceiling(selected, args.max_variants, &source.name)
         .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
     let indices: Box<dyn Iterator<Item = u64>> = match sampled {
         Some(s) => Box::new(s.into_iter()),
@@ -140,7 +140,7 @@ fn expand_command(
 
 /// Reads the brief and its variations, every value of every axis checked against its field up
 /// front (all or nothing).
-fn load(brief: &std::path::Path) -> Result<(SourceFile, crate::vary::Variations), Failure> {
+fn load(brief: &std::path::Path) -> Result<(SourceFile, crate::app::vary::Variations), Failure> {
     let source = SourceFile::read(brief, None).map_err(Failure::usage)?;
     let value = source
         .parse()
@@ -149,7 +149,7 @@ fn load(brief: &std::path::Path) -> Result<(SourceFile, crate::vary::Variations)
         || String::from("brief"),
         |s| s.to_string_lossy().into_owned(),
     );
-    let variations = crate::vary::Variations::from_brief(&value, &stem, Some(&source))
+    let variations = crate::app::vary::Variations::from_brief(&value, &stem, Some(&source))
         .map_err(Failure::invalid)?;
     variations
         .check_values(Some(&source))
@@ -158,24 +158,24 @@ fn load(brief: &std::path::Path) -> Result<(SourceFile, crate::vary::Variations)
 }
 
 /// (images, cost) of the sample by rendering it, or of every variant by the distinct price
-/// settings ([`crate::expand::count`]).
+/// settings ([`crate::app::expand::count`]).
 fn price(
     engine: &Engine,
-    variations: &crate::vary::Variations,
+    variations: &crate::app::vary::Variations,
     source: &SourceFile,
     sampled: Option<&[u64]>,
     args: ExpandArgs,
 ) -> Result<(f64, Option<f64>), Failure> {
-    let target = &crate::target::OpenAi;
+    let target = &crate::targets::OpenAi;
     let Some(indices) = sampled else {
-        let report = crate::expand::count(engine, variations, Some(source), target)
+        let report = crate::app::expand::count(engine, variations, Some(source), target)
             .map_err(Failure::invalid)?;
         for n in &report.notes {
             eprintln!("note: {n}");
         }
         return Ok((report.images, report.cost));
     };
-    crate::expand::check_ceiling(indices.len() as u64, args.max_variants, &source.name)
+    crate::app::expand::check_ceiling(indices.len() as u64, args.max_variants, &source.name)
         .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
     let mut images = 0.0;
     let mut cost = Some(0.0);
@@ -183,7 +183,7 @@ fn price(
         let v = variations.variant(i);
         let r = engine
             .render_value(v.brief.clone(), Some(source), target)
-            .map_err(|d| Failure::invalid(crate::expand::variant_errors(d, &v)))?;
+            .map_err(|d| Failure::invalid(crate::app::expand::variant_errors(d, &v)))?;
         images += f64::from(r.payload.summary.n);
         cost = cost
             .zip(r.cost.as_ref().and_then(|c| c.per_request))
@@ -222,7 +222,7 @@ fn check_budget(cost: Option<f64>, max: f64, selected: u64, name: &str) -> Resul
 /// variant's diagnostics go to stderr. Exit 1 when any failed.
 fn write_variants(
     engine: &Engine,
-    variations: &crate::vary::Variations,
+    variations: &crate::app::vary::Variations,
     source: &SourceFile,
     indices: Box<dyn Iterator<Item = u64>>,
     form: ExpandEmit,
@@ -241,7 +241,7 @@ fn write_variants(
         out.flush().map_err(write_failed)?;
         return Ok(0);
     }
-    let line = |v: &crate::vary::Variant, r: &crate::engine::Rendering| {
+    let line = |v: &crate::app::vary::Variant, r: &crate::engine::Rendering| {
         let mut s = match form {
             ExpandEmit::Payload => serde_json::to_string(&r.payload.body).expect("json"),
             ExpandEmit::Prompt => serde_json::to_string(&serde_json::json!({"id": v.id, "prompt": r.payload.paste_line().unwrap_or(&r.prompt)})).expect("json"),
@@ -254,14 +254,14 @@ fn write_variants(
         s.push('\n');
         s
     };
-    let failure = |_: &crate::vary::Variant, d: &Diagnostics| d.render(color);
+    let failure = |_: &crate::app::vary::Variant, d: &Diagnostics| d.render(color);
     let mut stderr = std::io::stderr();
-    let summary = crate::expand::stream(
+    let summary = crate::app::expand::stream(
         engine,
         variations,
         indices,
         Some(source),
-        &crate::target::OpenAi,
+        &crate::targets::OpenAi,
         true,
         line,
         failure,

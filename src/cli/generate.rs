@@ -3,9 +3,9 @@ use std::path::PathBuf;
 
 use super::output::io_failure;
 use super::{Cli, Failure, engine};
+use crate::brief::source::SourceFile;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::engine::{Engine, Rendering};
-use crate::source::SourceFile;
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
@@ -50,7 +50,7 @@ type Job = (String, Rendering, String);
 /// Runs `imgprompt generate`.
 pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
     let engine = engine(cli)?;
-    let target = crate::target::by_name(&args.target).map_err(Failure::usage)?;
+    let target = crate::targets::by_name(&args.target).map_err(Failure::usage)?;
     check_target(target.as_ref())?;
     // render and check everything first: nothing is sent for a batch with a bad brief
     let jobs = render_all(&engine, target.as_ref(), args)?;
@@ -64,7 +64,7 @@ pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
         eprintln!("generate: nothing sent");
         return Ok(1);
     }
-    let settings = crate::generate::Settings {
+    let settings = crate::app::generate::Settings {
         out_dir: args.out.clone(),
         base_url: std::env::var("OPENAI_BASE_URL")
             .unwrap_or_else(|_| String::from("https://api.openai.com/v1")),
@@ -96,14 +96,14 @@ pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
             String::new()
         }
     );
-    let index = crate::generate::contact_sheet(&args.out)
+    let index = crate::app::generate::contact_sheet(&args.out)
         .map_err(|e| io_failure("cannot write index.html", &e))?;
     eprintln!("contact sheet: {}", index.display());
     Ok(u8::from(tally.failed > 0))
 }
 
 /// `generate` sends to OpenAI-shaped endpoints only (those the Batch API has too).
-fn check_target(target: &dyn crate::target::Target) -> Result<(), Failure> {
+fn check_target(target: &dyn crate::targets::Target) -> Result<(), Failure> {
     if target.batch_endpoint().is_some() {
         return Ok(());
     }
@@ -191,7 +191,7 @@ struct Tally {
 /// while the run progresses.
 fn send_all(
     jobs: &[Job],
-    settings: &crate::generate::Settings,
+    settings: &crate::app::generate::Settings,
     prices: &crate::cost::PriceTable,
     concurrency: u16,
     color: bool,
@@ -208,7 +208,7 @@ fn send_all(
                     let Some((id, r, file)) = jobs.get(i) else {
                         break;
                     };
-                    let outcome = crate::generate::generate(r, id, settings, prices, file);
+                    let outcome = crate::app::generate::generate(r, id, settings, prices, file);
                     if tx.send((i, outcome)).is_err() {
                         break;
                     }
@@ -235,13 +235,13 @@ fn send_all(
 /// Counts one request's outcome and logs its line (above the progress bar).
 fn report(
     id: &str,
-    outcome: Result<crate::generate::Outcome, Diagnostic>,
+    outcome: Result<crate::app::generate::Outcome, Diagnostic>,
     bar: &indicatif::ProgressBar,
     tally: &mut Tally,
     color: bool,
 ) {
     match outcome {
-        Ok(crate::generate::Outcome::Written {
+        Ok(crate::app::generate::Outcome::Written {
             files,
             retries: r,
             cost: c,
@@ -253,17 +253,17 @@ fn report(
             tally.cost += c.unwrap_or(0.0);
             tally.uncosted += usize::from(c.is_none());
             let how = match from {
-                crate::generate::Source::Sent => "",
-                crate::generate::Source::Resent => {
+                crate::app::generate::Source::Sent => "",
+                crate::app::generate::Source::Resent => {
                     " (it was in flight when an earlier run stopped: sent again, it may have been billed twice)"
                 }
-                crate::generate::Source::Saved => {
+                crate::app::generate::Source::Saved => {
                     " (from the answer an earlier run saved: not paid again)"
                 }
             };
             bar.suspend(|| eprintln!("{id}: {}{how}", images(files.len())));
         }
-        Ok(crate::generate::Outcome::Skipped(_)) => {
+        Ok(crate::app::generate::Outcome::Skipped(_)) => {
             tally.skipped += 1;
             bar.suspend(|| eprintln!("{id}: already generated, skipped"));
         }
@@ -319,7 +319,7 @@ fn confirm(requests: usize, known: f64, unpriced: usize) -> Result<bool, Failure
 /// rendering, brief file).
 fn render_all(
     engine: &Engine,
-    target: &dyn crate::target::Target,
+    target: &dyn crate::targets::Target,
     args: &Args,
 ) -> Result<Vec<Job>, Failure> {
     let mut jobs = Vec::new();
@@ -343,16 +343,16 @@ fn render_all(
             .and_then(serde_json::Value::as_object)
             .is_some_and(|v| !v.is_empty())
         {
-            let variations = crate::vary::Variations::from_brief(&value, &stem, Some(&source))
+            let variations = crate::app::vary::Variations::from_brief(&value, &stem, Some(&source))
                 .map_err(Failure::invalid)?;
             variations
                 .check_values(Some(&source))
                 .map_err(Failure::invalid)?;
             let total = variations.count().unwrap_or(u64::MAX);
-            crate::expand::check_ceiling(
+            crate::app::expand::check_ceiling(
                 total,
                 args.max_variants
-                    .unwrap_or(crate::expand::DEFAULT_MAX_VARIANTS),
+                    .unwrap_or(crate::app::expand::DEFAULT_MAX_VARIANTS),
                 &source.name,
             )
             .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
@@ -360,7 +360,9 @@ fn render_all(
                 let v = variations.variant(i);
                 match engine.render_value(v.brief.clone(), Some(&source), target) {
                     Ok(r) => jobs.push((v.id.clone(), r, file.clone())),
-                    Err(d) => problems.0.extend(crate::expand::variant_errors(d, &v).0),
+                    Err(d) => problems
+                        .0
+                        .extend(crate::app::expand::variant_errors(d, &v).0),
                 }
             }
         } else {
@@ -374,7 +376,7 @@ fn render_all(
     // compared as file names: `a b` and `a-b` both write `a-b.json`
     let mut first: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
     for (id, _, file) in &jobs {
-        let written = crate::generate::file_id(id);
+        let written = crate::app::generate::file_id(id);
         if let Some(earlier) = first.insert(written.clone(), file) {
             problems.0.push(
                 Diagnostic::error(

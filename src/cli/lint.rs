@@ -3,8 +3,8 @@ use std::path::PathBuf;
 
 use super::output::{read_override, write_stdout};
 use super::{Cli, Failure, OutputFormat, color_stdout, engine};
+use crate::brief::source::SourceFile;
 use crate::diagnostic::Diagnostics;
-use crate::source::SourceFile;
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
@@ -40,7 +40,7 @@ pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
         return Ok(0);
     }
     let engine = engine(cli)?;
-    let target = crate::target::by_name(target).map_err(Failure::usage)?;
+    let target = crate::targets::by_name(target).map_err(Failure::usage)?;
     let mut lint_table = crate::lint::LintTable::builtin();
     if let Some((name, text)) = read_override(table.as_deref())? {
         lint_table

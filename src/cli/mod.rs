@@ -6,11 +6,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::catalog::Catalog;
+use crate::brief::source::Format;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, ExitClass};
 use crate::engine::Engine;
-use crate::models::ModelTable;
-use crate::source::Format;
+use crate::preset::catalog::Catalog;
+use crate::validate::models::ModelTable;
 
 mod batch;
 mod completions;
@@ -270,7 +270,7 @@ fn engine(cli: &Cli) -> Result<Engine, Failure> {
     if let Command::Test(test::Args { dirs, .. }) = &cli.command {
         // the presets under test are loaded too
         for d in dirs {
-            if crate::catalog::has_presets(d) && !extra.contains(d) {
+            if crate::preset::catalog::has_presets(d) && !extra.contains(d) {
                 extra.push(d.clone());
             }
         }
@@ -318,8 +318,10 @@ fn engine(cli: &Cli) -> Result<Engine, Failure> {
         },
         _ => crate::cost::CostOptions::default(),
     };
-    let library = crate::styles::Library::load(&crate::styles::Library::search_path(&cli.styles))
-        .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
+    let library = crate::preset::styles::Library::load(
+        &crate::preset::styles::Library::search_path(&cli.styles),
+    )
+    .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
     let mut engine = Engine::with(catalog, models)
         .styles(library)
         .prices(prices, options)
@@ -327,7 +329,7 @@ fn engine(cli: &Cli) -> Result<Engine, Failure> {
     if let Some((name, text)) = read_override(
         flag_or_env(cli.target_limits.as_deref(), "IMGPROMPT_TARGET_LIMITS").as_deref(),
     )? {
-        let value = crate::target::limits::check_override(&name, &text)
+        let value = crate::targets::limits::check_override(&name, &text)
             .map_err(|d| Failure::invalid(Diagnostics(d)))?;
         engine = engine
             .try_target_limits(&name, value)
@@ -337,7 +339,7 @@ fn engine(cli: &Cli) -> Result<Engine, Failure> {
 }
 
 /// `--emit openai-batch` needs a target the OpenAI Batch API can run.
-fn batch_api_target(target: &dyn crate::target::Target) -> Result<(), Failure> {
+fn batch_api_target(target: &dyn crate::targets::Target) -> Result<(), Failure> {
     if target.batch_endpoint().is_some() {
         return Ok(());
     }

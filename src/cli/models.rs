@@ -1,7 +1,7 @@
 //! `imgprompt models`: List the models, their limits and lifecycle (and, as JSON, the source of every fact).
 use super::output::write_stdout;
 use super::{Cli, Failure, OutputFormat, engine};
-use crate::models::ModelTable;
+use crate::validate::models::ModelTable;
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
@@ -26,17 +26,17 @@ pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
     Ok(0)
 }
 
-fn fact_list(f: &crate::models::Fact<Vec<String>>) -> String {
+fn fact_list(f: &crate::validate::models::Fact<Vec<String>>) -> String {
     match f {
-        crate::models::Fact::Known(v) => v.join(", "),
-        crate::models::Fact::Unsupported => String::from("not accepted"),
-        crate::models::Fact::Unknown => String::from("unknown (no source states it)"),
+        crate::validate::models::Fact::Known(v) => v.join(", "),
+        crate::validate::models::Fact::Unsupported => String::from("not accepted"),
+        crate::validate::models::Fact::Unknown => String::from("unknown (no source states it)"),
     }
 }
 
 /// The table as text, each model's lifecycle read on `today` (`IMGPROMPT_TODAY` pins it) by
 /// the same function `render` uses, so both say "retired" from the shutdown day on.
-fn models_list(models: &ModelTable, today: crate::date::Date) -> String {
+fn models_list(models: &ModelTable, today: crate::validate::date::Date) -> String {
     let sdks: Vec<String> = models
         .sdks
         .iter()
@@ -73,24 +73,24 @@ fn models_list(models: &ModelTable, today: crate::date::Date) -> String {
 /// The lines of one model in `imgprompt models`, its lifecycle as it stands on `today`.
 fn model_lines(
     name: &str,
-    r: &crate::models::ModelRules,
+    r: &crate::validate::models::ModelRules,
     is_default: bool,
-    today: crate::date::Date,
+    today: crate::validate::date::Date,
 ) -> String {
-    use crate::models::Fact;
+    use crate::validate::models::Fact;
     let mut out = String::new();
     let life = &r.lifecycle;
     let now = life.status_on(today);
     let status = match now {
-        crate::models::Status::Current => String::from("current"),
-        crate::models::Status::Deprecated => format!(
+        crate::validate::models::Status::Current => String::from("current"),
+        crate::validate::models::Status::Deprecated => format!(
             "deprecated, shuts down {}",
             life.shutdown.as_deref().unwrap_or("(date not stated)")
         ),
-        crate::models::Status::Retired => {
+        crate::validate::models::Status::Retired => {
             format!("retired {}", life.shutdown.as_deref().unwrap_or(""))
         }
-        crate::models::Status::Unknown => String::from("lifecycle unknown"),
+        crate::validate::models::Status::Unknown => String::from("lifecycle unknown"),
     };
     let default = if is_default { ", default" } else { "" };
     let snapshot = r
@@ -102,7 +102,7 @@ fn model_lines(
     if let Some(reason) = &life.reason {
         out.push_str(&format!("  note     {reason}\n"));
     }
-    if now == crate::models::Status::Retired {
+    if now == crate::validate::models::Status::Retired {
         return out;
     }
     let mut sizes = r.sizes.join(", ");
@@ -113,9 +113,9 @@ fn model_lines(
             rule.min_ratio,
             rule.max_ratio,
             rule.min_pixels
-                .map(crate::size::group_digits)
+                .map(crate::validate::size::group_digits)
                 .unwrap_or_else(|| String::from("(floor unknown)")),
-            crate::size::group_digits(rule.max_pixels),
+            crate::validate::size::group_digits(rule.max_pixels),
             rule.max_edge
         )),
         Fact::Unknown => sizes.push_str("; other sizes: unknown"),

@@ -5,9 +5,9 @@ use clap::Subcommand;
 
 use super::output::{io_failure, write_stdout};
 use super::{Cli, Failure, engine, warn_catalog};
-use crate::catalog::Catalog;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::engine::Engine;
+use crate::preset::catalog::Catalog;
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
@@ -48,7 +48,8 @@ pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
         ),
         None => None,
     };
-    let (manifest, template, fixture) = crate::scaffold::preset_files(name, parent.as_deref());
+    let (manifest, template, fixture) =
+        crate::preset::scaffold::preset_files(name, parent.as_deref());
     let io = |e: std::io::Error| io_failure(&format!("cannot create `{}`", folder.display()), &e);
     std::fs::create_dir_all(folder.join("fixtures/snapshots")).map_err(io)?;
     std::fs::write(folder.join("preset.yaml"), manifest).map_err(io)?;
@@ -57,13 +58,13 @@ pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
     std::fs::write(&fixture_path, fixture).map_err(io)?;
     // render the fixture with the new preset and accept its first snapshot
     let mut dirs = Catalog::search_path(&cli.presets);
-    dirs.push(crate::catalog::SearchDir::explicit(folder.clone()));
+    dirs.push(crate::preset::catalog::SearchDir::explicit(folder.clone()));
     let catalog = Catalog::load_search(&dirs).map_err(Failure::invalid)?;
     warn_catalog(&catalog, cli.color);
     let engine = Engine::with(catalog, base.models().clone());
     let snap = folder.join("fixtures/snapshots/example.snap");
-    if let crate::fixtures::Outcome::Invalid(d) =
-        crate::fixtures::run_one(&engine, &crate::target::OpenAi, &fixture_path, &snap, true)
+    if let crate::lint::fixtures::Outcome::Invalid(d) =
+        crate::lint::fixtures::run_one(&engine, &crate::targets::OpenAi, &fixture_path, &snap, true)
             .map_err(io)?
     {
         return Err(Failure::invalid(d));

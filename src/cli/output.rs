@@ -12,7 +12,7 @@ pub(super) fn read_override(
     let Some(path) = path else { return Ok(None) };
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::usage(crate::source::io_error(&name, &e)))?;
+        .map_err(|e| Failure::usage(crate::brief::source::io_error(&name, &e)))?;
     Ok(Some((name, text)))
 }
 
@@ -32,7 +32,7 @@ pub(super) fn write_stdout(text: &str) -> Result<(), Failure> {
         })
 }
 
-pub use crate::atomic::{AtomicFile, write_atomic};
+pub use crate::emit::atomic::{AtomicFile, write_atomic};
 
 pub(super) fn io_failure(what: &str, e: &std::io::Error) -> Failure {
     if e.kind() == std::io::ErrorKind::BrokenPipe {

@@ -3,9 +3,9 @@ use clap::Subcommand;
 
 use super::output::write_stdout;
 use super::{Cli, Failure, OutputFormat, engine};
+use crate::brief::source::SourceFile;
 use crate::diagnostic::Diagnostics;
 use crate::engine::Engine;
-use crate::source::SourceFile;
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
@@ -144,7 +144,7 @@ fn preset_show(engine: &Engine, p: &crate::preset::Preset) -> String {
             out.push_str(&format!("  {line}\n"));
         }
         let source = SourceFile::new(name.clone(), text.clone(), None);
-        if let Ok(r) = engine.render(&source, &crate::target::OpenAi) {
+        if let Ok(r) = engine.render(&source, &crate::targets::OpenAi) {
             out.push_str("\nexample prompt:\n");
             out.push_str(&format!("  {}\n", r.prompt.replace('\n', "\n  ")));
         }

@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use super::output::{write_atomic, write_stdout};
 use super::{Cli, Failure, InputFormat, batch_api_target, engine};
+use crate::brief::source::SourceFile;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::emit::{Emit, emit};
-use crate::source::SourceFile;
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
@@ -37,7 +37,7 @@ pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
     } = args;
 
     let engine = engine(cli)?;
-    let target = crate::target::by_name(target).map_err(Failure::usage)?;
+    let target = crate::targets::by_name(target).map_err(Failure::usage)?;
     if *form == Emit::OpenaiBatch {
         batch_api_target(target.as_ref())?;
     }

@@ -1,4 +1,4 @@
-//! `imgprompt serve`: the playground page and the JSON API ([`crate::serve`]).
+//! `imgprompt serve`: the playground page and the JSON API ([`crate::app::serve`]).
 use super::output::io_failure;
 use super::{Cli, Failure, engine};
 
@@ -17,7 +17,7 @@ pub(super) struct Args {
     #[arg(long, value_name = "NAME")]
     pub allow_host: Vec<String>,
     /// The largest request body, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = crate::serve::MAX_BODY,
+    #[arg(long, value_name = "BYTES", default_value_t = crate::app::serve::MAX_BODY,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1024..=(64 << 20)))]
     pub max_body: usize,
     /// Let pages from this origin call the API from a browser (repeatable; `*` for any). Off by
@@ -30,7 +30,7 @@ pub(super) struct Args {
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1024))]
     pub jobs: Option<usize>,
     /// Requests that may wait for one of those; past them the answer is 503 with `Retry-After`.
-    #[arg(long, value_name = "N", default_value_t = crate::serve::QUEUE,
+    #[arg(long, value_name = "N", default_value_t = crate::app::serve::QUEUE,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=10_000))]
     pub queue: usize,
     /// The longest a request's work may take, in seconds (then 503, and the work is stopped).
@@ -43,7 +43,7 @@ pub(super) struct Args {
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub read_timeout: u64,
     /// Connections open at once; further ones wait until one closes.
-    #[arg(long, value_name = "N", default_value_t = crate::serve::MAX_CONNECTIONS,
+    #[arg(long, value_name = "N", default_value_t = crate::app::serve::MAX_CONNECTIONS,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=10_000))]
     pub max_connections: usize,
 }
@@ -59,20 +59,20 @@ pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
             args.host
         );
     }
-    crate::serve::serve(
+    crate::app::serve::serve(
         engine,
         &args.host,
         args.port,
-        crate::serve::Options {
+        crate::app::serve::Options {
             allow_hosts: args.allow_host.clone(),
             max_body: args.max_body,
             cors: args.cors.clone(),
-            jobs: args.jobs.unwrap_or_else(crate::serve::default_jobs),
+            jobs: args.jobs.unwrap_or_else(crate::app::serve::default_jobs),
             queue: args.queue,
             timeout: std::time::Duration::from_secs(args.timeout),
             read_timeout: std::time::Duration::from_secs(args.read_timeout),
             max_connections: args.max_connections,
-            max_response: crate::serve::MAX_RESPONSE,
+            max_response: crate::app::serve::MAX_RESPONSE,
         },
         |addr| {
             let url = format!("http://{addr}/");

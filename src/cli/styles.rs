@@ -31,7 +31,7 @@ pub(super) enum StylesAction {
         file: PathBuf,
         /// Its format.
         #[arg(long, value_enum)]
-        format: crate::styles::ImportFormat,
+        format: crate::preset::styles::ImportFormat,
         /// The pack name (default: the file stem).
         #[arg(long)]
         pack: Option<String>,
@@ -44,8 +44,10 @@ pub(super) enum StylesAction {
 /// Runs `imgprompt styles`.
 pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
     let load = || {
-        crate::styles::Library::load(&crate::styles::Library::search_path(&cli.styles))
-            .map_err(|d| Failure::invalid(Diagnostics(vec![d])))
+        crate::preset::styles::Library::load(&crate::preset::styles::Library::search_path(
+            &cli.styles,
+        ))
+        .map_err(|d| Failure::invalid(Diagnostics(vec![d])))
     };
     match &args.action {
         StylesAction::List => {
@@ -67,8 +69,8 @@ pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
                 s.name,
                 s.prompt,
                 s.negative_prompt,
-                crate::styles::positive_phrases(s).join("; "),
-                crate::styles::negative_items(s).join(", ")
+                crate::preset::styles::positive_phrases(s).join("; "),
+                crate::preset::styles::negative_items(s).join(", ")
             ))?;
         }
         StylesAction::Import {
@@ -79,7 +81,7 @@ pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
         } => {
             let text = std::fs::read_to_string(file)
                 .map_err(|e| io_failure(&format!("cannot read `{}`", file.display()), &e))?;
-            let imported = crate::styles::import(&text, *format).map_err(|d| {
+            let imported = crate::preset::styles::import(&text, *format).map_err(|d| {
                 Failure::invalid(Diagnostics(vec![d.in_file(file.display().to_string())]))
             })?;
             let name = pack.clone().unwrap_or_else(|| {
@@ -88,7 +90,7 @@ pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
                     |s| s.to_string_lossy().into_owned(),
                 )
             });
-            let out = crate::styles::Pack {
+            let out = crate::preset::styles::Pack {
                 pack: name.clone(),
                 source: format!("imported from {} ({format:?})", file.display()),
                 license: String::from("as the source file's; check it before sharing"),

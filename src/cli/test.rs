@@ -37,24 +37,24 @@ pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
         dirs.clone()
     };
     let engine = engine(cli)?;
-    let target = crate::target::by_name(target).map_err(Failure::usage)?;
+    let target = crate::targets::by_name(target).map_err(Failure::usage)?;
     let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
     let (mut passed, mut failed, mut pending) = (0, 0, 0);
     let mut text = String::new();
     let mut fixtures = 0;
     for dir in &dirs {
         if !dir.exists() {
-            return Err(Failure::usage(crate::source::io_error(
+            return Err(Failure::usage(crate::brief::source::io_error(
                 &dir.display().to_string(),
                 &std::io::Error::from(std::io::ErrorKind::NotFound),
             )));
         }
-        let found =
-            crate::fixtures::discover(dir).map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
+        let found = crate::lint::fixtures::discover(dir)
+            .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
         for (fixture, snap) in found {
             fixtures += 1;
             let outcome =
-                crate::fixtures::run_one(&engine, target.as_ref(), &fixture, &snap, *accept)
+                crate::lint::fixtures::run_one(&engine, target.as_ref(), &fixture, &snap, *accept)
                     .map_err(|e| {
                         io_failure(
                             &format!("cannot write the snapshot of `{}`", fixture.display()),
@@ -93,14 +93,14 @@ enum Tally {
 
 /// One fixture's line (and diff or diagnostics) in the report.
 fn report(
-    outcome: &crate::fixtures::Outcome,
+    outcome: &crate::lint::fixtures::Outcome,
     fixture: &std::path::Path,
     snap: &std::path::Path,
     ci: bool,
     color: bool,
     text: &mut String,
 ) -> Tally {
-    use crate::fixtures::Outcome;
+    use crate::lint::fixtures::Outcome;
     let name = fixture.display();
     let pending_file = snap.with_extension("snap.new");
     match outcome {

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use super::output::write_stdout;
 use super::{Cli, Failure, InputFormat, OutputFormat, engine};
+use crate::brief::source::SourceFile;
 use crate::diagnostic::Diagnostics;
-use crate::source::SourceFile;
 
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
@@ -33,7 +33,7 @@ pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
     } = args;
 
     let engine = engine(cli)?;
-    let target = crate::target::by_name(target).map_err(Failure::usage)?;
+    let target = crate::targets::by_name(target).map_err(Failure::usage)?;
     let mut all = Diagnostics::default();
     let mut io_failed = false;
     let mut valid = 0;

@@ -8,9 +8,9 @@ use regex::Regex;
 use serde_json::Value;
 
 use super::{Context, cached_regex, finding, is_quoted};
+use crate::brief::source::JsonPath;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::size::Size;
-use crate::source::JsonPath;
+use crate::validate::size::Size;
 
 /// `exact-text-missing`: every exact text of the brief is in the prompt verbatim, quoted as the
 /// renderer quotes it. An exact text is the one thing a brief promises to the letter, so a
@@ -458,7 +458,8 @@ pub(super) fn context_size(cx: &Context<'_>) -> Vec<Diagnostic> {
     };
     let Some((cr, want)) = cx.table.context_ratios.iter().find_map(|cr| {
         let re = cached_regex(&format!("(?i){}", cr.pattern)).ok()?;
-        let want = crate::size::parse_ratio(&cr.ratio).filter(|_| re.is_match(&context_text))?;
+        let want =
+            crate::validate::size::parse_ratio(&cr.ratio).filter(|_| re.is_match(&context_text))?;
         wrong_orientation(want, size.ratio()).then_some((cr, want))
     }) else {
         return Vec::new();
@@ -496,7 +497,7 @@ fn size_suggestion(cx: &Context<'_>, want: f64, ratio: &str) -> String {
     cx.engine
         .models()
         .get(model)
-        .and_then(|(_, rules)| crate::size::for_ratio(want, rules))
+        .and_then(|(_, rules)| crate::validate::size::for_ratio(want, rules))
         .map(|(s, _)| format!("use `size: {s}` ({model}), or `aspect_ratio: \"{ratio}\"`"))
         .unwrap_or_else(|| format!("use `aspect_ratio: \"{ratio}\"`"))
 }

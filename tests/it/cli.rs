@@ -289,7 +289,7 @@ fn models_override_file() {
     let file = dir.join("models.json");
     // a team raising the n cap of gpt-image-2 without recompiling
     let mut table: serde_json::Value =
-        serde_json::from_str(imgprompt::models::BUILTIN_MODELS).expect("json");
+        serde_json::from_str(imgprompt::validate::models::BUILTIN_MODELS).expect("json");
     let mut rules = table["models"]["gpt-image-2"].clone();
     rules["n"]["max"] = 1.into();
     table = serde_json::json!({"models": {"gpt-image-2": rules}});

@@ -38,7 +38,7 @@ pub fn cli() -> Command {
 pub fn engine() -> imgprompt::Engine {
     imgprompt::Engine::new()
         .expect("built-in presets load")
-        .today(imgprompt::date::Date::parse(TODAY).expect("date"))
+        .today(imgprompt::validate::date::Date::parse(TODAY).expect("date"))
 }
 
 /// Runs `cmd`, asserts it exits 0 (showing its stderr when not), and returns its output.

@@ -114,7 +114,7 @@ fn phrase(rng: &mut Rng, marks: Option<(char, char)>) -> Value {
     match marks {
         // the engine passes user phrases normalised and marked
         Some((o, c)) => {
-            let n = imgprompt::filters::normalise_phrase(p);
+            let n = imgprompt::prompt::filters::normalise_phrase(p);
             if n.is_empty() {
                 Value::none()
             } else {
@@ -180,13 +180,13 @@ fn text_items(rng: &mut Rng, marks: Option<(char, char)>) -> Value {
 fn the_component_functions_write_what_the_template_bodies_wrote() {
     let mut tera = Tera::new();
     tera.autoescape_on(Vec::<&str>::new());
-    imgprompt::filters::register(&mut tera);
+    imgprompt::prompt::filters::register(&mut tera);
     tera.add_raw_templates([("reference.tera", REFERENCE), ("calls.tera", CALLS)])
         .expect("templates compile");
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut compared = 0;
     for marks in [None, Some(('\u{E010}', '\u{E011}'))] {
-        imgprompt::filters::set_marks(marks);
+        imgprompt::prompt::filters::set_marks(marks);
         for _ in 0..1500 {
             let mut ctx = Context::new();
             ctx.insert_value(
@@ -245,6 +245,6 @@ fn the_component_functions_write_what_the_template_bodies_wrote() {
             }
         }
     }
-    imgprompt::filters::set_marks(None);
+    imgprompt::prompt::filters::set_marks(None);
     assert_eq!(compared, 2 * 1500 * 11);
 }

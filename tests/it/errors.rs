@@ -1,7 +1,7 @@
 //! One fixture per kind of error under `tests/inputs/errors/`: each is rejected, and the message
 //! (file:line:col, caret, expected, fix) is snapshotted.
 use imgprompt::SourceFile;
-use imgprompt::target::OpenAi;
+use imgprompt::targets::OpenAi;
 
 use crate::common;
 

@@ -2,7 +2,7 @@
 //! byte, in double quotes, and is never interpreted as template code. A table of nasty strings,
 //! then thousands of generated ones (a seeded generator, so failures reproduce).
 use imgprompt::SourceFile;
-use imgprompt::target::OpenAi;
+use imgprompt::targets::OpenAi;
 use serde_json::json;
 
 use crate::common;

@@ -4,7 +4,7 @@
 //! prompt has no bad separator and no lint error.
 use imgprompt::SourceFile;
 use imgprompt::lint::{LintTable, lint};
-use imgprompt::target::OpenAi;
+use imgprompt::targets::OpenAi;
 use serde_json::{Value, json};
 
 use crate::common;

@@ -143,7 +143,7 @@ fn expected(payload: &Value, multipart: bool) -> Value {
 /// The environment a target's snippets read: its key, and its base URL pointed at the mock
 /// (same path as the provider's).
 fn env_for(target: &str, mock: &Mock) -> Vec<(&'static str, String)> {
-    let t = imgprompt::target::by_name(target).expect("target");
+    let t = imgprompt::targets::by_name(target).expect("target");
     let p = t.provider().expect("an HTTP API");
     let path = p
         .base
@@ -320,7 +320,7 @@ fn every_snippet_fails_on_an_error_answer_and_writes_nothing() {
 /// in everywhere, then the request line, the headers and the body. The file must name the base
 /// URL in a variable called like the provider's `*_BASE_URL`, holding the provider's base URL.
 fn send_http_file(text: &str, mock: &Mock, target: &str) {
-    let t = imgprompt::target::by_name(target).expect("target");
+    let t = imgprompt::targets::by_name(target).expect("target");
     let provider = t.provider().expect("an HTTP API");
     let env = env_for(target, mock);
     let (base_env, base) = (provider.base_env, env[0].1.as_str());

@@ -3,7 +3,7 @@
 //! brief (text missing from the prompt, prompt over the cap) are proven on a tampered rendering.
 use imgprompt::SourceFile;
 use imgprompt::lint::{LintTable, RULES, lint};
-use imgprompt::target::OpenAi;
+use imgprompt::targets::OpenAi;
 use insta_cmd::assert_cmd_snapshot;
 
 use crate::common::{self, cli};

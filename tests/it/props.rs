@@ -16,13 +16,13 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use imgprompt::batch::BatchOptions;
+use imgprompt::app::batch::BatchOptions;
+use imgprompt::app::vary::{Variant, Variations};
+use imgprompt::brief::source::{JsonPath, Segment};
 use imgprompt::emit::Emit;
-use imgprompt::handoff::HandOff;
+use imgprompt::emit::handoff::HandOff;
 use imgprompt::lint::LintTable;
-use imgprompt::source::{JsonPath, Segment};
-use imgprompt::target::{OpenAi, Target};
-use imgprompt::vary::{Variant, Variations};
+use imgprompt::targets::{OpenAi, Target};
 use imgprompt::{Diagnostic, Diagnostics, Engine, Format, Rendering, SourceFile};
 use proptest::collection::vec;
 use proptest::option;
@@ -1432,7 +1432,7 @@ fn render_checked(
     }
     for form in [HandOff::Curl, HandOff::Python, HandOff::Js, HandOff::Http] {
         let _ = no_panic("a hand-off snippet", || {
-            imgprompt::handoff::snippet(&r, form)
+            imgprompt::emit::handoff::snippet(&r, form)
         })?;
     }
     for form in [
@@ -1460,7 +1460,7 @@ fn render_validate_and_lint_hold_on_any_brief() {
         check((64, 1), brief(), |b| {
             let text = b.0.to_string();
             let json = SourceFile::new("props.json", text.as_str(), Some(Format::Json));
-            for target in imgprompt::target::all() {
+            for target in imgprompt::targets::all() {
                 render_checked(&json, target.as_ref(), Some(&b.0))?;
             }
             let as_yaml = SourceFile::new("props.yaml", text.as_str(), Some(Format::Yaml));
@@ -1739,7 +1739,7 @@ fn batch_gives_one_record_per_line_in_order() {
             let mut out: Vec<u8> = Vec::new();
             let summary = no_panic("batch::run", || {
                 pool().install(|| {
-                    imgprompt::batch::run(
+                    imgprompt::app::batch::run(
                         engine(),
                         &OpenAi,
                         &bytes[..],
@@ -1851,11 +1851,11 @@ fn variations_expand_without_panic() {
                     return Ok(());
                 }
                 let _ = no_panic("expand::count", || {
-                    imgprompt::expand::count(engine(), &v, Some(&source), &OpenAi)
+                    imgprompt::app::expand::count(engine(), &v, Some(&source), &OpenAi)
                 })?;
                 let mut out = Vec::new();
                 let summary = no_panic("expand::stream", || {
-                    imgprompt::expand::stream(
+                    imgprompt::app::expand::stream(
                         engine(),
                         &v,
                         0..count,
@@ -2109,7 +2109,7 @@ const GOOD_BRIEF: &str =
 
 fn check_preset(dir: &std::path::Path, case: &PresetCase) -> Result<(), TestCaseError> {
     let catalog = no_panic("Catalog::load", || {
-        imgprompt::catalog::Catalog::load(&[dir.to_path_buf()])
+        imgprompt::preset::catalog::Catalog::load(&[dir.to_path_buf()])
     })?
     .map_err(|ds| {
         TestCaseError::fail(format!(
@@ -2126,8 +2126,8 @@ fn check_preset(dir: &std::path::Path, case: &PresetCase) -> Result<(), TestCase
         .parse()
         .ok()
         .and_then(|v| v.get("name").and_then(Value::as_str).map(String::from));
-    let custom =
-        Engine::with(catalog, imgprompt::models::ModelTable::builtin()).today(engine().date());
+    let custom = Engine::with(catalog, imgprompt::validate::models::ModelTable::builtin())
+        .today(engine().date());
     let mut brief = case.brief.0.clone();
     if let Value::Object(m) = &mut brief {
         let preset = name.clone().unwrap_or_else(|| String::from("fz"));
@@ -2218,7 +2218,7 @@ fn user_presets_of_any_shape_load_or_are_set_aside() {
 // ------------------------------------------------------------------------------------------------
 // (i) the HTTP API
 
-/// The API server (`imgprompt::serve::router`), in this process on a loopback port: axum's router
+/// The API server (`imgprompt::app::serve::router`), in this process on a loopback port: axum's router
 /// cannot be called without a socket here (tower's `Service` trait is not a dependency).
 fn server() -> std::net::SocketAddr {
     static ADDR: OnceLock<std::net::SocketAddr> = OnceLock::new();
@@ -2238,7 +2238,7 @@ fn server() -> std::net::SocketAddr {
                     .expect("bind 127.0.0.1");
                 tx.send(listener.local_addr().expect("the address"))
                     .expect("send the address");
-                let app = imgprompt::serve::router(std::sync::Arc::new(common::engine()));
+                let app = imgprompt::app::serve::router(std::sync::Arc::new(common::engine()));
                 axum::serve(listener, app).await.expect("serve");
             });
         });
@@ -2522,7 +2522,7 @@ fn provider_answers_are_read_safely() {
             ) = inputs;
             // error bodies
             let m = no_panic("http::error_message", || {
-                imgprompt::http::error_message(&bytes)
+                imgprompt::app::http::error_message(&bytes)
             })?;
             prop_assert!(
                 m.chars().count() <= 2001,
@@ -2535,7 +2535,7 @@ fn provider_answers_are_read_safely() {
                 json!({"detail": message}),
                 json!({"error": message}),
             ] {
-                let got = imgprompt::http::error_message(body.to_string().as_bytes());
+                let got = imgprompt::app::http::error_message(body.to_string().as_bytes());
                 prop_assert_eq!(
                     got,
                     shortened(&message),
@@ -2546,25 +2546,27 @@ fn provider_answers_are_read_safely() {
             // Retry-After and backoff
             let max = Duration::from_millis(max_ms);
             let wait = no_panic("http::retry_after", || {
-                imgprompt::http::retry_after(Some(retry.as_str()), max)
+                imgprompt::app::http::retry_after(Some(retry.as_str()), max)
             })?;
             prop_assert!(
                 wait.is_none_or(|w| w <= max),
                 "Retry-After {retry:?} waits {wait:?}, over {max:?}"
             );
             prop_assert_eq!(
-                imgprompt::http::retry_after(Some(whole.to_string().as_str()), max),
+                imgprompt::app::http::retry_after(Some(whole.to_string().as_str()), max),
                 Some(Duration::from_secs(u64::from(whole)).min(max))
             );
             let given = wait_ms.map(Duration::from_millis);
             let backoff = no_panic("http::backoff", || {
-                imgprompt::http::backoff(attempt, given, max)
+                imgprompt::app::http::backoff(attempt, given, max)
             })?;
             prop_assert!(backoff <= max, "backoff {backoff:?} over {max:?}");
             // images
-            let sniffed = no_panic("image::sniff", || imgprompt::image::sniff(&bytes))?;
+            let sniffed = no_panic("image::sniff", || imgprompt::app::image::sniff(&bytes))?;
             let want = if format == "jpg" { "jpeg" } else { format };
-            let checked = no_panic("image::check", || imgprompt::image::check(&bytes, format))?;
+            let checked = no_panic("image::check", || {
+                imgprompt::app::image::check(&bytes, format)
+            })?;
             prop_assert_eq!(
                 checked.is_ok(),
                 sniffed == Some(want),
@@ -2583,23 +2585,25 @@ fn provider_answers_are_read_safely() {
                     _ => t.as_str(),
                 })
                 .collect();
-            let shown = no_panic("http::redact", || imgprompt::http::redact(&text, &secret))?;
+            let shown = no_panic("http::redact", || {
+                imgprompt::app::http::redact(&text, &secret)
+            })?;
             prop_assert!(
                 !shown.contains(secret.as_str()) && !shown.contains(first) && !shown.contains(last),
                 "the key shows in {shown:?}"
             );
             // file names
-            let safe = imgprompt::generate::file_safe(&name, limit);
+            let safe = imgprompt::app::generate::file_safe(&name, limit);
             prop_assert!(safe.chars().count() <= limit);
             prop_assert!(
                 safe.chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')),
                 "{safe:?}"
             );
-            let id = imgprompt::generate::file_id(&name);
+            let id = imgprompt::app::generate::file_id(&name);
             prop_assert!(!id.is_empty() && id.len() <= 100, "{id:?}");
             let _ = no_panic("generate::usage_cost", || {
-                imgprompt::generate::usage_cost(&usage, "gpt-image-2", engine().price_table())
+                imgprompt::app::generate::usage_cost(&usage, "gpt-image-2", engine().price_table())
             })?;
             Ok(())
         });

@@ -4,7 +4,7 @@
 //! the brief lacks, no bad separator, lint clean.
 use imgprompt::SourceFile;
 use imgprompt::lint::{LintTable, lint};
-use imgprompt::target::OpenAi;
+use imgprompt::targets::OpenAi;
 use serde_json::{Value, json};
 
 use crate::common;

@@ -3,7 +3,7 @@
 //! an unknown model warns (an error under `--strict`). That the generated facts are fresh and
 //! that drift is caught is tested by the xtask that generates them (`xtask/src/tests.rs`).
 use imgprompt::SourceFile;
-use imgprompt::target::{OpenAi, OpenAiEdit, Target};
+use imgprompt::targets::{OpenAi, OpenAiEdit, Target};
 use insta_cmd::assert_cmd_snapshot;
 use serde_json::Value;
 
@@ -28,8 +28,10 @@ fn leaves(v: &Value, prefix: &str, out: &mut Vec<String>) {
 
 #[test]
 fn hand_written_facts_never_restate_generated_ones() {
-    let hand: Value = serde_json::from_str(imgprompt::models::BUILTIN_MODELS).expect("json");
-    let generated: Value = serde_json::from_str(imgprompt::models::GENERATED_MODELS).expect("json");
+    let hand: Value =
+        serde_json::from_str(imgprompt::validate::models::BUILTIN_MODELS).expect("json");
+    let generated: Value =
+        serde_json::from_str(imgprompt::validate::models::GENERATED_MODELS).expect("json");
     for (model, entry) in hand["models"].as_object().expect("models") {
         let mut paths = Vec::new();
         let mut entry = entry.clone();
@@ -119,7 +121,8 @@ fn every_sdk_model_is_accepted_or_refused_with_the_sdk_reason() {
 #[test]
 fn every_sdk_literal_is_accepted_by_some_current_model() {
     let engine = common::engine();
-    let params: Value = serde_json::from_str(imgprompt::models::GENERATED_MODELS).expect("json");
+    let params: Value =
+        serde_json::from_str(imgprompt::validate::models::GENERATED_MODELS).expect("json");
     let deprecated: Vec<&str> = params["openai"]["quality_deprecated"]
         .as_array()
         .expect("list")
@@ -130,7 +133,7 @@ fn every_sdk_literal_is_accepted_by_some_current_model() {
         .models()
         .models
         .iter()
-        .filter(|(_, r)| r.lifecycle.status == imgprompt::models::Status::Current)
+        .filter(|(_, r)| r.lifecycle.status == imgprompt::validate::models::Status::Current)
         .map(|(k, _)| k.clone())
         .collect();
     for (param, field) in [

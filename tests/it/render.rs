@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use imgprompt::SourceFile;
-use imgprompt::target::OpenAi;
+use imgprompt::targets::OpenAi;
 
 use crate::common;
 

@@ -68,7 +68,7 @@ fn examples_match_the_committed_schema() {
 
 #[test]
 fn api_schemas_are_fresh() {
-    for (name, schema) in imgprompt::serve::schemas() {
+    for (name, schema) in imgprompt::app::serve::schemas() {
         assert_fresh(
             &format!("schemas/api/{name}.schema.json"),
             &schema,
@@ -176,7 +176,7 @@ fn mutations(brief: &serde_json::Value) -> Vec<serde_json::Value> {
 #[test]
 fn the_brief_check_accepts_and_rejects_alike_on_both_paths() {
     let schema = imgprompt::engine::brief_schema();
-    let root = imgprompt::source::JsonPath::root();
+    let root = imgprompt::brief::source::JsonPath::root();
     let corpus = brief_corpus();
     assert!(corpus.len() >= 40, "corpus of {} briefs", corpus.len());
     let (mut valid, mut invalid) = (0, 0);
@@ -214,12 +214,12 @@ fn whole_numbers_written_with_a_point_are_whole_numbers() {
     let engine = common::engine();
     let ok = imgprompt::SourceFile::new("n.yaml", "subject: a cat\noutput:\n  n: 2.0\n", None);
     let r = engine
-        .render(&ok, &imgprompt::target::OpenAi)
+        .render(&ok, &imgprompt::targets::OpenAi)
         .expect("renders");
     assert_eq!(r.payload.body["n"], serde_json::json!(2));
     let bad = imgprompt::SourceFile::new("n.yaml", "subject: a cat\noutput:\n  n: 2.5\n", None);
     let e = engine
-        .render(&bad, &imgprompt::target::OpenAi)
+        .render(&bad, &imgprompt::targets::OpenAi)
         .expect_err("refused");
     let text = e.render(false);
     assert!(

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use imgprompt::SourceFile;
-use imgprompt::target::{OpenAi, OpenAiEdit, Target};
+use imgprompt::targets::{OpenAi, OpenAiEdit, Target};
 use serde_json::{Value, json};
 
 use crate::common;

@@ -1,7 +1,7 @@
 //! Style libraries: importing each community format (small files written for these tests),
 //! applying imported styles on every target, and the documented semantics of Fooocus and
 //! AUTOMATIC1111 reproduced exactly.
-use imgprompt::styles::{self, ImportFormat, Style};
+use imgprompt::preset::styles::{self, ImportFormat, Style};
 use serde_json::Value;
 
 use crate::common;

@@ -31,12 +31,12 @@ fn every_target_payload_passes_its_schema() {
     insta::glob!("../inputs/targets", "*.*", |path| {
         let source = SourceFile::read(path, None).expect("fixture");
         let mut snap = String::new();
-        for target in imgprompt::target::all() {
+        for target in imgprompt::targets::all() {
             // every Imagen model is shut down: today it is refused (see
             // `imagen_is_refused_with_its_replacement`); its payload shape is checked on a day the
             // models still served requests
-            let live =
-                common::engine().today(imgprompt::date::Date::parse("2026-06-01").expect("date"));
+            let live = common::engine()
+                .today(imgprompt::validate::date::Date::parse("2026-06-01").expect("date"));
             let engine = if target.name() == "imagen" {
                 &live
             } else {
@@ -117,7 +117,7 @@ fn gemini_takes_current_models_and_image_size() {
     let r = engine
         .render(
             &brief("gemini-3-pro-image", "3840x2160"),
-            &imgprompt::target::Gemini,
+            &imgprompt::targets::Gemini,
         )
         .expect("renders");
     assert_eq!(
@@ -139,7 +139,7 @@ fn gemini_takes_current_models_and_image_size() {
     let r = engine
         .render(
             &brief("gemini-3.1-flash-image", "1024x1024"),
-            &imgprompt::target::Gemini,
+            &imgprompt::targets::Gemini,
         )
         .expect("renders");
     assert_eq!(
@@ -149,7 +149,7 @@ fn gemini_takes_current_models_and_image_size() {
     let d = engine
         .render(
             &brief("gemini-2.5-flash-image", "1024x1024"),
-            &imgprompt::target::Gemini,
+            &imgprompt::targets::Gemini,
         )
         .expect_err("shut down 2026-10-02");
     assert!(
@@ -160,7 +160,7 @@ fn gemini_takes_current_models_and_image_size() {
     let r = engine
         .render(
             &brief("gpt-image-2", "1024x1024"),
-            &imgprompt::target::Gemini,
+            &imgprompt::targets::Gemini,
         )
         .expect("renders");
     assert!(
@@ -219,7 +219,7 @@ fn google_rest_field_names_match_the_sdk_classes() {
     let engine = common::engine();
     let source = SourceFile::read(&common::root().join(BRIEF), None).expect("brief");
     let r = engine
-        .render(&source, &imgprompt::target::Gemini)
+        .render(&source, &imgprompt::targets::Gemini)
         .expect("gemini");
     for key in r.payload.body["generationConfig"]["imageConfig"]
         .as_object()
@@ -251,9 +251,10 @@ fn google_rest_field_names_match_the_sdk_classes() {
             "gemini sends generationConfig.{key}, which GenerateContentConfig does not have"
         );
     }
-    let live = common::engine().today(imgprompt::date::Date::parse("2026-06-01").expect("date"));
+    let live =
+        common::engine().today(imgprompt::validate::date::Date::parse("2026-06-01").expect("date"));
     let r = live
-        .render(&source, &imgprompt::target::Imagen)
+        .render(&source, &imgprompt::targets::Imagen)
         .expect("imagen");
     for key in r.payload.body["parameters"]
         .as_object()
@@ -301,7 +302,7 @@ fn every_google_model_the_sdk_names_is_known() {
     }
     // the SDK's aspect ratios and image sizes are the targets'
     let generated: serde_json::Value =
-        serde_json::from_str(imgprompt::models::GENERATED_MODELS).expect("json");
+        serde_json::from_str(imgprompt::validate::models::GENERATED_MODELS).expect("json");
     assert_eq!(
         limits["gemini"]["aspect_ratios"],
         generated["google"]["generate_content"]["aspect_ratios"]
@@ -320,16 +321,16 @@ fn avoid_list_goes_where_each_target_wants_it() {
         None,
     )
     .expect("fixture");
-    let by = |t: &dyn imgprompt::target::Target| engine.render(&source, t).expect("renders");
-    let openai = by(&imgprompt::target::OpenAi);
+    let by = |t: &dyn imgprompt::targets::Target| engine.render(&source, t).expect("renders");
+    let openai = by(&imgprompt::targets::OpenAi);
     assert!(openai.prompt.contains("Avoid chopsticks, text and steam."));
-    let stability = by(&imgprompt::target::Stability);
+    let stability = by(&imgprompt::targets::Stability);
     assert!(!stability.prompt.contains("Avoid"));
     assert_eq!(
         stability.payload.body["negative_prompt"],
         "chopsticks, text, steam"
     );
-    let mj = by(&imgprompt::target::Midjourney);
+    let mj = by(&imgprompt::targets::Midjourney);
     assert!(
         mj.payload.body["prompt"]
             .as_str()
@@ -493,7 +494,7 @@ fn flux_fields_follow_each_model() {
             None,
         )
     };
-    let flux = imgprompt::target::Flux;
+    let flux = imgprompt::targets::Flux;
     let d = engine
         .render(
             &brief("flux-2-pro", "", r#"{"safety_tolerance": 6}"#),
@@ -718,7 +719,8 @@ fn every_brief_field_reaches_the_payload_or_is_named() {
     use serde_json::{Value, json};
     // every Imagen model is shut down today: its handling is checked on a day they served
     let today = common::engine();
-    let live = common::engine().today(imgprompt::date::Date::parse("2026-06-01").expect("date"));
+    let live =
+        common::engine().today(imgprompt::validate::date::Date::parse("2026-06-01").expect("date"));
     let fields: Vec<String> = imgprompt::brief::schema()["$defs"]["Output"]["properties"]
         .as_object()
         .expect("Output properties in the brief schema")
@@ -727,12 +729,12 @@ fn every_brief_field_reaches_the_payload_or_is_named() {
         .collect();
     assert!(fields.len() >= 17, "{fields:?}");
     let mut checked = 0;
-    for target in imgprompt::target::all() {
+    for target in imgprompt::targets::all() {
         let name = target.name();
         let engine = if name == "imagen" { &live } else { &today };
         let strict = if name == "imagen" {
             common::engine()
-                .today(imgprompt::date::Date::parse("2026-06-01").expect("date"))
+                .today(imgprompt::validate::date::Date::parse("2026-06-01").expect("date"))
                 .strict(true)
         } else {
             common::engine().strict(true)
@@ -883,7 +885,7 @@ fn preset_defaults_a_target_cannot_use_are_left_out_quietly() {
     let engine = common::engine();
     let quiet = SourceFile::new("p.yaml", "preset: poster\nsubject: a jazz night\n", None);
     let r = engine
-        .render(&quiet, &imgprompt::target::Stability)
+        .render(&quiet, &imgprompt::targets::Stability)
         .expect("renders");
     assert_eq!(r.brief.output.quality.as_deref(), Some("high"));
     assert!(
@@ -899,7 +901,7 @@ fn preset_defaults_a_target_cannot_use_are_left_out_quietly() {
         None,
     );
     let r = engine
-        .render(&written, &imgprompt::target::Stability)
+        .render(&written, &imgprompt::targets::Stability)
         .expect("renders");
     assert!(
         r.warnings.iter().any(|w| w.code == "ignored-setting"
@@ -921,7 +923,7 @@ fn gemini_sends_the_seed() {
     )
     .expect("fixture");
     let r = engine
-        .render(&source, &imgprompt::target::Gemini)
+        .render(&source, &imgprompt::targets::Gemini)
         .expect("renders");
     assert_eq!(r.payload.body["generationConfig"]["seed"], 7);
     assert!(
@@ -945,7 +947,7 @@ fn gemini_sends_the_seed() {
         None,
     );
     let d = engine
-        .render(&big, &imgprompt::target::Gemini)
+        .render(&big, &imgprompt::targets::Gemini)
         .expect_err("too large for an int32");
     assert!(
         d.0.iter().any(|e| e.path.as_deref() == Some("output.seed")),

@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 
 use imgprompt::SourceFile;
-use imgprompt::catalog::Catalog;
-use imgprompt::models::ModelTable;
-use imgprompt::target::OpenAi;
+use imgprompt::preset::catalog::Catalog;
+use imgprompt::targets::OpenAi;
+use imgprompt::validate::models::ModelTable;
 
 use crate::common;
 
@@ -30,7 +30,7 @@ fn broken_presets_are_reported_with_locations() {
             Err(d) => d.render(false),
             Ok(catalog) => {
                 let engine = imgprompt::Engine::with(catalog, ModelTable::builtin())
-                    .today(imgprompt::date::Date::parse(common::TODAY).expect("date"));
+                    .today(imgprompt::validate::date::Date::parse(common::TODAY).expect("date"));
                 let brief = SourceFile::read(&rel.join("brief.yaml"), None).expect("brief");
                 match engine.render(&brief, &OpenAi) {
                     Ok(r) => panic!("{name}: expected an error, got {}", r.prompt),
@@ -101,7 +101,7 @@ fn runaway_templates_are_stopped_with_the_limit_they_met() {
         let catalog = Catalog::load(std::slice::from_ref(&rel))
             .unwrap_or_else(|d| panic!("{name}: {}", d.render(false)));
         let engine = imgprompt::Engine::with(catalog, ModelTable::builtin())
-            .today(imgprompt::date::Date::parse(common::TODAY).expect("date"));
+            .today(imgprompt::validate::date::Date::parse(common::TODAY).expect("date"));
         let brief = SourceFile::read(&rel.join("brief.yaml"), None).expect("brief");
         let started = std::time::Instant::now();
         let report = match engine.render(&brief, &OpenAi) {
@@ -134,7 +134,7 @@ fn runaway_templates_are_stopped_with_the_limit_they_met() {
 /// it too (an unclosed loop here), tera's own error is the one shown.
 #[test]
 fn templates_the_sandbox_cannot_read_are_not_compiled() {
-    use imgprompt::render::{Compiled, TemplateFile};
+    use imgprompt::prompt::render::{Compiled, TemplateFile};
     let file = TemplateFile {
         name: String::from("t/prompt.tera"),
         text: "Create {% for x in y %}".into(),

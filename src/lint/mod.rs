@@ -1,0 +1,336 @@
+//! `imgprompt lint`: prompt-quality rules over a rendered brief. Each rule has an id, a severity
+//! and a one-line explanation; findings point into the prompt or the brief. Regex-based rules
+//! use the regex crate; tables (contradictions, no-text words, context ratios) are data
+//! (`data/lint.json`), overridable with `--table FILE`.
+//!
+//! [`lint`] builds one context per rendering (the brief's exact texts, the prompt with them
+//! masked) and runs the checks of [`RULES`] over it in table order; each check is one function
+//! of the `rules` submodule, named after its rule.
+
+pub mod fixtures;
+use std::ops::Range;
+use std::sync::Arc;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::brief::source::{JsonPath, SourceFile};
+use crate::diagnostic::{Code, Diagnostic, Location, Severity};
+use crate::engine::{Engine, Rendering};
+
+mod rules;
+
+/// A lint rule: what `lint --rules` lists, and the check that finds it.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Rule {
+    /// Stable id: the code of its findings.
+    pub id: Code,
+    /// Error or warning.
+    pub severity: Severity,
+    /// One line on what it catches.
+    pub summary: &'static str,
+    /// Its findings in one rendering, in the order they are reported.
+    #[serde(skip)]
+    check: fn(&Context<'_>) -> Vec<Diagnostic>,
+}
+
+/// Every rule, in the order they run (and their findings are reported).
+pub const RULES: &[Rule] = &[
+    Rule {
+        id: Code::ExactTextMissing,
+        severity: Severity::Error,
+        summary: "an exact text is not in the final prompt verbatim (missing or altered)",
+        check: rules::exact_text_missing,
+    },
+    Rule {
+        id: Code::TextVsNoText,
+        severity: Severity::Error,
+        summary: "the brief has exact text but its avoid list or style asks for no text, letters, words, typography or watermarks",
+        check: rules::text_vs_no_text,
+    },
+    Rule {
+        id: Code::PromptOverCap,
+        severity: Severity::Error,
+        summary: "the prompt is longer than the model accepts",
+        check: rules::prompt_over_cap,
+    },
+    Rule {
+        id: Code::PromptLong,
+        severity: Severity::Warning,
+        summary: "the prompt is so long that parts of it risk being ignored",
+        check: rules::prompt_long,
+    },
+    Rule {
+        id: Code::EmptyPhrase,
+        severity: Severity::Warning,
+        summary: "an empty string in the brief (an empty avoid item, mood, palette entry, text…)",
+        check: rules::empty_phrase,
+    },
+    Rule {
+        id: Code::DuplicatePhrase,
+        severity: Severity::Warning,
+        summary: "the same phrase appears twice in the prompt",
+        check: rules::duplicate_phrase,
+    },
+    Rule {
+        id: Code::RepeatedWord,
+        severity: Severity::Warning,
+        summary: "a descriptive word is repeated back to back, or four times or more",
+        check: rules::repeated_word,
+    },
+    Rule {
+        id: Code::DoubledNoun,
+        severity: Severity::Warning,
+        summary: "a head noun said twice in one phrase or sentence (\"low-angle angle\", \"banner … banner\")",
+        check: rules::doubled_noun,
+    },
+    Rule {
+        id: Code::DanglingSeparator,
+        severity: Severity::Warning,
+        summary: "a separator with nothing before or after it, or doubled (\"..\", \". ;\", \"; .\", \",.\", \" ,\", \". .\", \"()\")",
+        check: rules::dangling_separator,
+    },
+    Rule {
+        id: Code::UnresolvedPlaceholder,
+        severity: Severity::Error,
+        summary: "template syntax or a placeholder left in the prompt ({{ }}, {% %}, ${…}, TODO, undefined)",
+        check: rules::unresolved_placeholder,
+    },
+    Rule {
+        id: Code::Contradiction,
+        severity: Severity::Warning,
+        summary: "two descriptors that contradict each other (from the contradiction table)",
+        check: rules::contradiction,
+    },
+    Rule {
+        id: Code::ContextSize,
+        severity: Severity::Warning,
+        summary: "the output context implies an orientation or ratio the size does not have",
+        check: rules::context_size,
+    },
+];
+
+/// A compiled regex, compiled once per pattern for the process (lint runs once per brief; a
+/// pattern with Unicode classes costs far more to compile than to run).
+fn cached_regex(pattern: &str) -> Result<Regex, regex::Error> {
+    static CACHE: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<String, Regex>>> =
+        std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(re) = cache.lock().ok().and_then(|c| c.get(pattern).cloned()) {
+        return Ok(re);
+    }
+    let re = Regex::new(pattern)?;
+    if let Ok(mut c) = cache.lock() {
+        c.insert(pattern.to_string(), re.clone());
+    }
+    Ok(re)
+}
+
+/// The data tables of the rules.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LintTable {
+    /// Words in an avoid list or style that forbid text.
+    pub no_text_words: Vec<String>,
+    /// Above this many characters, `prompt-long` warns.
+    pub long_prompt_chars: usize,
+    /// Pairs of contradicting descriptors.
+    pub contradictions: Vec<(String, String)>,
+    /// Context phrases implying a ratio.
+    pub context_ratios: Vec<ContextRatio>,
+    /// Head nouns a sentence should not say twice (`doubled-noun`).
+    #[serde(default)]
+    pub head_nouns: Vec<String>,
+}
+
+/// A context phrase implying a ratio.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ContextRatio {
+    /// Regex, matched case-insensitively against the context.
+    pub pattern: String,
+    /// `W:H`.
+    pub ratio: String,
+    /// What it is called in messages.
+    pub name: String,
+}
+
+impl LintTable {
+    /// The shipped table.
+    pub fn builtin() -> LintTable {
+        serde_json::from_str(include_str!("../../data/lint.json")).expect("data/lint.json is valid")
+    }
+
+    /// Replaces the lists given in `text`.
+    pub fn apply_overrides(&mut self, name: &str, text: &str) -> Result<(), Diagnostic> {
+        let bad = |e: String| {
+            Diagnostic::error(Code::LintTable, format!("invalid lint table: {e}")).in_file(name)
+        };
+        let v: Value = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+        let mut base = serde_json::to_value(&*self).map_err(|e| bad(e.to_string()))?;
+        for key in [
+            "no_text_words",
+            "long_prompt_chars",
+            "contradictions",
+            "context_ratios",
+        ] {
+            if let Some(x) = v.get(key) {
+                base[key] = x.clone();
+            }
+        }
+        *self = serde_json::from_value(base).map_err(|e| bad(e.to_string()))?;
+        Ok(())
+    }
+}
+
+/// The rule with this id (every id the rules use is in [`RULES`]).
+fn rule(id: Code) -> &'static Rule {
+    RULES.iter().find(|r| r.id == id).expect("known rule")
+}
+
+/// A finding of rule `id`, with the rule's severity.
+fn finding(id: Code, message: String) -> Diagnostic {
+    let r = rule(id);
+    match r.severity {
+        Severity::Error => Diagnostic::error(r.id, message),
+        _ => Diagnostic::warning(r.id, message),
+    }
+}
+
+/// One exact text of the brief: where it is written and what it says.
+struct ExactText {
+    /// Its brief path: `text.headline`, or `text.labels[1]` for one of several.
+    path: String,
+    /// The text, as it must appear in the prompt.
+    text: String,
+}
+
+/// What every rule reads: the rendering and its brief, the data tables, and the prompt with the
+/// exact texts masked (built once, before the first rule runs).
+struct Context<'a> {
+    /// Model rules, for the prompt cap and size suggestions.
+    engine: &'a Engine,
+    /// The brief file, for findings about the brief.
+    source: &'a SourceFile,
+    /// The rendering being linted.
+    rendering: &'a Rendering,
+    /// The rules' data tables.
+    table: &'a LintTable,
+    /// The brief's exact texts, in brief order.
+    texts: Vec<ExactText>,
+    /// The prompt with every exact text found quoted in it overwritten by `_` (same byte offsets):
+    /// the prose rules read this, so a user's literal text is never a finding.
+    masked: String,
+    /// The prompt, shared by the findings that point into it.
+    prompt: Arc<str>,
+    /// The file name findings in the prompt carry: `prompt of FILE`.
+    prompt_name: String,
+}
+
+impl<'a> Context<'a> {
+    /// Collects the exact texts and masks them in the prompt.
+    fn new(
+        engine: &'a Engine,
+        source: &'a SourceFile,
+        rendering: &'a Rendering,
+        table: &'a LintTable,
+    ) -> Context<'a> {
+        let texts = exact_texts(&rendering.brief);
+        let masked = mask_exact_texts(&rendering.prompt, &texts);
+        Context {
+            engine,
+            source,
+            rendering,
+            table,
+            texts,
+            masked,
+            prompt: Arc::from(rendering.prompt.as_str()),
+            prompt_name: format!("prompt of {}", source.name),
+        }
+    }
+
+    /// Points `d` at a byte range of the prompt.
+    fn in_prompt(&self, d: Diagnostic, range: Range<usize>) -> Diagnostic {
+        d.at(
+            self.prompt_name.clone(),
+            self.prompt.clone(),
+            Location::from_range(&self.prompt, range),
+        )
+    }
+
+    /// Points `d` at a path of the brief file (`avoid[0]`).
+    fn in_brief(&self, d: Diagnostic, path: &str) -> Diagnostic {
+        self.source.point(d, &JsonPath::parse(path), false)
+    }
+}
+
+/// The brief's exact texts with their paths, in brief order.
+fn exact_texts(brief: &crate::brief::Brief) -> Vec<ExactText> {
+    let mut texts = Vec::new();
+    for (role, value) in &brief.text {
+        let many = matches!(value, crate::brief::TextValue::Many(_));
+        for (i, e) in value.entries().into_iter().enumerate() {
+            let path = if many {
+                format!("text.{role}[{i}]")
+            } else {
+                format!("text.{role}")
+            };
+            texts.push(ExactText {
+                path,
+                text: e.content().to_string(),
+            });
+        }
+    }
+    texts
+}
+
+/// Whether `text` is in the prompt quoted as the renderer quotes it: straight quotes, or curly
+/// quotes or guillemets for a text that holds straight ones.
+fn is_quoted(prompt: &str, text: &str) -> bool {
+    [('"', '"'), ('“', '”'), ('«', '»')]
+        .iter()
+        .any(|(open, close)| prompt.contains(&format!("{open}{text}{close}")))
+}
+
+/// The prompt with every occurrence of each quoted exact text overwritten by `_` ('_' keeps byte
+/// offsets and is neither a letter, a space nor a separator). A text not found quoted is left
+/// as it is (`exact-text-missing` reports it).
+fn mask_exact_texts(prompt: &str, texts: &[ExactText]) -> String {
+    let mut masked = prompt.to_string();
+    for ExactText { text, .. } in texts {
+        if !is_quoted(prompt, text) {
+            continue;
+        }
+        for (start, m) in prompt.match_indices(text.as_str()) {
+            if !m.is_empty() {
+                masked.replace_range(start..start + m.len(), &"_".repeat(m.len()));
+            }
+        }
+    }
+    masked
+}
+
+/// Lints one rendering. `source` is the brief file, for findings about the brief. Findings come
+/// rule by rule, in the order of [`RULES`].
+pub fn lint(
+    engine: &Engine,
+    source: &SourceFile,
+    r: &Rendering,
+    table: &LintTable,
+) -> Vec<Diagnostic> {
+    let cx = Context::new(engine, source, r, table);
+    RULES.iter().flat_map(|rule| (rule.check)(&cx)).collect()
+}
+
+/// The rules as a table, for `lint --rules`.
+pub fn rules_table() -> String {
+    let mut s = String::new();
+    for r in RULES {
+        s.push_str(&format!(
+            "{:<24} {:<8} {}\n",
+            r.id,
+            r.severity.to_string(),
+            r.summary
+        ));
+    }
+    s
+}

@@ -170,7 +170,7 @@ fn the_modules_form_no_circle() {
     // the checker sees a circle when there is one
     let mut broken = graph.clone();
     broken
-        .entry("target".into())
+        .entry("targets".into())
         .or_default()
         .insert("engine".into());
     assert!(circle(&broken, "targets").is_some());

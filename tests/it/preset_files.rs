@@ -1,4 +1,4 @@
-//! User folders are read safely (`src/safe_fs.rs`), on the real binary: a link is followed only to
+//! User folders are read safely (`src/preset/files.rs`), on the real binary: a link is followed only to
 //! a regular file inside the same preset folder, a FIFO, socket or device is never opened, and
 //! file size, entry count and depth are capped — each refusal a clear error naming the path,
 //! that breaks only the preset it is in. Style folders follow the same rules. A preset from

@@ -24,7 +24,7 @@ struct Instance<'a> {
     prompt: &'a str,
 }
 
-/// The `parameters` object, in the order the API documents (and the payload snapshots show).
+/// The `parameters` object; its fields in the key order of the payload snapshots.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Parameters {

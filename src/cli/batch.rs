@@ -75,7 +75,7 @@ pub(super) enum BatchApi {
 
 fn client() -> Result<crate::app::batch_api::Client, Failure> {
     let api_key = std::env::var("OPENAI_API_KEY")
-        .map_err(|_| Failure::usage(Diagnostic::error(Code::Usage, "OPENAI_API_KEY is not set")))?;
+        .map_err(|_| Failure::of(Diagnostic::error(Code::Usage, "OPENAI_API_KEY is not set")))?;
     Ok(crate::app::batch_api::Client {
         base_url: std::env::var("OPENAI_BASE_URL")
             .unwrap_or_else(|_| String::from("https://api.openai.com/v1")),
@@ -225,7 +225,7 @@ fn check_distinct(output: Option<&Path>, errors: Option<&Path>) -> Result<(), Fa
     if let (Some(o), Some(e)) = (output, errors)
         && (o == e || same_file(o, e))
     {
-        return Err(Failure::usage(
+        return Err(Failure::of(
             Diagnostic::error(
                 Code::Usage,
                 format!("-o and --errors name the same file `{}`", o.display()),

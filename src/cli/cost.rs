@@ -49,7 +49,7 @@ pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
     } = args;
 
     if !(0.0..=10.0).contains(retries) {
-        return Err(Failure::usage(Diagnostic::error(
+        return Err(Failure::of(Diagnostic::error(
             Code::Usage,
             format!("--retries must be between 0 and 10, got {retries}"),
         )));
@@ -59,7 +59,7 @@ pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
     let mut rows = Vec::new();
     let mut problems = Diagnostics::default();
     for path in briefs {
-        let source = SourceFile::read(path, None).map_err(Failure::usage)?;
+        let source = SourceFile::read(path, None).map_err(Failure::of)?;
         match engine.render(&source, target.as_ref()) {
             Ok(r) => {
                 if let Some(c) = r.cost {

@@ -141,7 +141,7 @@ fn expand_command(
 /// Reads the brief and its variations, every value of every axis checked against its field up
 /// front (all or nothing).
 fn load(brief: &std::path::Path) -> Result<(SourceFile, crate::app::vary::Variations), Failure> {
-    let source = SourceFile::read(brief, None).map_err(Failure::usage)?;
+    let source = SourceFile::read(brief, None).map_err(Failure::of)?;
     let value = source
         .parse()
         .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;

@@ -107,7 +107,7 @@ fn check_target(target: &dyn crate::targets::Target) -> Result<(), Failure> {
     if target.batch_endpoint().is_some() {
         return Ok(());
     }
-    Err(Failure::usage(
+    Err(Failure::of(
         Diagnostic::error(
             Code::NotSupported,
             format!(
@@ -168,7 +168,7 @@ fn api_key(var: &str) -> Result<String, Failure> {
         .ok()
         .filter(|k| !k.is_empty())
         .ok_or_else(|| {
-            Failure::usage(
+            Failure::of(
                 Diagnostic::error(Code::Usage, format!("{var} is not set"))
                     .with_help(format!("export {var}=…, or use --dry-run")),
             )
@@ -325,7 +325,7 @@ fn render_all(
     let mut jobs = Vec::new();
     let mut problems = Diagnostics::default();
     for path in &args.briefs {
-        let source = SourceFile::read(path, None).map_err(Failure::usage)?;
+        let source = SourceFile::read(path, None).map_err(Failure::of)?;
         let value = source
             .parse()
             .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;

@@ -49,7 +49,7 @@ pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
     }
     let mut all = Diagnostics::default();
     for path in briefs {
-        let source = SourceFile::read(path, None).map_err(Failure::usage)?;
+        let source = SourceFile::read(path, None).map_err(Failure::of)?;
         match engine.render(&source, target.as_ref()) {
             Ok(r) => {
                 all.0.extend(r.warnings.iter().cloned());

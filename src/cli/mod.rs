@@ -181,11 +181,13 @@ pub struct Failure {
 }
 
 impl Failure {
+    /// A failure whose exit code comes from its codes' exit classes ([`Code::exit_class`]): 2 when
+    /// one is an I/O or a usage error, else 1.
     fn invalid(diagnostics: Diagnostics) -> Self {
         let code = if diagnostics
             .0
             .iter()
-            .any(|d| d.code.exit_class() == ExitClass::Io)
+            .any(|d| matches!(d.code.exit_class(), ExitClass::Io | ExitClass::Usage))
         {
             2
         } else {
@@ -193,7 +195,14 @@ impl Failure {
         };
         Failure { code, diagnostics }
     }
+    /// A failure of one diagnostic, exiting as its code's exit class says.
+    fn of(d: Diagnostic) -> Self {
+        Self::invalid(Diagnostics(vec![d]))
+    }
+    /// A usage error (exit 2) for a code that is one only where the command line gives it:
+    /// `unknown-target` for `--target` (from a brief's `targets` it exits 1).
     fn usage(d: Diagnostic) -> Self {
+        debug_assert_eq!(d.code.exit_class(), ExitClass::Other, "{}", d.code);
         Failure {
             code: 2,
             diagnostics: Diagnostics(vec![d]),
@@ -343,7 +352,7 @@ fn batch_api_target(target: &dyn crate::targets::Target) -> Result<(), Failure> 
     if target.batch_endpoint().is_some() {
         return Ok(());
     }
-    Err(Failure::usage(
+    Err(Failure::of(
         Diagnostic::error(
             Code::NoBatchApi,
             format!(

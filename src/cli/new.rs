@@ -26,14 +26,14 @@ pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if !valid {
-        return Err(Failure::usage(
+        return Err(Failure::of(
             Diagnostic::error(Code::Usage, format!("`{name}` is not a valid preset name"))
                 .with_help("use letters, digits, `-` and `_`"),
         ));
     }
     let folder = dir.join(name);
     if folder.exists() {
-        return Err(Failure::usage(Diagnostic::error(
+        return Err(Failure::of(Diagnostic::error(
             Code::Usage,
             format!("`{}` already exists", folder.display()),
         )));

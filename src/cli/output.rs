@@ -12,7 +12,7 @@ pub(super) fn read_override(
     let Some(path) = path else { return Ok(None) };
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::usage(crate::brief::source::io_error(&name, &e)))?;
+        .map_err(|e| Failure::of(crate::brief::source::io_error(&name, &e)))?;
     Ok(Some((name, text)))
 }
 
@@ -22,9 +22,9 @@ pub(super) fn write_stdout(text: &str) -> Result<(), Failure> {
         .and_then(|()| out.flush())
         .map_err(|e| {
             if e.kind() == std::io::ErrorKind::BrokenPipe {
-                Failure::usage(Diagnostic::error(Code::BrokenPipe, "broken pipe"))
+                Failure::of(Diagnostic::error(Code::BrokenPipe, "broken pipe"))
             } else {
-                Failure::usage(Diagnostic::error(
+                Failure::of(Diagnostic::error(
                     Code::Io,
                     format!("cannot write to standard output: {e}"),
                 ))
@@ -36,7 +36,7 @@ pub use crate::emit::atomic::{AtomicFile, write_atomic};
 
 pub(super) fn io_failure(what: &str, e: &std::io::Error) -> Failure {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
-        return Failure::usage(Diagnostic::error(Code::BrokenPipe, "broken pipe"));
+        return Failure::of(Diagnostic::error(Code::BrokenPipe, "broken pipe"));
     }
-    Failure::usage(Diagnostic::error(Code::Io, format!("{what}: {e}")))
+    Failure::of(Diagnostic::error(Code::Io, format!("{what}: {e}")))
 }

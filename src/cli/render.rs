@@ -41,11 +41,11 @@ pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
     if *form == Emit::OpenaiBatch {
         batch_api_target(target.as_ref())?;
     }
-    let source = SourceFile::read(brief, input_format.map(Into::into)).map_err(Failure::usage)?;
+    let source = SourceFile::read(brief, input_format.map(Into::into)).map_err(Failure::of)?;
     let rendering = engine
         .render(&source, target.as_ref())
         .map_err(Failure::invalid)?;
-    let text = emit(&rendering, *form).map_err(Failure::usage)?;
+    let text = emit(&rendering, *form).map_err(Failure::of)?;
     if *form != Emit::Report && !rendering.warnings.is_empty() {
         let _ = std::io::stderr().write_all(
             Diagnostics(rendering.warnings.clone())
@@ -55,7 +55,7 @@ pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
     }
     match output {
         Some(path) => write_atomic(path, text.as_bytes()).map_err(|e| {
-            Failure::usage(Diagnostic::error(
+            Failure::of(Diagnostic::error(
                 Code::Io,
                 format!("cannot write `{}`: {e}", path.display()),
             ))

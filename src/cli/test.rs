@@ -27,7 +27,7 @@ pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
 
     let dirs = if dirs.is_empty() {
         if !std::path::Path::new("presets").is_dir() {
-            return Err(Failure::usage(
+            return Err(Failure::of(
                 Diagnostic::error(Code::Usage, "no folder given and no ./presets folder")
                     .with_help("run `imgprompt test DIR`, e.g. `imgprompt test templates`"),
             ));
@@ -44,7 +44,7 @@ pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
     let mut fixtures = 0;
     for dir in &dirs {
         if !dir.exists() {
-            return Err(Failure::usage(crate::brief::source::io_error(
+            return Err(Failure::of(crate::brief::source::io_error(
                 &dir.display().to_string(),
                 &std::io::Error::from(std::io::ErrorKind::NotFound),
             )));

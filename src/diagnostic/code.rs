@@ -13,7 +13,11 @@ pub enum ExitClass {
     Io,
     /// Standard output was closed by its reader: the run stops quietly with exit 0.
     BrokenPipe,
-    /// Anything else: its failure's own code (1 for invalid input, 2 for usage).
+    /// A usage error on the command line (a missing key, clashing flags, a form the target
+    /// lacks): a failure holding one exits 2, wherever the command produces it.
+    Usage,
+    /// Anything else: a failure holding one exits 1 (invalid input), unless the command decides
+    /// it is a usage error (exit 2): `unknown-target` for `--target`.
     Other,
 }
 
@@ -143,9 +147,9 @@ codes! {
     /// The model table given to override the shipped one is invalid.
     ModelsFile = "models-file", [Error], Other;
     /// `--emit openai-batch` for a target that is not an OpenAI endpoint.
-    NoBatchApi = "no-batch-api", [Error], Other;
+    NoBatchApi = "no-batch-api", [Error], Usage;
     /// The target has no HTTP request to hand off.
-    NoHandoff = "no-handoff", [Error], Other;
+    NoHandoff = "no-handoff", [Error], Usage;
     /// An API answer holds no image.
     NoImage = "no-image", [Error], Other;
     /// A batch input path is not a regular file.
@@ -153,7 +157,7 @@ codes! {
     /// The Batch API batch has not completed yet.
     NotReady = "not-ready", [Error], Other;
     /// The command does not support this target yet.
-    NotSupported = "not-supported", [Error], Other;
+    NotSupported = "not-supported", [Error], Usage;
     /// A line of a batch is not UTF-8 text.
     NotUtf8 = "not-utf8", [Error], Other;
     /// A number is below its minimum or above its maximum.
@@ -226,7 +230,7 @@ codes! {
     UnknownPreset = "unknown-preset", [Error], Other;
     /// A named style that does not exist.
     UnknownStyle = "unknown-style", [Error], Other;
-    /// A target that does not exist.
+    /// A target that does not exist: exit 2 when `--target` names it, exit 1 when a brief's `targets` does.
     UnknownTarget = "unknown-target", [Error], Other;
     /// A text role the preset does not have.
     UnknownTextRole = "unknown-text-role", [Error], Other;
@@ -237,7 +241,7 @@ codes! {
     /// The model does not accept a parameter.
     UnsupportedParameter = "unsupported-parameter", [Error], Other;
     /// The command line asks for something it cannot do (a missing key, clashing flags).
-    Usage = "usage", [Error], Other;
+    Usage = "usage", [Error], Usage;
     /// A value of a `vary` entry repeats an earlier one.
     VaryDuplicate = "vary-duplicate", [Error], Other;
     /// Two `vary` entries set the same field.

@@ -2,7 +2,7 @@
 //! google-genai 3.6.1 sends it: API version `v1`, `contents[].role: "user"`,
 //! `imageConfig.{aspectRatio, imageSize}`, and `output.seed` as `generationConfig.seed`
 //! (`GenerateContentConfig.seed` in the SDK).
-use serde_json::json;
+use serde::Serialize;
 
 use super::common;
 use super::{BuildResult, Payload, Request, Target};
@@ -21,6 +21,46 @@ const PROVIDER: super::Provider = super::Provider {
 /// The Gemini target.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Gemini;
+
+/// The `:generateContent` request body: one user turn and the generation config.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Body<'a> {
+    contents: [Content<'a>; 1],
+    generation_config: GenerationConfig,
+}
+
+/// One `contents[]` turn: the role and its text part.
+#[derive(Debug, Serialize)]
+struct Content<'a> {
+    role: &'static str,
+    parts: [Part<'a>; 1],
+}
+
+/// One `parts[]` entry.
+#[derive(Debug, Serialize)]
+struct Part<'a> {
+    text: &'a str,
+}
+
+/// `generationConfig`: image output only, its image config and the optional seed.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct GenerationConfig {
+    response_modalities: [&'static str; 1],
+    image_config: ImageConfig,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seed: Option<u64>,
+}
+
+/// `generationConfig.imageConfig`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ImageConfig {
+    aspect_ratio: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image_size: Option<String>,
+}
 
 impl Target for Gemini {
     fn id(&self) -> super::TargetId {
@@ -61,29 +101,33 @@ impl Target for Gemini {
             &facts.image_sizes,
         )?;
         warnings.extend(size_warnings);
-        let mut image_config = json!({"aspectRatio": aspect});
-        if let Some(s) = image_size {
-            image_config["imageSize"] = s.into();
-        }
-        let mut body = json!({
-            "contents": [{"role": "user", "parts": [{"text": req.prompt}]}],
-            "generationConfig": {"responseModalities": ["IMAGE"], "imageConfig": image_config},
-        });
         // GenerateContentConfig.seed (data/sdk/google-genai-3.6.1): best-effort repeatability;
         // the API's GenerationConfig.seed is an int32
-        if let Some(seed) = req.brief.output.seed {
-            if seed > i32::MAX as u64 {
-                return Err(vec![
-                    crate::diagnostic::Diagnostic::error(
-                        Code::InvalidValue,
-                        format!("seed {seed} is too large for gemini: at most {}", i32::MAX),
-                    )
-                    .with_path("output.seed")
-                    .with_help("Gemini's generationConfig.seed is a 32-bit integer"),
-                ]);
-            }
-            body["generationConfig"]["seed"] = seed.into();
+        if let Some(seed) = req.brief.output.seed.filter(|seed| *seed > i32::MAX as u64) {
+            return Err(vec![
+                crate::diagnostic::Diagnostic::error(
+                    Code::InvalidValue,
+                    format!("seed {seed} is too large for gemini: at most {}", i32::MAX),
+                )
+                .with_path("output.seed")
+                .with_help("Gemini's generationConfig.seed is a 32-bit integer"),
+            ]);
         }
+        let body = Body {
+            contents: [Content {
+                role: "user",
+                parts: [Part { text: req.prompt }],
+            }],
+            generation_config: GenerationConfig {
+                response_modalities: ["IMAGE"],
+                image_config: ImageConfig {
+                    aspect_ratio: aspect.clone(),
+                    image_size,
+                },
+                seed: req.brief.output.seed,
+            },
+        };
+        let body = common::body_value(&body)?;
         let errors = against_schema(TargetSchema::Gemini, &body);
         if !errors.is_empty() {
             return Err(errors);

@@ -1,5 +1,6 @@
 //! Google Imagen (Gemini API `:predict`): instances[].prompt plus parameters.
-use serde_json::json;
+use serde::Serialize;
+use serde_json::Value;
 
 use super::common;
 use super::{BuildResult, Payload, Request, Target};
@@ -9,6 +10,34 @@ use crate::validate::{TargetSchema, against_schema};
 /// The Imagen target.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Imagen;
+
+/// The `:predict` request body: one instance (the prompt) and its parameters.
+#[derive(Debug, Serialize)]
+struct Body<'a> {
+    instances: [Instance<'a>; 1],
+    parameters: Parameters,
+}
+
+/// One `instances[]` entry.
+#[derive(Debug, Serialize)]
+struct Instance<'a> {
+    prompt: &'a str,
+}
+
+/// The `parameters` object; its fields in the key order of the payload snapshots.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Parameters {
+    sample_count: u32,
+    aspect_ratio: String,
+    /// copied as given from `targets.imagen.person_generation` (any JSON value, `null` included)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    person_generation: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image_size: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    negative_prompt: Option<String>,
+}
 
 impl Target for Imagen {
     fn id(&self) -> super::TargetId {
@@ -64,16 +93,10 @@ impl Target for Imagen {
             &facts.image_sizes,
         )?;
         warnings.extend(size_warnings);
-        let mut parameters = json!({"sampleCount": n, "aspectRatio": aspect});
-        if let Some(p) = opts.get("person_generation") {
-            parameters["personGeneration"] = p.clone();
-        }
-        if let Some(s) = image_size {
-            parameters["imageSize"] = s.into();
-        }
+        let mut negative_prompt = None;
         if let Some(neg) = common::negative_prompt(req.brief) {
             match facts.negative_prompt {
-                crate::validate::models::Fact::Known(true) => parameters["negativePrompt"] = neg.into(),
+                crate::validate::models::Fact::Known(true) => negative_prompt = Some(neg),
                 crate::validate::models::Fact::Known(false) | crate::validate::models::Fact::Unsupported => {}
                 crate::validate::models::Fact::Unknown => warnings.push(
                     Diagnostic::warning(
@@ -84,7 +107,17 @@ impl Target for Imagen {
                 ),
             }
         }
-        let body = json!({"instances": [{"prompt": req.prompt}], "parameters": parameters});
+        let body = Body {
+            instances: [Instance { prompt: req.prompt }],
+            parameters: Parameters {
+                sample_count: n,
+                aspect_ratio: aspect.clone(),
+                person_generation: opts.get("person_generation").cloned(),
+                image_size,
+                negative_prompt,
+            },
+        };
+        let body = common::body_value(&body)?;
         let errors = against_schema(TargetSchema::Imagen, &body);
         if !errors.is_empty() {
             return Err(errors);

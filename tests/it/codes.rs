@@ -10,7 +10,7 @@ fn class(code: Code) -> String {
     let severities = code.severities();
     let names: Vec<String> = severities.iter().map(ToString::to_string).collect();
     let exit = match code.exit_class() {
-        ExitClass::Io => "exit 2",
+        ExitClass::Io | ExitClass::Usage => "exit 2",
         ExitClass::BrokenPipe => "quiet exit 0",
         ExitClass::Other if severities.contains(&Severity::Error) => "exit 1",
         ExitClass::Other => "exit 0 (1 with `--strict`)",

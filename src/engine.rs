@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::brief::Brief;
-use crate::catalog::{Catalog, DEFAULT_PRESET, deep_merge};
+use crate::catalog::{Catalog, DEFAULT_PRESET};
 use crate::cost::{CostOptions, PriceTable};
 use crate::date::Date;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
@@ -273,17 +273,17 @@ impl Engine {
         self
     }
 
-    /// Merges target limits over the current ones and checks the result against the typed
-    /// limits ([`crate::target::limits`]); `name` is the override file, named in errors.
+    /// Lays target limits over the current ones by the rule of every data file
+    /// ([`crate::overlay`]: objects merge, other values replace, `null` removes, an unknown key
+    /// is an error) and checks the result against the typed limits
+    /// ([`crate::target::limits`]); `name` is the override file, named in errors.
     pub fn try_target_limits(
         mut self,
         name: &str,
         overrides: Value,
     ) -> Result<Self, Vec<Diagnostic>> {
-        let mut merged = self.target_limits.0.clone();
-        deep_merge(&mut merged, overrides);
-        let typed = crate::target::limits::check_merged(&merged, name)?;
-        self.target_limits = (merged, typed);
+        self.target_limits =
+            crate::target::limits::lay_over(&self.target_limits.0, name, overrides)?;
         Ok(self)
     }
 

@@ -62,6 +62,7 @@ pub mod http;
 pub mod image;
 pub mod lint;
 pub mod models;
+pub mod overlay;
 pub mod preset;
 pub mod render;
 pub mod safe_fs;

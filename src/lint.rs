@@ -10,11 +10,12 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use regex::Regex;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::diagnostic::{Code, Diagnostic, Location, Severity};
 use crate::engine::{Engine, Rendering};
+use crate::overlay::{DataFile, overlay};
 use crate::source::{JsonPath, SourceFile};
 
 mod rules;
@@ -126,7 +127,7 @@ fn cached_regex(pattern: &str) -> Result<Regex, regex::Error> {
 }
 
 /// The data tables of the rules.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct LintTable {
     /// Words in an avoid list or style that forbid text.
     pub no_text_words: Vec<String>,
@@ -142,7 +143,7 @@ pub struct LintTable {
 }
 
 /// A context phrase implying a ratio.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ContextRatio {
     /// Regex, matched case-insensitively against the context.
     pub pattern: String,
@@ -158,24 +159,16 @@ impl LintTable {
         serde_json::from_str(include_str!("../data/lint.json")).expect("data/lint.json is valid")
     }
 
-    /// Replaces the lists given in `text`.
+    /// Applies an override file by the rule of every data file ([`crate::overlay`]): the lists
+    /// and numbers it gives replace the shipped ones, `null` removes one (`head_nouns` is then
+    /// empty; the other tables are required), and a key the tables do not have is an error
+    /// naming it, pointing at it in the file.
     pub fn apply_overrides(&mut self, name: &str, text: &str) -> Result<(), Diagnostic> {
-        let bad = |e: String| {
+        let file = DataFile::new(Code::LintTable, "lint table");
+        let shipped = serde_json::to_value(&*self).map_err(|e| {
             Diagnostic::error(Code::LintTable, format!("invalid lint table: {e}")).in_file(name)
-        };
-        let v: Value = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
-        let mut base = serde_json::to_value(&*self).map_err(|e| bad(e.to_string()))?;
-        for key in [
-            "no_text_words",
-            "long_prompt_chars",
-            "contradictions",
-            "context_ratios",
-        ] {
-            if let Some(x) = v.get(key) {
-                base[key] = x.clone();
-            }
-        }
-        *self = serde_json::from_value(base).map_err(|e| bad(e.to_string()))?;
+        })?;
+        *self = overlay::<LintTable>(&shipped, name, text, &file)?.data;
         Ok(())
     }
 }

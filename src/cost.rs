@@ -190,8 +190,7 @@ impl PriceTable {
     /// have is an error naming it, pointing at it in the file.
     pub fn apply_overrides(&mut self, name: &str, text: &str) -> Result<(), Diagnostic> {
         let file = DataFile::new(Code::PricesFile, "price table");
-        let shipped = serde_json::to_value(&*self)
-            .map_err(|e| file_error(name, &e.to_string()))?;
+        let shipped = serde_json::to_value(&*self).map_err(|e| file_error(name, &e.to_string()))?;
         *self = overlay::<PriceTable>(&shipped, name, text, &file)?.data;
         Ok(())
     }

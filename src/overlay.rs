@@ -134,7 +134,13 @@ fn lay<T: DeserializeOwned + JsonSchema>(
     let schema = schemars::schema_for!(T).to_value();
     if let Some((path, known)) = unknown_key(&schema, vec![&schema], &over, &JsonPath::root()) {
         let key = path.last_key().unwrap_or_default().to_string();
-        return Err(pointed(unknown_field(&key, &known, file), name, source, &path, true));
+        return Err(pointed(
+            unknown_field(&key, &known, file),
+            name,
+            source,
+            &path,
+            true,
+        ));
     }
     let mut merged = shipped.clone();
     let mut changes = Changes::default();
@@ -231,7 +237,11 @@ fn type_error_at(
 ) -> Diagnostic {
     let problem = crate::schema::Schema::compile(schema.clone())
         .ok()
-        .and_then(|s| s.diagnose(merged, &JsonPath::root(), None).into_iter().next())
+        .and_then(|s| {
+            s.diagnose(merged, &JsonPath::root(), None)
+                .into_iter()
+                .next()
+        })
         .and_then(|p| p.path)
         .map(|p| JsonPath::parse(&p));
     let Some(path) = problem else {
@@ -336,9 +346,10 @@ fn member<'a>(schemas: &[&'a Value], key: &str) -> Result<Vec<&'a Value>, Vec<St
 
 /// The schema of item `i` of a list described by `s`.
 fn item(s: &Value, i: usize) -> Option<&Value> {
-    s.get("prefixItems")
-        .and_then(|p| p.get(i))
-        .or_else(|| s.get("items").filter(|s| s.is_object() || s == &&Value::Bool(true)))
+    s.get("prefixItems").and_then(|p| p.get(i)).or_else(|| {
+        s.get("items")
+            .filter(|s| s.is_object() || s == &&Value::Bool(true))
+    })
 }
 
 /// True when `t` (a schema's `type`, one name or a list) names `kind`.
@@ -450,8 +461,8 @@ mod tests {
 
     #[test]
     fn objects_merge_key_by_key() {
-        let t = lay_text(r#"{"limits": {"max": 9}, "models": {"m1": {"price": 1.5}}}"#)
-            .expect("valid");
+        let t =
+            lay_text(r#"{"limits": {"max": 9}, "models": {"m1": {"price": 1.5}}}"#).expect("valid");
         assert_eq!((t.data.limits.min, t.data.limits.max), (1, 9));
         assert_eq!(t.data.models["m1"].price, 1.5);
         assert_eq!(t.data.models["m1"].note.as_deref(), Some("shipped"));
@@ -486,13 +497,16 @@ mod tests {
 
     #[test]
     fn an_unknown_top_level_key_is_an_error_with_line_and_column() {
-        let d = lay_text("{\n  \"currency\": \"USD\",\n  \"limts\": {}\n}")
-            .expect_err("unknown key");
+        let d =
+            lay_text("{\n  \"currency\": \"USD\",\n  \"limts\": {}\n}").expect_err("unknown key");
         assert_eq!(d.code, Code::PricesFile);
         assert_eq!(d.message, "invalid test table: unknown field `limts`");
         assert_eq!(d.path.as_deref(), Some("limts"));
         assert_eq!(d.file.as_deref(), Some("over.json"));
-        assert_eq!(d.location.as_ref().map(|l| (l.line, l.column)), Some((3, 3)));
+        assert_eq!(
+            d.location.as_ref().map(|l| (l.line, l.column)),
+            Some((3, 3))
+        );
         let help = d.help.unwrap_or_default();
         assert!(help.starts_with("did you mean `limits`?"), "{help}");
         assert!(help.contains("`currency`, `limits` or `models`"), "{help}");
@@ -503,13 +517,19 @@ mod tests {
         let d = lay_text("{\"models\": {\"m1\": {\n    \"prcie\": 2}}}").expect_err("unknown key");
         assert_eq!(d.message, "invalid test table: unknown field `prcie`");
         assert_eq!(d.path.as_deref(), Some("models.m1.prcie"));
-        assert_eq!(d.location.as_ref().map(|l| (l.line, l.column)), Some((2, 5)));
+        assert_eq!(
+            d.location.as_ref().map(|l| (l.line, l.column)),
+            Some((2, 5))
+        );
         assert!(d.help.unwrap_or_default().contains("did you mean `price`?"));
         // in YAML too
         let d = overlay::<Table>(&shipped(), "over.yaml", "limits:\n  mx: 3\n", &file())
             .expect_err("unknown key");
         assert_eq!(d.path.as_deref(), Some("limits.mx"));
-        assert_eq!(d.location.as_ref().map(|l| (l.line, l.column)), Some((2, 3)));
+        assert_eq!(
+            d.location.as_ref().map(|l| (l.line, l.column)),
+            Some((2, 3))
+        );
     }
 
     #[test]
@@ -525,7 +545,11 @@ mod tests {
     fn a_type_error_after_the_merge_points_into_the_file() {
         let d = lay_text("{\"limits\": {\n  \"max\": \"lots\"}}").expect_err("wrong type");
         assert_eq!(d.code, Code::PricesFile);
-        assert!(d.message.starts_with("invalid test table: invalid type"), "{}", d.message);
+        assert!(
+            d.message.starts_with("invalid test table: invalid type"),
+            "{}",
+            d.message
+        );
         assert_eq!(d.path.as_deref(), Some("limits.max"));
         assert_eq!(d.location.as_ref().map(|l| l.line), Some(2));
         // a new entry missing a field: at the entry the file sets
@@ -534,7 +558,11 @@ mod tests {
         assert_eq!(d.location.as_ref().map(|l| l.line), Some(2));
         // removing a required key is a type error too
         let d = lay_text(r#"{"limits": null}"#).expect_err("required");
-        assert!(d.message.contains("missing field `limits`"), "{}", d.message);
+        assert!(
+            d.message.contains("missing field `limits`"),
+            "{}",
+            d.message
+        );
         assert_eq!(d.file.as_deref(), Some("over.json"));
     }
 
@@ -542,14 +570,23 @@ mod tests {
     fn a_syntax_error_has_the_files_code() {
         let d = lay_text("{ not json").expect_err("syntax");
         assert_eq!(d.code, Code::PricesFile);
-        assert!(d.message.starts_with("invalid test table: invalid JSON"), "{}", d.message);
+        assert!(
+            d.message.starts_with("invalid test table: invalid JSON"),
+            "{}",
+            d.message
+        );
         assert_eq!(d.location.as_ref().map(|l| l.line), Some(1));
     }
 
     #[test]
     fn an_override_given_as_a_value_names_the_file() {
-        let d = overlay_value::<Table>(&shipped(), "over.json", json!({"limits": {"mn": 1}}), &file())
-            .expect_err("unknown key");
+        let d = overlay_value::<Table>(
+            &shipped(),
+            "over.json",
+            json!({"limits": {"mn": 1}}),
+            &file(),
+        )
+        .expect_err("unknown key");
         assert_eq!(d.path.as_deref(), Some("limits.mn"));
         assert_eq!(d.file.as_deref(), Some("over.json"));
         assert!(d.location.is_none());

@@ -330,7 +330,11 @@ mod tests {
         }
         // every shipped Google model reads as the shape too
         for target in ["gemini", "imagen"] {
-            for (name, m) in builtin_value()[target]["models"].as_object().into_iter().flatten() {
+            for (name, m) in builtin_value()[target]["models"]
+                .as_object()
+                .into_iter()
+                .flatten()
+            {
                 serde_json::from_value::<GoogleModelShape>(m.clone())
                     .unwrap_or_else(|e| panic!("{target}.models.{name}: {e}"));
             }
@@ -339,10 +343,22 @@ mod tests {
 
     #[test]
     fn an_unknown_key_of_a_google_model_is_refused_with_line_and_column() {
-        let text = "{\"gemini\": {\"models\": {\"gemini-3-pro-image\": {\n  \"image_size\": [\"1K\"]}}}}";
+        let text =
+            "{\"gemini\": {\"models\": {\"gemini-3-pro-image\": {\n  \"image_size\": [\"1K\"]}}}}";
         let d = check_override("limits.json", text).expect_err("unknown key");
-        assert_eq!(d[0].message, "invalid target limits: unknown field `image_size`");
-        assert_eq!(d[0].location.as_ref().map(|l| (l.line, l.column)), Some((2, 3)));
-        assert!(d[0].help.as_deref().unwrap_or_default().contains("did you mean `image_sizes`?"));
+        assert_eq!(
+            d[0].message,
+            "invalid target limits: unknown field `image_size`"
+        );
+        assert_eq!(
+            d[0].location.as_ref().map(|l| (l.line, l.column)),
+            Some((2, 3))
+        );
+        assert!(
+            d[0].help
+                .as_deref()
+                .unwrap_or_default()
+                .contains("did you mean `image_sizes`?")
+        );
     }
 }

@@ -809,5 +809,59 @@ mod tests {
         assert_eq!(r.sources["n.max"], "my tests");
         assert!(r.sources["quality"].starts_with("openai-python"));
         assert!(t.get("gpt-image-3").is_some());
+        assert_eq!(
+            t.get("gpt-image-3").expect("new").1.sources["quality"],
+            "my tests"
+        );
+    }
+
+    #[test]
+    fn null_removes_a_fact_or_a_model() {
+        let mut t = ModelTable::builtin();
+        t.apply_layer(
+            "mine.json",
+            r#"{"models": {"gpt-image-2": {"quality": null}, "dall-e-2": null}}"#,
+        )
+        .expect("layer");
+        let (_, r) = t.get("gpt-image-2").expect("model");
+        assert_eq!(r.quality, Fact::Unknown);
+        assert!(!r.sources.contains_key("quality"));
+        assert!(t.models.get("dall-e-2").is_none());
+    }
+
+    #[test]
+    fn an_unknown_key_in_a_layer_is_an_error_with_line_and_column() {
+        let mut t = ModelTable::builtin();
+        let d = t
+            .apply_layer(
+                "mine.json",
+                "{\"models\": {\"gpt-image-2\": {\n  \"qualty\": [\"low\"]}}}",
+            )
+            .expect_err("unknown key");
+        assert_eq!(d.code, Code::ModelsFile);
+        assert_eq!(
+            d.message,
+            "invalid model table mine.json: unknown field `qualty`"
+        );
+        assert_eq!(d.path.as_deref(), Some("models.gpt-image-2.qualty"));
+        assert_eq!(
+            d.location.as_ref().map(|l| (l.line, l.column)),
+            Some((2, 3))
+        );
+        assert!(
+            d.help
+                .unwrap_or_default()
+                .contains("did you mean `quality`?")
+        );
+        // a wrong type is pointed at too
+        let d = t
+            .apply_layer(
+                "mine.json",
+                "{\"models\": {\"gpt-image-2\": {\n  \"n\": {\"max\": \"four\"}}}}",
+            )
+            .expect_err("wrong type");
+        assert_eq!(d.location.as_ref().map(|l| l.line), Some(2));
+        let path = d.path.clone().unwrap_or_default();
+        assert!(path.starts_with("models.gpt-image-2.n"), "{path}");
     }
 }

@@ -325,3 +325,41 @@ pub fn rules_table() -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shipped tables are a valid override of themselves; a table given replaces the shipped
+    /// one whole, the others are kept.
+    #[test]
+    fn an_override_replaces_the_tables_it_gives() {
+        let mut table = LintTable::builtin();
+        table
+            .apply_overrides("lint.json", include_str!("../data/lint.json"))
+            .expect("the shipped file overrides cleanly");
+        let shipped = LintTable::builtin();
+        table
+            .apply_overrides("lint.json", r#"{"contradictions": [["calm", "loud"]]}"#)
+            .expect("valid");
+        assert_eq!(
+            table.contradictions,
+            [(String::from("calm"), String::from("loud"))]
+        );
+        assert_eq!(table.no_text_words, shipped.no_text_words);
+        assert_eq!(table.head_nouns, shipped.head_nouns);
+        let d = table
+            .apply_overrides("lint.json", "{\n  \"long_prompt_char\": 10\n}")
+            .expect_err("unknown key");
+        assert_eq!(d.code, Code::LintTable);
+        assert_eq!(
+            d.location.as_ref().map(|l| (l.line, l.column)),
+            Some((2, 3))
+        );
+        assert!(
+            d.help
+                .unwrap_or_default()
+                .contains("did you mean `long_prompt_chars`?")
+        );
+    }
+}

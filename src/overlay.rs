@@ -23,7 +23,7 @@
 //! use imgprompt::overlay::{DataFile, overlay};
 //! use serde_json::json;
 //!
-//! #[derive(serde::Deserialize, schemars::JsonSchema)]
+//! #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
 //! struct Limits { max: u32, names: Vec<String> }
 //!
 //! let shipped = json!({"max": 4, "names": ["a", "b"]});
@@ -160,12 +160,6 @@ fn lay<T: DeserializeOwned + JsonSchema>(
     }
 }
 
-/// Lays `over` onto `base` by the rule of this module: objects key by key, `null` removes, any
-/// other value replaces. No key is checked (see [`overlay`] for the checked form).
-pub fn merge(base: &mut Value, over: &Value) {
-    merge_at(base, over, &JsonPath::root(), &mut Changes::default());
-}
-
 /// What a merge changed.
 #[derive(Default)]
 struct Changes {
@@ -173,6 +167,8 @@ struct Changes {
     removed: Vec<JsonPath>,
 }
 
+/// Lays `over` onto `base` (at `path`) by the rule of this module: objects key by key, `null`
+/// removes, any other value replaces. Records what it set and removed.
 fn merge_at(base: &mut Value, over: &Value, path: &JsonPath, changes: &mut Changes) {
     let (Value::Object(b), Value::Object(o)) = (&mut *base, over) else {
         *base = without_nulls(over);

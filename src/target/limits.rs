@@ -306,6 +306,11 @@ mod tests {
     #[test]
     fn the_shipped_limits_are_valid() {
         check_merged(builtin_value(), "data/targets.json").expect("valid");
+        // and a valid override of themselves
+        let same = check_override("targets.json", include_str!("../../data/targets.json"))
+            .expect("the shipped file overrides cleanly");
+        let (merged, _) = lay_over(builtin_value(), "targets.json", same).expect("valid");
+        assert_eq!(&merged, builtin_value());
     }
 
     /// [`GoogleModelShape`] has the keys of `GoogleModel`: every key either takes is one the

@@ -17,12 +17,12 @@
 //! ```
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::brief::source::{Format, JsonPath, SourceFile};
-use crate::diagnostic::suggest::{did_you_mean, one_of};
 use crate::diagnostic::{Code, Diagnostic};
+use crate::overlay::{DataFile, overlay};
 use crate::targets::{Payload, Summary};
 use crate::validate::size::{Dimensions, Size};
 
@@ -33,7 +33,7 @@ pub const BUILTIN_PRICES: &str = include_str!("../data/prices.json");
 pub const CHARS_PER_TOKEN: f64 = 4.0;
 
 /// A dated figure's provenance.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Dated<T> {
     /// The figure.
     #[serde(flatten)]
@@ -45,14 +45,14 @@ pub struct Dated<T> {
 }
 
 /// Official per-image prices: quality → size → USD.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PerImage {
     /// quality → size → USD per image.
     pub prices: BTreeMap<String, BTreeMap<String, f64>>,
 }
 
 /// Token prices, USD per million tokens.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TokenPrices {
     /// Text input.
     pub text_in: f64,
@@ -63,7 +63,7 @@ pub struct TokenPrices {
 }
 
 /// Prices of one model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ModelPrices {
     /// Official per-image prices.
@@ -82,14 +82,14 @@ pub struct ModelPrices {
 }
 
 /// A discount factor.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Factor {
     /// Multiply by this.
     pub factor: f64,
 }
 
 /// A token count.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Tokens {
     /// How many.
     pub tokens: f64,
@@ -97,7 +97,7 @@ pub struct Tokens {
 
 /// Prices of the providers other than OpenAI (`others` in the price table), each figure with its
 /// `as_of` and `source`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OtherPrices {
     /// Stability AI credits.
@@ -112,7 +112,7 @@ pub struct OtherPrices {
 }
 
 /// Stability AI: credits per model (or endpoint), and what a credit costs.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StabilityPrices {
     /// USD per credit.
@@ -126,7 +126,7 @@ pub struct StabilityPrices {
 }
 
 /// Black Forest Labs: per image for FLUX 1.x, per megapixel for FLUX.2.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FluxPrices {
     /// USD per image, by model.
@@ -142,7 +142,7 @@ pub struct FluxPrices {
 }
 
 /// A per-megapixel price: the first megapixel, and each further (started) one.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MegapixelPrice {
     /// USD for the first megapixel.
@@ -152,7 +152,7 @@ pub struct MegapixelPrice {
 }
 
 /// A provider with no figure: why not.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PriceNote {
     /// Why there is no figure.
@@ -164,7 +164,7 @@ pub struct PriceNote {
 }
 
 /// The price table.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PriceTable {
     /// Always USD.
     pub currency: String,
@@ -185,169 +185,20 @@ impl PriceTable {
         serde_json::from_str(BUILTIN_PRICES).expect("data/prices.json is valid")
     }
 
-    /// Applies an override file: models named there replace the built-in entries; top-level
-    /// fields given there replace the built-in ones (`others` is checked but not applied). A key
-    /// the price table does not have is an error naming it, pointing at it in the file.
+    /// Applies an override file by the rule of every data file ([`crate::overlay`]): objects
+    /// merge key by key, other values replace, `null` removes. A key the price table does not
+    /// have is an error naming it, pointing at it in the file.
     pub fn apply_overrides(&mut self, name: &str, text: &str) -> Result<(), Diagnostic> {
-        let bad = |e: String| {
-            Diagnostic::error(Code::PricesFile, format!("invalid price table: {e}")).in_file(name)
-        };
-        let v: Value = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
-        if let Some((path, d)) = unknown_key(&v, &PRICE_FILE, &JsonPath::root()) {
-            return Err(SourceFile::new(name, text, Some(Format::Json)).point(d, &path, true));
-        }
-        let mut base = serde_json::to_value(&*self).map_err(|e| bad(e.to_string()))?;
-        if let Some(models) = v.get("models").and_then(Value::as_object) {
-            for (k, m) in models {
-                base["models"][k] = m.clone();
-            }
-        }
-        for key in [
-            "currency",
-            "batch_api_discount",
-            "partial_image_output_tokens",
-        ] {
-            if let Some(x) = v.get(key) {
-                base[key] = x.clone();
-            }
-        }
-        *self = serde_json::from_value(base).map_err(|e| bad(e.to_string()))?;
+        let file = DataFile::new(Code::PricesFile, "price table");
+        let shipped = serde_json::to_value(&*self).map_err(|e| file_error(name, &e.to_string()))?;
+        *self = overlay::<PriceTable>(&shipped, name, text, &file)?.data;
         Ok(())
     }
 }
 
-/// The keys a price file may hold, level by level: what an override is checked against before it
-/// is merged (the types are checked by the merge itself).
-enum Shape {
-    /// An object with these fields only.
-    Fields(&'static [(&'static str, Shape)]),
-    /// An object keyed by names (models, qualities, sizes), each value of this shape.
-    Names(&'static Shape),
-    /// A value whose keys, if any, are not checked.
-    Any,
-}
-
-/// `as_of` and `source`, beside a dated figure's own fields.
-const AS_OF: (&str, Shape) = ("as_of", Shape::Any);
-/// See [`AS_OF`].
-const SOURCE: (&str, Shape) = ("source", Shape::Any);
-
-/// The shape of `data/prices.json` (and of every `--prices FILE`).
-static PRICE_FILE: Shape = Shape::Fields(&[
-    ("$comment", Shape::Any),
-    ("currency", Shape::Any),
-    (
-        "batch_api_discount",
-        Shape::Fields(&[("factor", Shape::Any), AS_OF, SOURCE]),
-    ),
-    (
-        "partial_image_output_tokens",
-        Shape::Fields(&[("tokens", Shape::Any), AS_OF, SOURCE]),
-    ),
-    (
-        "models",
-        Shape::Names(&Shape::Fields(&[
-            (
-                "per_image",
-                Shape::Fields(&[
-                    ("prices", Shape::Names(&Shape::Names(&Shape::Any))),
-                    AS_OF,
-                    SOURCE,
-                ]),
-            ),
-            (
-                "tokens_per_million",
-                Shape::Fields(&[
-                    ("text_in", Shape::Any),
-                    ("image_in", Shape::Any),
-                    ("image_out", Shape::Any),
-                    AS_OF,
-                    SOURCE,
-                ]),
-            ),
-            // quality → tokens, beside `as_of` and `source`
-            ("output_tokens_1024x1024", Shape::Names(&Shape::Any)),
-        ])),
-    ),
-    (
-        "others",
-        Shape::Fields(&[
-            (
-                "stability",
-                Shape::Fields(&[
-                    ("usd_per_credit", Shape::Any),
-                    ("credits", Shape::Names(&Shape::Any)),
-                    AS_OF,
-                    SOURCE,
-                ]),
-            ),
-            (
-                "flux",
-                Shape::Fields(&[
-                    ("per_image", Shape::Names(&Shape::Any)),
-                    (
-                        "per_megapixel",
-                        Shape::Names(&Shape::Fields(&[
-                            ("first", Shape::Any),
-                            ("additional", Shape::Any),
-                        ])),
-                    ),
-                    ("megapixel_rule", Shape::Any),
-                    AS_OF,
-                    SOURCE,
-                ]),
-            ),
-            (
-                "google",
-                Shape::Fields(&[("note", Shape::Any), AS_OF, SOURCE]),
-            ),
-        ]),
-    ),
-]);
-
-/// The first key of `value` (in file order, depth first) that `shape` does not have, with its
-/// path below `path` and the error naming it.
-fn unknown_key(value: &Value, shape: &Shape, path: &JsonPath) -> Option<(JsonPath, Diagnostic)> {
-    let Value::Object(map) = value else {
-        return None;
-    };
-    match shape {
-        Shape::Any => None,
-        Shape::Names(inner) => map
-            .iter()
-            .find_map(|(k, v)| unknown_key(v, inner, &path.key(k.as_str()))),
-        Shape::Fields(fields) => {
-            map.iter()
-                .find_map(|(k, v)| match fields.iter().find(|(field, _)| field == k) {
-                    Some((_, inner)) => unknown_key(v, inner, &path.key(k.as_str())),
-                    None => Some((path.key(k.as_str()), unknown_field(k, fields))),
-                })
-        }
-    }
-}
-
-/// "unknown field `k`", with the closest known field when it looks like a typo.
-fn unknown_field(key: &str, fields: &[(&'static str, Shape)]) -> Diagnostic {
-    let known: Vec<&str> = fields
-        .iter()
-        .map(|(field, _)| *field)
-        .filter(|field| !field.starts_with('$'))
-        .collect();
-    let d = Diagnostic::error(
-        Code::PricesFile,
-        format!("invalid price table: unknown field `{key}`"),
-    );
-    match did_you_mean(key, known.iter().copied()) {
-        Some(s) => d
-            .with_label(format!("did you mean `{s}`?"))
-            .with_help(format!(
-                "did you mean `{s}`? Known fields here: {}",
-                one_of(&known)
-            )),
-        None => d
-            .with_label("unknown field")
-            .with_help(format!("known fields here: {}", one_of(&known))),
-    }
+/// An error of the price table that is no fault of the override file.
+fn file_error(name: &str, e: &str) -> Diagnostic {
+    Diagnostic::error(Code::PricesFile, format!("invalid price table: {e}")).in_file(name)
 }
 
 /// How a figure was obtained.
@@ -1003,11 +854,12 @@ mod tests {
         table
             .apply_overrides(
                 "prices.json",
-                r#"{"$comment": "ours", "models": {"gpt-image-2": {"per_image": {"as_of": "2027-01-01", "source": "our contract", "prices": {"high": {"1024x1536": 0.1}}}}}, "batch_api_discount": {"factor": 0.4, "as_of": "2027-01-01", "source": "ours"}}"#,
+                r#"{"$comment": "ours", "models": {"gpt-image-2": {"per_image": {"as_of": "2027-01-01", "source": "our contract", "prices": {"high": {"1024x1536": 0.1}}}, "tokens_per_million": null}}, "batch_api_discount": {"factor": 0.4, "as_of": "2027-01-01", "source": "ours"}}"#,
             )
             .expect("valid override");
         let builtin = PriceTable::builtin();
-        // the model named is replaced whole: its token prices are gone with the old entry
+        // the price named is replaced, the model's other prices are kept; `null` removed its
+        // token prices
         let e = estimate(
             &json!({"model": "gpt-image-2", "quality": "high", "size": "1024x1536", "prompt": ""}),
             &table,
@@ -1021,6 +873,20 @@ mod tests {
             )]
         );
         assert!(table.models["gpt-image-2"].tokens_per_million.is_none());
+        let per_image = |t: &PriceTable, q: &str, size: &str| {
+            t.models["gpt-image-2"]
+                .per_image
+                .as_ref()
+                .map(|p| p.value.prices[q][size])
+        };
+        assert_eq!(
+            per_image(&table, "high", "1024x1024"),
+            per_image(&builtin, "high", "1024x1024")
+        );
+        assert_eq!(
+            per_image(&table, "low", "1536x1024"),
+            per_image(&builtin, "low", "1536x1024")
+        );
         // the others are untouched
         assert_eq!(table.models["gpt-image-1"], builtin.models["gpt-image-1"]);
         assert_eq!(

@@ -10,7 +10,7 @@ use crate::brief::schema::Schema;
 use crate::brief::source::{JsonPath, SourceFile};
 use crate::cost::{CostOptions, PriceTable};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::preset::catalog::{Catalog, DEFAULT_PRESET, deep_merge};
+use crate::preset::catalog::{Catalog, DEFAULT_PRESET};
 use crate::prompt::render::{Limits, render_prompt};
 use crate::targets::{Payload, Request, Target};
 use crate::validate::date::Date;
@@ -279,17 +279,17 @@ impl Engine {
         self
     }
 
-    /// Merges target limits over the current ones and checks the result against the typed
-    /// limits ([`crate::targets::limits`]); `name` is the override file, named in errors.
+    /// Lays target limits over the current ones by the rule of every data file
+    /// ([`crate::overlay`]: objects merge, other values replace, `null` removes, an unknown key
+    /// is an error) and checks the result against the typed limits
+    /// ([`crate::targets::limits`]); `name` is the override file, named in errors.
     pub fn try_target_limits(
         mut self,
         name: &str,
         overrides: Value,
     ) -> Result<Self, Vec<Diagnostic>> {
-        let mut merged = self.target_limits.0.clone();
-        deep_merge(&mut merged, overrides);
-        let typed = crate::targets::limits::check_merged(&merged, name)?;
-        self.target_limits = (merged, typed);
+        self.target_limits =
+            crate::targets::limits::lay_over(&self.target_limits.0, name, overrides)?;
         Ok(self)
     }
 

@@ -18,6 +18,9 @@
 //! 7. [`emit`] and [`handoff`] — print it as a payload, a prompt, a report or a program;
 //!    [`lint`] and [`fixtures`] check prompt quality.
 //!
+//! The data files a user can override without recompiling (model rules, prices, lint tables,
+//! target limits) are laid over the shipped ones by one rule, [`overlay`].
+//!
 //! The applications are cargo features (all on by default): `run` (`generate`, `batch_api`),
 //! `serve`, and `cli` (both, with the command line). With `default-features = false` the library is
 //! the engine alone.
@@ -47,6 +50,7 @@ pub mod diagnostic;
 pub mod emit;
 pub mod engine;
 pub mod lint;
+pub mod overlay;
 pub mod preset;
 pub mod prompt;
 pub mod targets;

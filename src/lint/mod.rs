@@ -12,12 +12,13 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use regex::Regex;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::brief::source::{JsonPath, SourceFile};
 use crate::diagnostic::{Code, Diagnostic, Location, Severity};
 use crate::engine::{Engine, Rendering};
+use crate::overlay::{DataFile, overlay};
 
 mod rules;
 
@@ -128,7 +129,7 @@ fn cached_regex(pattern: &str) -> Result<Regex, regex::Error> {
 }
 
 /// The data tables of the rules.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct LintTable {
     /// Words in an avoid list or style that forbid text.
     pub no_text_words: Vec<String>,
@@ -144,7 +145,7 @@ pub struct LintTable {
 }
 
 /// A context phrase implying a ratio.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct ContextRatio {
     /// Regex, matched case-insensitively against the context.
     pub pattern: String,
@@ -160,24 +161,16 @@ impl LintTable {
         serde_json::from_str(include_str!("../../data/lint.json")).expect("data/lint.json is valid")
     }
 
-    /// Replaces the lists given in `text`.
+    /// Applies an override file by the rule of every data file ([`crate::overlay`]): the lists
+    /// and numbers it gives replace the shipped ones, `null` removes one (`head_nouns` is then
+    /// empty; the other tables are required), and a key the tables do not have is an error
+    /// naming it, pointing at it in the file.
     pub fn apply_overrides(&mut self, name: &str, text: &str) -> Result<(), Diagnostic> {
-        let bad = |e: String| {
+        let file = DataFile::new(Code::LintTable, "lint table");
+        let shipped = serde_json::to_value(&*self).map_err(|e| {
             Diagnostic::error(Code::LintTable, format!("invalid lint table: {e}")).in_file(name)
-        };
-        let v: Value = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
-        let mut base = serde_json::to_value(&*self).map_err(|e| bad(e.to_string()))?;
-        for key in [
-            "no_text_words",
-            "long_prompt_chars",
-            "contradictions",
-            "context_ratios",
-        ] {
-            if let Some(x) = v.get(key) {
-                base[key] = x.clone();
-            }
-        }
-        *self = serde_json::from_value(base).map_err(|e| bad(e.to_string()))?;
+        })?;
+        *self = overlay::<LintTable>(&shipped, name, text, &file)?.data;
         Ok(())
     }
 }
@@ -333,4 +326,42 @@ pub fn rules_table() -> String {
         ));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shipped tables are a valid override of themselves; a table given replaces the shipped
+    /// one whole, the others are kept.
+    #[test]
+    fn an_override_replaces_the_tables_it_gives() {
+        let mut table = LintTable::builtin();
+        table
+            .apply_overrides("lint.json", include_str!("../../data/lint.json"))
+            .expect("the shipped file overrides cleanly");
+        let shipped = LintTable::builtin();
+        table
+            .apply_overrides("lint.json", r#"{"contradictions": [["calm", "loud"]]}"#)
+            .expect("valid");
+        assert_eq!(
+            table.contradictions,
+            [(String::from("calm"), String::from("loud"))]
+        );
+        assert_eq!(table.no_text_words, shipped.no_text_words);
+        assert_eq!(table.head_nouns, shipped.head_nouns);
+        let d = table
+            .apply_overrides("lint.json", "{\n  \"long_prompt_char\": 10\n}")
+            .expect_err("unknown key");
+        assert_eq!(d.code, Code::LintTable);
+        assert_eq!(
+            d.location.as_ref().map(|l| (l.line, l.column)),
+            Some((2, 3))
+        );
+        assert!(
+            d.help
+                .unwrap_or_default()
+                .contains("did you mean `long_prompt_chars`?")
+        );
+    }
 }

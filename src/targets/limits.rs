@@ -9,8 +9,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::brief::source::{Format, JsonPath, SourceFile};
 use crate::diagnostic::{Code, Diagnostic};
+use crate::overlay::{DataFile, overlay, overlay_value};
 
 /// Every target's limits.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -126,7 +126,7 @@ pub struct GoogleLimits {
     /// The model used when the brief names none.
     pub default_model: String,
     /// Models by name, with lifecycle and image sizes.
-    #[schemars(with = "IndexMap<String, Value>")]
+    #[schemars(with = "IndexMap<String, GoogleModelShape>")]
     pub models: IndexMap<String, super::common::GoogleModel>,
     /// The source of each lifecycle fact.
     #[serde(default)]
@@ -139,6 +139,20 @@ pub struct GoogleLimits {
     /// The REST API version in the endpoint URL (default `v1`).
     #[serde(default = "default_api_version")]
     pub api_version: String,
+}
+
+/// The keys of a Google model entry, as [`super::common::GoogleModel`] has them: the shape an
+/// override of `gemini.models` or `imagen.models` is checked against (that type, outside this
+/// module, has no JSON Schema of its own). A unit test keeps the two equal.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // read by its schema only
+struct GoogleModelShape {
+    lifecycle: crate::validate::models::Lifecycle,
+    #[serde(default)]
+    image_sizes: crate::validate::models::Fact<Vec<String>>,
+    #[serde(default)]
+    negative_prompt: crate::validate::models::Fact<bool>,
 }
 
 fn default_api_version() -> String {
@@ -186,34 +200,33 @@ pub fn builtin() -> &'static TargetLimits {
     )
 }
 
-fn relax(schema: &mut Value) {
-    match schema {
-        Value::Object(m) => {
-            m.remove("required");
-            for v in m.values_mut() {
-                relax(v);
-            }
-        }
-        Value::Array(a) => a.iter_mut().for_each(relax),
-        _ => {}
-    }
+/// The data file `--target-limits` overrides, as its errors name it.
+fn limits_file() -> DataFile {
+    DataFile::new(Code::TargetLimits, "target limits")
 }
 
-/// Checks an override file (`--target-limits`): every field it sets must exist and have the right
-/// type; nothing is required. Diagnostics point into the file.
+/// Checks an override file (`--target-limits`, JSON or YAML) by the rule of every data file
+/// ([`crate::overlay`]), laid over the shipped limits: every key it sets must exist, and the
+/// merged limits must have the right types. Diagnostics point into the file. Returns the
+/// override as read, for [`crate::Engine::try_target_limits`].
 pub fn check_override(name: &str, text: &str) -> Result<Value, Vec<Diagnostic>> {
-    let source = SourceFile::new(name, text, Some(Format::Json));
-    let value = source.parse().map_err(|d| vec![d])?;
-    let mut schema =
-        serde_json::to_value(schemars::schema_for!(TargetLimits)).expect("schema serialises");
-    relax(&mut schema);
-    let compiled = crate::brief::schema::Schema::compile(schema).expect("limits schema compiles");
-    let problems = compiled.check(&value, &JsonPath::root(), Some(&source));
-    if problems.is_empty() {
-        Ok(value)
-    } else {
-        Err(problems)
-    }
+    let laid = overlay::<TargetLimits>(builtin_value(), name, text, &limits_file())
+        .map_err(|d| vec![d])?;
+    Ok(laid.overlay)
+}
+
+/// Lays `overrides` (the file `name`, already read) over the limits `current` by the rule of
+/// every data file ([`crate::overlay`]) and checks the result ([`check_merged`]). Returns the
+/// merged limits, as JSON and typed.
+pub fn lay_over(
+    current: &Value,
+    name: &str,
+    overrides: Value,
+) -> Result<(Value, TargetLimits), Vec<Diagnostic>> {
+    let laid = overlay_value::<TargetLimits>(current, name, overrides, &limits_file())
+        .map_err(|d| vec![d])?;
+    check_defaults(&laid.data, name)?;
+    Ok((laid.merged, laid.data))
 }
 
 /// Checks merged limits as a whole: the types, and that each default names a known model.
@@ -224,6 +237,12 @@ pub fn check_merged(value: &Value, name: &str) -> Result<TargetLimits, Vec<Diagn
                 .in_file(name),
         ]
     })?;
+    check_defaults(&limits, name)?;
+    Ok(limits)
+}
+
+/// Checks that each default of `limits` names a known model (and Midjourney's a known version).
+fn check_defaults(limits: &TargetLimits, name: &str) -> Result<(), Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let mut default_known = |target: &str, default: &str, known: Vec<&String>| {
         if !known.iter().any(|k| k.as_str() == default) {
@@ -274,7 +293,7 @@ pub fn check_merged(value: &Value, name: &str) -> Result<TargetLimits, Vec<Diagn
         );
     }
     if errors.is_empty() {
-        Ok(limits)
+        Ok(())
     } else {
         Err(errors)
     }
@@ -287,5 +306,64 @@ mod tests {
     #[test]
     fn the_shipped_limits_are_valid() {
         check_merged(builtin_value(), "data/targets.json").expect("valid");
+        // and a valid override of themselves
+        let same = check_override("targets.json", include_str!("../../data/targets.json"))
+            .expect("the shipped file overrides cleanly");
+        let (merged, _) = lay_over(builtin_value(), "targets.json", same).expect("valid");
+        assert_eq!(&merged, builtin_value());
+    }
+
+    /// [`GoogleModelShape`] has the keys of `GoogleModel`: every key either takes is one the
+    /// other takes, and a key neither has is refused by both.
+    #[test]
+    fn the_google_model_shape_has_the_keys_of_the_model() {
+        let entry = serde_json::json!({
+            "lifecycle": {"status": "current"},
+            "image_sizes": ["1K"],
+            "negative_prompt": true
+        });
+        serde_json::from_value::<super::super::common::GoogleModel>(entry.clone())
+            .expect("GoogleModel takes every key of the shape");
+        serde_json::from_value::<GoogleModelShape>(entry).expect("the shape takes them");
+        for key in ["image_size", "negativePrompt", "sizes", "source"] {
+            let mut entry = serde_json::json!({"lifecycle": {"status": "current"}});
+            entry[key] = 1.into();
+            assert!(
+                serde_json::from_value::<super::super::common::GoogleModel>(entry).is_err(),
+                "GoogleModel takes `{key}`: add it to GoogleModelShape"
+            );
+        }
+        // every shipped Google model reads as the shape too
+        for target in ["gemini", "imagen"] {
+            for (name, m) in builtin_value()[target]["models"]
+                .as_object()
+                .into_iter()
+                .flatten()
+            {
+                serde_json::from_value::<GoogleModelShape>(m.clone())
+                    .unwrap_or_else(|e| panic!("{target}.models.{name}: {e}"));
+            }
+        }
+    }
+
+    #[test]
+    fn an_unknown_key_of_a_google_model_is_refused_with_line_and_column() {
+        let text =
+            "{\"gemini\": {\"models\": {\"gemini-3-pro-image\": {\n  \"image_size\": [\"1K\"]}}}}";
+        let d = check_override("limits.json", text).expect_err("unknown key");
+        assert_eq!(
+            d[0].message,
+            "invalid target limits: unknown field `image_size`"
+        );
+        assert_eq!(
+            d[0].location.as_ref().map(|l| (l.line, l.column)),
+            Some((2, 3))
+        );
+        assert!(
+            d[0].help
+                .as_deref()
+                .unwrap_or_default()
+                .contains("did you mean `image_sizes`?")
+        );
     }
 }

@@ -12,12 +12,15 @@
 use std::fmt;
 
 use indexmap::IndexMap;
+use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
+use crate::brief::source::{JsonPath, Segment};
 use crate::diagnostic::suggest::{did_you_mean, one_of};
 use crate::diagnostic::{Code, Diagnostic};
+use crate::overlay::{DataFile, overlay};
 use crate::validate::date::Date;
 
 /// The generated layer (from the vendored SDKs).
@@ -74,8 +77,23 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Fact<T> {
     }
 }
 
+/// A fact is its value, `null` (not accepted) or `"unknown"` (no source states it).
+impl<T: JsonSchema> JsonSchema for Fact<T> {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        format!("Fact_{}", T::schema_name()).into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "anyOf": [generator.subschema_for::<T>(), {"type": "null"}, {"const": "unknown"}]
+        })
+    }
+}
+
 /// An inclusive integer range.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Bounds {
     /// Smallest allowed value.
@@ -85,7 +103,7 @@ pub struct Bounds {
 }
 
 /// Free-form sizes (`WIDTHxHEIGHT`) a model accepts beyond its listed sizes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SizeRule {
     /// Both edges must be multiples of this.
@@ -107,7 +125,7 @@ pub struct SizeRule {
 }
 
 /// Output compression rules.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CompressionRule {
     /// Lowest value.
@@ -119,7 +137,7 @@ pub struct CompressionRule {
 }
 
 /// Where a model is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// Supported.
@@ -134,7 +152,7 @@ pub enum Status {
 }
 
 /// Lifecycle of a model.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Lifecycle {
     /// Current, deprecated or retired.
@@ -174,7 +192,7 @@ impl Lifecycle {
 }
 
 /// The rules of one model for the OpenAI Images API. Each field is a [`Fact`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ModelRules {
     /// Lifecycle (current unless a source says otherwise).
@@ -376,8 +394,9 @@ pub struct ModelTable {
     pub google: Value,
 }
 
-/// A layer of model facts: the hand-written file and user overrides share this shape.
-#[derive(Debug, Deserialize)]
+/// A layer of model facts: the hand-written file and user overrides share this shape, and are
+/// laid over the table by the rule of every data file ([`crate::overlay`]).
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Layer {
     #[serde(default, rename = "$comment")]
@@ -386,37 +405,13 @@ struct Layer {
     as_of: Option<String>,
     #[serde(default)]
     source: Option<String>,
-    #[serde(default)]
-    default_model: Option<String>,
-    #[serde(default)]
-    models: IndexMap<String, Map<String, Value>>,
+    default_model: String,
+    models: IndexMap<String, ModelRules>,
 }
 
-/// Merges `over` into `base`: objects field by field, anything else replaced. Returns the leaf
-/// paths `over` set (for provenance).
-fn merge(base: &mut Map<String, Value>, over: &Map<String, Value>, prefix: &str) -> Vec<String> {
-    let mut set = Vec::new();
-    for (k, v) in over {
-        if k == "sources" {
-            continue;
-        }
-        let path = if prefix.is_empty() {
-            k.clone()
-        } else {
-            format!("{prefix}.{k}")
-        };
-        match (base.get_mut(k), v) {
-            (Some(Value::Object(b)), Value::Object(o)) if k != "preview" || !o.is_empty() => {
-                set.extend(merge(b, o, &path));
-            }
-            _ => {
-                base.insert(k.clone(), v.clone());
-                set.push(path);
-            }
-        }
-    }
-    set
-}
+/// The help of an invalid model table.
+const LAYER_HELP: &str =
+    "the format is that of data/models.json: {\"models\": {\"MODEL\": {\"quality\": [...], ...}}}";
 
 fn sources_of(entry: &Map<String, Value>) -> IndexMap<String, String> {
     entry
@@ -428,6 +423,51 @@ fn sources_of(entry: &Map<String, Value>) -> IndexMap<String, String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The model and the field (dotted, `n.max`) a path of a layer names, for provenance: `None`
+/// outside `models.MODEL`, and for the model's own `sources`. A whole model (`models.MODEL`)
+/// has the field `""`.
+fn model_field(path: &JsonPath) -> Option<(&str, String)> {
+    let mut keys = path.0.iter().map(|s| match s {
+        Segment::Key(k) => k.as_str(),
+        Segment::Index(_) => "",
+    });
+    if keys.next() != Some("models") {
+        return None;
+    }
+    let model = keys.next()?;
+    let field: Vec<&str> = keys.collect();
+    (field.first() != Some(&"sources")).then(|| (model, field.join(".")))
+}
+
+/// Records the provenance of `field`, set by a layer whose model `entry` is this: the entry's own
+/// `sources` for it (or for its first part), else the layer's `default_source`. A whole new model
+/// (`field` empty) sets each of its fields.
+fn record_sources(
+    rules: &mut ModelRules,
+    entry: &Map<String, Value>,
+    field: String,
+    default_source: &str,
+) {
+    let own = sources_of(entry);
+    let fields: Vec<String> = if field.is_empty() {
+        entry
+            .iter()
+            .filter(|(k, v)| k.as_str() != "sources" && !v.is_null())
+            .map(|(k, _)| k.clone())
+            .collect()
+    } else {
+        vec![field]
+    };
+    for field in fields {
+        let src = own
+            .get(&field)
+            .or_else(|| own.get(field.split('.').next().unwrap_or_default()))
+            .cloned()
+            .unwrap_or_else(|| default_source.to_string());
+        rules.sources.insert(field, src);
+    }
 }
 
 impl ModelTable {
@@ -465,61 +505,63 @@ impl ModelTable {
         }
     }
 
-    /// Merges a layer (hand-written or user file) over the table: each model's fields replace or
-    /// add to the ones already known; a new model is added. Fields it sets take `source` (or the
-    /// model's own `sources`) as their provenance.
+    /// Lays a layer (hand-written or user file) over the table by the rule of every data file
+    /// ([`crate::overlay`]): each model's fields merge with the ones already known (objects key
+    /// by key, other values replaced, `null` removed), a new model is added. Fields it sets take
+    /// `source` (or the model's own `sources`) as their provenance.
     pub fn apply_layer(&mut self, name: &str, text: &str) -> Result<(), Diagnostic> {
-        let layer: Layer = serde_json::from_str(text).map_err(|e| {
-            Diagnostic::error(
-                Code::ModelsFile,
-                format!("invalid model table {name}: {e}"),
-            )
-            .in_file(name)
-            .with_help("the format is that of data/models.json: {\"models\": {\"MODEL\": {\"quality\": [...], ...}}}")
-        })?;
+        let file =
+            DataFile::new(Code::ModelsFile, format!("model table {name}")).with_help(LAYER_HELP);
+        let laid = overlay::<Layer>(&self.layer_value(name)?, name, text, &file)?;
+        let layer = laid.data;
         let default_source = match (&layer.source, &layer.as_of) {
             (Some(s), Some(d)) => format!("{s} (as of {d})"),
             (Some(s), None) => s.clone(),
             _ => name.to_string(),
         };
-        if let Some(m) = layer.default_model {
-            self.default_model = m;
-        }
-        for (model, entry) in layer.models {
-            let own = sources_of(&entry);
-            let mut base = match self.models.get(&model) {
-                Some(r) => match serde_json::to_value(r).expect("rules serialise") {
-                    Value::Object(m) => m,
-                    _ => Map::new(),
-                },
-                None => Map::new(),
-            };
-            let old_sources = self
+        let mut models = layer.models;
+        for (model, rules) in &mut models {
+            rules.sources = self
                 .models
-                .get(&model)
+                .get(model)
                 .map(|r| r.sources.clone())
                 .unwrap_or_default();
-            let set = merge(&mut base, &entry, "");
-            let mut rules = rules_from(&base).map_err(|e| {
-                Diagnostic::error(
-                    Code::ModelsFile,
-                    format!("invalid rules for model `{model}` in {name}: {e}"),
-                )
-                .in_file(name)
-                .with_note(format!("at `models.{model}`"))
-            })?;
-            rules.sources = old_sources;
-            for path in set {
-                let src = own
-                    .get(&path)
-                    .or_else(|| own.get(path.split('.').next().unwrap_or_default()))
-                    .cloned()
-                    .unwrap_or_else(|| default_source.clone());
-                rules.sources.insert(path, src);
-            }
-            self.models.insert(model, rules);
         }
+        let entries = laid.overlay.get("models").and_then(Value::as_object);
+        for path in &laid.removed {
+            if let Some((model, field)) = model_field(path)
+                && let Some(rules) = models.get_mut(model)
+            {
+                let below = format!("{field}.");
+                rules
+                    .sources
+                    .retain(|k, _| k != &field && !k.starts_with(&below));
+            }
+        }
+        for path in &laid.set {
+            let Some((model, field)) = model_field(path) else {
+                continue;
+            };
+            let entry = entries
+                .and_then(|e| e.get(model))
+                .and_then(Value::as_object);
+            let (Some(rules), Some(entry)) = (models.get_mut(model), entry) else {
+                continue;
+            };
+            record_sources(rules, entry, field, &default_source);
+        }
+        self.default_model = layer.default_model;
+        self.models = models;
         Ok(())
+    }
+
+    /// The table as a layer (`default_model` and `models`): what a layer is laid over.
+    fn layer_value(&self, name: &str) -> Result<Value, Diagnostic> {
+        let models = serde_json::to_value(&self.models).map_err(|e| {
+            Diagnostic::error(Code::ModelsFile, format!("invalid model table {name}: {e}"))
+                .in_file(name)
+        })?;
+        Ok(serde_json::json!({"default_model": self.default_model, "models": models}))
     }
 
     /// Applies a user override file (the shape of data/models.json).
@@ -767,5 +809,59 @@ mod tests {
         assert_eq!(r.sources["n.max"], "my tests");
         assert!(r.sources["quality"].starts_with("openai-python"));
         assert!(t.get("gpt-image-3").is_some());
+        assert_eq!(
+            t.get("gpt-image-3").expect("new").1.sources["quality"],
+            "my tests"
+        );
+    }
+
+    #[test]
+    fn null_removes_a_fact_or_a_model() {
+        let mut t = ModelTable::builtin();
+        t.apply_layer(
+            "mine.json",
+            r#"{"models": {"gpt-image-2": {"quality": null}, "dall-e-2": null}}"#,
+        )
+        .expect("layer");
+        let (_, r) = t.get("gpt-image-2").expect("model");
+        assert_eq!(r.quality, Fact::Unknown);
+        assert!(!r.sources.contains_key("quality"));
+        assert!(t.models.get("dall-e-2").is_none());
+    }
+
+    #[test]
+    fn an_unknown_key_in_a_layer_is_an_error_with_line_and_column() {
+        let mut t = ModelTable::builtin();
+        let d = t
+            .apply_layer(
+                "mine.json",
+                "{\"models\": {\"gpt-image-2\": {\n  \"qualty\": [\"low\"]}}}",
+            )
+            .expect_err("unknown key");
+        assert_eq!(d.code, Code::ModelsFile);
+        assert_eq!(
+            d.message,
+            "invalid model table mine.json: unknown field `qualty`"
+        );
+        assert_eq!(d.path.as_deref(), Some("models.gpt-image-2.qualty"));
+        assert_eq!(
+            d.location.as_ref().map(|l| (l.line, l.column)),
+            Some((2, 3))
+        );
+        assert!(
+            d.help
+                .unwrap_or_default()
+                .contains("did you mean `quality`?")
+        );
+        // a wrong type is pointed at too
+        let d = t
+            .apply_layer(
+                "mine.json",
+                "{\"models\": {\"gpt-image-2\": {\n  \"n\": {\"max\": \"four\"}}}}",
+            )
+            .expect_err("wrong type");
+        assert_eq!(d.location.as_ref().map(|l| l.line), Some(2));
+        let path = d.path.clone().unwrap_or_default();
+        assert!(path.starts_with("models.gpt-image-2.n"), "{path}");
     }
 }

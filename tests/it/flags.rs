@@ -489,3 +489,61 @@ fn yes_skips_the_terminal_confirmation() {
     assert_eq!(mock.requests().len(), 1, "{said}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// An unknown key in a data file given to override the shipped one (`--models`, `--prices`,
+/// `lint --table`) is refused by the one override rule: the error names the key and points at
+/// its line and column, with a "did you mean".
+fn unknown_override_key_is_refused(file: &str, text: &str, args: &[&str], said: &[&str]) {
+    let dir = temp(&format!("override-{file}"));
+    let path = dir.join(file);
+    std::fs::write(&path, text).expect("write");
+    let (c, out, err) = code(common::cli().args(args).arg(&path));
+    assert_eq!(c, Some(1), "{out}{err}");
+    for words in said {
+        assert!(err.contains(words), "`{words}` not in: {err}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn an_unknown_key_in_a_models_file_is_an_error_with_line_and_column() {
+    unknown_override_key_is_refused(
+        "models.json",
+        "{\"models\": {\"gpt-image-2\": {\n  \"qualty\": [\"low\"]}}}",
+        &["validate", "examples/poster-future-forms.yaml", "--models"],
+        &[
+            "unknown field `qualty`",
+            "models.json:2:3",
+            "did you mean `quality`?",
+        ],
+    );
+}
+
+#[test]
+fn an_unknown_key_in_a_prices_file_is_an_error_with_line_and_column() {
+    unknown_override_key_is_refused(
+        "prices.json",
+        "{\n  \"models\": {\"gpt-image-2\": {\"per_imag\": {}}}\n}",
+        &["cost", "examples/poster-future-forms.yaml", "--prices"],
+        &[
+            "invalid price table: unknown field `per_imag`",
+            "prices.json:2:30",
+            "did you mean `per_image`?",
+        ],
+    );
+}
+
+#[test]
+fn an_unknown_key_in_a_lint_table_is_an_error_with_line_and_column() {
+    unknown_override_key_is_refused(
+        "lint.json",
+        "{\n  \"contradictions\": [],\n  \"no_text_wrods\": []\n}",
+        &["lint", "tests/inputs/lint/contradiction.yaml", "--table"],
+        &[
+            "invalid lint table: unknown field `no_text_wrods`",
+            "lint.json:3:3",
+            "did you mean `no_text_words`?",
+        ],
+    );
+}

@@ -565,6 +565,7 @@ fn bad_target_limits_are_clear_errors() {
             "limits.json:1:",
         ),
         (r#"{"flux": {"modles": {}}}"#, "unknown field `modles`"),
+        ("{\"flux\": {\n  \"modles\": {}}}", "limits.json:2:3"),
         (
             r#"{"flux": {"default_model": "flux-9"}}"#,
             "not among `flux.models`",

@@ -11,7 +11,7 @@
 //! - a key the data file does not have — at the top or nested — is an error naming the key, its
 //!   JSON path and the file's line and column, with a "did you mean" when it looks like a typo.
 //!   Keys of open maps (model names, qualities, sizes, preset names, …) are never unknown, and a
-//!   top-level `$comment` is always allowed;
+//!   top-level `$comment` is always allowed (and describes the override: it is not merged);
 //! - the merged result must read as the data file's type, or it is an error pointing into the
 //!   override file (at the value the problem is in, when the file sets it).
 //!
@@ -142,9 +142,14 @@ fn lay<T: DeserializeOwned + JsonSchema>(
             true,
         ));
     }
+    // the override's own `$comment` describes the override, not the data: it is not merged
+    let mut body = over.clone();
+    if let Value::Object(m) = &mut body {
+        m.shift_remove("$comment");
+    }
     let mut merged = shipped.clone();
     let mut changes = Changes::default();
-    merge_at(&mut merged, &over, &JsonPath::root(), &mut changes);
+    merge_at(&mut merged, &body, &JsonPath::root(), &mut changes);
     match serde_json::from_value::<T>(merged.clone()) {
         Ok(data) => Ok(Overlaid {
             data,

@@ -34,7 +34,8 @@ pub enum Fact<T> {
     /// No source states it (written `"unknown"`, or left out).
     #[default]
     Unknown,
-    /// A source states the model does not accept the parameter (written `null`).
+    /// A source states the model does not accept the parameter (written `null` in the shipped
+    /// files, `"unsupported"` in an override file, where `null` removes the fact).
     Unsupported,
     /// A source states this value.
     Known(T),
@@ -70,6 +71,7 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Fact<T> {
         match v {
             Value::Null => Ok(Fact::Unsupported),
             Value::String(s) if s == "unknown" => Ok(Fact::Unknown),
+            Value::String(s) if s == "unsupported" => Ok(Fact::Unsupported),
             other => serde_json::from_value(other)
                 .map(Fact::Known)
                 .map_err(serde::de::Error::custom),
@@ -77,7 +79,8 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Fact<T> {
     }
 }
 
-/// A fact is its value, `null` (not accepted) or `"unknown"` (no source states it).
+/// A fact is its value, `null` or `"unsupported"` (not accepted) or `"unknown"` (no source
+/// states it).
 impl<T: JsonSchema> JsonSchema for Fact<T> {
     fn inline_schema() -> bool {
         true
@@ -87,7 +90,7 @@ impl<T: JsonSchema> JsonSchema for Fact<T> {
     }
     fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
-            "anyOf": [generator.subschema_for::<T>(), {"type": "null"}, {"const": "unknown"}]
+            "anyOf": [generator.subschema_for::<T>(), {"type": "null"}, {"const": "unknown"}, {"const": "unsupported"}]
         })
     }
 }
@@ -863,5 +866,17 @@ mod tests {
         assert_eq!(d.location.as_ref().map(|l| l.line), Some(2));
         let path = d.path.clone().unwrap_or_default();
         assert!(path.starts_with("models.gpt-image-2.n"), "{path}");
+    }
+
+    #[test]
+    fn unsupported_is_written_as_a_string_in_an_override() {
+        let f: Fact<Vec<String>> =
+            serde_json::from_value(serde_json::json!("unsupported")).expect("fact");
+        assert_eq!(f, Fact::Unsupported);
+        let f: Fact<Vec<String>> = serde_json::from_value(serde_json::Value::Null).expect("fact");
+        assert_eq!(f, Fact::Unsupported);
+        let f: Fact<Vec<String>> =
+            serde_json::from_value(serde_json::json!("unknown")).expect("fact");
+        assert_eq!(f, Fact::Unknown);
     }
 }

@@ -364,19 +364,36 @@ fn cost_price_override() {
         r#"{"models": {"gpt-image-2": {"per_image": {"as_of": "2027-01-01", "source": "our contract", "prices": {"high": {"1024x1536": 0.1}}}}}}"#,
     )
     .expect("write");
-    let out = cli()
-        .args(["cost", "examples/poster-future-forms.yaml", "--prices"])
-        .arg(&file)
-        .output()
-        .expect("run");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let cost = |file: &std::path::Path| {
+        let out = cli()
+            .args(["cost", "examples/poster-future-forms.yaml", "--prices"])
+            .arg(file)
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    // the override merges into the model's entry: its token prices stay (the prompt's tokens
+    // add to the contract's per-image price)
+    let text = cost(&file);
     assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        text.contains("$0.1005") && text.contains("our contract (as of 2027-01-01)"),
+        "{text}"
     );
+    assert!(text.contains("source: token prices:"), "{text}");
+    // and `null` removes a key: without token prices the request is the per-image price
+    std::fs::write(
+        &file,
+        r#"{"models": {"gpt-image-2": {"tokens_per_million": null, "per_image": {"as_of": "2027-01-01", "source": "our contract", "prices": {"high": {"1024x1536": 0.1}}}}}}"#,
+    )
+    .expect("write");
+    let text = cost(&file);
     assert!(
-        text.contains("$0.1000") && text.contains("our contract (as of 2027-01-01)"),
+        text.contains("$0.1000") && !text.contains("source: token prices:"),
         "{text}"
     );
     std::fs::remove_dir_all(&dir).ok();

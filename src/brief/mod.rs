@@ -2,6 +2,7 @@
 //! types (`imgprompt schema spec`) and committed as `schemas/spec.schema.json`.
 
 pub mod schema;
+pub mod size;
 pub mod source;
 use indexmap::IndexMap;
 use schemars::JsonSchema;
@@ -248,12 +249,15 @@ pub struct Output {
     pub model: Option<String>,
     /// `WIDTHxHEIGHT` (e.g. `1024x1536`) or `auto`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^(auto|[0-9]+x[0-9]+)$"))]
-    pub size: Option<String>,
+    #[schemars(with = "Option<String>", regex(pattern = r"^(auto|[0-9]+x[0-9]+)$"))]
+    pub size: Option<size::OutputSize>,
     /// An aspect ratio (`9:16`) instead of a size: mapped to the nearest size the model accepts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^[0-9]+(\.[0-9]+)?:[0-9]+(\.[0-9]+)?$"))]
-    pub aspect_ratio: Option<String>,
+    #[schemars(
+        with = "Option<String>",
+        regex(pattern = r"^[0-9]+(\.[0-9]+)?:[0-9]+(\.[0-9]+)?$")
+    )]
+    pub aspect_ratio: Option<size::OutputRatio>,
     /// `low`, `medium`, `high`, `auto` (GPT image models); `xhigh` and `max` on the 2.5 models.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quality: Option<String>,

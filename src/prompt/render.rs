@@ -580,12 +580,14 @@ impl PrivateUse {
             &x.platform,
             &x.brand,
             &o.model,
-            &o.size,
             &o.quality,
             &o.format,
             &o.background,
         ] {
             v.as_deref().inspect(|v| self.see(v));
+        }
+        if let Some(size) = &o.size {
+            self.see(size.as_str());
         }
         for (role, value) in &brief.text {
             self.see(role);
@@ -813,7 +815,11 @@ fn use_context(p: &Placeholders, x: &crate::brief::Context) -> tera::Value {
 fn output_context(o: &crate::brief::Output) -> tera::Value {
     tera::Value::from_serializable(&OutputCtx {
         model: plain(&o.model),
-        size: plain(&o.size),
+        size: o
+            .size
+            .as_ref()
+            .map(|s| s.as_str().trim())
+            .filter(|s| !s.is_empty()),
         quality: plain(&o.quality),
         format: plain(&o.format),
         background: plain(&o.background),

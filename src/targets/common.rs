@@ -7,28 +7,29 @@ use super::limits::GoogleLimits;
 use crate::brief::Brief;
 use crate::diagnostic::suggest::{did_you_mean, one_of};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::validate::size::{Size, parse_ratio};
+use crate::validate::size::parse_ratio;
 
 /// The ratio the brief asks for (`aspect_ratio`, else `size`), with how it was written.
 /// `auto` or nothing means square.
 pub(super) fn requested_ratio(brief: &Brief) -> Result<(f64, String), Diagnostic> {
     let out = &brief.output;
     if let Some(r) = &out.aspect_ratio {
-        let ratio = parse_ratio(r).ok_or_else(|| {
+        let ratio = r.value().ok_or_else(|| {
             Diagnostic::error(Code::InvalidValue, format!("`{r}` is not an aspect ratio"))
                 .with_path("output.aspect_ratio")
                 .with_help("write it as `WIDTH:HEIGHT`, e.g. `9:16`")
         })?;
-        return Ok((ratio, r.clone()));
+        return Ok((ratio, r.as_str().to_string()));
     }
-    match out.size.as_deref() {
-        None | Some("auto") => Ok((1.0, String::from("1:1"))),
+    match &out.size {
+        None => Ok((1.0, String::from("1:1"))),
+        Some(s) if s.is_auto() => Ok((1.0, String::from("1:1"))),
         Some(s) => {
-            let size = Size::parse(s).ok_or_else(|| {
+            let size = s.pixels().ok_or_else(|| {
                 Diagnostic::error(Code::InvalidValue, format!("`{s}` is not a size"))
                     .with_path("output.size")
             })?;
-            Ok((size.ratio(), s.to_string()))
+            Ok((size.ratio(), s.as_str().to_string()))
         }
     }
 }
@@ -325,17 +326,22 @@ pub(super) fn image_size(
     let mut warnings = Vec::new();
     let asked = match explicit {
         Some(s) => Some((s.to_string(), format!("targets.{target}.image_size"))),
-        None => brief.output.size.as_deref().and_then(Size::parse).map(|s| {
-            let edge = s.width.max(s.height);
-            let k = if edge <= 1536 {
-                "1K"
-            } else if edge <= 3072 {
-                "2K"
-            } else {
-                "4K"
-            };
-            (k.to_string(), String::from("output.size"))
-        }),
+        None => brief
+            .output
+            .size
+            .as_ref()
+            .and_then(|s| s.pixels())
+            .map(|s| {
+                let edge = s.width.max(s.height);
+                let k = if edge <= 1536 {
+                    "1K"
+                } else if edge <= 3072 {
+                    "2K"
+                } else {
+                    "4K"
+                };
+                (k.to_string(), String::from("output.size"))
+            }),
     };
     let Some((k, path)) = asked else {
         return Ok((None, warnings));

@@ -136,8 +136,8 @@ fn dimensions(
         .brief
         .output
         .size
-        .as_deref()
-        .and_then(crate::validate::size::Size::parse)
+        .as_ref()
+        .and_then(|s| s.pixels())
         .map_or(1024.0 * 1024.0, |s| s.pixels() as f64);
     let w = (area * ratio).sqrt();
     let h = w / ratio;

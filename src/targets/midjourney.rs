@@ -133,13 +133,9 @@ fn prompt_line(prompt: &str, p: &Parameters) -> String {
 fn aspect_ratio(req: &Request<'_>, d: &MidjourneyLimits) -> Result<String, Vec<Diagnostic>> {
     let ar = match (
         &req.brief.output.aspect_ratio,
-        req.brief
-            .output
-            .size
-            .as_deref()
-            .and_then(crate::validate::size::Size::parse),
+        req.brief.output.size.as_ref().and_then(|s| s.pixels()),
     ) {
-        (Some(r), _) => r.replace(' ', ""),
+        (Some(r), _) => r.as_str().replace(' ', ""),
         (None, Some(s)) => {
             let g = gcd(u64::from(s.width), u64::from(s.height)).max(1);
             format!("{}:{}", u64::from(s.width) / g, u64::from(s.height) / g)

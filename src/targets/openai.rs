@@ -169,9 +169,10 @@ fn request_size(
     model_name: &str,
     warnings: &mut Vec<Diagnostic>,
 ) -> Result<Option<String>, Vec<Diagnostic>> {
-    let Some(ratio_text) = &out.aspect_ratio else {
-        return Ok(out.size.clone());
+    let Some(ratio) = &out.aspect_ratio else {
+        return Ok(out.size.as_ref().map(|s| s.as_str().to_string()));
     };
+    let ratio_text = ratio.as_str();
     if out.size.is_some() {
         return Err(vec![Diagnostic::error(
             Code::ConflictingSize,
@@ -181,7 +182,7 @@ fn request_size(
         .with_label("remove this or `size`")
         .with_help("give either an exact `size` or an `aspect_ratio` to map to the nearest size the model accepts")]);
     }
-    let ratio = size::parse_ratio(ratio_text).ok_or_else(|| {
+    let ratio = ratio.value().ok_or_else(|| {
         vec![
             Diagnostic::error(
                 Code::InvalidValue,

@@ -42,7 +42,6 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::brief::source::{Format, JsonPath, SourceFile};
-use crate::diagnostic::suggest::{did_you_mean, one_of};
 use crate::diagnostic::{Code, Diagnostic};
 
 /// The data file an override replaces: what its errors are called.
@@ -263,18 +262,11 @@ fn type_error_at(
 
 /// "unknown field `key`", with the closest known field when it looks like a typo.
 fn unknown_field(key: &str, known: &[String], file: &DataFile) -> Diagnostic {
-    let d = file.error(format_args!("unknown field `{key}`"));
-    match did_you_mean(key, known.iter().map(String::as_str)) {
-        Some(s) => d
-            .with_label(format!("did you mean `{s}`?"))
-            .with_help(format!(
-                "did you mean `{s}`? Known fields here: {}",
-                one_of(known)
-            )),
-        None => d
-            .with_label("unknown field")
-            .with_help(format!("known fields here: {}", one_of(known))),
-    }
+    crate::diagnostic::suggest::unknown_field_hint(
+        file.error(format_args!("unknown field `{key}`")),
+        key,
+        known,
+    )
 }
 
 /// The first key of `value` (in file order, depth first) that none of `schemas` has, with its

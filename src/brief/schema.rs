@@ -131,18 +131,11 @@ impl Schema {
 
 /// The `unknown-field` error for `name`, with a "did you mean" among the `known` fields.
 fn unknown_field(name: &str, known: &[String]) -> Diagnostic {
-    let d = Diagnostic::error(Code::UnknownField, format!("unknown field `{name}`"));
-    match did_you_mean(name, known.iter().map(String::as_str)) {
-        Some(s) => d
-            .with_label(format!("did you mean `{s}`?"))
-            .with_help(format!(
-                "did you mean `{s}`? Known fields here: {}",
-                one_of(known)
-            )),
-        None => d
-            .with_label("unknown field")
-            .with_help(format!("known fields here: {}", one_of(known))),
-    }
+    crate::diagnostic::suggest::unknown_field_hint(
+        Diagnostic::error(Code::UnknownField, format!("unknown field `{name}`")),
+        name,
+        known,
+    )
 }
 
 /// The `missing-field` error for a required `property`.

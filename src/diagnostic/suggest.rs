@@ -36,3 +36,22 @@ pub fn one_of<S: AsRef<str>>(names: &[S]) -> String {
         [init @ .., last] => format!("{} or {last}", init.join(", ")),
     }
 }
+/// `d` (an unknown-field error for `name`) with a "did you mean" label and help among the
+/// `known` fields, or the list of them when none is close.
+pub fn unknown_field_hint(
+    d: crate::diagnostic::Diagnostic,
+    name: &str,
+    known: &[String],
+) -> crate::diagnostic::Diagnostic {
+    match did_you_mean(name, known.iter().map(String::as_str)) {
+        Some(s) => d
+            .with_label(format!("did you mean `{s}`?"))
+            .with_help(format!(
+                "did you mean `{s}`? Known fields here: {}",
+                one_of(known)
+            )),
+        None => d
+            .with_label("unknown field")
+            .with_help(format!("known fields here: {}", one_of(known))),
+    }
+}

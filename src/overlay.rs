@@ -131,6 +131,15 @@ fn lay<T: DeserializeOwned + JsonSchema>(
     file: &DataFile,
 ) -> Result<Overlaid<T>, Diagnostic> {
     let schema = schemars::schema_for!(T).to_value();
+    if !over.is_object() {
+        return Err(pointed(
+            not_an_object(&over, file),
+            name,
+            source,
+            &JsonPath::root(),
+            false,
+        ));
+    }
     if let Some((path, known)) = unknown_key(&schema, vec![&schema], &over, &JsonPath::root()) {
         let key = path.last_key().unwrap_or_default().to_string();
         return Err(pointed(
@@ -157,10 +166,7 @@ fn lay<T: DeserializeOwned + JsonSchema>(
             set: changes.set,
             removed: changes.removed,
         }),
-        Err(e) => {
-            let d = file.error(e).with_help_opt(file.help.clone());
-            Err(type_error_at(d, &schema, &merged, name, source))
-        }
+        Err(e) => Err(type_error_at(file, &e, &schema, &merged, name, source)),
     }
 }
 
@@ -229,25 +235,37 @@ fn pointed(
 /// A type error of the merged data, pointed at the first place the schema of `T` finds wrong
 /// (or, when the override does not set that place, the nearest enclosing value it does set).
 fn type_error_at(
-    d: Diagnostic,
+    file: &DataFile,
+    serde_error: &serde_json::Error,
     schema: &Value,
     merged: &Value,
     name: &str,
     source: Option<&SourceFile>,
 ) -> Diagnostic {
+    // the schema's own words (`… must be an integer, found the string "big"`) where it finds
+    // the problem; serde's message otherwise
     let problem = crate::brief::schema::Schema::compile(schema.clone())
         .ok()
         .and_then(|s| {
             s.diagnose(merged, &JsonPath::root(), None)
                 .into_iter()
                 .next()
-        })
-        .and_then(|p| p.path)
-        .map(|p| JsonPath::parse(&p));
-    let Some(path) = problem else {
+        });
+    let mut d = match &problem {
+        Some(p) => {
+            let d = file.error(&p.message);
+            match &p.label {
+                Some(label) => d.with_label(label.clone()),
+                None => d,
+            }
+        }
+        None => file.error(serde_error),
+    }
+    .with_help_opt(file.help.clone());
+    let Some(path) = problem.and_then(|p| p.path).map(|p| JsonPath::parse(&p)) else {
         return d.in_file(name);
     };
-    let d = d.with_path(path.to_string());
+    d = d.with_path(path.to_string());
     let Some(source) = source else {
         return d.in_file(name);
     };
@@ -258,6 +276,22 @@ fn type_error_at(
         Some(at) => d.at(name, source.text.clone(), at),
         None => d.in_file(name),
     }
+}
+
+/// The error for an override that is not an object (a list, a number, an empty file).
+fn not_an_object(over: &Value, file: &DataFile) -> Diagnostic {
+    let found = match over {
+        Value::Null => "nothing (an empty file, or `null`)",
+        Value::Array(_) => "a list",
+        Value::String(_) => "a string",
+        Value::Number(_) => "a number",
+        Value::Bool(_) => "a boolean",
+        Value::Object(_) => "an object",
+    };
+    file.error(format_args!(
+        "the file must be an object (a mapping of fields shaped like the shipped file), found {found}"
+    ))
+    .with_help_opt(file.help.clone())
 }
 
 /// "unknown field `key`", with the closest known field when it looks like a typo.
@@ -538,8 +572,10 @@ mod tests {
     fn a_type_error_after_the_merge_points_into_the_file() {
         let d = lay_text("{\"limits\": {\n  \"max\": \"lots\"}}").expect_err("wrong type");
         assert_eq!(d.code, Code::PricesFile);
+        // in the schema's words, at the value
         assert!(
-            d.message.starts_with("invalid test table: invalid type"),
+            d.message
+                .starts_with("invalid test table: `limits.max` must be an integer"),
             "{}",
             d.message
         );
@@ -547,12 +583,16 @@ mod tests {
         assert_eq!(d.location.as_ref().map(|l| l.line), Some(2));
         // a new entry missing a field: at the entry the file sets
         let d = lay_text("{\"models\": {\n  \"m3\": {\"note\": \"x\"}}}").expect_err("missing");
-        assert!(d.message.contains("missing field `price`"), "{}", d.message);
+        assert!(
+            d.message.contains("missing required field `price`"),
+            "{}",
+            d.message
+        );
         assert_eq!(d.location.as_ref().map(|l| l.line), Some(2));
         // removing a required key is a type error too
         let d = lay_text(r#"{"limits": null}"#).expect_err("required");
         assert!(
-            d.message.contains("missing field `limits`"),
+            d.message.contains("missing required field `limits`"),
             "{}",
             d.message
         );
@@ -583,5 +623,26 @@ mod tests {
         assert_eq!(d.path.as_deref(), Some("limits.mn"));
         assert_eq!(d.file.as_deref(), Some("over.json"));
         assert!(d.location.is_none());
+    }
+
+    #[test]
+    fn a_file_that_is_not_an_object_says_so_at_its_start() {
+        for (text, found) in [("[]", "a list"), ("5", "a number"), ("", "nothing")] {
+            let name = if text.is_empty() {
+                "over.yaml"
+            } else {
+                "over.json"
+            };
+            let d = overlay::<Table>(&shipped(), name, text, &file()).expect_err("not an object");
+            assert!(
+                d.message.contains("the file must be an object") && d.message.contains(found),
+                "{}",
+                d.message
+            );
+            assert_eq!(
+                d.location.as_ref().map(|l| (l.line, l.column)),
+                Some((1, 1))
+            );
+        }
     }
 }

@@ -2,21 +2,24 @@
 //!
 //! Structured image briefs → tera-rendered prompts → validated image API payloads.
 //!
-//! The pipeline, one module per step:
+//! The pipeline, one folder per step:
 //!
-//! 1. [`source`] and [`brief`] — load a brief (JSON or YAML) and check it against its schema;
-//!    [`vary`] and [`expand`] turn a brief with variations into its variants;
-//! 2. [`catalog`], [`preset`] and [`styles`] — resolve the preset, merge its defaults and the
-//!    named styles;
-//! 3. [`render`] and [`filters`] — render the prompt with tera, exact text kept verbatim, inside
-//!    the [`sandbox`]'s budgets;
-//! 4. [`target`] — build the request payload for an image API (the contract: [`target::Target`],
-//!    [`target::Payload`] with its typed [`target::Summary`]);
-//! 5. [`validate`], [`models`] and [`size`] — check it against the model's real limits and the
-//!    official request schema;
-//! 6. [`cost`] — price it from the summary;
-//! 7. [`emit`] and [`handoff`] — print it as a payload, a prompt, a report or a program;
-//!    [`lint`] and [`fixtures`] check prompt quality.
+//! 1. [`brief`] — load a brief (JSON or YAML, [`brief::source`]) and check it against its schema
+//!    ([`brief::schema`](mod@brief::schema)); sizes and ratios are parsed once here ([`brief::size`]);
+//! 2. [`preset`] — resolve the preset ([`preset::catalog`]), merge its defaults and the named
+//!    styles ([`preset::styles`]);
+//! 3. [`prompt`] — render the prompt with tera ([`prompt::render`], [`prompt::filters`]), exact text
+//!    kept verbatim, inside the [`prompt::sandbox`]'s budgets;
+//! 4. [`targets`] — build the request payload for an image API (the contract:
+//!    [`targets::Target`], [`targets::Payload`] with its typed [`targets::Summary`]), checked
+//!    against the model's real limits and the official request schema ([`validate`], a layer the
+//!    targets use: [`validate::models`], [`validate::size`]);
+//! 5. [`cost`] — price it from the summary;
+//! 6. [`emit`] — print it as a payload, a prompt, a report or a program ([`emit::handoff`]);
+//!    [`lint`] checks prompt quality and runs the presets' fixtures ([`lint::fixtures`]).
+//!
+//! [`engine::Engine`] chains steps 1–5. The applications ([`app`]: batch, variations, and with
+//! features, `generate` and `serve`) and the command line build on it.
 //!
 //! The data files a user can override without recompiling (model rules, prices, lint tables,
 //! target limits) are laid over the shipped ones by one rule, [`overlay`].

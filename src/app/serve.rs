@@ -460,7 +460,7 @@ impl Drop for CancelOnDrop {
 }
 
 /// A request body over this (64 KiB) is large: a real brief is a few KiB, and large ones (long
-/// lists of inputs, big `vary` tables) share [`Jobs::large`] slots.
+/// lists of inputs, big `vary` tables) share the `large` slots of the job queue.
 pub const LARGE_BODY: usize = 64 << 10;
 
 /// The slots of the blocking threads.

@@ -241,7 +241,8 @@ pub fn check_merged(value: &Value, name: &str) -> Result<TargetLimits, Vec<Diagn
     Ok(limits)
 }
 
-/// Checks that each default of `limits` names a known model (and Midjourney's a known version).
+/// Checks that each default of `limits` names a known model (and Midjourney's a known version),
+/// and that no value is one a request could not use ([`check_ranges`]).
 fn check_defaults(limits: &TargetLimits, name: &str) -> Result<(), Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let mut default_known = |target: &str, default: &str, known: Vec<&String>| {
@@ -292,11 +293,77 @@ fn check_defaults(limits: &TargetLimits, name: &str) -> Result<(), Vec<Diagnosti
             .in_file(name),
         );
     }
+    errors.extend(check_ranges(limits).into_iter().map(|(path, what)| {
+        Diagnostic::error(Code::TargetLimits, format!("`{path}` {what}"))
+            .with_path(path)
+            .in_file(name)
+    }));
     if errors.is_empty() {
         Ok(())
     } else {
         Err(errors)
     }
+}
+
+/// Values the types admit but no request could use: an empty ratio list, a ratio that is not
+/// one, a size multiple of 0, a range upside down. Each with its path and what is wrong.
+fn check_ranges(limits: &TargetLimits) -> Vec<(String, String)> {
+    let mut wrong = Vec::new();
+    for (target, ratios) in [
+        ("stability", &limits.stability.aspect_ratios),
+        ("imagen", &limits.imagen.aspect_ratios),
+        ("gemini", &limits.gemini.aspect_ratios),
+    ] {
+        if ratios.is_empty() {
+            wrong.push((
+                format!("{target}.aspect_ratios"),
+                String::from("lists no aspect ratio"),
+            ));
+        }
+        for (i, r) in ratios.iter().enumerate() {
+            if crate::brief::size::parse_ratio(r).is_none() {
+                wrong.push((
+                    format!("{target}.aspect_ratios[{i}]"),
+                    format!("is `{r}`, not an aspect ratio (`WIDTH:HEIGHT`, e.g. `9:16`)"),
+                ));
+            }
+        }
+    }
+    for (model, m) in &limits.flux.models {
+        let at = format!("flux.models[\"{model}\"]");
+        if m.multiple_of == 0 {
+            wrong.push((
+                format!("{at}.multiple_of"),
+                String::from("must be at least 1"),
+            ));
+        }
+        if m.min == 0 || m.min > m.max {
+            wrong.push((
+                format!("{at}.min"),
+                format!(
+                    "is {}: it must be at least 1 and at most `max` ({})",
+                    m.min, m.max
+                ),
+            ));
+        }
+        if m.safety_tolerance.min > m.safety_tolerance.max {
+            wrong.push((
+                format!("{at}.safety_tolerance"),
+                String::from("has `min` above `max`"),
+            ));
+        }
+    }
+    let mj = &limits.midjourney;
+    if mj.min_ratio.value() > mj.max_ratio.value() {
+        wrong.push((
+            String::from("midjourney.min_ratio"),
+            format!(
+                "({}) is wider than `max_ratio` ({})",
+                mj.min_ratio, mj.max_ratio
+            ),
+        ));
+    }
+    wrong
 }
 
 #[cfg(test)]
@@ -371,6 +438,24 @@ mod tests {
                 .as_deref()
                 .unwrap_or_default()
                 .contains("did you mean `image_sizes`?")
+        );
+    }
+
+    #[test]
+    fn limits_no_request_could_use_are_refused() {
+        let mut v = builtin_value().clone();
+        v["stability"]["aspect_ratios"] = serde_json::json!([]);
+        v["flux"]["models"]["flux-pro-1.1"]["multiple_of"] = 0.into();
+        v["gemini"]["aspect_ratios"] = serde_json::json!(["wide"]);
+        let errors = check_merged(&v, "over.json").expect_err("refused");
+        let paths: Vec<&str> = errors.iter().filter_map(|d| d.path.as_deref()).collect();
+        assert_eq!(
+            paths,
+            [
+                "stability.aspect_ratios",
+                "gemini.aspect_ratios[0]",
+                "flux.models[\"flux-pro-1.1\"].multiple_of"
+            ]
         );
     }
 }

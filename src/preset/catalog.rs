@@ -666,7 +666,11 @@ fn resolve_extends(presets: &mut IndexMap<String, Preset>) -> IndexMap<String, V
             if p.manifest.params.is_some() {
                 params = p.manifest.params.clone();
             }
-            main = Some(p.main.clone());
+            // the nearest ancestor with its own main template (one that only extends has none,
+            // whichever order the presets were loaded in)
+            if p.templates.iter().any(|(n, _)| *n == p.main) {
+                main = Some(p.main.clone());
+            }
         }
         let preset = presets.get_mut(name).expect("present");
         deep_merge(

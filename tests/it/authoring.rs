@@ -134,3 +134,47 @@ fn builtin_preset_fixtures_pass() {
         );
     }
 }
+
+/// A preset that only extends (no template of its own) can itself be extended, whatever order
+/// the folders load in: `aaa` extends `zzz` extends `poster` renders with the poster's template,
+/// and so does a preset extending a user `poster` that extends the built-in one.
+#[test]
+fn chains_of_presets_that_only_extend_render_in_any_load_order() {
+    let dir = std::env::temp_dir().join(format!("imgprompt-chain-{}", std::process::id()));
+    let presets = dir.join("presets");
+    for (name, parent) in [("aaa", "zzz"), ("zzz", "poster")] {
+        std::fs::create_dir_all(presets.join(name)).expect("dir");
+        std::fs::write(
+            presets.join(name).join("preset.yaml"),
+            format!("name: {name}\ndescription: {name}\nextends: {parent}\n"),
+        )
+        .expect("write");
+    }
+    std::fs::write(
+        dir.join("brief.yaml"),
+        "preset: aaa\nsubject: a jazz night\ntext:\n  headline: Blue Notes\n",
+    )
+    .expect("write");
+    let (code, out) = run_in(&dir, &["render", "brief.yaml", "--emit", "prompt"], false);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("\"Blue Notes\""), "{out}");
+    // a user `poster` shadowing the built-in by extending it, and a preset extending that
+    std::fs::remove_dir_all(&presets).expect("clean");
+    for (name, parent) in [("poster", "poster"), ("fancy", "poster")] {
+        std::fs::create_dir_all(presets.join(name)).expect("dir");
+        std::fs::write(
+            presets.join(name).join("preset.yaml"),
+            format!("name: {name}\ndescription: {name}\nextends: {parent}\n"),
+        )
+        .expect("write");
+    }
+    std::fs::write(
+        dir.join("brief.yaml"),
+        "preset: fancy\nsubject: a jazz night\ntext:\n  headline: Blue Notes\n",
+    )
+    .expect("write");
+    let (code, out) = run_in(&dir, &["render", "brief.yaml", "--emit", "prompt"], false);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("\"Blue Notes\""), "{out}");
+    std::fs::remove_dir_all(&dir).ok();
+}

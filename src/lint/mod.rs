@@ -145,7 +145,7 @@ pub struct LintTable {
 }
 
 /// A context phrase implying a ratio.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ContextRatio {
     /// Regex, matched case-insensitively against the context.
     pub pattern: String,
@@ -170,8 +170,40 @@ impl LintTable {
         let shipped = serde_json::to_value(&*self).map_err(|e| {
             Diagnostic::error(Code::LintTable, format!("invalid lint table: {e}")).in_file(name)
         })?;
-        *self = overlay::<LintTable>(&shipped, name, text, &file)?.data;
+        let table = overlay::<LintTable>(&shipped, name, text, &file)?.data;
+        if let Some((path, what)) = table.unusable() {
+            return Err(Diagnostic::error(
+                Code::LintTable,
+                format!("invalid lint table: `{path}` {what}"),
+            )
+            .with_path(path)
+            .in_file(name));
+        }
+        *self = table;
         Ok(())
+    }
+
+    /// The first entry no rule could use: a context pattern that is not a regular expression,
+    /// a ratio that is not one (a rule would silently skip it).
+    fn unusable(&self) -> Option<(String, String)> {
+        self.context_ratios.iter().enumerate().find_map(|(i, cr)| {
+            if let Err(e) = regex::Regex::new(&format!("(?i){}", cr.pattern)) {
+                let e = e.to_string();
+                let first = e.lines().last().unwrap_or_default().trim().to_string();
+                return Some((
+                    format!("context_ratios[{i}].pattern"),
+                    format!("is not a regular expression: {first}"),
+                ));
+            }
+            crate::brief::size::parse_ratio(&cr.ratio)
+                .is_none()
+                .then(|| {
+                    (
+                        format!("context_ratios[{i}].ratio"),
+                        format!("is `{}`, not an aspect ratio (`WIDTH:HEIGHT`)", cr.ratio),
+                    )
+                })
+        })
     }
 }
 
@@ -363,5 +395,26 @@ mod tests {
                 .unwrap_or_default()
                 .contains("did you mean `long_prompt_chars`?")
         );
+    }
+
+    #[test]
+    fn a_context_pattern_or_ratio_no_rule_could_use_is_refused() {
+        let mut table = LintTable::builtin();
+        let d = table
+            .apply_overrides(
+                "t.json",
+                r#"{"context_ratios": [{"pattern": "(", "ratio": "1:1", "name": "x"}]}"#,
+            )
+            .expect_err("bad regex");
+        assert_eq!(d.path.as_deref(), Some("context_ratios[0].pattern"));
+        let d = table
+            .apply_overrides(
+                "t.json",
+                r#"{"context_ratios": [{"pattern": "story", "ratio": "wide", "name": "x"}]}"#,
+            )
+            .expect_err("bad ratio");
+        assert_eq!(d.path.as_deref(), Some("context_ratios[0].ratio"));
+        // and the table is left as it was
+        assert_eq!(table.context_ratios, LintTable::builtin().context_ratios);
     }
 }

@@ -572,7 +572,7 @@ fn bad_target_limits_are_clear_errors() {
         ),
         (
             r#"{"flux": {"models": {"flux-9": {"multiple_of": 16}}, "default_model": "flux-9"}}"#,
-            "missing field",
+            "missing required field `min`",
         ),
         (r#"{"flux": "#, "limits.json"),
     ] {

@@ -90,6 +90,36 @@ fn adjacent_repeat(prompt: &str) -> Option<String> {
         .map(|w| w[0].clone())
 }
 
+/// Two sentences glued with no space (`…no other text.Composition: …`), outside quoted exact
+/// text: a sentence end (`.`, `!`, `?`, `;`) right before a capital letter.
+fn glued_sentence(prompt: &str) -> Option<String> {
+    let mut outside = String::new();
+    let mut quoted = false;
+    for c in prompt.chars() {
+        if matches!(c, '"' | '“' | '”') {
+            quoted = !quoted;
+            outside.push(' ');
+        } else if !quoted {
+            outside.push(c);
+        }
+    }
+    let chars: Vec<char> = outside.chars().collect();
+    chars.windows(3).find_map(|w| {
+        (w[0].is_alphanumeric() && matches!(w[1], '.' | '!' | '?' | ';') && w[2].is_uppercase())
+            .then(|| w.iter().collect())
+    })
+}
+
+#[test]
+fn glued_sentences_are_found() {
+    assert_eq!(
+        glued_sentence("add no other text.Composition: x.").as_deref(),
+        Some("t.C")
+    );
+    assert_eq!(glued_sentence("the exact title \"U.S.A.\" and more."), None);
+    assert_eq!(glued_sentence("Two sentences. Apart."), None);
+}
+
 #[test]
 fn every_combination_reads_like_careful_copy() {
     let engine = common::engine();
@@ -140,6 +170,9 @@ fn every_combination_reads_like_careful_copy() {
                     let what = format!("{name} {brief}\n{}", r.prompt);
                     if let Some(w) = adjacent_repeat(&r.prompt) {
                         panic!("`{w} {w}` in {what}");
+                    }
+                    if let Some(g) = glued_sentence(&r.prompt) {
+                        panic!("sentences glued at `{g}` in {what}");
                     }
                     // no sentence about a text the brief lacks
                     for role in roles.iter().filter(|r| !subset.contains(r)) {

@@ -146,6 +146,8 @@ codes! {
     MissingField = "missing-field", [Error], Other;
     /// The model table given to override the shipped one is invalid.
     ModelsFile = "models-file", [Error], Other;
+    /// An avoid item is written as a negation (`no text`): the prompt would say "Avoid no text".
+    NegatedAvoid = "negated-avoid", [Warning], Other;
     /// `--emit openai-batch` for a target that is not an OpenAI endpoint.
     NoBatchApi = "no-batch-api", [Error], Usage;
     /// The target has no HTTP request to hand off.
@@ -326,6 +328,7 @@ mod tests {
             | Code::LintTable
             | Code::MissingField
             | Code::ModelsFile
+            | Code::NegatedAvoid
             | Code::NoBatchApi
             | Code::NoHandoff
             | Code::NoImage
@@ -381,7 +384,7 @@ mod tests {
     }
 
     /// The number of arms of [`listed`]: keep it equal to the variants listed there.
-    const LISTED: usize = 88;
+    const LISTED: usize = 89;
 
     #[test]
     fn all_lists_every_variant_once() {

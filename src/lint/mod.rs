@@ -69,6 +69,12 @@ pub const RULES: &[Rule] = &[
         check: rules::empty_phrase,
     },
     Rule {
+        id: Code::NegatedAvoid,
+        severity: Severity::Warning,
+        summary: "an avoid item is written as a negation (`no text`): the prompt would read \"Avoid no text\"",
+        check: rules::negated_avoid,
+    },
+    Rule {
         id: Code::DuplicatePhrase,
         severity: Severity::Warning,
         summary: "the same phrase appears twice in the prompt",

@@ -144,6 +144,37 @@ pub(super) fn empty_phrase(cx: &Context<'_>) -> Vec<Diagnostic> {
         .collect()
 }
 
+/// `negated-avoid`: an avoid item names what to leave out, so it is not itself a negation:
+/// `no text` becomes "Avoid no text" in a sentence (the opposite of what was meant), and
+/// `--no no text` or a negative prompt of "no text" on other targets.
+pub(super) fn negated_avoid(cx: &Context<'_>) -> Vec<Diagnostic> {
+    let negation = cached_regex(r"(?i)^\s*(no|not|never|without|don't|do not)\b\s*")
+        .expect("a valid constant pattern");
+    cx.rendering
+        .brief
+        .avoid
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| {
+            let m = negation.find(item)?;
+            let rest = item[m.end()..].trim();
+            let help = if rest.is_empty() {
+                String::from("write what to leave out, without the negation")
+            } else {
+                format!("write `{rest}`: every avoid item is already something to leave out")
+            };
+            Some(cx.in_brief(
+                finding(
+                    Code::NegatedAvoid,
+                    format!("the avoid item `{item}` is a negation: the prompt would say \"Avoid {item}\""),
+                )
+                .with_help(help),
+                &format!("avoid[{i}]"),
+            ))
+        })
+        .collect()
+}
+
 /// The paths of the blank strings in `v`, depth first, in document order.
 fn find_empty(v: &Value, path: &JsonPath, out: &mut Vec<JsonPath>) {
     match v {

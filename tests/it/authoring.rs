@@ -142,39 +142,30 @@ fn builtin_preset_fixtures_pass() {
 fn chains_of_presets_that_only_extend_render_in_any_load_order() {
     let dir = std::env::temp_dir().join(format!("imgprompt-chain-{}", std::process::id()));
     let presets = dir.join("presets");
-    for (name, parent) in [("aaa", "zzz"), ("zzz", "poster")] {
-        std::fs::create_dir_all(presets.join(name)).expect("dir");
+    // (preset, what it extends), and the preset the brief uses
+    let chains: [(&[(&str, &str)], &str); 2] = [
+        (&[("aaa", "zzz"), ("zzz", "poster")], "aaa"),
+        // a user `poster` shadowing the built-in by extending it, and a preset extending that
+        (&[("poster", "poster"), ("fancy", "poster")], "fancy"),
+    ];
+    for (chain, used) in chains {
+        std::fs::remove_dir_all(&presets).ok();
+        for (name, parent) in chain {
+            std::fs::create_dir_all(presets.join(name)).expect("dir");
+            std::fs::write(
+                presets.join(name).join("preset.yaml"),
+                format!("name: {name}\ndescription: {name}\nextends: {parent}\n"),
+            )
+            .expect("write");
+        }
         std::fs::write(
-            presets.join(name).join("preset.yaml"),
-            format!("name: {name}\ndescription: {name}\nextends: {parent}\n"),
+            dir.join("brief.yaml"),
+            format!("preset: {used}\nsubject: a jazz night\ntext:\n  headline: Blue Notes\n"),
         )
         .expect("write");
+        let (code, out) = run_in(&dir, &["render", "brief.yaml", "--emit", "prompt"], false);
+        assert_eq!(code, 0, "{used}: {out}");
+        assert!(out.contains("\"Blue Notes\""), "{used}: {out}");
     }
-    std::fs::write(
-        dir.join("brief.yaml"),
-        "preset: aaa\nsubject: a jazz night\ntext:\n  headline: Blue Notes\n",
-    )
-    .expect("write");
-    let (code, out) = run_in(&dir, &["render", "brief.yaml", "--emit", "prompt"], false);
-    assert_eq!(code, 0, "{out}");
-    assert!(out.contains("\"Blue Notes\""), "{out}");
-    // a user `poster` shadowing the built-in by extending it, and a preset extending that
-    std::fs::remove_dir_all(&presets).expect("clean");
-    for (name, parent) in [("poster", "poster"), ("fancy", "poster")] {
-        std::fs::create_dir_all(presets.join(name)).expect("dir");
-        std::fs::write(
-            presets.join(name).join("preset.yaml"),
-            format!("name: {name}\ndescription: {name}\nextends: {parent}\n"),
-        )
-        .expect("write");
-    }
-    std::fs::write(
-        dir.join("brief.yaml"),
-        "preset: fancy\nsubject: a jazz night\ntext:\n  headline: Blue Notes\n",
-    )
-    .expect("write");
-    let (code, out) = run_in(&dir, &["render", "brief.yaml", "--emit", "prompt"], false);
-    assert_eq!(code, 0, "{out}");
-    assert!(out.contains("\"Blue Notes\""), "{out}");
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -67,8 +67,8 @@ fn sections(full: bool) -> Value {
     })
 }
 
-/// Words repeated back to back (`angle angle`), outside quoted exact text.
-fn adjacent_repeat(prompt: &str) -> Option<String> {
+/// The prompt with quoted exact text blanked out (each quote mark a space).
+fn outside_quotes(prompt: &str) -> String {
     let mut outside = String::new();
     let mut quoted = false;
     for c in prompt.chars() {
@@ -79,6 +79,12 @@ fn adjacent_repeat(prompt: &str) -> Option<String> {
             outside.push(c);
         }
     }
+    outside
+}
+
+/// Words repeated back to back (`angle angle`), outside quoted exact text.
+fn adjacent_repeat(prompt: &str) -> Option<String> {
+    let outside = outside_quotes(prompt);
     let words: Vec<String> = outside
         .split(|c: char| !c.is_alphanumeric() && c != '\'')
         .filter(|w| !w.is_empty())
@@ -93,17 +99,7 @@ fn adjacent_repeat(prompt: &str) -> Option<String> {
 /// Two sentences glued with no space (`…no other text.Composition: …`), outside quoted exact
 /// text: a sentence end (`.`, `!`, `?`, `;`) right before a capital letter.
 fn glued_sentence(prompt: &str) -> Option<String> {
-    let mut outside = String::new();
-    let mut quoted = false;
-    for c in prompt.chars() {
-        if matches!(c, '"' | '“' | '”') {
-            quoted = !quoted;
-            outside.push(' ');
-        } else if !quoted {
-            outside.push(c);
-        }
-    }
-    let chars: Vec<char> = outside.chars().collect();
+    let chars: Vec<char> = outside_quotes(prompt).chars().collect();
     chars.windows(3).find_map(|w| {
         (w[0].is_alphanumeric() && matches!(w[1], '.' | '!' | '?' | ';') && w[2].is_uppercase())
             .then(|| w.iter().collect())

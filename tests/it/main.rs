@@ -32,5 +32,6 @@ mod schemas;
 mod sdk;
 mod serve;
 mod styles;
+mod tables;
 mod targets;
 mod templates;

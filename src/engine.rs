@@ -11,7 +11,9 @@ use crate::brief::source::{JsonPath, SourceFile};
 use crate::cost::{CostOptions, PriceTable};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::preset::catalog::{Catalog, DEFAULT_PRESET};
-use crate::prompt::render::{Limits, render_prompt};
+use crate::prompt::family::{Book, Family};
+use crate::prompt::plan::Plan;
+use crate::prompt::render::{Limits, render_details, render_prompt, render_template};
 use crate::targets::{Payload, Request, Target};
 use crate::validate::date::Date;
 use crate::validate::models::ModelTable;
@@ -63,6 +65,7 @@ pub struct Engine {
     today: Date,
     strict: bool,
     styles: crate::preset::styles::Library,
+    families: std::borrow::Cow<'static, Book>,
 }
 
 /// Fills what `value` lacks from `defaults`, recursively; what the user wrote wins (`null`
@@ -242,7 +245,20 @@ impl Engine {
             strict: false,
             styles: crate::preset::styles::Library::load(&[])
                 .expect("the built-in style pack loads"),
+            families: std::borrow::Cow::Borrowed(Book::builtin()),
         }
+    }
+
+    /// Sets the families' writing rules (`--families FILE` laid over `data/families.json`).
+    #[must_use]
+    pub fn families(mut self, book: Book) -> Self {
+        self.families = std::borrow::Cow::Owned(book);
+        self
+    }
+
+    /// The families' writing rules in use.
+    pub fn family_book(&self) -> &Book {
+        &self.families
     }
 
     /// Sets the date lifecycle rules are checked against.
@@ -372,9 +388,14 @@ impl Engine {
         errors.extend(text_role_errors(preset, &value));
         // 3. defaults under the brief, styles, params
         let (brief, defaulted) = self.merge(&mut run, preset, value, &mut errors)?;
-        // 4. the prompt
+        // 4. the prompt, written for the target's model family
         let avoid_in_prompt = target.is_none_or(|t| t.avoid_in_prompt());
-        let prompt = self.prompt(&mut run, preset, &brief, avoid_in_prompt, &mut errors)?;
+        let family = target.map_or(Family::Gpt, |t| Family::of(t.id()));
+        let write = Write {
+            family,
+            avoid_in_prompt,
+        };
+        let prompt = self.prompt(&mut run, preset, &brief, write, &mut errors)?;
         // 5. the payload, validated and priced
         let Some(target) = target else {
             return if errors.is_empty() && run.carried.is_empty() {
@@ -476,14 +497,14 @@ impl Engine {
         run: &mut Run<'_>,
         preset: &crate::preset::Preset,
         brief: &Brief,
-        avoid_in_prompt: bool,
+        write: Write,
         errors: &mut Vec<Diagnostic>,
     ) -> Result<String, Diagnostics> {
         let compiled = self
             .compiled
             .get(&self.catalog, preset)
             .map_err(Diagnostics)?;
-        let prompt = match render_prompt(brief, preset, compiled, self.limits, avoid_in_prompt) {
+        let prompt = match self.write_prompt(preset, compiled, brief, write) {
             Ok(p) => p,
             // a template failing on values the brief already has errors for (a param outside
             // its enum) is a consequence: report the brief's errors
@@ -494,6 +515,38 @@ impl Engine {
         };
         errors.extend(dropped_texts(preset, brief, &prompt));
         Ok(prompt)
+    }
+
+    /// The prompt of one family: the preset's own template for it (`prompt.<family>.tera`), or
+    /// the family's writer around the preset's details, or (a preset that writes the whole
+    /// prompt) its main template.
+    fn write_prompt(
+        &self,
+        preset: &crate::preset::Preset,
+        compiled: &crate::prompt::render::Compiled,
+        brief: &Brief,
+        write: Write,
+    ) -> Result<String, Vec<Diagnostic>> {
+        if let Some(own) = family_template(preset, compiled, write.family) {
+            return render_template(
+                brief,
+                preset,
+                compiled,
+                &own,
+                self.limits,
+                write.avoid_in_prompt,
+            );
+        }
+        match preset.manifest.writes {
+            crate::preset::Writes::Prompt => {
+                render_prompt(brief, preset, compiled, self.limits, write.avoid_in_prompt)
+            }
+            crate::preset::Writes::Details => {
+                let details = render_details(brief, preset, compiled, self.limits)?;
+                let plan = Plan::new(brief, preset, &details);
+                Ok(write.family.write(&plan, &self.families))
+            }
+        }
     }
 
     /// Step 5: the payload for the target, validated (strict mode makes warnings errors), and
@@ -550,6 +603,29 @@ impl Engine {
             brief,
         })
     }
+}
+
+/// Which family a prompt is written for, and whether a whole-prompt template says the avoid list.
+#[derive(Debug, Clone, Copy)]
+struct Write {
+    family: Family,
+    avoid_in_prompt: bool,
+}
+
+/// The tera name of the preset's own template for `family` (`<preset>/prompt.<family>.tera`,
+/// beside its main template or its parent's), when it has one.
+fn family_template(
+    preset: &crate::preset::Preset,
+    compiled: &crate::prompt::render::Compiled,
+    family: Family,
+) -> Option<String> {
+    let file = format!("prompt.{}.tera", family.name());
+    let main_dir = preset.main_template().rsplit_once('/').map(|(d, _)| d);
+    [Some(preset.name()), main_dir]
+        .into_iter()
+        .flatten()
+        .map(|dir| format!("{dir}/{file}"))
+        .find(|name| compiled.has(name))
 }
 
 /// One run of the pipeline: the file diagnostics point into, and the schema problems carried to

@@ -659,6 +659,7 @@ fn resolve_extends(presets: &mut IndexMap<String, Preset>) -> IndexMap<String, V
         let mut roles = IndexMap::new();
         let mut params = None;
         let mut main = None;
+        let (mut link, mut rule) = (None, None);
         for parent in chain.iter().rev() {
             let p = &presets[parent];
             deep_merge(&mut defaults, Value::Object(p.manifest.defaults.clone()));
@@ -669,8 +670,10 @@ fn resolve_extends(presets: &mut IndexMap<String, Preset>) -> IndexMap<String, V
             // the nearest ancestor with its own main template (one that only extends has none,
             // whichever order the presets were loaded in)
             if p.templates.iter().any(|(n, _)| *n == p.main) {
-                main = Some(p.main.clone());
+                main = Some((p.main.clone(), p.manifest.writes));
             }
+            link = p.manifest.subject_link.clone().or(link);
+            rule = p.manifest.text_rule.or(rule);
         }
         let preset = presets.get_mut(name).expect("present");
         deep_merge(
@@ -686,9 +689,17 @@ fn resolve_extends(presets: &mut IndexMap<String, Preset>) -> IndexMap<String, V
             preset.manifest.params = params;
         }
         if !preset.templates.iter().any(|(n, _)| *n == preset.main)
-            && let Some(m) = main
+            && let Some((m, writes)) = main
         {
+            // what the inherited template writes comes with it
             preset.main = m;
+            preset.manifest.writes = writes;
+        }
+        if preset.manifest.subject_link.is_none() {
+            preset.manifest.subject_link = link;
+        }
+        if preset.manifest.text_rule.is_none() {
+            preset.manifest.text_rule = rule;
         }
     }
     failed

@@ -46,6 +46,31 @@ pub struct TextRole {
     /// True when the role takes several texts (`labels`).
     #[serde(default)]
     pub plural: bool,
+    /// Its size in the text hierarchy, said next to its quote (`largest`, `small`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<String>,
+}
+
+/// What a preset's main template writes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Writes {
+    /// The whole prompt, the same for every model family (a preset written before families).
+    #[default]
+    Prompt,
+    /// The preset's own phrases, one per line (`subject:`, `detail:`, `text:`, `constraint:`):
+    /// each family's writer builds its prompt around them.
+    Details,
+}
+
+/// How strictly the exact texts are the only text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TextRule {
+    /// Every text exactly as written, and no other text (the default).
+    Strict,
+    /// The texts exactly as written; other short interface text may appear (UI screens).
+    Loose,
 }
 
 /// The manifest of a preset (`preset.yaml`).
@@ -74,6 +99,17 @@ pub struct Manifest {
     /// The main template file, relative to the preset folder.
     #[serde(default = "default_template")]
     pub template: String,
+    /// What the main template writes: the whole prompt (`prompt`, the default) or the preset's
+    /// phrases for every family's writer (`details`). A `prompt.<family>.tera` beside it writes
+    /// that family's whole prompt either way.
+    #[serde(default, skip_serializing_if = "is_prompt")]
+    pub writes: Writes,
+    /// The word between the medium and the subject (`a poster for …`); `of` by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_link: Option<String>,
+    /// `loose` when other short text may appear beside the exact texts (interface screens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_rule: Option<TextRule>,
     /// A partial brief merged under the user's brief (the user wins).
     #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
     pub defaults: serde_json::Map<String, Value>,
@@ -100,6 +136,10 @@ pub struct ParamRatios {
     pub param: String,
     /// Its values → `W:H`.
     pub map: IndexMap<String, String>,
+}
+
+fn is_prompt(w: &Writes) -> bool {
+    *w == Writes::Prompt
 }
 
 fn default_version() -> String {

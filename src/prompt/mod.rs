@@ -3,6 +3,8 @@
 //! rendered over a context built from the brief ([`render`]); the project's filters and component
 //! sentences ([`filters`]) keep exact text verbatim and the prose tidy.
 
+pub mod family;
 pub mod filters;
+pub mod plan;
 pub mod render;
 pub mod sandbox;

@@ -15,6 +15,7 @@ use crate::brief::{Brief, OneOrMany};
 use crate::diagnostic::{Code, Diagnostic, Location};
 use crate::preset::Preset;
 use crate::preset::catalog::Catalog;
+use crate::prompt::plan::DetailKind;
 use crate::prompt::sandbox::{ScanError, SourceMap};
 
 pub use crate::prompt::sandbox::Limits;
@@ -162,6 +163,11 @@ impl Compiled {
 }
 
 impl Compiled {
+    /// True when a template of this name was compiled.
+    pub fn has(&self, name: &str) -> bool {
+        self.sources.iter().any(|t| t.name == name)
+    }
+
     /// The display path of a template.
     pub fn path_of(&self, name: &str) -> String {
         self.sources
@@ -894,13 +900,63 @@ pub fn render_prompt(
     limits: Limits,
     avoid_in_prompt: bool,
 ) -> Result<String, Vec<Diagnostic>> {
+    render_template(
+        brief,
+        preset,
+        compiled,
+        preset.main_template(),
+        limits,
+        avoid_in_prompt,
+    )
+}
+
+/// [`render_prompt`] with another of the preset's templates (a family's own,
+/// `prompt.<family>.tera`).
+pub fn render_template(
+    brief: &Brief,
+    preset: &Preset,
+    compiled: &Compiled,
+    template: &str,
+    limits: Limits,
+    avoid_in_prompt: bool,
+) -> Result<String, Vec<Diagnostic>> {
     let mut placeholders = Placeholders::new(brief).map_err(|d| vec![d])?;
     let context = context(brief, preset, &mut placeholders, avoid_in_prompt);
     crate::prompt::filters::set_marks(Some(placeholders.marks));
-    let rendered = compiled.render(preset.main_template(), &context, limits);
+    let rendered = compiled.render(template, &context, limits);
     crate::prompt::filters::set_marks(None);
     let tidied = tidy_marked(&rendered?, Some(placeholders.marks));
     Ok(placeholders.substitute(&tidied))
+}
+
+/// Renders a details template (a preset that `writes: details`): each non-empty line it writes
+/// is one phrase of the preset's own, of the kind its prefix names (`subject:`, `detail:`,
+/// `text:`, `constraint:`; none is `detail`). The prefix is read before the user's phrases are
+/// put back, so no value of the brief can name a kind: user phrases are marked and whitespace-
+/// collapsed, exact texts are placeholders, and the params' strings have their line breaks
+/// turned into spaces.
+pub fn render_details(
+    brief: &Brief,
+    preset: &Preset,
+    compiled: &Compiled,
+    limits: Limits,
+) -> Result<Vec<(DetailKind, String)>, Vec<Diagnostic>> {
+    let mut placeholders = Placeholders::new(brief).map_err(|d| vec![d])?;
+    let context = context(brief, preset, &mut placeholders, true);
+    crate::prompt::filters::set_marks(Some(placeholders.marks));
+    let rendered = compiled.render(preset.main_template(), &context, limits);
+    crate::prompt::filters::set_marks(None);
+    let mut out = Vec::new();
+    for line in rendered?.lines() {
+        let (kind, rest) = DetailKind::split(line.trim());
+        let tidied = tidy_marked(rest, Some(placeholders.marks));
+        let text = placeholders.substitute(&tidied);
+        let text = text.trim().trim_end_matches('.').trim_end();
+        if !text.is_empty() {
+            out.push((kind, text.to_string()));
+        }
+    }
+    Ok(out)
 }
 
 /// A JSON value as a tera value.
@@ -914,6 +970,9 @@ fn to_tera(v: &Value) -> tera::Value {
             (_, _, Some(f)) => tera::Value::from(f),
             _ => tera::Value::none(),
         },
+        // a line break would start a new line of a details template: a space (the tidy pass
+        // makes every line break one anyway)
+        Value::String(s) if s.contains(['\n', '\r']) => tera::Value::from(s.replace(['\n', '\r'], " ")),
         Value::String(s) => tera::Value::from(s.as_str()),
         Value::Array(a) => tera::Value::from(a.iter().map(to_tera).collect::<Vec<_>>()),
         Value::Object(o) => tera_map(o),

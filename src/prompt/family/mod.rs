@@ -1,0 +1,409 @@
+//! Step 3b: one prompt per model family. Every target belongs to a family (GPT image, Gemini
+//! image, FLUX, Stable Diffusion / Stable Image, Midjourney) whose provider's prompting guide says
+//! how a prompt is written: the order of its parts, sentences or phrases, where negatives go, how
+//! exact text is given. The guides' rules are data (`data/families.json`, with each guide's
+//! address and the date it was read; [`Book`]); each family's writer arranges a [`Plan`] the way
+//! its guide says and adds only the family's own words.
+//!
+//! ```
+//! use imgprompt::prompt::family::Family;
+//! use imgprompt::targets::TargetId;
+//!
+//! assert_eq!(Family::of(TargetId::Flux), Family::Flux);
+//! assert_eq!(Family::of(TargetId::Imagen), Family::Gemini);
+//! assert_eq!(Family::Midjourney.name(), "midjourney");
+//! ```
+mod gpt;
+mod midjourney;
+mod prose;
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::prompt::filters::{join_natural, with_article};
+use crate::prompt::plan::{Phrase, Plan, PlanText};
+use crate::targets::TargetId;
+
+/// A model family: the targets whose models read a prompt the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    /// OpenAI's GPT image models (`openai`, `openai-edit`).
+    Gpt,
+    /// Google's Gemini image models (`gemini`; `imagen` too).
+    Gemini,
+    /// Black Forest Labs' FLUX (`flux`).
+    Flux,
+    /// Stable Diffusion 3.5 and Stable Image (`stability`).
+    Stability,
+    /// Midjourney (`midjourney`).
+    Midjourney,
+}
+
+impl Family {
+    /// Every family, in the order reports show them.
+    pub const ALL: [Family; 5] = [
+        Family::Gpt,
+        Family::Gemini,
+        Family::Flux,
+        Family::Stability,
+        Family::Midjourney,
+    ];
+
+    /// The family of a target.
+    pub fn of(target: TargetId) -> Family {
+        match target {
+            TargetId::Openai | TargetId::OpenaiEdit => Family::Gpt,
+            TargetId::Gemini | TargetId::Imagen => Family::Gemini,
+            TargetId::Flux => Family::Flux,
+            TargetId::Stability => Family::Stability,
+            TargetId::Midjourney => Family::Midjourney,
+        }
+    }
+
+    /// Its name in data files, templates (`prompt.<name>.tera`) and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Gpt => "gpt",
+            Family::Gemini => "gemini",
+            Family::Flux => "flux",
+            Family::Stability => "stability",
+            Family::Midjourney => "midjourney",
+        }
+    }
+
+    /// The family named `name`.
+    pub fn by_name(name: &str) -> Option<Family> {
+        Family::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// A target of the family (the one reports and lint build with).
+    pub fn target(self) -> TargetId {
+        match self {
+            Family::Gpt => TargetId::Openai,
+            Family::Gemini => TargetId::Gemini,
+            Family::Flux => TargetId::Flux,
+            Family::Stability => TargetId::Stability,
+            Family::Midjourney => TargetId::Midjourney,
+        }
+    }
+
+    /// The family's prompt for `plan`, written the way its guide says (`book` holds the guides'
+    /// data: thresholds, rewrites).
+    pub fn write(self, plan: &Plan, book: &Book) -> String {
+        let rules = book.rules(self);
+        match self {
+            Family::Gpt => gpt::write(plan, rules),
+            Family::Gemini => prose::write(plan, book, prose::Voice::Gemini),
+            Family::Flux => prose::write(plan, book, prose::Voice::Flux),
+            Family::Stability => prose::write(plan, book, prose::Voice::Stability),
+            Family::Midjourney => midjourney::write(plan),
+        }
+    }
+}
+
+impl std::fmt::Display for Family {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where a family's guide is, and when it was read.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Guide {
+    /// The guide's title.
+    pub title: String,
+    /// Its public address.
+    pub url: String,
+    /// Where the copy that was read is stored.
+    pub stored: String,
+    /// The day it was read (`YYYY-MM-DD`).
+    pub read: String,
+}
+
+/// How a family's prompt is shaped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Form {
+    /// Labelled segments (one per line once the prompt is long).
+    Segments,
+    /// One narrative, descriptive paragraph.
+    Narrative,
+    /// Descriptive prose.
+    Prose,
+    /// Short descriptive phrases.
+    Phrases,
+}
+
+/// Where a family's negatives go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Negatives {
+    /// An "Avoid …" sentence in the prompt.
+    Sentence,
+    /// Rewritten as the wanted state; never a negation in the prompt.
+    Positive,
+    /// A negative-prompt field of the request.
+    Field,
+    /// A parameter of the prompt line (`--no`).
+    Parameter,
+}
+
+/// A word-count range.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Words {
+    /// Fewest words.
+    pub min: usize,
+    /// Most words.
+    pub max: usize,
+}
+
+/// One family's rules, from its guide.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rules {
+    /// The family's display name.
+    pub name: String,
+    /// Its targets.
+    pub targets: Vec<String>,
+    /// Its guide.
+    pub guide: Guide,
+    /// The prompt's shape.
+    pub form: Form,
+    /// Where negatives go.
+    pub negatives: Negatives,
+    /// Above this many words the prompt is written as labelled lines (`null`: never).
+    #[serde(default)]
+    pub segments_over_words: Option<usize>,
+    /// The word range for an ordinary brief (`null`: the guide gives none).
+    #[serde(default)]
+    pub ordinary_words: Option<Words>,
+    /// Whether photographic media are called "photorealistic".
+    #[serde(default)]
+    pub photorealistic: bool,
+    /// The guide's rules, by lint rule name, in the project's words.
+    #[serde(default)]
+    pub rules: IndexMap<String, String>,
+}
+
+/// A rewrite of avoid items as the wanted state (for families that take no negatives).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rewrite {
+    /// The avoid items it rewrites (lower case; a leading "no " is ignored when matching).
+    pub avoid: Vec<String>,
+    /// The wanted state when the brief has no exact text.
+    pub without_text: String,
+    /// The wanted state when it has.
+    pub with_text: String,
+    /// Where the rewrite comes from.
+    pub source: String,
+}
+
+/// The families' rules and the positive rewrites (`data/families.json`).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Book {
+    /// What the file is.
+    #[serde(rename = "$comment", default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// Each family's rules.
+    pub families: IndexMap<Family, Rules>,
+    /// Avoid items rewritten as the wanted state.
+    pub rewrites: Vec<Rewrite>,
+    /// The rewrite of any other avoid item; `{item}` is the item.
+    pub fallback: String,
+}
+
+/// The shipped `data/families.json`.
+pub const BUILTIN: &str = include_str!("../../../data/families.json");
+
+impl Book {
+    /// The shipped book.
+    pub fn builtin() -> &'static Book {
+        static B: std::sync::OnceLock<Book> = std::sync::OnceLock::new();
+        B.get_or_init(|| serde_json::from_str(BUILTIN).expect("data/families.json reads as a Book"))
+    }
+
+    /// One family's rules (every family is in the shipped book; an override cannot remove one).
+    pub fn rules(&self, family: Family) -> &Rules {
+        self.families
+            .get(&family)
+            .or_else(|| Book::builtin().families.get(&family))
+            .expect("every family has rules")
+    }
+
+    /// The wanted state that replaces avoid item `item`, and whether a rewrite (not the
+    /// fallback) gave it.
+    pub fn rewrite(&self, item: &str, has_text: bool) -> (String, bool) {
+        let key = item.trim().to_lowercase();
+        let key = key.strip_prefix("no ").unwrap_or(&key).trim();
+        for r in &self.rewrites {
+            if r.avoid.iter().any(|a| a == key || a == item.trim()) {
+                let s = if has_text { &r.with_text } else { &r.without_text };
+                return (s.clone(), true);
+            }
+        }
+        (self.fallback.replace("{item}", item.trim()), false)
+    }
+}
+
+/// `text` wrapped in double quotes — or, when it holds straight double quotes itself, curly
+/// quotes (or guillemets), so a model can tell where it ends. The text stays byte for byte.
+pub fn quoted(text: &str) -> String {
+    let (open, close) = if !text.contains('"') {
+        ('"', '"')
+    } else if !text.contains(['“', '”']) {
+        ('“', '”')
+    } else if !text.contains(['«', '»']) {
+        ('«', '»')
+    } else {
+        ('"', '"')
+    };
+    let mut out = String::with_capacity(text.len() + 8);
+    out.push(open);
+    out.push_str(text);
+    out.push(close);
+    out
+}
+
+/// The medium with its article (`an event poster`), or `an image`.
+fn medium(plan: &Plan) -> String {
+    plan.medium
+        .as_ref()
+        .map_or_else(|| String::from("an image"), |m| with_article(&m.text))
+}
+
+/// The opening phrase: `an event poster for a conference, in dark mode` (the medium, the link,
+/// the subject and the preset's subject phrases).
+fn opening(plan: &Plan) -> String {
+    let mut out = medium(plan);
+    if !plan.subject.text.is_empty() {
+        out.push(' ');
+        out.push_str(&plan.link);
+        out.push(' ');
+        out.push_str(&plan.subject.text);
+    }
+    for d in &plan.subject_details {
+        out.push_str(", ");
+        out.push_str(d);
+    }
+    out
+}
+
+/// `text` with its first letter upper-case (for the tool's own words).
+fn cap_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// The opening with a capital only when its first word is the tool's (`An event poster …`): a
+/// medium the user wrote with its own determiner stays as written.
+fn opening_sentence(plan: &Plan) -> String {
+    let open = opening(plan);
+    match &plan.medium {
+        Some(m) if open.starts_with(&m.text) => open,
+        _ => cap_first(&open),
+    }
+}
+
+/// `body` ending with a full stop (unless it ends a sentence already).
+fn end(body: &str) -> String {
+    if body.ends_with(['.', '!', '?']) {
+        body.to_string()
+    } else {
+        format!("{body}.")
+    }
+}
+
+/// The purpose, unless every word of it is already in the opening (it would only echo it).
+fn purpose_phrases(plan: &Plan) -> Vec<&Phrase> {
+    let open = opening(plan).to_lowercase();
+    let words: std::collections::HashSet<&str> = open
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    plan.usage
+        .iter()
+        .filter(|p| {
+            p.path != "context.purpose"
+                || !p
+                    .text
+                    .to_lowercase()
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| w.len() > 2)
+                    .all(|w| words.contains(w))
+        })
+        .collect()
+}
+
+/// The use: `event poster, for city bus shelters, Instagram` (purpose, channel, platform).
+fn usage(plan: &Plan) -> Option<String> {
+    let parts: Vec<String> = purpose_phrases(plan)
+        .into_iter()
+        .map(|p| match p.path.as_str() {
+            "context.channel" => format!("for {}", p.text),
+            "context.platform" => format!("on {}", p.text),
+            _ => p.text.clone(),
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+/// The phrases of a list, joined naturally (`a, b and c`).
+fn and_list(items: &[Phrase]) -> String {
+    let texts: Vec<&str> = items.iter().map(|p| p.text.as_str()).collect();
+    join_natural(&texts, "and", ", ")
+}
+
+/// How one exact text is set: its size, place and typography (`largest type, top left, italic
+/// script`); empty when nothing is said.
+fn text_how(t: &PlanText) -> Vec<String> {
+    let mut how = Vec::new();
+    if let Some(s) = &t.size {
+        how.push(format!("{s} type"));
+    }
+    if let Some(p) = &t.placement {
+        how.push(p.clone());
+    }
+    if let Some(ty) = &t.typography {
+        how.push(ty.clone());
+    }
+    how
+}
+
+/// `the headline "Blue Notes" (set largest, at the top, in italic script)` — one exact text, its
+/// size, place and typography beside its quote.
+fn text_quoted(t: &PlanText) -> String {
+    let how = text_how(t);
+    let mut s = format!("the {} {}", t.label, quoted(&t.content));
+    if !how.is_empty() {
+        s.push_str(" (");
+        s.push_str(&join_natural(&how, ",", ", "));
+        s.push(')');
+    }
+    s
+}
+
+/// The avoid list rewritten as the wanted state, each rewrite once.
+fn positives(plan: &Plan, book: &Book) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for a in &plan.avoid {
+        let (p, _) = book.rewrite(&a.text, plan.has_text());
+        if !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// The number of words in `text`.
+pub fn word_count(text: &str) -> usize {
+    text.split_whitespace().count()
+}

@@ -1,0 +1,164 @@
+//! The descriptive-prose families: Gemini (one narrative paragraph, opening with its guide's
+//! `Create a [image type] for [brand] with the text "[text]" in a [font style]`), FLUX (subject
+//! and quoted text front-loaded, lighting named) and Stability (descriptive prose; its
+//! negatives go to `negative_prompt`). None of them writes a negation of its own: avoid items
+//! become the wanted state (Gemini, FLUX) or leave the prompt (Stability).
+use super::{
+    Book, and_list, cap_first, end, opening_sentence, positives, usage,
+};
+use crate::prompt::filters::join_natural;
+use crate::prompt::plan::{Phrase, Plan};
+
+/// Which prose family is writing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Voice {
+    /// Gemini image.
+    Gemini,
+    /// FLUX.
+    Flux,
+    /// Stable Diffusion / Stable Image.
+    Stability,
+}
+
+/// The prompt, one paragraph of sentences.
+pub(super) fn write(plan: &Plan, book: &Book, voice: Voice) -> String {
+    let mut s: Vec<String> = Vec::new();
+    s.push(first_sentence(plan, voice));
+    if voice != Voice::Gemini {
+        s.extend(lettering(plan));
+    }
+    s.extend(usage_sentence(plan));
+    s.extend(scene_sentence(plan));
+    let layout: Vec<&str> = plan
+        .layout
+        .iter()
+        .map(|p| p.text.as_str())
+        .chain(plan.details.iter().map(String::as_str))
+        .collect();
+    if !layout.is_empty() {
+        s.push(format!(
+            "The layout shows {}.",
+            join_natural(&layout, "and", "; ")
+        ));
+    }
+    s.extend(style_sentence(plan));
+    if let Some(l) = &plan.lighting {
+        s.push(format!("Lit by {}.", l.text));
+    }
+    s.extend(text_rule(plan));
+    s.extend(plan.constraints.iter().map(|c| cap_first(&end(c))));
+    if voice != Voice::Stability {
+        let wanted = positives(plan, book);
+        if !wanted.is_empty() {
+            s.push(format!("It has {}.", join_natural(&wanted, "and", "; ")));
+        }
+    }
+    s.join(" ")
+}
+
+/// Gemini: `Create <opening>, for <brand>, with the text …`; FLUX and Stability: the opening
+/// with the texts front-loaded.
+fn first_sentence(plan: &Plan, voice: Voice) -> String {
+    let mut out = match voice {
+        Voice::Gemini => format!("Create {}", super::opening(plan)),
+        _ => opening_sentence(plan),
+    };
+    if let Some(b) = &plan.brand {
+        out.push_str(", for ");
+        out.push_str(&b.text);
+    }
+    if plan.has_text() {
+        out.push_str(", with ");
+        out.push_str(&texts(plan));
+        if voice == Voice::Gemini
+            && let Some(t) = &plan.typography
+        {
+            out.push_str(", in ");
+            out.push_str(&t.text);
+        }
+    }
+    end(&out)
+}
+
+/// Every exact text: `the headline "Blue Notes" (set largest, at the top) and the date "…"`.
+fn texts(plan: &Plan) -> String {
+    let items: Vec<String> = plan
+        .texts
+        .iter()
+        .map(super::text_quoted)
+        .collect();
+    join_natural(&items, "and", ", ")
+}
+
+/// FLUX and Stability: the type style and the preset's words on the text, early.
+fn lettering(plan: &Plan) -> Vec<String> {
+    let mut s = Vec::new();
+    if plan.has_text()
+        && let Some(t) = &plan.typography
+    {
+        s.push(format!("The lettering is set in {}.", t.text));
+    }
+    s
+}
+
+/// `Intended as <use>, speaking to <audience>.`
+fn usage_sentence(plan: &Plan) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(u) = usage(plan) {
+        parts.push(format!("intended as {}", crate::prompt::filters::with_article(&u)));
+    }
+    if let Some(a) = &plan.audience {
+        parts.push(format!("speaking to {}", a.text));
+    }
+    (!parts.is_empty()).then(|| format!("It is {}.", parts.join(", ")))
+}
+
+/// `It is set in <scene>, against <background>, on <surface>.`
+fn scene_sentence(plan: &Plan) -> Option<String> {
+    let parts: Vec<String> = plan
+        .scene
+        .iter()
+        .map(|p| match p.path.as_str() {
+            "composition.background" => format!("against {}", p.text),
+            "composition.surface" => format!("on {}", p.text),
+            _ => format!("in {}", p.text),
+        })
+        .collect();
+    (!parts.is_empty()).then(|| format!("It is set {}.", parts.join(", ")))
+}
+
+/// `The mood is warm and calm, with a navy and coral colour palette, grain and film.`
+fn style_sentence(plan: &Plan) -> Option<String> {
+    let mut with: Vec<String> = Vec::new();
+    if !plan.palette.is_empty() {
+        with.push(crate::prompt::filters::with_article(&format!(
+            "{} colour palette",
+            and_list(&plan.palette)
+        )));
+    }
+    with.extend(plan.style_details.iter().map(|p: &Phrase| p.text.clone()));
+    let with = join_natural(&with, "and", "; ");
+    match (plan.mood.is_empty(), with.is_empty()) {
+        (true, true) => None,
+        (false, true) => Some(format!("The mood is {}.", and_list(&plan.mood))),
+        (true, false) => Some(format!("Its look has {with}.")),
+        (false, false) => Some(format!(
+            "The mood is {}, with {with}.",
+            and_list(&plan.mood)
+        )),
+    }
+}
+
+/// The text rule, said as the wanted state, and the preset's words on the text.
+fn text_rule(plan: &Plan) -> Vec<String> {
+    if !plan.has_text() {
+        return Vec::new();
+    }
+    let mut s = vec![String::from(if plan.text_strict {
+        "The given text is the only lettering in the image, each piece spelled exactly as written, once."
+    } else {
+        "These texts are spelled exactly as written; any other interface text is short and legible."
+    })];
+    s.extend(plan.text_details.iter().map(|d| cap_first(&end(d))));
+    s
+}

@@ -1,0 +1,286 @@
+//! The prompt plan: what a brief asks for, in typed parts, before any family writes it.
+//!
+//! A plan holds the brief's phrases (normalised, never reworded), its exact texts (verbatim), the
+//! preset's own phrases (its details template, one kind per line) and the facts a family writer
+//! needs (the size rank of each text role, whether the medium is photographic). The family
+//! writers ([`crate::prompt::family`]) only arrange these parts and add the family's own words.
+use crate::brief::{Brief, OneOrMany, TextEntry};
+use crate::preset::Preset;
+use crate::prompt::filters::normalise_phrase;
+
+/// One user phrase with the brief field it came from (`style.lighting`, `composition.details[1]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Phrase {
+    /// The brief path of the field.
+    pub path: String,
+    /// The phrase, normalised ([`normalise_phrase`]).
+    pub text: String,
+}
+
+/// One exact text, verbatim, with what the brief and the preset say about how it is set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanText {
+    /// The role (`headline`).
+    pub role: String,
+    /// How the prompt names the role (`call to action`).
+    pub label: String,
+    /// The brief path of this text (`text.headline`, `text.labels[1]`).
+    pub path: String,
+    /// The text, byte for byte.
+    pub content: String,
+    /// Its typography (the entry's own).
+    pub typography: Option<String>,
+    /// Its place (the entry's own).
+    pub placement: Option<String>,
+    /// Its size in the hierarchy, from the preset's manifest (`largest`).
+    pub size: Option<String>,
+}
+
+/// What kind of phrase a line of a preset's details template is (`subject: featuring …`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DetailKind {
+    /// Said with the subject (`featuring a mug`, `in dark mode`).
+    Subject,
+    /// A key detail of the image (the default).
+    Detail,
+    /// About the text (`the small print small but legible`).
+    Text,
+    /// A constraint on the whole image (`the top and bottom fifth clear of text`).
+    Constraint,
+}
+
+impl DetailKind {
+    /// The kind a line's prefix names, and the rest of the line.
+    pub fn split(line: &str) -> (DetailKind, &str) {
+        for (prefix, kind) in [
+            ("subject:", DetailKind::Subject),
+            ("detail:", DetailKind::Detail),
+            ("text:", DetailKind::Text),
+            ("constraint:", DetailKind::Constraint),
+        ] {
+            if let Some(rest) = line.strip_prefix(prefix) {
+                return (kind, rest.trim());
+            }
+        }
+        (DetailKind::Detail, line)
+    }
+}
+
+/// The brief and the preset's phrases, ready for a family writer.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// The medium (`cinematic event poster`), when the brief or the preset names one.
+    pub medium: Option<Phrase>,
+    /// The word between the medium and the subject (`for`, `of`, `about`).
+    pub link: String,
+    /// The subject.
+    pub subject: Phrase,
+    /// The preset's phrases said with the subject.
+    pub subject_details: Vec<String>,
+    /// What the image is for: purpose, channel, platform.
+    pub usage: Vec<Phrase>,
+    /// Who it speaks to.
+    pub audience: Option<Phrase>,
+    /// Whose it is.
+    pub brand: Option<Phrase>,
+    /// Where it happens: scene, background, surface (in that order).
+    pub scene: Vec<Phrase>,
+    /// How it is arranged: layout, framing, camera, negative space, composition details.
+    pub layout: Vec<Phrase>,
+    /// The preset's key details.
+    pub details: Vec<String>,
+    /// Mood words.
+    pub mood: Vec<Phrase>,
+    /// The lighting.
+    pub lighting: Option<Phrase>,
+    /// Colours.
+    pub palette: Vec<Phrase>,
+    /// Style details.
+    pub style_details: Vec<Phrase>,
+    /// The typography of every text (`style.typography`).
+    pub typography: Option<Phrase>,
+    /// The exact texts, in the brief's role order.
+    pub texts: Vec<PlanText>,
+    /// The preset's phrases about the text.
+    pub text_details: Vec<String>,
+    /// Whether every text must be exactly the brief's and no other (false: interface text may
+    /// have other short labels).
+    pub text_strict: bool,
+    /// The preset's constraints.
+    pub constraints: Vec<String>,
+    /// What to keep out.
+    pub avoid: Vec<Phrase>,
+}
+
+fn phrase(path: impl Into<String>, text: &str) -> Option<Phrase> {
+    let n = normalise_phrase(text);
+    (!n.is_empty()).then(|| Phrase {
+        path: path.into(),
+        text: n,
+    })
+}
+
+fn opt(path: &str, v: &Option<String>) -> Option<Phrase> {
+    v.as_deref().and_then(|s| phrase(path, s))
+}
+
+fn many(path: &str, v: &Option<OneOrMany>) -> Vec<Phrase> {
+    match v {
+        None => Vec::new(),
+        Some(OneOrMany::One(s)) => phrase(path, s).into_iter().collect(),
+        Some(OneOrMany::Many(items)) => items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| phrase(format!("{path}[{i}]"), s))
+            .collect(),
+    }
+}
+
+impl Plan {
+    /// The plan of `brief` (the preset's defaults already merged) with the preset's `details`
+    /// (the lines its details template wrote, final text).
+    pub fn new(brief: &Brief, preset: &Preset, details: &[(DetailKind, String)]) -> Plan {
+        let s = &brief.style;
+        let c = &brief.composition;
+        let x = &brief.context;
+        let mut plan = Plan {
+            medium: opt("style.medium", &s.medium),
+            link: preset
+                .manifest
+                .subject_link
+                .clone()
+                .unwrap_or_else(|| String::from("of")),
+            subject: phrase("subject", &brief.subject).unwrap_or(Phrase {
+                path: String::from("subject"),
+                text: String::new(),
+            }),
+            usage: [
+                opt("context.purpose", &x.purpose),
+                opt("context.channel", &x.channel),
+                opt("context.platform", &x.platform),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
+            audience: opt("context.audience", &x.audience),
+            brand: opt("context.brand", &x.brand),
+            scene: [
+                opt("composition.scene", &c.scene),
+                opt("composition.background", &c.background),
+                opt("composition.surface", &c.surface),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
+            mood: many("style.mood", &s.mood),
+            lighting: opt("style.lighting", &s.lighting),
+            palette: many("style.palette", &s.palette),
+            style_details: many("style.details", &s.details),
+            typography: opt("style.typography", &s.typography),
+            texts: texts(brief, preset),
+            text_strict: preset.manifest.text_rule != Some(crate::preset::TextRule::Loose),
+            avoid: brief
+                .avoid
+                .iter()
+                .enumerate()
+                .filter_map(|(i, a)| phrase(format!("avoid[{i}]"), a))
+                .collect(),
+            ..Plan::default()
+        };
+        plan.layout = [
+            opt("composition.layout", &c.layout),
+            opt("composition.framing", &c.framing),
+            opt("composition.camera", &c.camera),
+            opt("composition.negative_space", &c.negative_space),
+        ]
+        .into_iter()
+        .flatten()
+        .chain(many("composition.details", &c.details))
+        .collect();
+        for (kind, rest) in details {
+            let rest = rest.clone();
+            match kind {
+                DetailKind::Subject => plan.subject_details.push(rest),
+                DetailKind::Detail => plan.details.push(rest),
+                DetailKind::Text => plan.text_details.push(rest),
+                DetailKind::Constraint => plan.constraints.push(rest),
+            }
+        }
+        plan
+    }
+
+    /// True when the medium (or a style detail) is a photograph.
+    pub fn photographic(&self) -> bool {
+        let photo = |p: &Phrase| {
+            let l = p.text.to_lowercase();
+            l.contains("photo") && !l.contains("photorealis")
+        };
+        self.medium.iter().chain(&self.style_details).any(photo)
+            && !self
+                .medium
+                .iter()
+                .chain(&self.style_details)
+                .chain(&self.avoid)
+                .any(|p| p.text.to_lowercase().contains("photorealis"))
+    }
+
+    /// Every phrase of the brief the plan holds, with its path (what fidelity checks).
+    pub fn phrases(&self) -> impl Iterator<Item = &Phrase> {
+        self.medium
+            .iter()
+            .chain(std::iter::once(&self.subject))
+            .chain(&self.usage)
+            .chain(&self.audience)
+            .chain(&self.brand)
+            .chain(&self.scene)
+            .chain(&self.layout)
+            .chain(&self.mood)
+            .chain(&self.lighting)
+            .chain(&self.palette)
+            .chain(&self.style_details)
+            .chain(&self.typography)
+    }
+
+    /// True when the brief has exact text.
+    pub fn has_text(&self) -> bool {
+        !self.texts.is_empty()
+    }
+}
+
+/// The exact texts of `brief`, each with its role's label and size from `preset`.
+fn texts(brief: &Brief, preset: &Preset) -> Vec<PlanText> {
+    let mut out = Vec::new();
+    for (role, value) in &brief.text {
+        let entries = value.entries();
+        let many = matches!(value, crate::brief::TextValue::Many(_));
+        let manifest = preset.manifest.text_roles.get(role);
+        // each text of a plural role is one text: `the label "A"`, `the label "B"`
+        let mut label = preset.role_label(role);
+        if (many || manifest.is_some_and(|r| r.plural)) && label.ends_with('s') && !label.ends_with("ss") {
+            label.pop();
+        }
+        for (i, e) in entries.iter().enumerate() {
+            let (typography, placement) = match e {
+                TextEntry::Plain(_) => (None, None),
+                TextEntry::Detailed(d) => (
+                    d.typography.as_deref().map(normalise_phrase),
+                    d.placement.as_deref().map(normalise_phrase),
+                ),
+            };
+            out.push(PlanText {
+                role: role.clone(),
+                label: label.clone(),
+                path: if many {
+                    format!("text.{role}[{i}]")
+                } else {
+                    format!("text.{role}")
+                },
+                content: e.content().to_string(),
+                typography: typography.filter(|t| !t.is_empty()),
+                placement: placement.filter(|t| !t.is_empty()),
+                size: manifest.and_then(|r| r.size.clone()),
+            });
+        }
+    }
+    out
+}

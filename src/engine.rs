@@ -354,7 +354,17 @@ impl Engine {
     /// Only the prompt: the brief checked, the preset resolved and its template rendered, with
     /// no payload built or validated (used to measure the template step on its own).
     pub fn prompt_value(&self, value: Value) -> Result<String, Diagnostics> {
-        self.run(value, None, None).map(|(prompt, _)| prompt)
+        self.run(value, None, None, Family::Gpt)
+            .map(|(prompt, _)| prompt)
+    }
+
+    /// The prompt `family` would receive for a brief file: the brief checked, its preset's
+    /// defaults merged, the family's writer run; no payload built (what reports, fixture
+    /// snapshots and `lint --all-targets` show per family).
+    pub fn family_prompt(&self, source: &SourceFile, family: Family) -> Result<String, Diagnostics> {
+        let value = source.parse().map_err(|d| Diagnostics(vec![d]))?;
+        self.run(value, Some(source), None, family)
+            .map(|(prompt, _)| prompt)
     }
 
     /// Renders a brief already parsed into JSON. With `source`, diagnostics point into it.
@@ -364,7 +374,7 @@ impl Engine {
         source: Option<&SourceFile>,
         target: &dyn Target,
     ) -> Result<Rendering, Diagnostics> {
-        let (_, rendering) = self.run(value, source, Some(target))?;
+        let (_, rendering) = self.run(value, source, Some(target), target.id().family())?;
         Ok(rendering.expect("a target gives a rendering"))
     }
 
@@ -375,6 +385,7 @@ impl Engine {
         value: Value,
         source: Option<&SourceFile>,
         target: Option<&dyn Target>,
+        family: Family,
     ) -> Result<(String, Option<Rendering>), Diagnostics> {
         let mut run = Run {
             source,
@@ -389,8 +400,9 @@ impl Engine {
         // 3. defaults under the brief, styles, params
         let (brief, defaulted) = self.merge(&mut run, preset, value, &mut errors)?;
         // 4. the prompt, written for the target's model family
-        let avoid_in_prompt = target.is_none_or(|t| t.avoid_in_prompt());
-        let family = target.map_or(Family::Gpt, |t| Family::of(t.id()));
+        let avoid_in_prompt = target
+            .unwrap_or(crate::targets::TargetId::of_family(family).target())
+            .avoid_in_prompt();
         let write = Write {
             family,
             avoid_in_prompt,

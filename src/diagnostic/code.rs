@@ -114,6 +114,20 @@ codes! {
     ExactTextMissing = "exact-text-missing", [Error], Other;
     /// The size is experimental for the model.
     ExperimentalSize = "experimental-size", [Warning], Other;
+    /// The families file given to override the shipped one is invalid.
+    FamiliesFile = "families-file", [Error], Other;
+    /// The prompt is not in the shape its model family's guide asks for (keyword lists for Gemini or FLUX, instruction sentences for Midjourney, one long paragraph for GPT image).
+    FamilyForm = "family-form", [Warning], Other;
+    /// The prompt's length is outside the range its model family's guide gives for a brief of its kind.
+    FamilyLength = "family-length", [Warning], Other;
+    /// The brief names no lighting, which the FLUX guide says to always specify.
+    FamilyLighting = "family-lighting", [Warning], Other;
+    /// A negation in the prompt of a model family that takes none (FLUX, Gemini) or keeps them in a field (Stability, Midjourney).
+    FamilyNegation = "family-negation", [Warning], Other;
+    /// The prompt's parts are not in the order its model family's guide gives (GPT image: scene, subject, details, then the text and its constraints).
+    FamilyOrder = "family-order", [Warning], Other;
+    /// An avoid item has no positive rewrite for a model family that takes no negatives: the prompt says \"a look free of …\".
+    FamilyRewrite = "family-rewrite", [Warning], Other;
     /// A brief file is larger than one brief may be.
     FileTooLarge = "file-too-large", [Error], Other;
     /// The brief declares variations (`vary`) where one request is expected.
@@ -218,6 +232,8 @@ codes! {
     TemplateSyntax = "template-syntax", [Error], Other;
     /// The preset's template left out an exact text of the brief.
     TextDropped = "text-dropped", [Error], Other;
+    /// An exact text has neither a size in the hierarchy nor a placement.
+    TextUnplaced = "text-unplaced", [Warning], Other;
     /// The brief has exact text but its avoid list or style asks for no text.
     TextVsNoText = "text-vs-no-text", [Error], Other;
     /// The brief has more variants than can be counted.
@@ -312,6 +328,13 @@ mod tests {
             | Code::EmptyValue
             | Code::ExactTextMissing
             | Code::ExperimentalSize
+            | Code::FamiliesFile
+            | Code::FamilyForm
+            | Code::FamilyLength
+            | Code::FamilyLighting
+            | Code::FamilyNegation
+            | Code::FamilyOrder
+            | Code::FamilyRewrite
             | Code::FileTooLarge
             | Code::HasVariants
             | Code::IgnoredField
@@ -364,6 +387,7 @@ mod tests {
             | Code::TemplateSandbox
             | Code::TemplateSyntax
             | Code::TextDropped
+            | Code::TextUnplaced
             | Code::TextVsNoText
             | Code::TooManyVariants
             | Code::UnknownField
@@ -384,7 +408,7 @@ mod tests {
     }
 
     /// The number of arms of [`listed`]: keep it equal to the variants listed there.
-    const LISTED: usize = 89;
+    const LISTED: usize = 97;
 
     #[test]
     fn all_lists_every_variant_once() {

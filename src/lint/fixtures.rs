@@ -121,8 +121,9 @@ pub fn discover(dir: &Path) -> Result<Vec<(PathBuf, PathBuf)>, Diagnostic> {
     Ok(out)
 }
 
-/// The snapshot body of a rendering.
-pub fn snapshot_body(r: &Rendering) -> String {
+/// The snapshot body of a rendering, then the prompt of every other model family
+/// ([`family_prompts`]).
+pub fn snapshot_body(r: &Rendering, others: &str) -> String {
     let mut s = format!("preset: {}\n", r.preset);
     for w in &r.warnings {
         s.push_str(&format!("warning[{}]: {}\n", w.code, w.message));
@@ -138,6 +139,29 @@ pub fn snapshot_body(r: &Rendering) -> String {
         r.payload.url,
         serde_json::to_string_pretty(&r.payload.body).expect("json")
     ));
+    s.push_str(others);
+    s
+}
+
+/// `--- prompt for gemini (N chars) ---` and the prompt, for every family but the rendering's
+/// (a family the brief cannot be written for shows its first error).
+pub fn family_prompts(engine: &Engine, source: &SourceFile, r: &Rendering) -> String {
+    let mut s = String::new();
+    for f in crate::prompt::family::Family::ALL {
+        if f == r.payload.target.family() {
+            continue;
+        }
+        match engine.family_prompt(source, f) {
+            Ok(p) => s.push_str(&format!(
+                "--- prompt for {f} ({} chars) ---\n{p}\n",
+                p.chars().count()
+            )),
+            Err(d) => s.push_str(&format!(
+                "--- prompt for {f}: error ---\n{}\n",
+                d.0.first().map_or("", |d| d.message.as_str())
+            )),
+        }
+    }
     s
 }
 
@@ -277,7 +301,7 @@ pub fn run_one(
     if let Some(outcome) = check_assertions(engine, &source, &r, root, fixture) {
         return Ok(outcome);
     }
-    let body = snapshot_body(&r);
+    let body = snapshot_body(&r, &family_prompts(engine, &source, &r));
     let pending = snap.with_extension("snap.new");
     let existing = match files::read_in(root, snap, files::MAX_FILE_BYTES) {
         Ok(text) => Some(text),

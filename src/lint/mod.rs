@@ -20,6 +20,7 @@ use crate::diagnostic::{Code, Diagnostic, Location, Severity};
 use crate::engine::{Engine, Rendering};
 use crate::overlay::{DataFile, overlay};
 
+mod family;
 mod rules;
 
 /// A lint rule: what `lint --rules` lists, and the check that finds it.
@@ -116,6 +117,48 @@ pub const RULES: &[Rule] = &[
         summary: "the output context implies an orientation or ratio the size does not have",
         check: rules::context_size,
     },
+    Rule {
+        id: Code::TextUnplaced,
+        severity: Severity::Warning,
+        summary: "an exact text has neither a size in the hierarchy nor a placement beside its quote",
+        check: family::text_unplaced,
+    },
+    Rule {
+        id: Code::FamilyNegation,
+        severity: Severity::Warning,
+        summary: "a negation in the prompt of a family that takes none there (FLUX, Gemini: describe the wanted state; Stability, Midjourney: negative_prompt / --no)",
+        check: family::family_negation,
+    },
+    Rule {
+        id: Code::FamilyForm,
+        severity: Severity::Warning,
+        summary: "not the family's shape: keyword lists (Gemini, FLUX, Stability), instruction sentences (Midjourney), one long paragraph (GPT image)",
+        check: family::family_form,
+    },
+    Rule {
+        id: Code::FamilyOrder,
+        severity: Severity::Warning,
+        summary: "GPT image: a scene, composition or style phrase comes after the exact text and its constraints",
+        check: family::family_order,
+    },
+    Rule {
+        id: Code::FamilyLighting,
+        severity: Severity::Warning,
+        summary: "FLUX: the brief names no lighting (its guide: always specify lighting)",
+        check: family::family_lighting,
+    },
+    Rule {
+        id: Code::FamilyLength,
+        severity: Severity::Warning,
+        summary: "FLUX: the prompt's word count is outside the guide's range for a brief of its size",
+        check: family::family_length,
+    },
+    Rule {
+        id: Code::FamilyRewrite,
+        severity: Severity::Warning,
+        summary: "an avoid item has no positive rewrite for a family that takes no negatives",
+        check: family::family_rewrite,
+    },
 ];
 
 /// A compiled regex, compiled once per pattern for the process (lint runs once per brief; a
@@ -159,6 +202,13 @@ pub struct ContextRatio {
     pub ratio: String,
     /// What it is called in messages.
     pub name: String,
+    /// The range of ratios the context also takes (`["4:5", "1.91:1"]`, narrowest to widest):
+    /// a size inside it is not a finding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepts: Option<(String, String)>,
+    /// Where the ratio and the range come from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 impl LintTable {

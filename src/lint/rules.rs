@@ -41,15 +41,38 @@ pub(super) fn text_vs_no_text(cx: &Context<'_>) -> Vec<Diagnostic> {
     let Some(re) = no_text_regex(&cx.table.no_text_words) else {
         return Vec::new();
     };
+    let family = cx.rendering.payload.target.family();
+    let negatives = cx.engine.family_book().rules(family).negatives;
+    // "extra text" is narrow in a sentence ("Avoid extra text") and in a positive rewrite, but a
+    // negative prompt or `--no` weighs each word alone: "extra" is lost, "text" pushes away
+    // the exact text too
+    let field = matches!(
+        negatives,
+        crate::prompt::family::Negatives::Field | crate::prompt::family::Negatives::Parameter
+    );
+    let narrow = cached_regex(r"(?i)\b(?:extra|other|additional|stray|unwanted|more)\s+\w+").ok();
     no_text_candidates(&cx.rendering.brief)
         .into_iter()
         .filter_map(|(path, value)| {
             let m = re.find(value)?;
-            let d = finding(
-                Code::TextVsNoText,
-                format!("`{path}` asks to avoid \"{}\", but the brief has exact text that must appear", m.as_str()),
-            )
-            .with_help("remove the no-text wording (keep it narrow, e.g. \"no extra text\"), or drop the exact text");
+            let is_narrow = path.starts_with("avoid")
+                && narrow.as_ref().is_some_and(|n| n.is_match(value));
+            if is_narrow && !field {
+                return None;
+            }
+            let d = if is_narrow {
+                finding(
+                    Code::TextVsNoText,
+                    format!("`{path}` goes to the {family} request's negatives, where \"{}\" is weighed word by word: \"{}\" pushes away the exact text too", value.trim(), m.as_str()),
+                )
+                .with_help("drop it from `avoid`: in a negative prompt it works against the exact text")
+            } else {
+                finding(
+                    Code::TextVsNoText,
+                    format!("`{path}` asks to avoid \"{}\", but the brief has exact text that must appear", m.as_str()),
+                )
+                .with_help("remove the no-text wording (keep it narrow, e.g. \"extra text\"), or drop the exact text")
+            };
             Some(cx.in_brief(d, &path))
         })
         .collect()
@@ -261,6 +284,25 @@ const COMMON_WORDS: &[&str] = &[
     "feature",
     "images",
     "image",
+    "type",
+    "largest",
+    "second",
+    "large",
+    "medium",
+    "small",
+    "smallest",
+    "lettering",
+    "given",
+    "only",
+    "spelled",
+    "once",
+    "scene",
+    "setting",
+    "details",
+    "subject",
+    "constraints",
+    "layout",
+    "shows",
 ];
 
 /// `repeated-word`: no word of four letters or more is said twice back to back ("vivid
@@ -491,7 +533,15 @@ pub(super) fn context_size(cx: &Context<'_>) -> Vec<Diagnostic> {
         let re = cached_regex(&format!("(?i){}", cr.pattern)).ok()?;
         let want =
             crate::validate::size::parse_ratio(&cr.ratio).filter(|_| re.is_match(&context_text))?;
-        wrong_orientation(want, size.ratio()).then_some((cr, want))
+        let accepted = cr.accepts.as_ref().is_some_and(|(lo, hi)| {
+            let (lo, hi) = (
+                crate::validate::size::parse_ratio(lo),
+                crate::validate::size::parse_ratio(hi),
+            );
+            lo.zip(hi)
+                .is_some_and(|(lo, hi)| (lo - 0.01..=hi + 0.01).contains(&size.ratio()))
+        });
+        (!accepted && wrong_orientation(want, size.ratio())).then_some((cr, want))
     }) else {
         return Vec::new();
     };

@@ -6,8 +6,13 @@ use crate::preset::Preset;
 pub fn preset_files(name: &str, parent: Option<&Preset>) -> (String, String, String) {
     match parent {
         Some(p) => {
+            let writes = if p.manifest.writes == crate::preset::Writes::Details {
+                "writes: details\n"
+            } else {
+                ""
+            };
             let manifest = format!(
-                "name: {name}\ndescription: A preset built on `{parent}`. Say here what it is for.\nversion: 0.1.0\nextends: {parent}\n# Inherited from `{parent}`: defaults, text roles and params. Override any of them here, e.g.\n# defaults:\n#   output: {{size: 1024x1024}}\n",
+                "name: {name}\ndescription: A preset built on `{parent}`. Say here what it is for.\nversion: 0.1.0\nextends: {parent}\n{writes}# Inherited from `{parent}`: defaults, text roles and params. Override any of them here, e.g.\n# defaults:\n#   output: {{size: 1024x1024}}\n",
                 parent = p.name()
             );
             let template = p
@@ -31,10 +36,10 @@ pub fn preset_files(name: &str, parent: Option<&Preset>) -> (String, String, Str
         }
         None => (
             format!(
-                "name: {name}\ndescription: Say here what this preset is for.\nversion: 0.1.0\nlicense: MIT\ntemplate: prompt.tera\ndefaults:\n  output:\n    size: 1024x1024\n    quality: medium\ntext_roles:\n  headline: {{description: the main text}}\nparams:\n  type: object\n  additionalProperties: false\n  properties:\n    angle:\n      description: An example param, used by the template.\n      type: string\n"
+                "name: {name}\ndescription: Say here what this preset is for.\nversion: 0.1.0\nlicense: MIT\ntemplate: prompt.tera\nwrites: details\nsubject_link: of\ndefaults:\n  output:\n    size: 1024x1024\n    quality: medium\ntext_roles:\n  headline: {{description: the main text, size: largest}}\nparams:\n  type: object\n  additionalProperties: false\n  properties:\n    angle:\n      description: An example param, used by the template.\n      type: string\n"
             ),
             String::from(
-                "{#- One sentence per line; empty lines and empty `if` blocks vanish when the prompt is tidied. -#}\nCreate {{ style.medium | default(value=\"image\", boolean=true) | phrase | article }} of {{ subject | phrase }}\n{%- if params.angle %}, seen from {{ params.angle }}{% endif %}.\n{{ <usage ctx={context}/> }}\n{{ <exact_text items={text}/> }}\n{{ <text_rule items={text} typography={style.typography}/> }}\n{{ <composition_clause c={composition}/> }}\n{{ <style_clause s={style}/> }}\n{{ <avoid_clause items={avoid}/> }}\n",
+                "{#- The preset's own phrases, one per line, each with its kind first: `subject:` (said with the\n    subject), `detail:` (a key detail; the default), `text:` (about the text), `constraint:`.\n    Each model family's writer says the rest of the brief around them, the way its guide asks;\n    a `prompt.<family>.tera` beside this file (gpt, gemini, flux, stability, midjourney) writes\n    that family's whole prompt instead. Empty lines vanish. -#}\n{% if params.angle %}subject: seen from {{ params.angle }}{% endif %}\n",
             ),
             format!(
                 "preset: {name}\nsubject: a first test subject\ntext:\n  headline: Hello\nparams:\n  angle: a low angle\n"

@@ -22,8 +22,10 @@ pub struct Phrase {
 pub struct PlanText {
     /// The role (`headline`).
     pub role: String,
-    /// How the prompt names the role (`call to action`).
+    /// How the prompt names one text of the role (`call to action`, `label`).
     pub label: String,
+    /// How it names several (`labels`).
+    pub labels: String,
     /// The brief path of this text (`text.headline`, `text.labels[1]`).
     pub path: String,
     /// The text, byte for byte.
@@ -255,7 +257,8 @@ fn texts(brief: &Brief, preset: &Preset) -> Vec<PlanText> {
         let many = matches!(value, crate::brief::TextValue::Many(_));
         let manifest = preset.manifest.text_roles.get(role);
         // each text of a plural role is one text: `the label "A"`, `the label "B"`
-        let mut label = preset.role_label(role);
+        let labels = preset.role_label(role);
+        let mut label = labels.clone();
         if (many || manifest.is_some_and(|r| r.plural)) && label.ends_with('s') && !label.ends_with("ss") {
             label.pop();
         }
@@ -270,6 +273,11 @@ fn texts(brief: &Brief, preset: &Preset) -> Vec<PlanText> {
             out.push(PlanText {
                 role: role.clone(),
                 label: label.clone(),
+                labels: if labels == label {
+                    format!("{label}s")
+                } else {
+                    labels.clone()
+                },
                 path: if many {
                     format!("text.{role}[{i}]")
                 } else {

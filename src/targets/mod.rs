@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use crate::brief::Brief;
 use crate::diagnostic::{Code, Diagnostic};
+use crate::prompt::family::Family;
 use crate::validate::date::Date;
 use crate::validate::models::ModelTable;
 
@@ -81,6 +82,28 @@ impl TargetId {
             TargetId::Imagen => "imagen",
             TargetId::Gemini => "gemini",
             TargetId::Midjourney => "midjourney",
+        }
+    }
+
+    /// The model family whose guide its prompt is written by.
+    pub fn family(self) -> Family {
+        match self {
+            TargetId::Openai | TargetId::OpenaiEdit => Family::Gpt,
+            TargetId::Gemini | TargetId::Imagen => Family::Gemini,
+            TargetId::Flux => Family::Flux,
+            TargetId::Stability => Family::Stability,
+            TargetId::Midjourney => Family::Midjourney,
+        }
+    }
+
+    /// The target that stands for a family (what reports and `lint --all-targets` build with).
+    pub fn of_family(family: Family) -> TargetId {
+        match family {
+            Family::Gpt => TargetId::Openai,
+            Family::Gemini => TargetId::Gemini,
+            Family::Flux => TargetId::Flux,
+            Family::Stability => TargetId::Stability,
+            Family::Midjourney => TargetId::Midjourney,
         }
     }
 

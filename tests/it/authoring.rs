@@ -40,12 +40,13 @@ fn new_edit_fail_accept_pass() {
     let template = dir.join("presets/recipe/prompt.tera");
     let text = std::fs::read_to_string(&template)
         .expect("template")
-        .replace("Create ", "Paint ");
+        .replace("seen from", "viewed from");
     std::fs::write(&template, text).expect("edit");
     let (code, out) = run_in(&dir, &["test", "presets"], false);
     assert_eq!(code, 1);
     assert!(
-        out.contains("- Create an image") && out.contains("+ Paint an image"),
+        out.contains("- Create an image of a first test subject, seen from a low angle")
+            && out.contains("+ Create an image of a first test subject, viewed from a low angle"),
         "{out}"
     );
     assert!(
@@ -78,7 +79,7 @@ fn new_edit_fail_accept_pass() {
     // assertions
     std::fs::write(
         dir.join("presets/recipe/fixtures/example.assert.yaml"),
-        "contains: [Paint]\nnot_contains: [Create]\nregex: ['\"Hello\"']\nmax_length: 50\n",
+        "contains: [viewed]\nnot_contains: [seen]\nregex: ['\"Hello\"']\nmax_length: 50\n",
     )
     .expect("assert");
     let (code, out) = run_in(&dir, &["test", "presets"], false);

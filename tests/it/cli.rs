@@ -381,7 +381,7 @@ fn cost_price_override() {
     // add to the contract's per-image price)
     let text = cost(&file);
     assert!(
-        text.contains("$0.1005") && text.contains("our contract (as of 2027-01-01)"),
+        text.contains("$0.1004") && text.contains("our contract (as of 2027-01-01)"),
         "{text}"
     );
     assert!(text.contains("source: token prices:"), "{text}");

@@ -202,7 +202,7 @@ fn the_reported_sentences_read_well() {
         r.prompt
     );
     assert!(
-        r.prompt.contains("Composition: top heavy; sky."),
+        r.prompt.contains("Scene: sky as the background.") && r.prompt.contains("Details: top heavy."),
         "{}",
         r.prompt
     );

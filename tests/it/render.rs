@@ -98,8 +98,7 @@ fn product_page_briefs_carry_every_part() {
                 "bold, readable typography",
                 "a clean stage scene",
                 "strong empty space for sponsor logos",
-                "the exact headline \"Future Forms\"",
-                "event poster for a design conference",
+                "the headline \"Future Forms\" (largest type)",
             ],
         ),
         (
@@ -124,7 +123,7 @@ fn product_page_briefs_carry_every_part() {
                 "calm and professional",
                 "spending cards at the top, chart modules in the middle, bottom navigation",
                 "\"Overview\"",
-                "\"Spending\", \"Budget\" and \"Savings\"",
+                "the labels \"Spending\", \"Budget\" and \"Savings\"",
                 "app store screenshot",
                 "mobile",
             ],

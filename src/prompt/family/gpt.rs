@@ -122,11 +122,7 @@ fn text(plan: &Plan) -> Option<String> {
     if !plan.has_text() {
         return None;
     }
-    let mut parts: Vec<String> = plan
-        .texts
-        .iter()
-        .map(super::text_quoted)
-        .collect();
+    let mut parts = super::texts_quoted(plan);
     if let Some(t) = &plan.typography {
         parts.push(format!("set in {}", t.text));
     }

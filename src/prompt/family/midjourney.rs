@@ -1,7 +1,7 @@
 //! Midjourney: simple, short descriptive phrases, no instruction sentences (it "does not
 //! understand grammar"), exact text in quotes. The avoid list leaves the prompt for `--no` and
 //! the parameters go at the end; both are the target's (`targets/midjourney.rs`).
-use super::{and_list, opening, quoted, text_how, usage};
+use super::{and_list, opening, usage};
 use crate::prompt::plan::Plan;
 
 /// The prompt: one short phrase group per part of the brief, separated by full stops.
@@ -13,9 +13,9 @@ pub(super) fn write(plan: &Plan) -> String {
         first.push_str(&b.text);
     }
     groups.push(first);
-    for t in &plan.texts {
-        let mut g = format!("{} {}", t.label, quoted(&t.content));
-        for h in text_how(t) {
+    for (label, quotes, how) in super::text_groups(plan) {
+        let mut g = format!("{label} {quotes}");
+        for h in how {
             g.push_str(", ");
             g.push_str(&h);
         }

@@ -9,9 +9,9 @@
 //! use imgprompt::prompt::family::Family;
 //! use imgprompt::targets::TargetId;
 //!
-//! assert_eq!(Family::of(TargetId::Flux), Family::Flux);
-//! assert_eq!(Family::of(TargetId::Imagen), Family::Gemini);
-//! assert_eq!(Family::Midjourney.name(), "midjourney");
+//! assert_eq!(TargetId::Flux.family(), Family::Flux);
+//! assert_eq!(TargetId::Imagen.family(), Family::Gemini);
+//! assert_eq!(Family::by_name("midjourney"), Some(Family::Midjourney));
 //! ```
 mod gpt;
 mod midjourney;
@@ -23,7 +23,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::prompt::filters::{join_natural, with_article};
 use crate::prompt::plan::{Phrase, Plan, PlanText};
-use crate::targets::TargetId;
 
 /// A model family: the targets whose models read a prompt the same way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
@@ -51,17 +50,6 @@ impl Family {
         Family::Midjourney,
     ];
 
-    /// The family of a target.
-    pub fn of(target: TargetId) -> Family {
-        match target {
-            TargetId::Openai | TargetId::OpenaiEdit => Family::Gpt,
-            TargetId::Gemini | TargetId::Imagen => Family::Gemini,
-            TargetId::Flux => Family::Flux,
-            TargetId::Stability => Family::Stability,
-            TargetId::Midjourney => Family::Midjourney,
-        }
-    }
-
     /// Its name in data files, templates (`prompt.<name>.tera`) and reports.
     pub fn name(self) -> &'static str {
         match self {
@@ -76,17 +64,6 @@ impl Family {
     /// The family named `name`.
     pub fn by_name(name: &str) -> Option<Family> {
         Family::ALL.into_iter().find(|f| f.name() == name)
-    }
-
-    /// A target of the family (the one reports and lint build with).
-    pub fn target(self) -> TargetId {
-        match self {
-            Family::Gpt => TargetId::Openai,
-            Family::Gemini => TargetId::Gemini,
-            Family::Flux => TargetId::Flux,
-            Family::Stability => TargetId::Stability,
-            Family::Midjourney => TargetId::Midjourney,
-        }
     }
 
     /// The family's prompt for `plan`, written the way its guide says (`book` holds the guides'
@@ -378,17 +355,43 @@ fn text_how(t: &PlanText) -> Vec<String> {
     how
 }
 
-/// `the headline "Blue Notes" (set largest, at the top, in italic script)` — one exact text, its
-/// size, place and typography beside its quote.
-fn text_quoted(t: &PlanText) -> String {
-    let how = text_how(t);
-    let mut s = format!("the {} {}", t.label, quoted(&t.content));
-    if !how.is_empty() {
-        s.push_str(" (");
-        s.push_str(&join_natural(&how, ",", ", "));
-        s.push(')');
+/// The exact texts in groups: consecutive texts of one role set the same way are said together
+/// (`the labels "A", "B" and "C" (small type)`), each other text alone. Each group is its label,
+/// its quoted texts joined naturally, and how they are set.
+fn text_groups(plan: &Plan) -> Vec<(String, String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<&PlanText>)> = Vec::new();
+    for t in &plan.texts {
+        match out.last_mut() {
+            Some((role, group)) if *role == t.role && text_how(group[0]) == text_how(t) => {
+                group.push(t);
+            }
+            _ => out.push((t.role.clone(), vec![t])),
+        }
     }
-    s
+    out.into_iter()
+        .map(|(_, group)| {
+            let label = if group.len() > 1 { &group[0].labels } else { &group[0].label };
+            let quotes: Vec<String> = group.iter().map(|t| quoted(&t.content)).collect();
+            (label.clone(), join_natural(&quotes, "and", ", "), text_how(group[0]))
+        })
+        .collect()
+}
+
+/// Every exact text with its size, place and typography beside its quote: `the headline
+/// "Blue Notes" (largest type, top)`, one entry per group of [`text_groups`].
+fn texts_quoted(plan: &Plan) -> Vec<String> {
+    text_groups(plan)
+        .into_iter()
+        .map(|(label, quotes, how)| {
+            let mut s = format!("the {label} {quotes}");
+            if !how.is_empty() {
+                s.push_str(" (");
+                s.push_str(&join_natural(&how, ",", ", "));
+                s.push(')');
+            }
+            s
+        })
+        .collect()
 }
 
 /// The avoid list rewritten as the wanted state, each rewrite once.

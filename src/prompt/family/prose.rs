@@ -82,11 +82,7 @@ fn first_sentence(plan: &Plan, voice: Voice) -> String {
 
 /// Every exact text: `the headline "Blue Notes" (set largest, at the top) and the date "…"`.
 fn texts(plan: &Plan) -> String {
-    let items: Vec<String> = plan
-        .texts
-        .iter()
-        .map(super::text_quoted)
-        .collect();
+    let items = super::texts_quoted(plan);
     join_natural(&items, "and", ", ")
 }
 

@@ -361,7 +361,11 @@ impl Engine {
     /// The prompt `family` would receive for a brief file: the brief checked, its preset's
     /// defaults merged, the family's writer run; no payload built (what reports, fixture
     /// snapshots and `lint --all-targets` show per family).
-    pub fn family_prompt(&self, source: &SourceFile, family: Family) -> Result<String, Diagnostics> {
+    pub fn family_prompt(
+        &self,
+        source: &SourceFile,
+        family: Family,
+    ) -> Result<String, Diagnostics> {
         let value = source.parse().map_err(|d| Diagnostics(vec![d]))?;
         self.run(value, Some(source), None, family)
             .map(|(prompt, _)| prompt)

@@ -27,7 +27,8 @@ fn plan(cx: &Context<'_>) -> Option<Plan> {
     Some(Plan::new(&cx.rendering.brief, preset, &[]))
 }
 
-const NEGATION: &str = r"(?i)\b(?:no|not|never|without|avoid|don't|do not|none|nothing|neither|nor)\b";
+const NEGATION: &str =
+    r"(?i)\b(?:no|not|never|without|avoid|don't|do not|none|nothing|neither|nor)\b";
 
 /// `family-negation`: no negation in the prompt of a family that takes none in it (FLUX and
 /// Gemini describe the wanted state; Stability and Midjourney keep negatives in
@@ -40,18 +41,33 @@ pub(super) fn family_negation(cx: &Context<'_>) -> Vec<Diagnostic> {
     let Ok(re) = cached_regex(NEGATION) else {
         return Vec::new();
     };
-    let rule = if rules.negatives == Negatives::Positive { "positive" } else { "field" };
+    let rule = if rules.negatives == Negatives::Positive {
+        "positive"
+    } else {
+        "field"
+    };
     let rule = if f == Family::Midjourney { "no" } else { rule };
     let mut out = Vec::new();
-    let phrases: Vec<Phrase> = plan(cx).map(|p| p.phrases().cloned().collect()).unwrap_or_default();
+    let phrases: Vec<Phrase> = plan(cx)
+        .map(|p| p.phrases().cloned().collect())
+        .unwrap_or_default();
     for m in re.find_iter(&cx.masked) {
         let owner = phrases
             .iter()
             .find(|p| re.is_match(&p.text) && cx.rendering.prompt.contains(&p.text));
-        let message = format!("the {} prompt says \"{}\": {} takes no negation in its prompt", f, m.as_str(), rules.name);
+        let message = format!(
+            "the {} prompt says \"{}\": {} takes no negation in its prompt",
+            f,
+            m.as_str(),
+            rules.name
+        );
         let d = finding(Code::FamilyNegation, message).with_help(says(rules, rule));
         match owner {
-            Some(p) if !out.iter().any(|(path, _): &(String, Diagnostic)| *path == p.path) => {
+            Some(p)
+                if !out
+                    .iter()
+                    .any(|(path, _): &(String, Diagnostic)| *path == p.path) =>
+            {
                 out.push((p.path.clone(), cx.in_brief(d, &p.path)));
             }
             Some(_) => {}
@@ -71,14 +87,25 @@ pub(super) fn family_form(cx: &Context<'_>) -> Vec<Diagnostic> {
     let (f, rules) = family(cx);
     let prompt = &cx.masked;
     let (pattern, rule, what) = match rules.form {
-        Form::Narrative | Form::Prose => (KEYWORD_LIST, if f == Family::Gemini { "narrative" } else { "prose" }, "a keyword list"),
+        Form::Narrative | Form::Prose => (
+            KEYWORD_LIST,
+            if f == Family::Gemini {
+                "narrative"
+            } else {
+                "prose"
+            },
+            "a keyword list",
+        ),
         Form::Phrases => (INSTRUCTION, "grammar", "an instruction sentence"),
         Form::Segments => {
             return match rules.segments_over_words {
                 Some(max) if word_count(prompt) > max && !prompt.contains('\n') => {
                     let d = finding(
                         Code::FamilyForm,
-                        format!("the {f} prompt is one paragraph of {} words", word_count(prompt)),
+                        format!(
+                            "the {f} prompt is one paragraph of {} words",
+                            word_count(prompt)
+                        ),
                     )
                     .with_help(says(rules, "segments"));
                     vec![cx.in_prompt(d, 0..prompt.len().min(1))]
@@ -93,8 +120,14 @@ pub(super) fn family_form(cx: &Context<'_>) -> Vec<Diagnostic> {
     re.find_iter(prompt)
         .take(3)
         .map(|m| {
-            let d = finding(Code::FamilyForm, format!("the {f} prompt has {what}: \"{}\"", m.as_str().trim_start_matches(['.', '!', '?', ' '])))
-                .with_help(says(rules, rule));
+            let d = finding(
+                Code::FamilyForm,
+                format!(
+                    "the {f} prompt has {what}: \"{}\"",
+                    m.as_str().trim_start_matches(['.', '!', '?', ' '])
+                ),
+            )
+            .with_help(says(rules, rule));
             cx.in_prompt(d, m.range())
         })
         .collect()
@@ -107,10 +140,17 @@ pub(super) fn family_order(cx: &Context<'_>) -> Vec<Diagnostic> {
     if rules.form != Form::Segments || cx.texts.is_empty() {
         return Vec::new();
     }
-    let Some(first_text) = cx.texts.iter().filter_map(|t| cx.rendering.prompt.find(&format!("\"{}\"", t.text))).min() else {
+    let Some(first_text) = cx
+        .texts
+        .iter()
+        .filter_map(|t| cx.rendering.prompt.find(&format!("\"{}\"", t.text)))
+        .min()
+    else {
         return Vec::new();
     };
-    let Some(plan) = plan(cx) else { return Vec::new() };
+    let Some(plan) = plan(cx) else {
+        return Vec::new();
+    };
     let late = plan
         .scene
         .iter()
@@ -122,7 +162,9 @@ pub(super) fn family_order(cx: &Context<'_>) -> Vec<Diagnostic> {
         .filter_map(|p| cx.masked.find(&p.text).map(|i| (i, p)))
         .filter(|(i, _)| *i > first_text)
         .min_by_key(|(i, _)| *i);
-    let Some((i, p)) = late else { return Vec::new() };
+    let Some((i, p)) = late else {
+        return Vec::new();
+    };
     let d = finding(
         Code::FamilyOrder,
         format!("the {f} prompt gives the exact text before `{}`", p.path),
@@ -134,11 +176,25 @@ pub(super) fn family_order(cx: &Context<'_>) -> Vec<Diagnostic> {
 /// `family-lighting` (FLUX): the brief names its lighting.
 pub(super) fn family_lighting(cx: &Context<'_>) -> Vec<Diagnostic> {
     let (f, rules) = family(cx);
-    if !rules.rules.contains_key("lighting") || cx.rendering.brief.style.lighting.as_deref().is_some_and(|l| !l.trim().is_empty()) {
+    if !rules.rules.contains_key("lighting")
+        || cx
+            .rendering
+            .brief
+            .style
+            .lighting
+            .as_deref()
+            .is_some_and(|l| !l.trim().is_empty())
+    {
         return Vec::new();
     }
-    let d = finding(Code::FamilyLighting, format!("the brief names no lighting, which {} asks for", rules.name))
-        .with_help(format!("add `style.lighting` (e.g. \"soft window light\"); {}", says(rules, "lighting")));
+    let d = finding(
+        Code::FamilyLighting,
+        format!("the brief names no lighting, which {} asks for", rules.name),
+    )
+    .with_help(format!(
+        "add `style.lighting` (e.g. \"soft window light\"); {}",
+        says(rules, "lighting")
+    ));
     let _ = f;
     vec![cx.in_brief(d, "subject")]
 }
@@ -147,7 +203,9 @@ pub(super) fn family_lighting(cx: &Context<'_>) -> Vec<Diagnostic> {
 /// (at most two exact texts and eight phrases; a fuller brief may run longer).
 pub(super) fn family_length(cx: &Context<'_>) -> Vec<Diagnostic> {
     let (f, rules) = family(cx);
-    let Some(range) = rules.ordinary_words else { return Vec::new() };
+    let Some(range) = rules.ordinary_words else {
+        return Vec::new();
+    };
     let words = word_count(&cx.rendering.prompt);
     let ordinary = cx.texts.len() <= 2 && plan(cx).is_some_and(|p| p.phrases().count() <= 8);
     let problem = if words < range.min {
@@ -157,7 +215,9 @@ pub(super) fn family_length(cx: &Context<'_>) -> Vec<Diagnostic> {
     } else {
         None
     };
-    let Some(problem) = problem else { return Vec::new() };
+    let Some(problem) = problem else {
+        return Vec::new();
+    };
     let d = finding(
         Code::FamilyLength,
         format!("the {f} prompt has {words} words, {problem} than the {}–{} the guide gives for a brief like this", range.min, range.max),
@@ -197,7 +257,9 @@ pub(super) fn family_rewrite(cx: &Context<'_>) -> Vec<Diagnostic> {
 /// preset) or a `placement`, which the guides ask for beside the quoted text.
 pub(super) fn text_unplaced(cx: &Context<'_>) -> Vec<Diagnostic> {
     let (_, rules) = family(cx);
-    let Some(plan) = plan(cx) else { return Vec::new() };
+    let Some(plan) = plan(cx) else {
+        return Vec::new();
+    };
     plan.texts
         .iter()
         .filter(|t| t.size.is_none() && t.placement.is_none())

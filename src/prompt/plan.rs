@@ -259,7 +259,10 @@ fn texts(brief: &Brief, preset: &Preset) -> Vec<PlanText> {
         // each text of a plural role is one text: `the label "A"`, `the label "B"`
         let labels = preset.role_label(role);
         let mut label = labels.clone();
-        if (many || manifest.is_some_and(|r| r.plural)) && label.ends_with('s') && !label.ends_with("ss") {
+        if (many || manifest.is_some_and(|r| r.plural))
+            && label.ends_with('s')
+            && !label.ends_with("ss")
+        {
             label.pop();
         }
         for (i, e) in entries.iter().enumerate() {

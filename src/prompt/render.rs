@@ -972,7 +972,9 @@ fn to_tera(v: &Value) -> tera::Value {
         },
         // a line break would start a new line of a details template: a space (the tidy pass
         // makes every line break one anyway)
-        Value::String(s) if s.contains(['\n', '\r']) => tera::Value::from(s.replace(['\n', '\r'], " ")),
+        Value::String(s) if s.contains(['\n', '\r']) => {
+            tera::Value::from(s.replace(['\n', '\r'], " "))
+        }
         Value::String(s) => tera::Value::from(s.as_str()),
         Value::Array(a) => tera::Value::from(a.iter().map(to_tera).collect::<Vec<_>>()),
         Value::Object(o) => tera_map(o),

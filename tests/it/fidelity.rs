@@ -202,7 +202,8 @@ fn the_reported_sentences_read_well() {
         r.prompt
     );
     assert!(
-        r.prompt.contains("Scene: sky as the background.") && r.prompt.contains("Details: top heavy."),
+        r.prompt.contains("Scene: sky as the background.")
+            && r.prompt.contains("Details: top heavy."),
         "{}",
         r.prompt
     );

@@ -49,7 +49,11 @@ pub(super) fn write(plan: &Plan) -> String {
     let mut out = String::new();
     for g in groups {
         if !out.is_empty() {
-            out.push_str(if out.ends_with(['.', '!', '?']) { " " } else { ". " });
+            out.push_str(if out.ends_with(['.', '!', '?']) {
+                " "
+            } else {
+                ". "
+            });
         }
         out.push_str(&g);
     }

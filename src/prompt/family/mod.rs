@@ -220,7 +220,11 @@ impl Book {
         let key = key.strip_prefix("no ").unwrap_or(&key).trim();
         for r in &self.rewrites {
             if r.avoid.iter().any(|a| a == key || a == item.trim()) {
-                let s = if has_text { &r.with_text } else { &r.without_text };
+                let s = if has_text {
+                    &r.with_text
+                } else {
+                    &r.without_text
+                };
                 return (s.clone(), true);
             }
         }
@@ -370,9 +374,17 @@ fn text_groups(plan: &Plan) -> Vec<(String, String, Vec<String>)> {
     }
     out.into_iter()
         .map(|(_, group)| {
-            let label = if group.len() > 1 { &group[0].labels } else { &group[0].label };
+            let label = if group.len() > 1 {
+                &group[0].labels
+            } else {
+                &group[0].label
+            };
             let quotes: Vec<String> = group.iter().map(|t| quoted(&t.content)).collect();
-            (label.clone(), join_natural(&quotes, "and", ", "), text_how(group[0]))
+            (
+                label.clone(),
+                join_natural(&quotes, "and", ", "),
+                text_how(group[0]),
+            )
         })
         .collect()
 }

@@ -3,9 +3,7 @@
 //! and quoted text front-loaded, lighting named) and Stability (descriptive prose; its
 //! negatives go to `negative_prompt`). None of them writes a negation of its own: avoid items
 //! become the wanted state (Gemini, FLUX) or leave the prompt (Stability).
-use super::{
-    Book, and_list, cap_first, end, opening_sentence, positives, usage,
-};
+use super::{Book, and_list, cap_first, end, opening_sentence, positives, usage};
 use crate::prompt::filters::join_natural;
 use crate::prompt::plan::{Phrase, Plan};
 
@@ -29,16 +27,12 @@ pub(super) fn write(plan: &Plan, book: &Book, voice: Voice) -> String {
     }
     s.extend(usage_sentence(plan));
     s.extend(scene_sentence(plan));
-    let layout: Vec<&str> = plan
-        .layout
-        .iter()
-        .map(|p| p.text.as_str())
-        .chain(plan.details.iter().map(String::as_str))
-        .collect();
-    if !layout.is_empty() {
+    s.extend(composition_sentence(plan));
+    // the preset's details are participles (`laid out on a grid`, `styled with props`)
+    if !plan.details.is_empty() {
         s.push(format!(
-            "The layout shows {}.",
-            join_natural(&layout, "and", "; ")
+            "It is {}.",
+            join_natural(&plan.details, "and", "; ")
         ));
     }
     s.extend(style_sentence(plan));
@@ -63,6 +57,7 @@ fn first_sentence(plan: &Plan, voice: Voice) -> String {
         Voice::Gemini => format!("Create {}", super::opening(plan)),
         _ => opening_sentence(plan),
     };
+
     if let Some(b) = &plan.brand {
         out.push_str(", for ");
         out.push_str(&b.text);
@@ -97,11 +92,26 @@ fn lettering(plan: &Plan) -> Vec<String> {
     s
 }
 
+/// `The composition is <layout>, with <framing> and <negative space>.`
+fn composition_sentence(plan: &Plan) -> Option<String> {
+    let (first, rest) = plan.layout.split_first()?;
+    let mut out = format!("The composition is {}", first.text);
+    if !rest.is_empty() {
+        let rest: Vec<&str> = rest.iter().map(|p| p.text.as_str()).collect();
+        out.push_str(", with ");
+        out.push_str(&join_natural(&rest, "and", "; "));
+    }
+    Some(end(&out))
+}
+
 /// `Intended as <use>, speaking to <audience>.`
 fn usage_sentence(plan: &Plan) -> Option<String> {
     let mut parts = Vec::new();
     if let Some(u) = usage(plan) {
-        parts.push(format!("intended as {}", crate::prompt::filters::with_article(&u)));
+        parts.push(format!(
+            "intended as {}",
+            crate::prompt::filters::with_article(&u)
+        ));
     }
     if let Some(a) = &plan.audience {
         parts.push(format!("speaking to {}", a.text));

@@ -578,6 +578,20 @@ impl Engine {
         prompt: String,
         mut errors: Vec<Diagnostic>,
     ) -> Result<Rendering, Diagnostics> {
+        let mut brief = brief;
+        let own_model = match target_model(&mut brief, target.name()) {
+            Ok(own) => own,
+            Err(d) => {
+                errors.push(d);
+                false
+            }
+        };
+        let defaulted: Vec<String> = defaulted
+            .iter()
+            .filter(|k| !(own_model && *k == "model"))
+            .cloned()
+            .collect();
+        let defaulted = &defaulted[..];
         let request = Request {
             prompt: &prompt,
             brief: &brief,
@@ -586,7 +600,17 @@ impl Engine {
             limits: &self.target_limits.1,
             defaulted,
         };
-        let (payload, warnings) = match target.build(&request) {
+        let at_own = |mut d: Diagnostic| {
+            if own_model && d.path.as_deref() == Some("output.model") {
+                d.path = Some(format!("targets.{}.model", target.name()));
+            }
+            d
+        };
+        let built = target
+            .build(&request)
+            .map(|(p, w)| (p, w.into_iter().map(at_own).collect::<Vec<_>>()));
+        let built = built.map_err(|e| e.into_iter().map(at_own).collect::<Vec<_>>());
+        let (payload, warnings) = match built {
             Ok(built) if errors.is_empty() && run.carried.is_empty() => built,
             Ok(_) => return Err(run.fail(errors)),
             Err(mut e) => {
@@ -618,6 +642,27 @@ impl Engine {
             warnings: warnings.into_iter().map(|w| run.point(w)).collect(),
             brief,
         })
+    }
+}
+
+/// A model chosen for this target (`targets.gemini.model`) becomes the request's model, in place
+/// of `output.model`: a brief written for several targets names a model for each. Returns
+/// whether the target has its own; a model that is not a string is an error at its path.
+fn target_model(brief: &mut Brief, target: &str) -> Result<bool, Diagnostic> {
+    let Some(Value::Object(options)) = brief.targets.get_mut(target) else {
+        return Ok(false);
+    };
+    match options.shift_remove("model") {
+        None => Ok(false),
+        Some(Value::String(model)) => {
+            brief.output.model = Some(model);
+            Ok(true)
+        }
+        Some(other) => Err(Diagnostic::error(
+            Code::WrongType,
+            format!("`targets.{target}.model` must be a model name (a string), not {other}"),
+        )
+        .with_path(format!("targets.{target}.model"))),
     }
 }
 

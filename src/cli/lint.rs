@@ -14,9 +14,13 @@ pub(super) struct Args {
     /// List the rules and stop.
     #[arg(long)]
     pub rules: bool,
-    /// The API the prompt is written for.
+    /// The API the prompt is written for: its model family's rules are checked.
     #[arg(long, default_value = "openai")]
     pub target: String,
+    /// Check the prompt of every model family (GPT image, Gemini, FLUX, Stability, Midjourney),
+    /// each against its own guide.
+    #[arg(long, conflicts_with = "target")]
+    pub all_targets: bool,
     /// Text or JSON lines.
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     pub format: OutputFormat,
@@ -31,6 +35,7 @@ pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
         briefs,
         rules,
         target,
+        all_targets,
         format,
         table,
     } = args;
@@ -47,16 +52,40 @@ pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
             .apply_overrides(&name, &text)
             .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
     }
+    let targets: Vec<&dyn crate::targets::Target> = if *all_targets {
+        crate::prompt::family::Family::ALL
+            .iter()
+            .map(|f| crate::targets::TargetId::of_family(*f).target())
+            .collect()
+    } else {
+        vec![target.as_ref()]
+    };
     let mut all = Diagnostics::default();
     for path in briefs {
         let source = SourceFile::read(path, None).map_err(Failure::of)?;
-        match engine.render(&source, target.as_ref()) {
-            Ok(r) => {
-                all.0.extend(r.warnings.iter().cloned());
-                all.0
-                    .extend(crate::lint::lint(&engine, &source, &r, &lint_table));
+        for (i, t) in targets.iter().enumerate() {
+            let found = match engine.render(&source, *t) {
+                // the request's own warnings are the first target's; the others add their
+                // family's findings
+                Ok(r) if i == 0 => r
+                    .warnings
+                    .iter()
+                    .cloned()
+                    .chain(crate::lint::lint(&engine, &source, &r, &lint_table))
+                    .collect(),
+                Ok(r) => crate::lint::lint(&engine, &source, &r, &lint_table),
+                Err(d) if i == 0 => d.0,
+                Err(_) => Vec::new(),
+            };
+            for d in found {
+                if !all
+                    .0
+                    .iter()
+                    .any(|a| a.code == d.code && a.message == d.message && a.path == d.path)
+                {
+                    all.0.push(d);
+                }
             }
-            Err(d) => all.0.extend(d.0),
         }
     }
     let errors = all.0.iter().filter(|d| d.is_error()).count();

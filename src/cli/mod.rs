@@ -57,6 +57,10 @@ pub struct Cli {
     /// [env: IMGPROMPT_TARGET_LIMITS; empty means unset].
     #[arg(long, value_name = "FILE", global = true)]
     target_limits: Option<PathBuf>,
+    /// The model families' writing rules and positive rewrites, merged over the built-in ones
+    /// (format of data/families.json) [env: IMGPROMPT_FAMILIES; empty means unset].
+    #[arg(long, value_name = "FILE", global = true)]
+    families: Option<PathBuf>,
     /// Treat every warning as an error (for CI): unknown models, preview features, unstated
     /// rules, mapped sizes, ignored fields. IMGPROMPT_STRICT=1 (or true, yes, on) does the same;
     /// empty, 0, false, no or off leave it off.
@@ -343,6 +347,14 @@ fn engine(cli: &Cli) -> Result<Engine, Failure> {
         engine = engine
             .try_target_limits(&name, value)
             .map_err(|d| Failure::invalid(Diagnostics(d)))?;
+    }
+    if let Some((name, text)) =
+        read_override(flag_or_env(cli.families.as_deref(), "IMGPROMPT_FAMILIES").as_deref())?
+    {
+        let book = crate::prompt::family::Book::builtin()
+            .overlaid(&name, &text)
+            .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
+        engine = engine.families(book);
     }
     Ok(engine)
 }

@@ -49,6 +49,9 @@ pub enum DetailKind {
     Text,
     /// A constraint on the whole image (`the top and bottom fifth clear of text`).
     Constraint,
+    /// The place of a text role's texts that have none of their own: `place: headline at the
+    /// top` (the first word is the role).
+    Place,
 }
 
 impl DetailKind {
@@ -59,6 +62,7 @@ impl DetailKind {
             ("detail:", DetailKind::Detail),
             ("text:", DetailKind::Text),
             ("constraint:", DetailKind::Constraint),
+            ("place:", DetailKind::Place),
         ] {
             if let Some(rest) = line.strip_prefix(prefix) {
                 return (kind, rest.trim());
@@ -206,6 +210,14 @@ impl Plan {
                 DetailKind::Detail => plan.details.push(rest),
                 DetailKind::Text => plan.text_details.push(rest),
                 DetailKind::Constraint => plan.constraints.push(rest),
+                DetailKind::Place => {
+                    let (role, place) = rest.split_once(' ').unwrap_or((&rest, ""));
+                    for t in plan.texts.iter_mut().filter(|t| t.role == role) {
+                        if t.placement.is_none() && !place.trim().is_empty() {
+                            t.placement = Some(place.trim().to_string());
+                        }
+                    }
+                }
             }
         }
         plan

@@ -205,6 +205,22 @@ impl Book {
         B.get_or_init(|| serde_json::from_str(BUILTIN).expect("data/families.json reads as a Book"))
     }
 
+    /// This book with an override file laid over it by the rule of every data file
+    /// ([`crate::overlay`]): objects merge, a list replaces, `null` removes, an unknown key is
+    /// an error pointing into the file.
+    pub fn overlaid(&self, name: &str, text: &str) -> Result<Book, crate::diagnostic::Diagnostic> {
+        let file =
+            crate::overlay::DataFile::new(crate::diagnostic::Code::FamiliesFile, "families file");
+        let shipped = serde_json::to_value(self).map_err(|e| {
+            crate::diagnostic::Diagnostic::error(
+                crate::diagnostic::Code::FamiliesFile,
+                format!("invalid families file: {e}"),
+            )
+            .in_file(name)
+        })?;
+        Ok(crate::overlay::overlay::<Book>(&shipped, name, text, &file)?.data)
+    }
+
     /// One family's rules (every family is in the shipped book; an override cannot remove one).
     pub fn rules(&self, family: Family) -> &Rules {
         self.families

@@ -367,7 +367,17 @@ impl Engine {
         family: Family,
     ) -> Result<String, Diagnostics> {
         let value = source.parse().map_err(|d| Diagnostics(vec![d]))?;
-        self.run(value, Some(source), None, family)
+        self.family_prompt_value(value, Some(source), family)
+    }
+
+    /// [`Engine::family_prompt`] for a brief already parsed into JSON.
+    pub fn family_prompt_value(
+        &self,
+        value: Value,
+        source: Option<&SourceFile>,
+        family: Family,
+    ) -> Result<String, Diagnostics> {
+        self.run(value, source, None, family)
             .map(|(prompt, _)| prompt)
     }
 

@@ -38,6 +38,7 @@ use crate::brief::source::{Format, SourceFile};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::emit::handoff::HandOff;
 use crate::engine::{Engine, Rendering};
+use crate::prompt::family::Family;
 use crate::targets::Target;
 
 mod conn;
@@ -206,6 +207,24 @@ pub struct RenderResponse {
     pub variants_overflow: bool,
     /// Hand-off snippets.
     pub snippets: Snippets,
+    /// The prompt every model family receives for the same brief (its first variant), the
+    /// target's own family first.
+    pub families: Vec<FamilyPrompt>,
+}
+
+/// One model family's prompt for the brief.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct FamilyPrompt {
+    /// `gpt`, `gemini`, `flux`, `stability`, `midjourney`.
+    pub family: String,
+    /// Its display name (`GPT image`).
+    pub name: String,
+    /// Its targets.
+    pub targets: Vec<String>,
+    /// The prompt, or null when the brief cannot be written for it.
+    pub prompt: Option<String>,
+    /// Why not, when it cannot.
+    pub error: Option<String>,
 }
 
 /// `POST /api/validate`.
@@ -737,6 +756,55 @@ fn parts(req: BriefRequest) -> Result<(SourceFile, Box<dyn Target>), Response> {
     Ok((src, target))
 }
 
+/// The prompt of every family for `value` (the brief, or its first variant): the target's own
+/// family first, with the rendering's prompt.
+fn family_prompts(
+    engine: &Engine,
+    src: &SourceFile,
+    value: Value,
+    r: &Rendering,
+) -> Vec<FamilyPrompt> {
+    let own = r.payload.target.family();
+    let book = engine.family_book();
+    std::iter::once(own)
+        .chain(Family::ALL.into_iter().filter(|f| *f != own))
+        .map(|f| {
+            let written = if f == own {
+                Ok(r.prompt.clone())
+            } else {
+                engine.family_prompt_value(value.clone(), Some(src), f)
+            };
+            let rules = book.rules(f);
+            let (prompt, error) = match written {
+                Ok(p) => (Some(p), None),
+                Err(d) => (None, d.0.first().map(|d| d.message.clone())),
+            };
+            FamilyPrompt {
+                family: f.name().to_string(),
+                name: rules.name.clone(),
+                targets: rules.targets.clone(),
+                prompt,
+                error,
+            }
+        })
+        .collect()
+}
+
+/// The brief as rendered: the brief itself, or its first variant when it has `vary`.
+fn rendered_value(src: &SourceFile) -> Option<Value> {
+    let value = src.parse().ok()?;
+    let has_vary = value
+        .get("vary")
+        .and_then(Value::as_object)
+        .is_some_and(|v| !v.is_empty());
+    if !has_vary {
+        return Some(value);
+    }
+    crate::app::vary::Variations::from_brief(&value, "brief", Some(src))
+        .ok()
+        .map(|v| v.variant(0).brief)
+}
+
 /// Renders the brief, or its first variant when it has `vary`; the variant count beside (`None`
 /// past `u64::MAX`).
 fn render(
@@ -799,6 +867,9 @@ fn render_response(w: &Work<'_>, body: &[u8]) -> Result<Response, Response> {
             python: snippet(HandOff::Python),
             js: snippet(HandOff::Js),
         },
+        families: rendered_value(&src)
+            .map(|v| family_prompts(w.engine, &src, v, &r))
+            .unwrap_or_default(),
     };
     answer(&response, w.max_response)
 }

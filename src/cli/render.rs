@@ -45,7 +45,31 @@ pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
     let rendering = engine
         .render(&source, target.as_ref())
         .map_err(Failure::invalid)?;
-    let text = emit(&rendering, *form).map_err(Failure::of)?;
+    let mut text = emit(&rendering, *form).map_err(Failure::of)?;
+    if *form == Emit::Report {
+        // what every model family would receive for the same brief
+        let own = rendering.payload.target.family();
+        let prompts: Vec<_> = std::iter::once(own)
+            .chain(
+                crate::prompt::family::Family::ALL
+                    .into_iter()
+                    .filter(|f| *f != own),
+            )
+            .map(|f| {
+                let p = if f == own {
+                    Ok(rendering.prompt.clone())
+                } else {
+                    engine.family_prompt(&source, f)
+                };
+                (f, p)
+            })
+            .collect();
+        text.push_str(&crate::emit::family_section(
+            &rendering,
+            &prompts,
+            engine.family_book(),
+        ));
+    }
     if *form != Emit::Report && !rendering.warnings.is_empty() {
         let _ = std::io::stderr().write_all(
             Diagnostics(rendering.warnings.clone())

@@ -169,6 +169,44 @@ fn report(r: &Rendering) -> String {
     out
 }
 
+/// The report's last section: the prompt each model family receives for the same brief, the
+/// rendering's own family first (`render --emit report`; the playground shows the same).
+pub fn family_section(
+    r: &Rendering,
+    prompts: &[(
+        crate::prompt::family::Family,
+        Result<String, crate::diagnostic::Diagnostics>,
+    )],
+    book: &crate::prompt::family::Book,
+) -> String {
+    let mut out = String::from("\n── the prompt for each model family ──\n");
+    let own = r.payload.target.family();
+    for (f, prompt) in prompts {
+        let rules = book.rules(*f);
+        let mark = if *f == own { "  (this request)" } else { "" };
+        let _ = writeln!(
+            out,
+            "\n{} · {} ({}){mark}",
+            f,
+            rules.name,
+            rules.targets.join(", ")
+        );
+        match prompt {
+            Ok(p) => {
+                let _ = writeln!(out, "{p}");
+            }
+            Err(d) => {
+                let _ = writeln!(
+                    out,
+                    "(cannot be written: {})",
+                    d.0.first().map_or("", |d| d.message.as_str())
+                );
+            }
+        }
+    }
+    out
+}
+
 /// A period for volume estimates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[cfg_attr(feature = "cli", derive(clap::ValueEnum))]

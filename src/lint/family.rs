@@ -78,7 +78,7 @@ pub(super) fn family_negation(cx: &Context<'_>) -> Vec<Diagnostic> {
 }
 
 const KEYWORD_LIST: &str = r"(?m)(?:^|[.!?]\s+)([A-Z][A-Za-z ]{0,24}): [^.\n]*;";
-const INSTRUCTION: &str = r"(?:^|[.!?]\s+)(?:Render|Create|Generate|Make|Keep|Use|Add|Set the|Place|Ensure|Avoid|Do not|Don't|Include|Feature|Show)\b";
+const INSTRUCTION: &str = r"(?:^|[.!?]\s+)(?:Render|Create|Generate|Make|Keep|Use|Add|Set the|Place|Ensure|Avoid|Do not|Don't|Include|Feature|Show)\b[^.!?\n]*";
 
 /// `family-form`: the prompt has its family's shape — no `Label: a; b; c` keyword lists for
 /// the prose families, no instruction sentences for Midjourney, labelled lines for a long GPT

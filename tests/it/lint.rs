@@ -21,8 +21,18 @@ fn each_rule_fires_on_its_fixture() {
             .expect("stem")
             .to_string_lossy()
             .into_owned();
+        // a first line `# args: --target flux` lints for another target (a family rule)
+        let text = std::fs::read_to_string(path).expect("fixture");
+        let extra: Vec<&str> = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("# args:"))
+            .map(|a| a.split_whitespace().collect())
+            .unwrap_or_default();
         let out = cli()
-            .args(["lint", "--presets", "tests/inputs/lint/presets", &rel])
+            .args(["lint", "--presets", "tests/inputs/lint/presets"])
+            .args(&extra)
+            .arg(&rel)
             .output()
             .expect("run");
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();

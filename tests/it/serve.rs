@@ -169,6 +169,21 @@ fn the_api_answers_every_endpoint() {
             .contains("\"Future Forms\"")
     );
     assert_eq!(r["exact_texts"], json!(["Future Forms"]));
+    // every family's prompt, the request's own first and equal to `prompt`
+    let families: Vec<&str> = r["families"]
+        .as_array()
+        .expect("families")
+        .iter()
+        .filter_map(|f| f["family"].as_str())
+        .collect();
+    assert_eq!(families, ["gpt", "gemini", "flux", "stability", "midjourney"], "{r}");
+    assert_eq!(r["families"][0]["prompt"], r["prompt"]);
+    assert!(
+        r["families"][4]["prompt"]
+            .as_str()
+            .is_some_and(|p| p.contains("headline \"Future Forms\"") && !p.contains("Render")),
+        "{r}"
+    );
     assert_eq!(r["payload"]["body"]["model"], "gpt-image-2");
     assert!(r["cost"]["per_request"].is_number());
     assert!(
@@ -470,6 +485,16 @@ fn the_playground_works_in_a_real_browser() {
             .as_str()
             .expect("prompt")
             .contains("Future Forms"),
+        "{r}"
+    );
+    // the same brief for every model family, the target's own first
+    let families = r["families"].as_array().expect("families");
+    let names: Vec<&str> = families.iter().filter_map(|f| f["family"].as_str()).collect();
+    assert_eq!(names.len(), 5, "{r}");
+    assert!(
+        families.iter().all(|f| f["prompt"]
+            .as_str()
+            .is_some_and(|p| p.contains("Future Forms"))),
         "{r}"
     );
     // every occurrence of the exact text is marked (the example names it twice)

@@ -28,6 +28,7 @@ try {
   await page.selectOption("#preset", "poster");
   await page.waitForFunction(() => document.getElementById("meta").textContent.startsWith("poster ·"));
   result.first_prompt = await page.textContent("#prompt");
+  result.families = await page.$$eval("#families details", (ds) => ds.map((d) => ({ family: d.dataset.family, prompt: d.querySelector("p").textContent })));
   result.marks = await page.$$eval("#prompt mark", (m) => m.map((x) => x.textContent));
   // edit the brief: the prompt follows
   await page.fill("#brief", "preset: poster\nsubject: a night market\ntext:\n  headline: Lantern Row\n");

@@ -95,7 +95,12 @@ fn lettering(plan: &Plan) -> Vec<String> {
 /// `The composition is <layout>, with <framing> and <negative space>.`
 fn composition_sentence(plan: &Plan) -> Option<String> {
     let (first, rest) = plan.layout.split_first()?;
-    let mut out = format!("The composition is {}", first.text);
+    // the layout says what the composition is; framing, camera and space are what it has
+    let mut out = if first.path == "composition.layout" {
+        format!("The composition is {}", first.text)
+    } else {
+        format!("The composition has {}", first.text)
+    };
     if !rest.is_empty() {
         let rest: Vec<&str> = rest.iter().map(|p| p.text.as_str()).collect();
         out.push_str(", with ");

@@ -47,6 +47,16 @@ const NASTY: &[&str] = &[
     "key: value",
 ];
 
+/// Every string of a JSON value.
+fn strings(v: &serde_json::Value) -> Vec<&str> {
+    match v {
+        serde_json::Value::String(s) => vec![s.as_str()],
+        serde_json::Value::Array(a) => a.iter().flat_map(strings).collect(),
+        serde_json::Value::Object(o) => o.values().flat_map(strings).collect(),
+        _ => Vec::new(),
+    }
+}
+
 fn check(engine: &imgprompt::Engine, preset: &str, role: &str, text: &str) {
     let brief = json!({
         "preset": preset,
@@ -76,6 +86,22 @@ fn check(engine: &imgprompt::Engine, preset: &str, role: &str, text: &str) {
         r.prompt
     );
     assert_eq!(r.payload.body["prompt"].as_str(), Some(r.prompt.as_str()));
+    // every family's prompt, and a string of its request, holds it verbatim
+    for family in imgprompt::prompt::family::Family::ALL {
+        let target = imgprompt::targets::TargetId::of_family(family).target();
+        let r = engine
+            .render_value(brief.clone(), None, target)
+            .unwrap_or_else(|d| panic!("{family} {preset}/{role} {text:?}:\n{}", d.render(false)));
+        assert!(
+            r.prompt.contains(&quoted),
+            "{family} {preset}: {text:?} not verbatim in:\n{}",
+            r.prompt
+        );
+        assert!(
+            strings(&r.payload.body).iter().any(|s| s.contains(&quoted)),
+            "{family} {preset}: {text:?} not verbatim in the request"
+        );
+    }
     // and through a YAML file too: what the user wrote is what the payload carries
     let yaml = format!(
         "preset: {preset}\nsubject: a test image\ntext:\n  {role}: {}\n",

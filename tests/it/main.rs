@@ -15,6 +15,7 @@ mod common;
 mod components;
 mod errors;
 mod exact_text;
+mod families;
 mod fidelity;
 mod flags;
 mod generate;

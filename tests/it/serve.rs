@@ -176,7 +176,11 @@ fn the_api_answers_every_endpoint() {
         .iter()
         .filter_map(|f| f["family"].as_str())
         .collect();
-    assert_eq!(families, ["gpt", "gemini", "flux", "stability", "midjourney"], "{r}");
+    assert_eq!(
+        families,
+        ["gpt", "gemini", "flux", "stability", "midjourney"],
+        "{r}"
+    );
     assert_eq!(r["families"][0]["prompt"], r["prompt"]);
     assert!(
         r["families"][4]["prompt"]
@@ -489,7 +493,10 @@ fn the_playground_works_in_a_real_browser() {
     );
     // the same brief for every model family, the target's own first
     let families = r["families"].as_array().expect("families");
-    let names: Vec<&str> = families.iter().filter_map(|f| f["family"].as_str()).collect();
+    let names: Vec<&str> = families
+        .iter()
+        .filter_map(|f| f["family"].as_str())
+        .collect();
     assert_eq!(names.len(), 5, "{r}");
     assert!(
         families.iter().all(|f| f["prompt"]

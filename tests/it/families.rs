@@ -1,0 +1,341 @@
+//! Model families: one brief, one prompt per family, each the way its provider's guide asks
+//! (`data/families.json`); a model per target; the families' data overridable; a preset's own
+//! template for one family; a preset written before families keeps one body; the reported
+//! prose defects stay fixed.
+use imgprompt::prompt::family::Family;
+use imgprompt::targets::TargetId;
+use imgprompt::{Engine, SourceFile};
+use serde_json::{Value, json};
+
+use crate::common::{self, cli};
+
+fn prompt(engine: &Engine, brief: &Value, family: Family) -> String {
+    engine
+        .render_value(brief.clone(), None, TargetId::of_family(family).target())
+        .unwrap_or_else(|d| panic!("{family}: {}", d.render(false)))
+        .prompt
+}
+
+/// What each family's guide asks of the same brief.
+#[test]
+fn one_brief_five_prompts_each_by_its_guide() {
+    let engine = common::engine();
+    let brief = json!({
+        "preset": "poster",
+        "subject": "an open-air jazz night in a city park",
+        "style": {"medium": "screen-printed gig poster", "lighting": "golden-hour glow", "mood": ["warm"]},
+        "composition": {"background": "a skyline at dusk"},
+        "text": {"headline": "Blue Notes", "date": {"content": "Friday 12 June", "placement": "bottom left"}},
+        "avoid": ["people", "clutter"]
+    });
+    let gpt = prompt(&engine, &brief, Family::Gpt);
+    // scene → subject → details → constraints; the text rule and the avoid list last
+    let scene = gpt.find("a skyline at dusk").expect("scene");
+    let subject = gpt.find("jazz night").expect("subject");
+    let text = gpt.find("\"Blue Notes\"").expect("text");
+    let rule = gpt.find("add no other text").expect("rule");
+    assert!(scene < subject && subject < text && text < rule, "{gpt}");
+    assert!(gpt.ends_with("Avoid people and clutter."), "{gpt}");
+    // each text with its size and place beside its quote
+    assert!(
+        gpt.contains("the headline \"Blue Notes\" (largest type)"),
+        "{gpt}"
+    );
+    assert!(
+        gpt.contains("the date \"Friday 12 June\" (small type, bottom left)"),
+        "{gpt}"
+    );
+    for family in [Family::Gemini, Family::Flux] {
+        let p = prompt(&engine, &brief, family);
+        // no negation: the avoid list as the wanted state (the FLUX guide's own rewrite)
+        for word in ["Avoid", " no ", " not ", "without"] {
+            assert!(!p.contains(word), "{family} says {word:?}: {p}");
+        }
+        assert!(p.contains("an empty, deserted setting"), "{family}: {p}");
+        assert!(!p.contains("Style:") && !p.contains("; b"), "{family}: {p}");
+    }
+    let flux = prompt(&engine, &brief, Family::Flux);
+    // subject and quoted text front-loaded, lighting named
+    assert!(
+        flux.starts_with("A screen-printed gig poster for an open-air jazz night"),
+        "{flux}"
+    );
+    assert!(flux.find("\"Blue Notes\"").expect("text") < 120, "{flux}");
+    assert!(flux.contains("Lit by golden-hour glow."), "{flux}");
+    let gemini = prompt(&engine, &brief, Family::Gemini);
+    assert!(
+        gemini.starts_with("Create a screen-printed gig poster"),
+        "{gemini}"
+    );
+    // Stability: the negatives go to negative_prompt, none in the prompt
+    let r = engine
+        .render_value(brief.clone(), None, &imgprompt::targets::Stability)
+        .expect("stability");
+    assert!(
+        !r.prompt.contains("Avoid") && !r.prompt.contains("people"),
+        "{}",
+        r.prompt
+    );
+    assert!(
+        r.payload.body.to_string().contains("people"),
+        "{}",
+        r.payload.body
+    );
+    // Midjourney: phrases, no instruction sentences, the avoid list as --no at the end
+    let r = engine
+        .render_value(brief.clone(), None, &imgprompt::targets::Midjourney)
+        .expect("midjourney");
+    for word in ["Render", "Create", "Avoid", "Intended"] {
+        assert!(
+            !r.prompt.contains(word),
+            "midjourney says {word}: {}",
+            r.prompt
+        );
+    }
+    let line = r.payload.body["prompt"].as_str().expect("line");
+    assert!(line.contains("headline \"Blue Notes\""), "{line}");
+    assert!(line.contains(" --no people, clutter"), "{line}");
+}
+
+/// `photorealistic` for photographs (GPT image), not for other media; the intended use does not
+/// echo the opening; no "Intended use: for the brand …".
+#[test]
+fn gpt_mode_words_follow_the_cookbook() {
+    let engine = common::engine();
+    let p = prompt(
+        &engine,
+        &json!({"preset": "product", "subject": "a ceramic mug", "context": {"purpose": "product photograph", "brand": "Corner Café"}}),
+        Family::Gpt,
+    );
+    assert!(p.contains("photorealistic"), "{p}");
+    assert!(!p.contains("Intended use: for the brand"), "{p}");
+    assert!(p.contains("for the brand Corner Café"), "{p}");
+    // every word of the purpose is in the opening: it would only echo it
+    assert!(!p.contains("Intended use: product photograph"), "{p}");
+    let p = prompt(
+        &engine,
+        &json!({"preset": "poster", "subject": "a fair"}),
+        Family::Gpt,
+    );
+    assert!(!p.contains("photorealistic"), "{p}");
+    let p = prompt(
+        &engine,
+        &json!({"preset": "poster", "subject": "a design conference", "style": {"medium": "event poster"}, "context": {"purpose": "event poster for a design conference"}}),
+        Family::Gpt,
+    );
+    assert!(
+        !p.contains("Intended use"),
+        "the use echoes the opening: {p}"
+    );
+}
+
+/// The typography preset's `params.kind` no longer replaces the user's medium.
+#[test]
+fn typography_kind_keeps_the_medium() {
+    let engine = common::engine();
+    for family in Family::ALL {
+        let p = prompt(
+            &engine,
+            &json!({"preset": "typography", "subject": "the day's dishes", "style": {"medium": "hand-lettered chalkboard menu"}, "params": {"kind": "infographic"}, "text": {"title": "Today"}}),
+            family,
+        );
+        assert!(p.contains("hand-lettered chalkboard menu"), "{family}: {p}");
+        assert!(p.contains("made as an infographic"), "{family}: {p}");
+    }
+}
+
+/// `targets.<target>.model` is that target's model: switching `--target` no longer warns about
+/// the OpenAI model of `output.model`, which the OpenAI target still uses.
+#[test]
+fn a_model_per_target() {
+    let brief = "preset: poster\nsubject: a fair\noutput:\n  model: gpt-image-2\ntargets:\n  gemini:\n    model: gemini-3-pro-image\n";
+    let dir = std::env::temp_dir().join(format!("imgprompt-tm-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("b.yaml");
+    std::fs::write(&file, brief).expect("brief");
+    let out = cli()
+        .args(["render", "--target", "gemini"])
+        .arg(&file)
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("OpenAI model"), "{stderr}");
+    let body: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(body.is_object());
+    let out = cli()
+        .args(["render", "--emit", "json", "--target", "gemini"])
+        .arg(&file)
+        .output()
+        .expect("run");
+    let rec: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(
+        rec["payload"]["url"]
+            .as_str()
+            .expect("url")
+            .contains("/models/gemini-3-pro-image:"),
+        "{rec}"
+    );
+    let out = cli().args(["render"]).arg(&file).output().expect("run");
+    let body: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(body["model"], "gpt-image-2");
+    // a model that is not a name is an error at its own place
+    std::fs::write(&file, "subject: a fair\ntargets:\n  flux:\n    model: 7\n").expect("brief");
+    let out = cli()
+        .args(["render", "--target", "flux"])
+        .arg(&file)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("`targets.flux.model` must be a model name") && stderr.contains(":4:12"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `--families FILE` is laid over the shipped rules: a rewrite added there is used, and an
+/// unknown key is an error pointing into the file.
+#[test]
+fn the_families_data_is_overridable() {
+    let dir = std::env::temp_dir().join(format!("imgprompt-fam-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let over = dir.join("families.json");
+    std::fs::write(
+        &over,
+        r#"{"rewrites": [{"avoid": ["boats"], "without_text": "a calm, empty sea", "with_text": "a calm, empty sea", "source": "mine"}]}"#,
+    )
+    .expect("file");
+    let brief = common::root().join("tests/inputs/lint/family-rewrite.yaml");
+    let run = |extra: &[&std::ffi::OsStr]| {
+        let out = cli()
+            .args(["render", "--emit", "prompt", "--target", "flux"])
+            .args(extra)
+            .arg(&brief)
+            .output()
+            .expect("run");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (_, shipped, _) = run(&[]);
+    assert!(shipped.contains("a look free of boats"), "{shipped}");
+    let (code, mine, _) = run(&["--families".as_ref(), over.as_os_str()]);
+    assert_eq!(code, Some(0));
+    assert!(
+        mine.contains("a calm, empty sea") && !mine.contains("boats"),
+        "{mine}"
+    );
+    std::fs::write(&over, "{\n  \"rewritez\": []\n}").expect("file");
+    let (code, _, err) = run(&["--families".as_ref(), over.as_os_str()]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("families-file") && err.contains(":2:3") && err.contains("rewrites"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `lint --all-targets` checks every family's rules; one target's findings are its own.
+#[test]
+fn lint_checks_every_family() {
+    let brief = "tests/inputs/lint/family-rewrite.yaml";
+    let out = cli().args(["lint", brief]).output().expect("run");
+    let openai = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!openai.contains("family-rewrite"), "{openai}");
+    let out = cli()
+        .args(["lint", "--all-targets", brief])
+        .output()
+        .expect("run");
+    let all = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        all.contains("Gemini image takes no negatives") && all.contains("FLUX takes no negatives"),
+        "{all}"
+    );
+}
+
+/// A preset's `prompt.<family>.tera` writes that family's whole prompt; a preset written before
+/// families (`writes: prompt`, the default) gives every family its one body.
+#[test]
+fn a_preset_may_write_one_family_itself() {
+    let dir = std::env::temp_dir().join(format!("imgprompt-own-{}", std::process::id()));
+    let preset = dir.join("presets/mine");
+    std::fs::create_dir_all(&preset).expect("dir");
+    std::fs::write(preset.join("preset.yaml"), "name: mine\ndescription: d\nwrites: details\ntext_roles:\n  headline: {description: h, size: largest}\n").expect("manifest");
+    std::fs::write(
+        preset.join("prompt.tera"),
+        "{% if params %}{% endif %}subject: at night\n",
+    )
+    .expect("details");
+    std::fs::write(preset.join("prompt.flux.tera"), "A night view of {{ subject | phrase }} with the words {{ text_by_role.headline.values | first }}.\n").expect("own");
+    let old = dir.join("presets/old");
+    std::fs::create_dir_all(&old).expect("dir");
+    std::fs::write(
+        old.join("preset.yaml"),
+        "name: old\ndescription: d\ntext_roles:\n  headline: {description: h}\n",
+    )
+    .expect("manifest");
+    std::fs::write(
+        old.join("prompt.tera"),
+        "Paint {{ subject | phrase }}. {{ text | exact_text_sentence }}\n",
+    )
+    .expect("old");
+    std::fs::write(
+        dir.join("b.yaml"),
+        "preset: mine\nsubject: a harbour\ntext:\n  headline: \"{{ x }}\"\n",
+    )
+    .expect("brief");
+    std::fs::write(
+        dir.join("o.yaml"),
+        "preset: old\nsubject: a harbour\ntext:\n  headline: Hi\n",
+    )
+    .expect("brief");
+    let prompt = |file: &str, target: &str| {
+        let out = cli()
+            .current_dir(&dir)
+            .args(["render", "--emit", "prompt", "--target", target, file])
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    // the family's own template, the exact text still verbatim (a placeholder, never code)
+    assert_eq!(
+        prompt("b.yaml", "flux"),
+        "A night view of a harbour with the words {{ x }}."
+    );
+    let gemini = prompt("b.yaml", "gemini");
+    assert!(
+        gemini.starts_with("Create an image of a harbour, at night, with the headline \"{{ x }}\""),
+        "{gemini}"
+    );
+    let one = prompt("o.yaml", "openai");
+    for target in ["gemini", "flux", "stability", "midjourney"] {
+        // (Midjourney's line adds its parameters)
+        assert!(prompt("o.yaml", target).starts_with(&one), "{target}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The shipped examples' prompt for every family, as the README shows them.
+#[test]
+fn the_readme_shows_the_five_prompts_of_one_brief() {
+    let engine = common::engine();
+    let readme = std::fs::read_to_string(common::root().join("README.md")).expect("readme");
+    let path = common::root().join("examples/poster-future-forms.yaml");
+    let source = SourceFile::read(&path, None).expect("example");
+    for family in Family::ALL {
+        let p = engine.family_prompt(&source, family).expect("renders");
+        assert!(
+            readme.contains(&p),
+            "the README lacks the {family} prompt:\n{p}"
+        );
+    }
+}

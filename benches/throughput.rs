@@ -155,6 +155,23 @@ fn main() {
         rate(n, full)
     );
 
+    // the same, per model family: each family's writer and its target's payload
+    for family in imgprompt::prompt::family::Family::ALL {
+        let target = imgprompt::targets::TargetId::of_family(family).target();
+        let t = Instant::now();
+        let mut ok = 0;
+        for l in &lines {
+            if let Ok(v) = serde_json::from_str::<Value>(l) {
+                ok += usize::from(engine.render_value(v, None, target).is_ok());
+            }
+        }
+        println!(
+            "render + validate, {:<10} (1 thread) {}   ({ok} payloads)",
+            family.name(),
+            rate(n, t.elapsed())
+        );
+    }
+
     let bin = env!("CARGO_BIN_EXE_imgprompt");
     for (label, extra) in [
         ("batch command, parallel", &[][..]),

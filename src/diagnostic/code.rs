@@ -230,6 +230,8 @@ codes! {
     TemplateSandbox = "template-sandbox", [Error], Other;
     /// A template has a syntax error.
     TemplateSyntax = "template-syntax", [Error], Other;
+    /// A one-line prompt (Midjourney) cannot hold an exact text's line break or `--`: the text is sent with a space or a dash there.
+    TextAltered = "text-altered", [Warning], Other;
     /// The preset's template left out an exact text of the brief.
     TextDropped = "text-dropped", [Error], Other;
     /// An exact text has neither a size in the hierarchy nor a placement.
@@ -386,6 +388,7 @@ mod tests {
             | Code::TemplateRender
             | Code::TemplateSandbox
             | Code::TemplateSyntax
+            | Code::TextAltered
             | Code::TextDropped
             | Code::TextUnplaced
             | Code::TextVsNoText
@@ -408,7 +411,7 @@ mod tests {
     }
 
     /// The number of arms of [`listed`]: keep it equal to the variants listed there.
-    const LISTED: usize = 97;
+    const LISTED: usize = 98;
 
     #[test]
     fn all_lists_every_variant_once() {

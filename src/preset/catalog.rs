@@ -655,52 +655,59 @@ fn resolve_extends(presets: &mut IndexMap<String, Preset>) -> IndexMap<String, V
         if chain.is_empty() {
             continue;
         }
-        let mut defaults = Value::Object(Default::default());
-        let mut roles = IndexMap::new();
-        let mut params = None;
-        let mut main = None;
-        let (mut link, mut rule) = (None, None);
-        for parent in chain.iter().rev() {
-            let p = &presets[parent];
-            deep_merge(&mut defaults, Value::Object(p.manifest.defaults.clone()));
-            roles.extend(p.manifest.text_roles.clone());
-            if p.manifest.params.is_some() {
-                params = p.manifest.params.clone();
-            }
-            // the nearest ancestor with its own main template (one that only extends has none,
-            // whichever order the presets were loaded in)
-            if p.templates.iter().any(|(n, _)| *n == p.main) {
-                main = Some((p.main.clone(), p.manifest.writes));
-            }
-            link = p.manifest.subject_link.clone().or(link);
-            rule = p.manifest.text_rule.or(rule);
-        }
-        let preset = presets.get_mut(name).expect("present");
-        deep_merge(
-            &mut defaults,
-            Value::Object(preset.manifest.defaults.clone()),
-        );
-        if let Value::Object(d) = defaults {
-            preset.manifest.defaults = d;
-        }
-        roles.extend(preset.manifest.text_roles.clone());
-        preset.manifest.text_roles = roles;
-        if preset.manifest.params.is_none() {
-            preset.manifest.params = params;
-        }
-        if !preset.templates.iter().any(|(n, _)| *n == preset.main)
-            && let Some((m, writes)) = main
-        {
-            // what the inherited template writes comes with it
-            preset.main = m;
-            preset.manifest.writes = writes;
-        }
-        if preset.manifest.subject_link.is_none() {
-            preset.manifest.subject_link = link;
-        }
-        if preset.manifest.text_rule.is_none() {
-            preset.manifest.text_rule = rule;
-        }
+        inherit(presets, name, &chain);
     }
     failed
+}
+
+/// Merges the manifests of `chain` (the parents of `name`, nearest first) under its own:
+/// defaults (the child wins), text roles, params, the nearest ancestor's main template with what
+/// it writes, the subject link and the text rule.
+fn inherit(presets: &mut IndexMap<String, Preset>, name: &str, chain: &[String]) {
+    let mut defaults = Value::Object(Default::default());
+    let mut roles = IndexMap::new();
+    let mut params = None;
+    let mut main = None;
+    let (mut link, mut rule) = (None, None);
+    for parent in chain.iter().rev() {
+        let p = &presets[parent];
+        deep_merge(&mut defaults, Value::Object(p.manifest.defaults.clone()));
+        roles.extend(p.manifest.text_roles.clone());
+        if p.manifest.params.is_some() {
+            params = p.manifest.params.clone();
+        }
+        // the nearest ancestor with its own main template (one that only extends has none,
+        // whichever order the presets were loaded in)
+        if p.templates.iter().any(|(n, _)| *n == p.main) {
+            main = Some((p.main.clone(), p.manifest.writes));
+        }
+        link = p.manifest.subject_link.clone().or(link);
+        rule = p.manifest.text_rule.or(rule);
+    }
+    let preset = presets.get_mut(name).expect("present");
+    deep_merge(
+        &mut defaults,
+        Value::Object(preset.manifest.defaults.clone()),
+    );
+    if let Value::Object(d) = defaults {
+        preset.manifest.defaults = d;
+    }
+    roles.extend(preset.manifest.text_roles.clone());
+    preset.manifest.text_roles = roles;
+    if preset.manifest.params.is_none() {
+        preset.manifest.params = params;
+    }
+    if !preset.templates.iter().any(|(n, _)| *n == preset.main)
+        && let Some((m, writes)) = main
+    {
+        // what the inherited template writes comes with it
+        preset.main = m;
+        preset.manifest.writes = writes;
+    }
+    if preset.manifest.subject_link.is_none() {
+        preset.manifest.subject_link = link;
+    }
+    if preset.manifest.text_rule.is_none() {
+        preset.manifest.text_rule = rule;
+    }
 }

@@ -46,6 +46,7 @@ impl Target for Midjourney {
         // what the prompt line takes of `output`; every other field the brief sets is a warning
         let mut warnings = common::unused(req, "midjourney", &["size", "aspect_ratio", "seed"]);
         warnings.extend(common::size_beside_ratio(req.brief, "midjourney"));
+        warnings.extend(altered_texts(req.brief));
         let ar = aspect_ratio(req, d)?;
         let version = version(&opts, d)?;
         let stylize = stylize(&opts)?;
@@ -110,11 +111,7 @@ struct Parameters {
 /// One line: Midjourney reads parameters at the end of a single-line prompt (`--` inside the
 /// prompt would start a parameter, so it becomes a dash).
 fn prompt_line(prompt: &str, p: &Parameters) -> String {
-    let mut line = prompt
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .replace("--", "—");
+    let mut line = one_line(prompt.trim());
     line.push_str(&format!(" --ar {}", p.ar));
     if !p.no.is_empty() {
         line.push_str(&format!(" --no {}", p.no.join(", ")));
@@ -127,6 +124,47 @@ fn prompt_line(prompt: &str, p: &Parameters) -> String {
     }
     line.push_str(&format!(" --v {}", p.v));
     line
+}
+
+/// `text` as a one-line prompt can hold it: each line break a space, `--` (which would start a
+/// parameter) a dash; every other character, spaces included, as it is.
+fn one_line(text: &str) -> String {
+    text.replace("\r\n", " ")
+        .replace(
+            [
+                '\n', '\r', '\u{2028}', '\u{2029}', '\u{b}', '\u{c}', '\u{85}',
+            ],
+            " ",
+        )
+        .replace("--", "—")
+}
+
+/// A warning for every exact text the one-line prompt cannot hold as written.
+fn altered_texts(brief: &crate::brief::Brief) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (role, value) in &brief.text {
+        let many = matches!(value, crate::brief::TextValue::Many(_));
+        for (i, e) in value.entries().into_iter().enumerate() {
+            let text = e.content();
+            if one_line(text) == text {
+                continue;
+            }
+            let path = if many {
+                format!("text.{role}[{i}]")
+            } else {
+                format!("text.{role}")
+            };
+            out.push(
+                Diagnostic::warning(
+                    Code::TextAltered,
+                    format!("a Midjourney prompt is one line with parameters after `--`: the exact {role} text is sent with a space for each line break and a dash for `--`"),
+                )
+                .with_path(path)
+                .with_help("write the text on one line, without `--`, to send it exactly"),
+            );
+        }
+    }
+    out
 }
 
 /// `--ar`: the exact ratio, reduced (Midjourney takes any whole-number ratio within limits).

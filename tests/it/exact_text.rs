@@ -97,9 +97,29 @@ fn check(engine: &imgprompt::Engine, preset: &str, role: &str, text: &str) {
             "{family} {preset}: {text:?} not verbatim in:\n{}",
             r.prompt
         );
+        // a Midjourney line holds no line break and no `--` (it would start a parameter): the
+        // text goes with a space or a dash there, and a warning says so
+        let sent = if family == imgprompt::prompt::family::Family::Midjourney {
+            quoted
+                .replace("\r\n", " ")
+                .replace(
+                    [
+                        '\n', '\r', '\u{2028}', '\u{2029}', '\u{b}', '\u{c}', '\u{85}',
+                    ],
+                    " ",
+                )
+                .replace("--", "—")
+        } else {
+            quoted.clone()
+        };
         assert!(
-            strings(&r.payload.body).iter().any(|s| s.contains(&quoted)),
+            strings(&r.payload.body).iter().any(|s| s.contains(&sent)),
             "{family} {preset}: {text:?} not verbatim in the request"
+        );
+        assert_eq!(
+            sent != quoted,
+            r.warnings.iter().any(|w| w.code == "text-altered"),
+            "{family} {preset}: {text:?}"
         );
     }
     // and through a YAML file too: what the user wrote is what the payload carries

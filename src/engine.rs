@@ -370,6 +370,25 @@ impl Engine {
         self.family_prompt_value(value, Some(source), family)
     }
 
+    /// What `family` is sent for a brief: its target's prompt (for Midjourney the whole line, its
+    /// parameters included), or the prompt alone when the brief builds no request for that
+    /// target (a size it refuses). What reports and the playground show per family.
+    pub fn family_sent(
+        &self,
+        value: Value,
+        source: Option<&SourceFile>,
+        family: Family,
+    ) -> Result<String, Diagnostics> {
+        let target = crate::targets::TargetId::of_family(family).target();
+        match self.render_value(value.clone(), source, target) {
+            Ok(r) => Ok(r
+                .payload
+                .paste_line()
+                .map_or_else(|| r.prompt.clone(), str::to_string)),
+            Err(_) => self.family_prompt_value(value, source, family),
+        }
+    }
+
     /// [`Engine::family_prompt`] for a brief already parsed into JSON.
     pub fn family_prompt_value(
         &self,
@@ -610,9 +629,13 @@ impl Engine {
             limits: &self.target_limits.1,
             defaulted,
         };
+        let own_path = format!("targets.{}.model", target.name());
         let at_own = |mut d: Diagnostic| {
             if own_model && d.path.as_deref() == Some("output.model") {
-                d.path = Some(format!("targets.{}.model", target.name()));
+                d.path = Some(own_path.clone());
+                d.help = d
+                    .help
+                    .map(|h| h.replace("`output.model`", &format!("`{own_path}`")));
             }
             d
         };
@@ -662,7 +685,12 @@ fn target_model(brief: &mut Brief, target: &str) -> Result<bool, Diagnostic> {
     let Some(Value::Object(options)) = brief.targets.get_mut(target) else {
         return Ok(false);
     };
-    match options.shift_remove("model") {
+    let model = options.shift_remove("model");
+    if options.is_empty() && model.is_some() {
+        // a target with no options of its own keeps none: no "takes no options" warning
+        brief.targets.shift_remove(target);
+    }
+    match model {
         None => Ok(false),
         Some(Value::String(model)) => {
             brief.output.model = Some(model);

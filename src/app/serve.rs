@@ -207,8 +207,8 @@ pub struct RenderResponse {
     pub variants_overflow: bool,
     /// Hand-off snippets.
     pub snippets: Snippets,
-    /// The prompt every model family receives for the same brief (its first variant), the
-    /// target's own family first.
+    /// What every model family is sent for the same brief (its first variant): the prompt, for
+    /// Midjourney its whole line; the target's own family first.
     pub families: Vec<FamilyPrompt>,
 }
 
@@ -770,9 +770,11 @@ fn family_prompts(
         .chain(Family::ALL.into_iter().filter(|f| *f != own))
         .map(|f| {
             let written = if f == own {
-                Ok(r.prompt.clone())
+                Ok(r.payload
+                    .paste_line()
+                    .map_or_else(|| r.prompt.clone(), str::to_string))
             } else {
-                engine.family_prompt_value(value.clone(), Some(src), f)
+                engine.family_sent(value.clone(), Some(src), f)
             };
             let rules = book.rules(f);
             let (prompt, error) = match written {

@@ -57,9 +57,15 @@ pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
             )
             .map(|f| {
                 let p = if f == own {
-                    Ok(rendering.prompt.clone())
+                    Ok(rendering
+                        .payload
+                        .paste_line()
+                        .map_or_else(|| rendering.prompt.clone(), str::to_string))
                 } else {
-                    engine.family_prompt(&source, f)
+                    source
+                        .parse()
+                        .map_err(|d| Diagnostics(vec![d]))
+                        .and_then(|v| engine.family_sent(v, Some(&source), f))
                 };
                 (f, p)
             })

@@ -160,7 +160,7 @@ codes! {
     MissingField = "missing-field", [Error], Other;
     /// The model table given to override the shipped one is invalid.
     ModelsFile = "models-file", [Error], Other;
-    /// An avoid item is written as a negation (`no text`): the prompt would say "Avoid no text".
+    /// An avoid item is written as a negation (`no text`): it is read without it (`text`), as every avoid item is something to leave out.
     NegatedAvoid = "negated-avoid", [Warning], Other;
     /// `--emit openai-batch` for a target that is not an OpenAI endpoint.
     NoBatchApi = "no-batch-api", [Error], Usage;
@@ -230,7 +230,7 @@ codes! {
     TemplateSandbox = "template-sandbox", [Error], Other;
     /// A template has a syntax error.
     TemplateSyntax = "template-syntax", [Error], Other;
-    /// A one-line prompt (Midjourney) cannot hold an exact text's line break or `--`: the text is sent with a space or a dash there.
+    /// A one-line prompt (Midjourney) cannot hold an exact text's or a phrase's line break or `--` (sent with a space or a dash), or reads its `::` as syntax.
     TextAltered = "text-altered", [Warning], Other;
     /// The preset's template left out an exact text of the brief.
     TextDropped = "text-dropped", [Error], Other;

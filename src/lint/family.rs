@@ -235,13 +235,20 @@ pub(super) fn family_rewrite(cx: &Context<'_>) -> Vec<Diagnostic> {
     }
     let book = cx.engine.family_book();
     let has_text = !cx.texts.is_empty();
-    cx.rendering
+    let missing: Vec<(usize, &String)> = cx
+        .rendering
         .brief
         .avoid
         .iter()
         .enumerate()
         .filter(|(_, a)| !a.trim().is_empty() && !book.rewrite(a, has_text).1)
-        .map(|(i, a)| {
+        .collect();
+    // one finding per item, up to a screenful; then one for the rest
+    const SHOWN: usize = 10;
+    let mut out: Vec<Diagnostic> = missing
+        .iter()
+        .take(SHOWN)
+        .map(|&(i, a)| {
             let (said, _) = book.rewrite(a, has_text);
             let d = finding(
                 Code::FamilyRewrite,
@@ -250,7 +257,19 @@ pub(super) fn family_rewrite(cx: &Context<'_>) -> Vec<Diagnostic> {
             .with_help("describe what you want instead (in `style.details` or `composition`), or add a rewrite to `rewrites` with `--families FILE`");
             cx.in_brief(d, &format!("avoid[{i}]"))
         })
-        .collect()
+        .collect();
+    if missing.len() > SHOWN {
+        let d = finding(
+            Code::FamilyRewrite,
+            format!(
+                "and {} more avoid items have no positive rewrite for {}",
+                missing.len() - SHOWN,
+                rules.name
+            ),
+        );
+        out.push(cx.in_brief(d, &format!("avoid[{}]", missing[SHOWN].0)));
+    }
+    out
 }
 
 /// `text-unplaced`: every exact text has a size in the hierarchy (its role's `size` in the

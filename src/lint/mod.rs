@@ -72,7 +72,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: Code::NegatedAvoid,
         severity: Severity::Warning,
-        summary: "an avoid item is written as a negation (`no text`): the prompt would read \"Avoid no text\"",
+        summary: "an avoid item is written as a negation (`no text`): read without it (`text`), as every avoid item is something to leave out",
         check: rules::negated_avoid,
     },
     Rule {
@@ -250,6 +250,16 @@ impl LintTable {
                     format!("context_ratios[{i}].pattern"),
                     format!("is not a regular expression: {first}"),
                 ));
+            }
+            if let Some((lo, hi)) = &cr.accepts {
+                for (k, r) in [("0", lo), ("1", hi)] {
+                    if crate::brief::size::parse_ratio(r).is_none() {
+                        return Some((
+                            format!("context_ratios[{i}].accepts[{k}]"),
+                            format!("is `{r}`, not an aspect ratio (`WIDTH:HEIGHT`)"),
+                        ));
+                    }
+                }
             }
             crate::brief::size::parse_ratio(&cr.ratio)
                 .is_none()
@@ -451,6 +461,18 @@ mod tests {
                 .unwrap_or_default()
                 .contains("did you mean `long_prompt_chars`?")
         );
+    }
+
+    #[test]
+    fn an_accepted_range_that_is_not_two_ratios_is_refused() {
+        let mut table = LintTable::builtin();
+        let d = table
+            .apply_overrides(
+                "t.json",
+                r#"{"context_ratios": [{"pattern": "feed", "ratio": "1:1", "name": "x", "accepts": ["4:5", "wide"]}]}"#,
+            )
+            .expect_err("bad range");
+        assert_eq!(d.path.as_deref(), Some("context_ratios[0].accepts[1]"));
     }
 
     #[test]

@@ -168,8 +168,8 @@ pub(super) fn empty_phrase(cx: &Context<'_>) -> Vec<Diagnostic> {
 }
 
 /// `negated-avoid`: an avoid item names what to leave out, so it is not itself a negation:
-/// `no text` becomes "Avoid no text" in a sentence (the opposite of what was meant), and
-/// `--no no text` or a negative prompt of "no text" on other targets.
+/// written `no text`, it would say "Avoid no text" (the opposite of what was meant), `--no no
+/// text` or a negative prompt of "no text"; imgprompt drops the negation and says so.
 pub(super) fn negated_avoid(cx: &Context<'_>) -> Vec<Diagnostic> {
     let negation = cached_regex(r"(?i)^\s*(no|not|never|without|don't|do not)\b\s*")
         .expect("a valid constant pattern");
@@ -189,7 +189,7 @@ pub(super) fn negated_avoid(cx: &Context<'_>) -> Vec<Diagnostic> {
             Some(cx.in_brief(
                 finding(
                     Code::NegatedAvoid,
-                    format!("the avoid item `{item}` is a negation: the prompt would say \"Avoid {item}\""),
+                    format!("the avoid item `{item}` is a negation: every avoid item is already something to leave out, so the request says `{rest}`"),
                 )
                 .with_help(help),
                 &format!("avoid[{i}]"),

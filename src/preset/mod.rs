@@ -225,7 +225,12 @@ impl Preset {
             .text_roles
             .get(role)
             .and_then(|r| r.label.clone())
-            .unwrap_or_else(|| role.replace(['_', '-'], " "))
+            .unwrap_or_else(|| {
+                role.replace(['_', '-'], " ")
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
     }
 }
 

@@ -739,6 +739,10 @@ fn lcfirst(value: &str, _: Kwargs, _: &State) -> String {
 /// `modular` → `on a modular grid`. The user's words are kept as written.
 fn grid(value: &str, _: Kwargs, _: &State) -> String {
     let plain = unmarked(value).trim().to_lowercase();
+    // the phrase brings its own preposition: `on a 3x3 grid`, `in two columns`
+    if plain.starts_with("on ") || plain.starts_with("in ") {
+        return value.to_string();
+    }
     let last = plain.rsplit(' ').next().unwrap_or("");
     match last {
         "grid" | "grids" => format!("on {}", with_article(value)),

@@ -38,6 +38,28 @@ pub struct PlanText {
     pub size: Option<String>,
 }
 
+/// One line of a preset's details template: its kind, its final text, and whether it starts with
+/// the user's words (then a writer never changes its first letter).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detail {
+    /// Its kind (its prefix).
+    pub kind: DetailKind,
+    /// The text, the user's phrases and exact texts in place.
+    pub text: String,
+    /// True when the first character is the user's.
+    pub user_first: bool,
+}
+
+/// A preset phrase said as a sentence of its own: its text, and whether its first letter is the
+/// user's (`iPhone notch area clear`), which a writer leaves as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Said {
+    /// The phrase.
+    pub text: String,
+    /// True when its first character is the user's.
+    pub user_first: bool,
+}
+
 /// What kind of phrase a line of a preset's details template is (`subject: featuring …`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DetailKind {
@@ -108,12 +130,12 @@ pub struct Plan {
     /// The exact texts, in the brief's role order.
     pub texts: Vec<PlanText>,
     /// The preset's phrases about the text.
-    pub text_details: Vec<String>,
+    pub text_details: Vec<Said>,
     /// Whether every text must be exactly the brief's and no other (false: interface text may
     /// have other short labels).
     pub text_strict: bool,
     /// The preset's constraints.
-    pub constraints: Vec<String>,
+    pub constraints: Vec<Said>,
     /// What to keep out.
     pub avoid: Vec<Phrase>,
 }
@@ -145,7 +167,7 @@ fn many(path: &str, v: &Option<OneOrMany>) -> Vec<Phrase> {
 impl Plan {
     /// The plan of `brief` (the preset's defaults already merged) with the preset's `details`
     /// (the lines its details template wrote, final text).
-    pub fn new(brief: &Brief, preset: &Preset, details: &[(DetailKind, String)]) -> Plan {
+    pub fn new(brief: &Brief, preset: &Preset, details: &[Detail]) -> Plan {
         let s = &brief.style;
         let c = &brief.composition;
         let x = &brief.context;
@@ -203,13 +225,17 @@ impl Plan {
         .flatten()
         .chain(many("composition.details", &c.details))
         .collect();
-        for (kind, rest) in details {
-            let rest = rest.clone();
-            match kind {
+        for d in details {
+            let rest = d.text.clone();
+            let said = Said {
+                text: rest.clone(),
+                user_first: d.user_first,
+            };
+            match d.kind {
                 DetailKind::Subject => plan.subject_details.push(rest),
                 DetailKind::Detail => plan.details.push(rest),
-                DetailKind::Text => plan.text_details.push(rest),
-                DetailKind::Constraint => plan.constraints.push(rest),
+                DetailKind::Text => plan.text_details.push(said),
+                DetailKind::Constraint => plan.constraints.push(said),
                 DetailKind::Place => {
                     let (role, place) = rest.split_once(' ').unwrap_or((&rest, ""));
                     for t in plan.texts.iter_mut().filter(|t| t.role == role) {
@@ -268,15 +294,18 @@ fn texts(brief: &Brief, preset: &Preset) -> Vec<PlanText> {
         let entries = value.entries();
         let many = matches!(value, crate::brief::TextValue::Many(_));
         let manifest = preset.manifest.text_roles.get(role);
-        // each text of a plural role is one text: `the label "A"`, `the label "B"`
-        let labels = preset.role_label(role);
-        let mut label = labels.clone();
-        if (many || manifest.is_some_and(|r| r.plural))
-            && label.ends_with('s')
-            && !label.ends_with("ss")
-        {
-            label.pop();
-        }
+        // each text of a plural role is one text: `the label "A"`, `the labels "A" and "B"`
+        let base = preset.role_label(role);
+        let base = if base.is_empty() {
+            String::from("text")
+        } else {
+            base
+        };
+        let (label, labels) = if manifest.is_some_and(|r| r.plural) {
+            (singular(&base), base)
+        } else {
+            (base.clone(), plural(&base))
+        };
         for (i, e) in entries.iter().enumerate() {
             let (typography, placement) = match e {
                 TextEntry::Plain(_) => (None, None),
@@ -288,11 +317,7 @@ fn texts(brief: &Brief, preset: &Preset) -> Vec<PlanText> {
             out.push(PlanText {
                 role: role.clone(),
                 label: label.clone(),
-                labels: if labels == label {
-                    format!("{label}s")
-                } else {
-                    labels.clone()
-                },
+                labels: labels.clone(),
                 path: if many {
                     format!("text.{role}[{i}]")
                 } else {
@@ -306,4 +331,41 @@ fn texts(brief: &Brief, preset: &Preset) -> Vec<PlanText> {
         }
     }
     out
+}
+
+/// One of a plural label (`labels` → `label`, `list items` → `list item`).
+fn singular(label: &str) -> String {
+    match label.strip_suffix('s') {
+        Some(one) if !one.ends_with('s') && !one.is_empty() => one.to_string(),
+        _ => label.to_string(),
+    }
+}
+
+/// Several of a label: `call to action` → `calls to action`, `body copy` → `body copies`,
+/// `badge` → `badges`, `box` → `boxes`.
+fn plural(label: &str) -> String {
+    // a phrase with a preposition pluralises its head: `calls to action`
+    for sep in [" to ", " of ", " for "] {
+        if let Some((head, tail)) = label.split_once(sep) {
+            return format!("{}{sep}{tail}", plural(head));
+        }
+    }
+    let (stem, last) = label.rsplit_once(' ').map_or(("", label), |(s, l)| (s, l));
+    let lower = last.to_lowercase();
+    let vowel_y = ["ay", "ey", "oy", "uy"].iter().any(|e| lower.ends_with(e));
+    let many = if lower.ends_with('y') && !vowel_y {
+        format!("{}ies", &last[..last.len() - 1])
+    } else if ["s", "x", "z", "ch", "sh"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+    {
+        format!("{last}es")
+    } else {
+        format!("{last}s")
+    };
+    if stem.is_empty() {
+        many
+    } else {
+        format!("{stem} {many}")
+    }
 }

@@ -15,7 +15,7 @@ use crate::brief::{Brief, OneOrMany};
 use crate::diagnostic::{Code, Diagnostic, Location};
 use crate::preset::Preset;
 use crate::preset::catalog::Catalog;
-use crate::prompt::plan::DetailKind;
+use crate::prompt::plan::{Detail, DetailKind};
 use crate::prompt::sandbox::{ScanError, SourceMap};
 
 pub use crate::prompt::sandbox::Limits;
@@ -940,20 +940,32 @@ pub fn render_details(
     preset: &Preset,
     compiled: &Compiled,
     limits: Limits,
-) -> Result<Vec<(DetailKind, String)>, Vec<Diagnostic>> {
+) -> Result<Vec<Detail>, Vec<Diagnostic>> {
     let mut placeholders = Placeholders::new(brief).map_err(|d| vec![d])?;
     let context = context(brief, preset, &mut placeholders, true);
     crate::prompt::filters::set_marks(Some(placeholders.marks));
     let rendered = compiled.render(preset.main_template(), &context, limits);
     crate::prompt::filters::set_marks(None);
     let mut out = Vec::new();
+    let (open, close) = placeholders.marks;
     for line in rendered?.lines() {
         let (kind, rest) = DetailKind::split(line.trim());
+        let rest = rest.trim();
+        // the template's own full stop goes (the writers end their sentences); a user phrase's
+        // or an exact text's is theirs
+        let rest = match rest.strip_suffix('.') {
+            Some(r) if !r.ends_with([close, placeholders.close]) => r,
+            _ => rest,
+        };
+        let user_first = rest.starts_with([open, placeholders.open]);
         let tidied = tidy_marked(rest, Some(placeholders.marks));
         let text = placeholders.substitute(&tidied);
-        let text = text.trim().trim_end_matches('.').trim_end();
-        if !text.is_empty() {
-            out.push((kind, text.to_string()));
+        if !text.trim().is_empty() {
+            out.push(Detail {
+                kind,
+                text: text.trim().to_string(),
+                user_first,
+            });
         }
     }
     Ok(out)

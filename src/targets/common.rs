@@ -66,11 +66,13 @@ pub(super) fn negative_prompt(brief: &Brief) -> Option<String> {
     let items: Vec<&str> = brief
         .avoid
         .iter()
-        .map(|a| a.trim())
+        .map(|a| unnegated(a))
         .filter(|a| !a.is_empty())
         .collect();
     (!items.is_empty()).then(|| items.join(", "))
 }
+
+pub(super) use crate::prompt::family::unnegated;
 
 /// The brief's options for `target` (`targets.<name>`), checked against the known keys.
 pub(super) fn options(

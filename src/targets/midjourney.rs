@@ -47,6 +47,7 @@ impl Target for Midjourney {
         let mut warnings = common::unused(req, "midjourney", &["size", "aspect_ratio", "seed"]);
         warnings.extend(common::size_beside_ratio(req.brief, "midjourney"));
         warnings.extend(altered_texts(req.brief));
+        warnings.extend(altered_phrases(req.prompt, req.brief));
         let ar = aspect_ratio(req, d)?;
         let version = version(&opts, d)?;
         let stylize = stylize(&opts)?;
@@ -54,7 +55,7 @@ impl Target for Midjourney {
             .brief
             .avoid
             .iter()
-            .map(|a| a.trim().replace(',', " "))
+            .map(|a| common::unnegated(a).replace(',', " "))
             .filter(|a| !a.is_empty())
             .collect();
         let parameters = Parameters {
@@ -165,6 +166,30 @@ fn altered_texts(brief: &crate::brief::Brief) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+/// A warning when the prompt's other words (a phrase of the brief) hold what a one-line prompt
+/// changes (a line break, `--`) or reads as syntax (`::`, a multi-prompt weight).
+fn altered_phrases(prompt: &str, brief: &crate::brief::Brief) -> Option<Diagnostic> {
+    let mut rest = prompt.to_string();
+    for value in brief.text.values() {
+        for e in value.entries() {
+            rest = rest.replace(e.content(), "");
+        }
+    }
+    let changed = one_line(&rest) != rest;
+    let syntax = rest.contains("::");
+    (changed || syntax).then(|| {
+        Diagnostic::warning(
+            Code::TextAltered,
+            if changed {
+                "a phrase of the brief holds a line break or `--`, which a Midjourney line cannot hold: it is sent with a space or a dash there"
+            } else {
+                "a phrase of the brief holds `::`, which Midjourney reads as a multi-prompt separator"
+            },
+        )
+        .with_help("reword it: the line is sent as shown by `--emit prompt`")
+    })
 }
 
 /// `--ar`: the exact ratio, reduced (Midjourney takes any whole-number ratio within limits).

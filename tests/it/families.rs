@@ -61,7 +61,7 @@ fn one_brief_five_prompts_each_by_its_guide() {
         "{flux}"
     );
     assert!(flux.find("\"Blue Notes\"").expect("text") < 120, "{flux}");
-    assert!(flux.contains("Lit by golden-hour glow."), "{flux}");
+    assert!(flux.contains("It is lit by golden-hour glow."), "{flux}");
     let gemini = prompt(&engine, &brief, Family::Gemini);
     assert!(
         gemini.starts_with("Create a screen-printed gig poster"),

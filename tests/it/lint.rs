@@ -147,3 +147,25 @@ fn dangling_separator_catches_every_bad_separator() {
         "an ellipsis is not a dangling separator"
     );
 }
+
+/// An Instagram feed takes 1:1 and any ratio from 4:5 to 1.91:1 (Meta's media requirements):
+/// a 4:5 feed ad is no finding, a 2:3 one is.
+#[test]
+fn an_instagram_feed_takes_four_by_five() {
+    let engine = common::engine();
+    let table = LintTable::builtin();
+    let finds = |size: &str| {
+        let brief = format!(
+            "preset: social\nsubject: a sale\ncontext:\n  channel: Instagram feed\noutput:\n  size: {size}\n"
+        );
+        let source = SourceFile::new("feed.yaml", brief, None);
+        let r = engine.render(&source, &OpenAi).expect("renders");
+        lint(&engine, &source, &r, &table)
+            .iter()
+            .any(|d| d.code == "context-size")
+    };
+    assert!(!finds("1024x1024"));
+    assert!(!finds("1024x1280"), "4:5 is a feed format");
+    assert!(!finds("1536x1024"), "3:2 is inside 1.91:1");
+    assert!(finds("1024x1536"), "2:3 is taller than 4:5");
+}

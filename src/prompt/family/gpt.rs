@@ -2,7 +2,7 @@
 //! intended use sets the mode; literal text in quotes with its typography as constraints, asked
 //! for once and with no extra text; "photorealistic" for photographs; short labelled segments on
 //! their own lines once the prompt is long.
-use super::{Rules, and_list, cap_first, end, opening, usage, word_count};
+use super::{Rules, and_list, end, opening, usage, word_count};
 use crate::prompt::filters::with_article;
 use crate::prompt::plan::Plan;
 
@@ -74,7 +74,7 @@ fn scene(plan: &Plan) -> Option<String> {
         .scene
         .iter()
         .map(|p| match p.path.as_str() {
-            "composition.background" => format!("{} as the background", p.text),
+            "composition.background" => super::with_noun(&p.text, "as the background"),
             "composition.surface" => format!("set on {}", p.text),
             _ => p.text.clone(),
         })
@@ -103,13 +103,16 @@ fn style(plan: &Plan, rules: &Rules) -> Option<String> {
         parts.push(String::from("photorealistic"));
     }
     if !plan.mood.is_empty() {
-        parts.push(with_article(&format!("{} mood", and_list(&plan.mood))));
+        parts.push(with_article(&super::with_noun(
+            &and_list(&plan.mood),
+            "mood",
+        )));
     }
     parts.extend(plan.lighting.iter().map(|l| l.text.clone()));
     if !plan.palette.is_empty() {
-        parts.push(with_article(&format!(
-            "{} colour palette",
-            and_list(&plan.palette)
+        parts.push(with_article(&super::with_noun(
+            &and_list(&plan.palette),
+            "colour palette",
         )));
     }
     parts.extend(plan.style_details.iter().map(|d| d.text.clone()));
@@ -126,7 +129,7 @@ fn text(plan: &Plan) -> Option<String> {
     if let Some(t) = &plan.typography {
         parts.push(format!("set in {}", t.text));
     }
-    parts.extend(plan.text_details.iter().cloned());
+    parts.extend(plan.text_details.iter().map(|d| d.text.clone()));
     Some(parts.join("; "))
 }
 
@@ -141,10 +144,18 @@ fn constraints(plan: &Plan) -> String {
         }));
     }
     for c in &plan.constraints {
-        out.push(cap_first(&end(c)));
+        out.push(super::said_sentence(c));
     }
     if !plan.avoid.is_empty() {
-        out.push(format!("Avoid {}.", and_list(&plan.avoid)));
+        let items: Vec<&str> = plan
+            .avoid
+            .iter()
+            .map(|a| super::unnegated(&a.text))
+            .collect();
+        out.push(format!(
+            "Avoid {}.",
+            crate::prompt::filters::join_natural(&items, "and", ", ")
+        ));
     }
     out.join(" ")
 }

@@ -24,17 +24,17 @@ pub(super) fn write(plan: &Plan) -> String {
     if plan.has_text() {
         groups.extend(plan.typography.iter().map(|t| t.text.clone()));
     }
-    groups.extend(plan.text_details.iter().cloned());
+    groups.extend(plan.text_details.iter().map(|d| d.text.clone()));
     groups.extend(plan.scene.iter().map(|p| p.text.clone()));
     groups.extend(plan.layout.iter().map(|p| p.text.clone()));
     groups.extend(plan.details.iter().cloned());
     let mut look = Vec::new();
     if !plan.mood.is_empty() {
-        look.push(format!("{} mood", and_list(&plan.mood)));
+        look.push(super::with_noun(&and_list(&plan.mood), "mood"));
     }
     look.extend(plan.lighting.iter().map(|l| l.text.clone()));
     if !plan.palette.is_empty() {
-        look.push(format!("{} palette", and_list(&plan.palette)));
+        look.push(super::with_noun(&and_list(&plan.palette), "palette"));
     }
     look.extend(plan.style_details.iter().map(|p| p.text.clone()));
     if !look.is_empty() {
@@ -45,7 +45,7 @@ pub(super) fn write(plan: &Plan) -> String {
     if !for_whom.is_empty() {
         groups.push(for_whom.join(", "));
     }
-    groups.extend(plan.constraints.iter().cloned());
+    groups.extend(plan.constraints.iter().map(|d| d.text.clone()));
     let mut out = String::new();
     for g in groups {
         if !out.is_empty() {

@@ -180,6 +180,36 @@ pub struct Rewrite {
     pub source: String,
 }
 
+/// The rules of the five families, one field each (an override naming another family is an
+/// unknown key, pointed at in its file).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Families {
+    /// GPT image.
+    pub gpt: Rules,
+    /// Gemini image.
+    pub gemini: Rules,
+    /// FLUX.
+    pub flux: Rules,
+    /// Stable Diffusion / Stable Image.
+    pub stability: Rules,
+    /// Midjourney.
+    pub midjourney: Rules,
+}
+
+impl Families {
+    /// One family's rules.
+    pub fn get(&self, family: Family) -> &Rules {
+        match family {
+            Family::Gpt => &self.gpt,
+            Family::Gemini => &self.gemini,
+            Family::Flux => &self.flux,
+            Family::Stability => &self.stability,
+            Family::Midjourney => &self.midjourney,
+        }
+    }
+}
+
 /// The families' rules and the positive rewrites (`data/families.json`).
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -188,7 +218,7 @@ pub struct Book {
     #[serde(rename = "$comment", default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
     /// Each family's rules.
-    pub families: IndexMap<Family, Rules>,
+    pub families: Families,
     /// Avoid items rewritten as the wanted state.
     pub rewrites: Vec<Rewrite>,
     /// The rewrite of any other avoid item; `{item}` is the item.
@@ -218,24 +248,64 @@ impl Book {
             )
             .in_file(name)
         })?;
-        Ok(crate::overlay::overlay::<Book>(&shipped, name, text, &file)?.data)
+        let book = crate::overlay::overlay::<Book>(&shipped, name, text, &file)?.data;
+        match book.unusable() {
+            Some((path, what)) => Err(crate::diagnostic::Diagnostic::error(
+                crate::diagnostic::Code::FamiliesFile,
+                format!("invalid families file: `{path}` {what}"),
+            )
+            .with_path(path)
+            .in_file(name)),
+            None => Ok(book),
+        }
     }
 
-    /// One family's rules (every family is in the shipped book; an override cannot remove one).
+    /// The first value no writer could use: an empty rewrite, a fallback without `{item}`, a
+    /// word range whose `min` is above its `max`.
+    fn unusable(&self) -> Option<(String, String)> {
+        for (i, r) in self.rewrites.iter().enumerate() {
+            for (k, v) in [
+                ("without_text", &r.without_text),
+                ("with_text", &r.with_text),
+            ] {
+                if v.trim().is_empty() {
+                    return Some((
+                        format!("rewrites[{i}].{k}"),
+                        String::from("is empty: say the wanted state"),
+                    ));
+                }
+            }
+        }
+        if !self.fallback.contains("{item}") {
+            return Some((
+                String::from("fallback"),
+                String::from("must hold `{item}`, where the avoid item goes"),
+            ));
+        }
+        Family::ALL.iter().find_map(|f| {
+            let w = self.rules(*f).ordinary_words?;
+            (w.min > w.max).then(|| {
+                (
+                    format!("families.{f}.ordinary_words"),
+                    format!("has `min` {} above `max` {}", w.min, w.max),
+                )
+            })
+        })
+    }
+
+    /// One family's rules.
     pub fn rules(&self, family: Family) -> &Rules {
-        self.families
-            .get(&family)
-            .or_else(|| Book::builtin().families.get(&family))
-            .expect("every family has rules")
+        self.families.get(family)
     }
 
     /// The wanted state that replaces avoid item `item`, and whether a rewrite (not the
     /// fallback) gave it.
     pub fn rewrite(&self, item: &str, has_text: bool) -> (String, bool) {
-        let key = item.trim().to_lowercase();
-        let key = key.strip_prefix("no ").unwrap_or(&key).trim();
+        // an item written as a negation (`no dogs`, `not blurry`) names the unwanted thing after it
+        let bare = unnegated(item);
+        let key = bare.to_lowercase();
         for r in &self.rewrites {
-            if r.avoid.iter().any(|a| a == key || a == item.trim()) {
+            if r.avoid.iter().any(|a| *a == key || a == bare) {
                 let s = if has_text {
                     &r.with_text
                 } else {
@@ -244,7 +314,7 @@ impl Book {
                 return (s.clone(), true);
             }
         }
-        (self.fallback.replace("{item}", item.trim()), false)
+        (self.fallback.replace("{item}", bare), false)
     }
 }
 
@@ -329,28 +399,89 @@ fn purpose_phrases(plan: &Plan) -> Vec<&Phrase> {
     plan.usage
         .iter()
         .filter(|p| {
+            let lower = p.text.to_lowercase();
+            let content: Vec<&str> = lower
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| w.len() > 2)
+                .collect();
+            // an echo: a purpose of content words the opening says already
             p.path != "context.purpose"
-                || !p
-                    .text
-                    .to_lowercase()
-                    .split(|c: char| !c.is_alphanumeric())
-                    .filter(|w| w.len() > 2)
-                    .all(|w| words.contains(w))
+                || content.is_empty()
+                || !content.iter().all(|w| words.contains(w))
         })
         .collect()
 }
 
-/// The use: `event poster, for city bus shelters, Instagram` (purpose, channel, platform).
-fn usage(plan: &Plan) -> Option<String> {
+/// The use: `event poster, for city bus shelters, on Instagram` (purpose, channel, platform),
+/// the purpose with its article (`an event poster`) when `article` asks.
+fn usage_with(plan: &Plan, article: bool) -> Option<String> {
     let parts: Vec<String> = purpose_phrases(plan)
         .into_iter()
         .map(|p| match p.path.as_str() {
             "context.channel" => format!("for {}", p.text),
             "context.platform" => format!("on {}", p.text),
+            _ if article => with_article(&p.text),
             _ => p.text.clone(),
         })
         .collect();
     (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+/// The use as GPT image's `Intended use:` segment and Midjourney's phrases say it.
+fn usage(plan: &Plan) -> Option<String> {
+    usage_with(plan, false)
+}
+
+/// True when `phrase` starts with a preposition of place (`on a beach`, `at dusk`).
+fn starts_with_preposition(phrase: &str) -> bool {
+    let first = phrase
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_lowercase();
+    matches!(
+        first.as_str(),
+        "on" | "in"
+            | "at"
+            | "by"
+            | "under"
+            | "over"
+            | "inside"
+            | "near"
+            | "beside"
+            | "behind"
+            | "above"
+            | "below"
+            | "among"
+            | "across"
+            | "along"
+            | "against"
+            | "atop"
+            | "within"
+            | "beneath"
+            | "amid"
+            | "outside"
+    )
+}
+
+/// `phrase noun`, unless the phrase ends with the noun's last word already (`calm mood`, not
+/// `calm mood mood`; `earth-tone palette`, not `earth-tone palette colour palette`).
+fn with_noun(phrase: &str, noun: &str) -> String {
+    let last = noun.rsplit(' ').next().unwrap_or(noun);
+    if phrase.to_lowercase().ends_with(last) {
+        phrase.to_string()
+    } else {
+        format!("{phrase} {noun}")
+    }
+}
+
+/// A preset phrase as a sentence: its first letter capitalised unless it is the user's.
+fn said_sentence(s: &crate::prompt::plan::Said) -> String {
+    if s.user_first {
+        end(&s.text)
+    } else {
+        cap_first(&end(&s.text))
+    }
 }
 
 /// The phrases of a list, joined naturally (`a, b and c`).
@@ -427,11 +558,27 @@ fn positives(plan: &Plan, book: &Book) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for a in &plan.avoid {
         let (p, _) = book.rewrite(&a.text, plan.has_text());
-        if !out.contains(&p) {
+        // with exact text, "no text" becomes what the text rule says already
+        let said = plan.has_text() && plan.text_strict && p.contains("the given text");
+        if !out.contains(&p) && !said && !p.trim().is_empty() {
             out.push(p);
         }
     }
     out
+}
+
+/// An avoid item without a leading negation: an avoid list, a negative field or `--no` already
+/// says "not", so `no dogs` there would say it twice (`dogs`).
+pub fn unnegated(item: &str) -> &str {
+    let item = item.trim();
+    for n in ["no ", "not ", "never ", "without ", "don't ", "do not "] {
+        if let Some(head) = item.get(..n.len())
+            && head.eq_ignore_ascii_case(n)
+        {
+            return item[n.len()..].trim();
+        }
+    }
+    item
 }
 
 /// The number of words in `text`.

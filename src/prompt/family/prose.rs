@@ -3,7 +3,7 @@
 //! and quoted text front-loaded, lighting named) and Stability (descriptive prose; its
 //! negatives go to `negative_prompt`). None of them writes a negation of its own: avoid items
 //! become the wanted state (Gemini, FLUX) or leave the prompt (Stability).
-use super::{Book, and_list, cap_first, end, opening_sentence, positives, usage};
+use super::{Book, and_list, end, opening_sentence, positives, said_sentence, with_noun};
 use crate::prompt::filters::join_natural;
 use crate::prompt::plan::{Phrase, Plan};
 
@@ -37,10 +37,10 @@ pub(super) fn write(plan: &Plan, book: &Book, voice: Voice) -> String {
     }
     s.extend(style_sentence(plan));
     if let Some(l) = &plan.lighting {
-        s.push(format!("Lit by {}.", l.text));
+        s.push(lighting_sentence(&l.text));
     }
     s.extend(text_rule(plan));
-    s.extend(plan.constraints.iter().map(|c| cap_first(&end(c))));
+    s.extend(plan.constraints.iter().map(said_sentence));
     if voice != Voice::Stability {
         let wanted = positives(plan, book);
         if !wanted.is_empty() {
@@ -109,19 +109,35 @@ fn composition_sentence(plan: &Plan) -> Option<String> {
     Some(end(&out))
 }
 
-/// `Intended as <use>, speaking to <audience>.`
+/// `It is lit by <lighting>.` (`It is lit by candles.` for a phrase that says `lit` itself).
+fn lighting_sentence(lighting: &str) -> String {
+    let lower = lighting.to_lowercase();
+    if lower.starts_with("lit ") || lower.starts_with("backlit") {
+        end(&format!("It is {lighting}"))
+    } else {
+        end(&format!("It is lit by {lighting}"))
+    }
+}
+
+/// `as an event poster, for …`, or `for Instagram stories` when the use has no purpose.
+fn as_use(usage: &str) -> String {
+    if usage.starts_with("for ") || usage.starts_with("on ") {
+        usage.to_string()
+    } else {
+        format!("as {usage}")
+    }
+}
+
+/// `It is intended as <use> and speaks to <audience>.`
 fn usage_sentence(plan: &Plan) -> Option<String> {
-    let mut parts = Vec::new();
-    if let Some(u) = usage(plan) {
-        parts.push(format!(
-            "intended as {}",
-            crate::prompt::filters::with_article(&u)
-        ));
+    let u = super::usage_with(plan, true);
+    let a = plan.audience.as_ref().map(|a| a.text.as_str());
+    match (u, a) {
+        (None, None) => None,
+        (Some(u), None) => Some(format!("It is intended {}.", as_use(&u))),
+        (None, Some(a)) => Some(format!("It speaks to {a}.")),
+        (Some(u), Some(a)) => Some(format!("It is intended {} and speaks to {a}.", as_use(&u))),
     }
-    if let Some(a) = &plan.audience {
-        parts.push(format!("speaking to {}", a.text));
-    }
-    (!parts.is_empty()).then(|| format!("It is {}.", parts.join(", ")))
 }
 
 /// `It is set in <scene>, against <background>, on <surface>.`
@@ -132,6 +148,7 @@ fn scene_sentence(plan: &Plan) -> Option<String> {
         .map(|p| match p.path.as_str() {
             "composition.background" => format!("against {}", p.text),
             "composition.surface" => format!("on {}", p.text),
+            _ if super::starts_with_preposition(&p.text) => p.text.clone(),
             _ => format!("in {}", p.text),
         })
         .collect();
@@ -142,21 +159,25 @@ fn scene_sentence(plan: &Plan) -> Option<String> {
 fn style_sentence(plan: &Plan) -> Option<String> {
     let mut with: Vec<String> = Vec::new();
     if !plan.palette.is_empty() {
-        with.push(crate::prompt::filters::with_article(&format!(
-            "{} colour palette",
-            and_list(&plan.palette)
+        with.push(crate::prompt::filters::with_article(&with_noun(
+            &and_list(&plan.palette),
+            "colour palette",
         )));
     }
     with.extend(plan.style_details.iter().map(|p: &Phrase| p.text.clone()));
     let with = join_natural(&with, "and", "; ");
+    // `The mood is calm`, or `It has a calm mood` when the phrase says "mood" itself
+    let mood = and_list(&plan.mood);
+    let mood = if mood.to_lowercase().ends_with("mood") {
+        format!("It has {}", crate::prompt::filters::with_article(&mood))
+    } else {
+        format!("The mood is {mood}")
+    };
     match (plan.mood.is_empty(), with.is_empty()) {
         (true, true) => None,
-        (false, true) => Some(format!("The mood is {}.", and_list(&plan.mood))),
-        (true, false) => Some(format!("Its look has {with}.")),
-        (false, false) => Some(format!(
-            "The mood is {}, with {with}.",
-            and_list(&plan.mood)
-        )),
+        (false, true) => Some(format!("{mood}.")),
+        (true, false) => Some(format!("It shows {with}.")),
+        (false, false) => Some(format!("{mood}, with {with}.")),
     }
 }
 
@@ -170,6 +191,6 @@ fn text_rule(plan: &Plan) -> Vec<String> {
     } else {
         "These texts are spelled exactly as written; any other interface text is short and legible."
     })];
-    s.extend(plan.text_details.iter().map(|d| cap_first(&end(d))));
+    s.extend(plan.text_details.iter().map(said_sentence));
     s
 }

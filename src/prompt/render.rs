@@ -948,17 +948,18 @@ pub fn render_details(
     crate::prompt::filters::set_marks(None);
     let mut out = Vec::new();
     let (open, close) = placeholders.marks;
+    let params = param_strings(&brief.params);
     for line in rendered?.lines() {
         let (kind, rest) = DetailKind::split(line.trim());
         let rest = rest.trim();
-        // the template's own full stop goes (the writers end their sentences); a user phrase's
-        // or an exact text's is theirs
-        let rest = match rest.strip_suffix('.') {
-            Some(r) if !r.ends_with([close, placeholders.close]) => r,
-            _ => rest,
-        };
-        let user_first = rest.starts_with([open, placeholders.open]);
+        // the template's own full stop goes (the writers end their sentences): a user phrase's
+        // or an exact text's is inside its marks or placeholder at this point, never last
+        let rest = rest.strip_suffix('.').unwrap_or(rest);
         let tidied = tidy_marked(rest, Some(placeholders.marks));
+        // the user's words first: a phrase, an exact text, or a param's value (params are not
+        // marked, so templates can compare them)
+        let user_first = rest.starts_with([open, close, placeholders.open])
+            || params.iter().any(|p| tidied.starts_with(p.as_str()));
         let text = placeholders.substitute(&tidied);
         if !text.trim().is_empty() {
             out.push(Detail {
@@ -969,6 +970,21 @@ pub fn render_details(
         }
     }
     Ok(out)
+}
+
+/// Every non-empty string among the params' values (what a details line may start with).
+fn param_strings(params: &serde_json::Map<String, Value>) -> Vec<String> {
+    fn walk(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::String(s) if !s.trim().is_empty() => out.push(s.trim().to_string()),
+            Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            Value::Object(o) => o.values().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    params.values().for_each(|v| walk(v, &mut out));
+    out
 }
 
 /// A JSON value as a tera value.

@@ -339,3 +339,133 @@ fn the_readme_shows_the_five_prompts_of_one_brief() {
         );
     }
 }
+
+/// Defects a review found in the first version of the writers, each kept fixed.
+#[test]
+fn the_writers_frame_the_users_words_without_doubling_them() {
+    let engine = common::engine();
+    let brief = json!({
+        "preset": "poster",
+        "subject": "a fair",
+        "style": {"lighting": "lit by candles", "mood": ["calm mood"], "palette": ["muted earth-tone palette"]},
+        "composition": {"scene": "on a beach at dusk", "background": "a minimal background"},
+        "context": {"purpose": "ad", "channel": "city bus shelters"},
+        "avoid": ["no dogs", "not blurry"],
+        "text": {"body": ["one", "two"], "cta": ["Buy", "Go"]}
+    });
+    for family in Family::ALL {
+        let p = prompt(&engine, &brief, family);
+        for doubled in [
+            "lit by lit by",
+            "mood mood",
+            "palette colour palette",
+            "palette palette",
+            "in on a",
+            "background as the background",
+            "as a for",
+            "no dogs",
+            "free of no",
+            "not blurry",
+        ] {
+            assert!(
+                !p.to_lowercase().contains(doubled),
+                "{family}: {doubled:?} in {p}"
+            );
+        }
+        // a purpose of short words is said, not taken for an echo
+        assert!(p.contains("ad, for city bus shelters"), "{family}: {p}");
+        assert!(
+            p.contains("calls to action \"Buy\" and \"Go\"")
+                && p.contains("body copies \"one\" and \"two\""),
+            "{family}: {p}"
+        );
+    }
+    let r = engine
+        .render_value(brief.clone(), None, &imgprompt::targets::Midjourney)
+        .expect("mj");
+    assert!(
+        r.payload.body["prompt"]
+            .as_str()
+            .is_some_and(|l| l.contains("--no dogs, blurry")),
+        "{}",
+        r.payload.body
+    );
+    let flux = prompt(&engine, &brief, Family::Flux);
+    assert!(
+        flux.contains("a look free of dogs") && flux.contains("sharp focus throughout"),
+        "{flux}"
+    );
+    // a use with no purpose is "for …", never "as a for …"
+    let p = prompt(
+        &engine,
+        &json!({"subject": "a sale", "context": {"channel": "Instagram stories"}}),
+        Family::Gemini,
+    );
+    assert!(p.contains("It is intended for Instagram stories."), "{p}");
+}
+
+/// A preset phrase that starts with the user's words keeps their first letter; an exact text in
+/// a details line keeps its final dots.
+#[test]
+fn a_preset_phrase_keeps_the_users_bytes() {
+    let dir = std::env::temp_dir().join(format!("imgprompt-said-{}", std::process::id()));
+    let preset = dir.join("presets/said");
+    std::fs::create_dir_all(&preset).expect("dir");
+    std::fs::write(preset.join("preset.yaml"), "name: said\ndescription: d\nwrites: details\ntext_roles:\n  headline: {description: h, size: largest}\nparams:\n  type: object\n  properties:\n    x: {type: string}\n").expect("manifest");
+    std::fs::write(preset.join("prompt.tera"), "constraint: {{ params.x }}\ntext: the headline reads {{ text_by_role.headline.values | first }}.\n").expect("details");
+    std::fs::write(dir.join("b.yaml"), "preset: said\nsubject: a phone\nparams:\n  x: iPhone notch area clear\ntext:\n  headline: Wait...\n").expect("brief");
+    for target in ["openai", "gemini", "flux", "stability"] {
+        let out = cli()
+            .current_dir(&dir)
+            .args(["render", "--emit", "prompt", "--target", target, "b.yaml"])
+            .output()
+            .expect("run");
+        let p = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            p.contains("iPhone notch area clear") && !p.contains("IPhone"),
+            "{target}: {p}"
+        );
+        assert!(p.contains("reads Wait..."), "{target}: {p}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A model for a target with no other options leaves no "takes no options" warning; `--families`
+/// refuses another family's name (with its place in the file) and an empty rewrite.
+#[test]
+fn model_and_families_errors_say_what_is_wrong() {
+    let dir = std::env::temp_dir().join(format!("imgprompt-me-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(
+        dir.join("b.yaml"),
+        "subject: a cat\ntargets:\n  openai:\n    model: gpt-image-1.5\n",
+    )
+    .expect("brief");
+    let out = cli()
+        .current_dir(&dir)
+        .args(["render", "b.yaml"])
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("takes no options"), "{err}");
+    let body: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(body["model"], "gpt-image-1.5");
+    for (file, want) in [
+        ("{\"families\": {\n  \"dalle\": {}\n}}", ":2:3"),
+        (
+            "{\"rewrites\": [{\"avoid\": [\"x\"], \"without_text\": \"\", \"with_text\": \"y\", \"source\": \"s\"}]}",
+            "rewrites[0].without_text",
+        ),
+    ] {
+        std::fs::write(dir.join("f.json"), file).expect("families");
+        let out = cli()
+            .current_dir(&dir)
+            .args(["--families", "f.json", "render", "b.yaml"])
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("families-file") && err.contains(want), "{err}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -225,6 +225,12 @@ impl Plan {
         .flatten()
         .chain(many("composition.details", &c.details))
         .collect();
+        plan.add_details(details);
+        plan
+    }
+
+    /// Files each line of the preset's details template under its kind.
+    fn add_details(&mut self, details: &[Detail]) {
         for d in details {
             let rest = d.text.clone();
             let said = Said {
@@ -232,13 +238,13 @@ impl Plan {
                 user_first: d.user_first,
             };
             match d.kind {
-                DetailKind::Subject => plan.subject_details.push(rest),
-                DetailKind::Detail => plan.details.push(rest),
-                DetailKind::Text => plan.text_details.push(said),
-                DetailKind::Constraint => plan.constraints.push(said),
+                DetailKind::Subject => self.subject_details.push(rest),
+                DetailKind::Detail => self.details.push(rest),
+                DetailKind::Text => self.text_details.push(said),
+                DetailKind::Constraint => self.constraints.push(said),
                 DetailKind::Place => {
                     let (role, place) = rest.split_once(' ').unwrap_or((&rest, ""));
-                    for t in plan.texts.iter_mut().filter(|t| t.role == role) {
+                    for t in self.texts.iter_mut().filter(|t| t.role == role) {
                         if t.placement.is_none() && !place.trim().is_empty() {
                             t.placement = Some(place.trim().to_string());
                         }
@@ -246,7 +252,6 @@ impl Plan {
                 }
             }
         }
-        plan
     }
 
     /// True when the medium (or a style detail) is a photograph.

@@ -148,109 +148,70 @@ fn typography_kind_keeps_the_medium() {
 /// the OpenAI model of `output.model`, which the OpenAI target still uses.
 #[test]
 fn a_model_per_target() {
-    let brief = "preset: poster\nsubject: a fair\noutput:\n  model: gpt-image-2\ntargets:\n  gemini:\n    model: gemini-3-pro-image\n";
-    let dir = std::env::temp_dir().join(format!("imgprompt-tm-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let file = dir.join("b.yaml");
-    std::fs::write(&file, brief).expect("brief");
-    let out = cli()
-        .args(["render", "--target", "gemini"])
-        .arg(&file)
-        .output()
-        .expect("run");
-    assert!(out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("OpenAI model"), "{stderr}");
-    let body: Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert!(body.is_object());
-    let out = cli()
-        .args(["render", "--emit", "json", "--target", "gemini"])
-        .arg(&file)
-        .output()
-        .expect("run");
-    let rec: Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert!(
-        rec["payload"]["url"]
-            .as_str()
-            .expect("url")
-            .contains("/models/gemini-3-pro-image:"),
-        "{rec}"
-    );
-    let out = cli().args(["render"]).arg(&file).output().expect("run");
-    let body: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let dir = Scratch::new(&[(
+        "b.yaml",
+        "preset: poster\nsubject: a fair\noutput:\n  model: gpt-image-2\ntargets:\n  gemini:\n    model: gemini-3-pro-image\n",
+    )]);
+    let (code, _, err) = dir.run(&["render", "--target", "gemini", "b.yaml"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(!err.contains("OpenAI model"), "{err}");
+    let (_, out, _) = dir.run(&["render", "--emit", "json", "--target", "gemini", "b.yaml"]);
+    let rec: Value = serde_json::from_str(&out).expect("json");
+    let url = rec["payload"]["url"].as_str().expect("url");
+    assert!(url.contains("/models/gemini-3-pro-image:"), "{rec}");
+    let (_, out, _) = dir.run(&["render", "b.yaml"]);
+    let body: Value = serde_json::from_str(&out).expect("json");
     assert_eq!(body["model"], "gpt-image-2");
     // a model that is not a name is an error at its own place
-    std::fs::write(&file, "subject: a fair\ntargets:\n  flux:\n    model: 7\n").expect("brief");
-    let out = cli()
-        .args(["render", "--target", "flux"])
-        .arg(&file)
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("`targets.flux.model` must be a model name") && stderr.contains(":4:12"),
-        "{stderr}"
+    dir.write(
+        "b.yaml",
+        "subject: a fair\ntargets:\n  flux:\n    model: 7\n",
     );
-    std::fs::remove_dir_all(&dir).ok();
+    let (code, _, err) = dir.run(&["render", "--target", "flux", "b.yaml"]);
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("`targets.flux.model` must be a model name") && err.contains(":4:12"),
+        "{err}"
+    );
 }
 
 /// `--families FILE` is laid over the shipped rules: a rewrite added there is used, and an
 /// unknown key is an error pointing into the file.
 #[test]
 fn the_families_data_is_overridable() {
-    let dir = std::env::temp_dir().join(format!("imgprompt-fam-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let over = dir.join("families.json");
-    std::fs::write(
-        &over,
+    let dir = Scratch::new(&[(
+        "families.json",
         r#"{"rewrites": [{"avoid": ["boats"], "without_text": "a calm, empty sea", "with_text": "a calm, empty sea", "source": "mine"}]}"#,
-    )
-    .expect("file");
+    )]);
     let brief = common::root().join("tests/inputs/lint/family-rewrite.yaml");
-    let run = |extra: &[&std::ffi::OsStr]| {
-        let out = cli()
-            .args(["render", "--emit", "prompt", "--target", "flux"])
-            .args(extra)
-            .arg(&brief)
-            .output()
-            .expect("run");
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
-    let (_, shipped, _) = run(&[]);
+    let brief = brief.to_str().expect("utf-8 path");
+    let flux = ["render", "--emit", "prompt", "--target", "flux", brief];
+    let (_, shipped, _) = dir.run(&flux);
     assert!(shipped.contains("a look free of boats"), "{shipped}");
-    let (code, mine, _) = run(&["--families".as_ref(), over.as_os_str()]);
+    let (code, mine, _) = dir.run(&[&["--families", "families.json"][..], &flux].concat());
     assert_eq!(code, Some(0));
     assert!(
         mine.contains("a calm, empty sea") && !mine.contains("boats"),
         "{mine}"
     );
-    std::fs::write(&over, "{\n  \"rewritez\": []\n}").expect("file");
-    let (code, _, err) = run(&["--families".as_ref(), over.as_os_str()]);
+    dir.write("families.json", "{\n  \"rewritez\": []\n}");
+    let (code, _, err) = dir.run(&[&["--families", "families.json"][..], &flux].concat());
     assert_eq!(code, Some(1), "{err}");
     assert!(
         err.contains("families-file") && err.contains(":2:3") && err.contains("rewrites"),
         "{err}"
     );
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// `lint --all-targets` checks every family's rules; one target's findings are its own.
 #[test]
 fn lint_checks_every_family() {
-    let brief = "tests/inputs/lint/family-rewrite.yaml";
-    let out = cli().args(["lint", brief]).output().expect("run");
-    let openai = String::from_utf8_lossy(&out.stdout).into_owned();
+    let dir = Scratch::new(&[]);
+    let brief = common::root().join("tests/inputs/lint/family-rewrite.yaml");
+    let brief = brief.to_str().expect("utf-8 path");
+    let (_, openai, _) = dir.run(&["lint", brief]);
     assert!(!openai.contains("family-rewrite"), "{openai}");
-    let out = cli()
-        .args(["lint", "--all-targets", brief])
-        .output()
-        .expect("run");
-    let all = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (_, all, _) = dir.run(&["lint", "--all-targets", brief]);
     assert!(
         all.contains("Gemini image takes no negatives") && all.contains("FLUX takes no negatives"),
         "{all}"
@@ -261,51 +222,37 @@ fn lint_checks_every_family() {
 /// families (`writes: prompt`, the default) gives every family its one body.
 #[test]
 fn a_preset_may_write_one_family_itself() {
-    let dir = std::env::temp_dir().join(format!("imgprompt-own-{}", std::process::id()));
-    let preset = dir.join("presets/mine");
-    std::fs::create_dir_all(&preset).expect("dir");
-    std::fs::write(preset.join("preset.yaml"), "name: mine\ndescription: d\nwrites: details\ntext_roles:\n  headline: {description: h, size: largest}\n").expect("manifest");
-    std::fs::write(
-        preset.join("prompt.tera"),
-        "{% if params %}{% endif %}subject: at night\n",
-    )
-    .expect("details");
-    std::fs::write(preset.join("prompt.flux.tera"), "A night view of {{ subject | phrase }} with the words {{ text_by_role.headline.values | first }}.\n").expect("own");
-    let old = dir.join("presets/old");
-    std::fs::create_dir_all(&old).expect("dir");
-    std::fs::write(
-        old.join("preset.yaml"),
-        "name: old\ndescription: d\ntext_roles:\n  headline: {description: h}\n",
-    )
-    .expect("manifest");
-    std::fs::write(
-        old.join("prompt.tera"),
-        "Paint {{ subject | phrase }}. {{ text | exact_text_sentence }}\n",
-    )
-    .expect("old");
-    std::fs::write(
-        dir.join("b.yaml"),
-        "preset: mine\nsubject: a harbour\ntext:\n  headline: \"{{ x }}\"\n",
-    )
-    .expect("brief");
-    std::fs::write(
-        dir.join("o.yaml"),
-        "preset: old\nsubject: a harbour\ntext:\n  headline: Hi\n",
-    )
-    .expect("brief");
-    let prompt = |file: &str, target: &str| {
-        let out = cli()
-            .current_dir(&dir)
-            .args(["render", "--emit", "prompt", "--target", target, file])
-            .output()
-            .expect("run");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    };
+    let dir = Scratch::new(&[
+        (
+            "presets/mine/preset.yaml",
+            "name: mine\ndescription: d\nwrites: details\ntext_roles:\n  headline: {description: h, size: largest}\n",
+        ),
+        (
+            "presets/mine/prompt.tera",
+            "{% if params %}{% endif %}subject: at night\n",
+        ),
+        (
+            "presets/mine/prompt.flux.tera",
+            "A night view of {{ subject | phrase }} with the words {{ text_by_role.headline.values | first }}.\n",
+        ),
+        (
+            "presets/old/preset.yaml",
+            "name: old\ndescription: d\ntext_roles:\n  headline: {description: h}\n",
+        ),
+        (
+            "presets/old/prompt.tera",
+            "Paint {{ subject | phrase }}. {{ text | exact_text_sentence }}\n",
+        ),
+        (
+            "b.yaml",
+            "preset: mine\nsubject: a harbour\ntext:\n  headline: \"{{ x }}\"\n",
+        ),
+        (
+            "o.yaml",
+            "preset: old\nsubject: a harbour\ntext:\n  headline: Hi\n",
+        ),
+    ]);
+    let prompt = |file: &str, target: &str| dir.prompt(file, target);
     // the family's own template, the exact text still verbatim (a placeholder, never code)
     assert_eq!(
         prompt("b.yaml", "flux"),
@@ -321,7 +268,6 @@ fn a_preset_may_write_one_family_itself() {
         // (Midjourney's line adds its parameters)
         assert!(prompt("o.yaml", target).starts_with(&one), "{target}");
     }
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// The shipped examples' prompt for every family, as the README shows them.
@@ -408,47 +354,41 @@ fn the_writers_frame_the_users_words_without_doubling_them() {
 /// a details line keeps its final dots.
 #[test]
 fn a_preset_phrase_keeps_the_users_bytes() {
-    let dir = std::env::temp_dir().join(format!("imgprompt-said-{}", std::process::id()));
-    let preset = dir.join("presets/said");
-    std::fs::create_dir_all(&preset).expect("dir");
-    std::fs::write(preset.join("preset.yaml"), "name: said\ndescription: d\nwrites: details\ntext_roles:\n  headline: {description: h, size: largest}\nparams:\n  type: object\n  properties:\n    x: {type: string}\n").expect("manifest");
-    std::fs::write(preset.join("prompt.tera"), "constraint: {{ params.x }}\ntext: the headline reads {{ text_by_role.headline.values | first }}.\n").expect("details");
-    std::fs::write(dir.join("b.yaml"), "preset: said\nsubject: a phone\nparams:\n  x: iPhone notch area clear\ntext:\n  headline: Wait...\n").expect("brief");
+    let dir = Scratch::new(&[
+        (
+            "presets/said/preset.yaml",
+            "name: said\ndescription: d\nwrites: details\ntext_roles:\n  headline: {description: h, size: largest}\nparams:\n  type: object\n  properties:\n    x: {type: string}\n",
+        ),
+        (
+            "presets/said/prompt.tera",
+            "constraint: {{ params.x }}\ntext: the headline reads {{ text_by_role.headline.values | first }}.\n",
+        ),
+        (
+            "b.yaml",
+            "preset: said\nsubject: a phone\nparams:\n  x: iPhone notch area clear\ntext:\n  headline: Wait...\n",
+        ),
+    ]);
     for target in ["openai", "gemini", "flux", "stability"] {
-        let out = cli()
-            .current_dir(&dir)
-            .args(["render", "--emit", "prompt", "--target", target, "b.yaml"])
-            .output()
-            .expect("run");
-        let p = String::from_utf8_lossy(&out.stdout);
+        let p = dir.prompt("b.yaml", target);
         assert!(
             p.contains("iPhone notch area clear") && !p.contains("IPhone"),
             "{target}: {p}"
         );
         assert!(p.contains("reads Wait..."), "{target}: {p}");
     }
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// A model for a target with no other options leaves no "takes no options" warning; `--families`
 /// refuses another family's name (with its place in the file) and an empty rewrite.
 #[test]
 fn model_and_families_errors_say_what_is_wrong() {
-    let dir = std::env::temp_dir().join(format!("imgprompt-me-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    std::fs::write(
-        dir.join("b.yaml"),
+    let dir = Scratch::new(&[(
+        "b.yaml",
         "subject: a cat\ntargets:\n  openai:\n    model: gpt-image-1.5\n",
-    )
-    .expect("brief");
-    let out = cli()
-        .current_dir(&dir)
-        .args(["render", "b.yaml"])
-        .output()
-        .expect("run");
-    let err = String::from_utf8_lossy(&out.stderr);
+    )]);
+    let (_, out, err) = dir.run(&["render", "b.yaml"]);
     assert!(!err.contains("takes no options"), "{err}");
-    let body: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let body: Value = serde_json::from_str(&out).expect("json");
     assert_eq!(body["model"], "gpt-image-1.5");
     for (file, want) in [
         ("{\"families\": {\n  \"dalle\": {}\n}}", ":2:3"),
@@ -457,15 +397,49 @@ fn model_and_families_errors_say_what_is_wrong() {
             "rewrites[0].without_text",
         ),
     ] {
-        std::fs::write(dir.join("f.json"), file).expect("families");
-        let out = cli()
-            .current_dir(&dir)
-            .args(["--families", "f.json", "render", "b.yaml"])
-            .output()
-            .expect("run");
-        assert_eq!(out.status.code(), Some(1));
-        let err = String::from_utf8_lossy(&out.stderr);
+        dir.write("f.json", file);
+        let (code, _, err) = dir.run(&["--families", "f.json", "render", "b.yaml"]);
+        assert_eq!(code, Some(1));
         assert!(err.contains("families-file") && err.contains(want), "{err}");
     }
-    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A folder of files for one test, removed when it ends, where the binary runs.
+struct Scratch(tempfile::TempDir);
+
+impl Scratch {
+    fn new(files: &[(&str, &str)]) -> Scratch {
+        let dir = Scratch(tempfile::tempdir().expect("temp dir"));
+        for (name, text) in files {
+            dir.write(name, text);
+        }
+        dir
+    }
+
+    fn write(&self, name: &str, text: &str) {
+        let path = self.0.path().join(name);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("dir");
+        std::fs::write(path, text).expect("write");
+    }
+
+    /// Runs `imgprompt ARGS` here: the exit code, stdout and stderr.
+    fn run(&self, args: &[&str]) -> (Option<i32>, String, String) {
+        let out = cli()
+            .current_dir(self.0.path())
+            .args(args)
+            .output()
+            .expect("run");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// The prompt `render --emit prompt --target TARGET FILE` prints (it must succeed).
+    fn prompt(&self, file: &str, target: &str) -> String {
+        let (code, out, err) = self.run(&["render", "--emit", "prompt", "--target", target, file]);
+        assert_eq!(code, Some(0), "{err}");
+        out.trim().to_string()
+    }
 }

@@ -63,6 +63,7 @@ pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
     let mut all = Diagnostics::default();
     for path in briefs {
         let source = SourceFile::read(path, None).map_err(Failure::of)?;
+        let mut seen = std::collections::HashSet::new();
         for (i, t) in targets.iter().enumerate() {
             let found = match engine.render(&source, *t) {
                 // the request's own warnings are the first target's; the others add their
@@ -77,12 +78,9 @@ pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
                 Err(d) if i == 0 => d.0,
                 Err(_) => Vec::new(),
             };
+            // a finding every family shares is said once per brief
             for d in found {
-                if !all
-                    .0
-                    .iter()
-                    .any(|a| a.code == d.code && a.message == d.message && a.path == d.path)
-                {
+                if seen.insert((d.code, d.message.clone(), d.path.clone())) {
                     all.0.push(d);
                 }
             }

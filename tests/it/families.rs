@@ -443,3 +443,43 @@ impl Scratch {
         out.trim().to_string()
     }
 }
+
+/// Every built-in preset's example and fixtures, and the shipped examples, meet every family's
+/// rules (`lint --all-targets` finds no family rule broken and no text without rank or place).
+#[test]
+fn the_built_in_briefs_meet_every_familys_rules() {
+    let mut briefs = vec![
+        String::from("examples/poster-future-forms.yaml"),
+        String::from("examples/product-water-bottle.yaml"),
+        String::from("examples/ui-finance-dashboard.json"),
+    ];
+    for preset in std::fs::read_dir(common::root().join("templates")).expect("templates") {
+        let dir = preset.expect("entry").path();
+        for sub in [dir.clone(), dir.join("fixtures")] {
+            for f in std::fs::read_dir(&sub).into_iter().flatten().flatten() {
+                let name = f.file_name().to_string_lossy().into_owned();
+                let brief = (name.ends_with(".yaml") || name.ends_with(".json"))
+                    && !name.ends_with(".assert.yaml")
+                    && name != "preset.yaml";
+                if brief {
+                    briefs.push(f.path().to_string_lossy().into_owned());
+                }
+            }
+        }
+    }
+    assert!(briefs.len() >= 18, "{briefs:?}");
+    let out = cli()
+        .args(["lint", "--all-targets", "--format", "json"])
+        .args(&briefs)
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    for line in text.lines() {
+        let d: Value = serde_json::from_str(line).expect("a JSON line");
+        let code = d["code"].as_str().unwrap_or_default();
+        assert!(
+            !code.starts_with("family-") && code != "text-unplaced",
+            "{line}"
+        );
+    }
+}

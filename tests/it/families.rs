@@ -341,6 +341,12 @@ fn the_writers_frame_the_users_words_without_doubling_them() {
         flux.contains("a look free of dogs") && flux.contains("sharp focus throughout"),
         "{flux}"
     );
+    // the interface rule says "this text" for one text, "these texts" for several
+    let one = json!({"preset": "ui", "subject": "a login screen", "text": {"title": "Sign in"}});
+    assert!(prompt(&engine, &one, Family::Gpt).contains("Render this text exactly"));
+    assert!(prompt(&engine, &one, Family::Flux).contains("This text is spelled exactly"));
+    let two = json!({"preset": "ui", "subject": "a login screen", "text": {"title": "Sign in", "button": "Go"}});
+    assert!(prompt(&engine, &two, Family::Gpt).contains("Render these texts exactly"));
     // a use with no purpose is "for …", never "as a for …"
     let p = prompt(
         &engine,

@@ -137,10 +137,16 @@ fn text(plan: &Plan) -> Option<String> {
 fn constraints(plan: &Plan) -> String {
     let mut out = Vec::new();
     if plan.has_text() {
-        out.push(String::from(if plan.text_strict {
-            "Render each text once, exactly as written, letter for letter, and add no other text."
-        } else {
-            "Render these texts exactly as written, letter for letter; keep any other interface text short and legible."
+        out.push(String::from(match (plan.text_strict, plan.texts.len()) {
+            (true, _) => {
+                "Render each text once, exactly as written, letter for letter, and add no other text."
+            }
+            (false, 1) => {
+                "Render this text exactly as written, letter for letter; keep any other interface text short and legible."
+            }
+            (false, _) => {
+                "Render these texts exactly as written, letter for letter; keep any other interface text short and legible."
+            }
         }));
     }
     for c in &plan.constraints {

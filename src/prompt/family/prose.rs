@@ -186,10 +186,16 @@ fn text_rule(plan: &Plan) -> Vec<String> {
     if !plan.has_text() {
         return Vec::new();
     }
-    let mut s = vec![String::from(if plan.text_strict {
-        "The given text is the only lettering in the image, each piece spelled exactly as written, once."
-    } else {
-        "These texts are spelled exactly as written; any other interface text is short and legible."
+    let mut s = vec![String::from(match (plan.text_strict, plan.texts.len()) {
+        (true, _) => {
+            "The given text is the only lettering in the image, each piece spelled exactly as written, once."
+        }
+        (false, 1) => {
+            "This text is spelled exactly as written; any other interface text is short and legible."
+        }
+        (false, _) => {
+            "These texts are spelled exactly as written; any other interface text is short and legible."
+        }
     })];
     s.extend(plan.text_details.iter().map(said_sentence));
     s

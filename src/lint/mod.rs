@@ -377,7 +377,7 @@ fn exact_texts(brief: &crate::brief::Brief) -> Vec<ExactText> {
 /// Whether `text` is in the prompt quoted as the renderer quotes it: straight quotes, or curly
 /// quotes or guillemets for a text that holds straight ones.
 fn is_quoted(prompt: &str, text: &str) -> bool {
-    [('"', '"'), ('“', '”'), ('«', '»')]
+    crate::prompt::family::QUOTES
         .iter()
         .any(|(open, close)| prompt.contains(&format!("{open}{text}{close}")))
 }

@@ -50,7 +50,11 @@ pub(super) fn text_vs_no_text(cx: &Context<'_>) -> Vec<Diagnostic> {
         negatives,
         crate::prompt::family::Negatives::Field | crate::prompt::family::Negatives::Parameter
     );
-    let narrow = cached_regex(r"(?i)\b(?:extra|other|additional|stray|unwanted|more)\s+\w+").ok();
+    // narrow: more text than asked for, or text done badly (`blurry letters`, `bad typography`)
+    let narrow = cached_regex(
+        r"(?i)\b(?:extra|other|additional|stray|unwanted|more|blurry|bad|misspelled|distorted|garbled|illegible|warped|broken|malformed|ugly|poor|jumbled|deformed|low[- ]quality)\s+\w+",
+    )
+    .ok();
     no_text_candidates(&cx.rendering.brief)
         .into_iter()
         .filter_map(|(path, value)| {

@@ -479,13 +479,11 @@ impl Placeholders {
                     // a text holding straight double quotes is not wrapped in them, or a model
                     // cannot tell where it ends: curly quotes (or guillemets) instead
                     if text.contains('"') && out.ends_with('"') && tail.starts_with('"') {
-                        let (open, close) = if !text.contains(['“', '”']) {
-                            ('“', '”')
-                        } else if !text.contains(['«', '»']) {
-                            ('«', '»')
-                        } else {
-                            ('"', '"')
-                        };
+                        let (open, close) = crate::prompt::family::QUOTES
+                            .iter()
+                            .copied()
+                            .find(|(o, c)| !text.contains([*o, *c]))
+                            .unwrap_or(('"', '"'));
                         out.pop();
                         out.push(open);
                         out.push_str(text);

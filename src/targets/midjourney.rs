@@ -55,7 +55,13 @@ impl Target for Midjourney {
             .brief
             .avoid
             .iter()
-            .map(|a| common::unnegated(a).replace(',', " "))
+            .map(|a| {
+                common::unnegated(a)
+                    .replace(',', " ")
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
             .filter(|a| !a.is_empty())
             .collect();
         let parameters = Parameters {

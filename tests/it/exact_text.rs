@@ -71,15 +71,12 @@ fn check(engine: &imgprompt::Engine, preset: &str, role: &str, text: &str) {
         .render_value(brief.clone(), None, &OpenAi)
         .unwrap_or_else(|d| panic!("{preset}/{role} {text:?}:\n{}", d.render(false)));
     // wrapped in straight quotes, or in curly ones (guillemets) when it holds straight quotes
-    let quoted = if !text.contains('"') {
-        format!("\"{text}\"")
-    } else if !text.contains(['“', '”']) {
-        format!("“{text}”")
-    } else if !text.contains(['«', '»']) {
-        format!("«{text}»")
-    } else {
-        format!("\"{text}\"")
-    };
+    let (open, close) = imgprompt::prompt::family::QUOTES
+        .iter()
+        .copied()
+        .find(|(o, c)| !text.contains([*o, *c]))
+        .unwrap_or(('"', '"'));
+    let quoted = format!("{open}{text}{close}");
     assert!(
         r.prompt.contains(&quoted),
         "{preset}: {text:?} not verbatim in:\n{}",

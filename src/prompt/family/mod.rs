@@ -318,18 +318,19 @@ impl Book {
     }
 }
 
+/// The quote marks an exact text is wrapped in, in order of preference: the first pair the text
+/// does not hold itself, so a model can tell where it ends.
+pub const QUOTES: [(char, char); 5] =
+    [('"', '"'), ('“', '”'), ('«', '»'), ('‹', '›'), ('「', '」')];
+
 /// `text` wrapped in double quotes — or, when it holds straight double quotes itself, curly
 /// quotes (or guillemets), so a model can tell where it ends. The text stays byte for byte.
 pub fn quoted(text: &str) -> String {
-    let (open, close) = if !text.contains('"') {
-        ('"', '"')
-    } else if !text.contains(['“', '”']) {
-        ('“', '”')
-    } else if !text.contains(['«', '»']) {
-        ('«', '»')
-    } else {
-        ('"', '"')
-    };
+    let (open, close) = QUOTES
+        .iter()
+        .copied()
+        .find(|(o, c)| !text.contains([*o, *c]))
+        .unwrap_or(('"', '"'));
     let mut out = String::with_capacity(text.len() + 8);
     out.push(open);
     out.push_str(text);
@@ -382,7 +383,7 @@ fn opening_sentence(plan: &Plan) -> String {
 
 /// `body` ending with a full stop (unless it ends a sentence already).
 fn end(body: &str) -> String {
-    if body.ends_with(['.', '!', '?']) {
+    if body.ends_with(['.', '!', '?', '…']) {
         body.to_string()
     } else {
         format!("{body}.")
@@ -559,7 +560,7 @@ fn positives(plan: &Plan, book: &Book) -> Vec<String> {
     for a in &plan.avoid {
         let (p, _) = book.rewrite(&a.text, plan.has_text());
         // with exact text, "no text" becomes what the text rule says already
-        let said = plan.has_text() && plan.text_strict && p.contains("the given text");
+        let said = plan.has_text() && plan.text_strict && p.starts_with("the given text");
         if !out.contains(&p) && !said && !p.trim().is_empty() {
             out.push(p);
         }

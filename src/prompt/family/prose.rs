@@ -92,21 +92,28 @@ fn lettering(plan: &Plan) -> Vec<String> {
     s
 }
 
-/// `The composition is <layout>, with <framing> and <negative space>.`
-fn composition_sentence(plan: &Plan) -> Option<String> {
-    let (first, rest) = plan.layout.split_first()?;
-    // the layout says what the composition is; framing, camera and space are what it has
-    let mut out = if first.path == "composition.layout" {
-        format!("The composition is {}", first.text)
-    } else {
-        format!("The composition has {}", first.text)
-    };
-    if !rest.is_empty() {
-        let rest: Vec<&str> = rest.iter().map(|p| p.text.as_str()).collect();
-        out.push_str(", with ");
-        out.push_str(&join_natural(&rest, "and", "; "));
+/// The composition, one short sentence per field, each in its own frame: `The layout is …`,
+/// `It is framed as …`, `The camera is …`, `It leaves …`, `It includes a, b and c.`
+fn composition_sentence(plan: &Plan) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut details = Vec::new();
+    for p in &plan.layout {
+        let t = &p.text;
+        match p.path.as_str() {
+            "composition.layout" => out.push(end(&format!("The layout is {t}"))),
+            "composition.framing" => out.push(end(&format!("It is framed as {t}"))),
+            "composition.camera" => out.push(end(&format!("The camera is {t}"))),
+            "composition.negative_space" => out.push(end(&format!("It leaves {t}"))),
+            _ => details.push(t.as_str()),
+        }
     }
-    Some(end(&out))
+    if !details.is_empty() {
+        out.push(end(&format!(
+            "It includes {}",
+            join_natural(&details, "and", "; ")
+        )));
+    }
+    out
 }
 
 /// `It is lit by <lighting>.` (`It is lit by candles.` for a phrase that says `lit` itself).
@@ -119,25 +126,17 @@ fn lighting_sentence(lighting: &str) -> String {
     }
 }
 
-/// `as an event poster, for …`, or `for Instagram stories` when the use has no purpose.
-fn as_use(usage: &str) -> String {
-    if usage.starts_with("for ") || usage.starts_with("on ") {
-        usage.to_string()
-    } else {
-        format!("as {usage}")
+/// `Intended use: <use>.` and `It speaks to <audience>.` (the use as written: a purpose is not
+/// always a noun that takes an article, `marketing`, `to sell shoes`).
+fn usage_sentence(plan: &Plan) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(u) = super::usage(plan) {
+        out.push(end(&format!("Intended use: {u}")));
     }
-}
-
-/// `It is intended as <use> and speaks to <audience>.`
-fn usage_sentence(plan: &Plan) -> Option<String> {
-    let u = super::usage_with(plan, true);
-    let a = plan.audience.as_ref().map(|a| a.text.as_str());
-    match (u, a) {
-        (None, None) => None,
-        (Some(u), None) => Some(format!("It is intended {}.", as_use(&u))),
-        (None, Some(a)) => Some(format!("It speaks to {a}.")),
-        (Some(u), Some(a)) => Some(format!("It is intended {} and speaks to {a}.", as_use(&u))),
+    if let Some(a) = &plan.audience {
+        out.push(end(&format!("It speaks to {}", a.text)));
     }
+    out
 }
 
 /// `It is set in <scene>, against <background>, on <surface>.`
@@ -152,33 +151,42 @@ fn scene_sentence(plan: &Plan) -> Option<String> {
             _ => format!("in {}", p.text),
         })
         .collect();
-    (!parts.is_empty()).then(|| format!("It is set {}.", parts.join(", ")))
+    (!parts.is_empty()).then(|| end(&format!("It is set {}", parts.join(", "))))
 }
 
-/// `The mood is warm and calm, with a navy and coral colour palette, grain and film.`
-fn style_sentence(plan: &Plan) -> Option<String> {
-    let mut with: Vec<String> = Vec::new();
+/// `The mood is warm and calm. It has a navy and coral colour palette. Its style: grain and film.`
+fn style_sentence(plan: &Plan) -> Vec<String> {
+    let mut out = Vec::new();
+    if !plan.mood.is_empty() {
+        // `The mood is calm`, or `It has a calm mood` when the phrase says "mood" itself
+        let mood = and_list(&plan.mood);
+        out.push(end(&if mood.to_lowercase().ends_with("mood") {
+            format!("It has {}", crate::prompt::filters::with_article(&mood))
+        } else {
+            format!("The mood is {mood}")
+        }));
+    }
     if !plan.palette.is_empty() {
-        with.push(crate::prompt::filters::with_article(&with_noun(
-            &and_list(&plan.palette),
-            "colour palette",
+        out.push(end(&format!(
+            "It has {}",
+            crate::prompt::filters::with_article(&with_noun(
+                &and_list(&plan.palette),
+                "colour palette"
+            ))
         )));
     }
-    with.extend(plan.style_details.iter().map(|p: &Phrase| p.text.clone()));
-    let with = join_natural(&with, "and", "; ");
-    // `The mood is calm`, or `It has a calm mood` when the phrase says "mood" itself
-    let mood = and_list(&plan.mood);
-    let mood = if mood.to_lowercase().ends_with("mood") {
-        format!("It has {}", crate::prompt::filters::with_article(&mood))
-    } else {
-        format!("The mood is {mood}")
-    };
-    match (plan.mood.is_empty(), with.is_empty()) {
-        (true, true) => None,
-        (false, true) => Some(format!("{mood}.")),
-        (true, false) => Some(format!("It shows {with}.")),
-        (false, false) => Some(format!("{mood}, with {with}.")),
+    if !plan.style_details.is_empty() {
+        let details: Vec<&str> = plan
+            .style_details
+            .iter()
+            .map(|p: &Phrase| p.text.as_str())
+            .collect();
+        out.push(end(&format!(
+            "Its style: {}",
+            join_natural(&details, "and", ", ")
+        )));
     }
+    out
 }
 
 /// The text rule, said as the wanted state, and the preset's words on the text.

@@ -353,7 +353,10 @@ fn the_writers_frame_the_users_words_without_doubling_them() {
         &json!({"subject": "a sale", "context": {"channel": "Instagram stories"}}),
         Family::Gemini,
     );
-    assert!(p.contains("Intended use: for Instagram stories.") && !p.contains("as a for"), "{p}");
+    assert!(
+        p.contains("Intended use: for Instagram stories.") && !p.contains("as a for"),
+        "{p}"
+    );
 }
 
 /// A preset phrase that starts with the user's words keeps their first letter; an exact text in

@@ -313,7 +313,8 @@ struct Context<'a> {
     masked: String,
     /// The prompt, shared by the findings that point into it.
     prompt: Arc<str>,
-    /// The file name findings in the prompt carry: `prompt of FILE`.
+    /// The file name findings in the prompt carry: `prompt of FILE` (GPT image), `flux prompt of
+    /// FILE` (another family's).
     prompt_name: String,
 }
 
@@ -335,7 +336,11 @@ impl<'a> Context<'a> {
             texts,
             masked,
             prompt: Arc::from(rendering.prompt.as_str()),
-            prompt_name: format!("prompt of {}", source.name),
+            // the GPT image prompt is "the prompt"; another family's says whose it is
+            prompt_name: match rendering.payload.target.family() {
+                crate::prompt::family::Family::Gpt => format!("prompt of {}", source.name),
+                f => format!("{f} prompt of {}", source.name),
+            },
         }
     }
 

@@ -230,7 +230,9 @@ pub(super) fn duplicate_phrase(cx: &Context<'_>) -> Vec<Diagnostic> {
         if matches!(c, '.' | ',' | ';' | ':') {
             let phrase = masked[start..i].trim();
             let norm = phrase.to_lowercase();
-            if norm.split_whitespace().count() >= 2 {
+            // the tool's own words repeat by design ("small type" beside each small text)
+            let own = norm.split_whitespace().all(|w| COMMON_WORDS.contains(&w));
+            if norm.split_whitespace().count() >= 2 && !own {
                 let offset = start + masked[start..i].find(phrase).unwrap_or(0);
                 if seen.contains(&norm) {
                     out.push(cx.in_prompt(

@@ -169,3 +169,43 @@ fn an_instagram_feed_takes_four_by_five() {
     assert!(!finds("1536x1024"), "3:2 is inside 1.91:1");
     assert!(finds("1024x1536"), "2:3 is taller than 4:5");
 }
+
+/// The tool's own repeated words ("small type" beside each small text) are no duplicate phrase,
+/// and a finding in another family's prompt says whose prompt it is.
+#[test]
+fn the_tools_words_repeat_and_findings_name_the_family() {
+    let engine = common::engine();
+    let table = LintTable::builtin();
+    let source = SourceFile::new(
+        "d.yaml",
+        "preset: poster\nsubject: a fair\nstyle: {lighting: soft light}\ntext:\n  date: May 5\n  venue: The Hall\n  body: Come along\n",
+        None,
+    );
+    let r = engine
+        .render(&source, &imgprompt::targets::Midjourney)
+        .expect("renders");
+    assert!(r.prompt.matches("small type").count() >= 3, "{}", r.prompt);
+    assert!(
+        lint(&engine, &source, &r, &table)
+            .iter()
+            .all(|d| d.code != "duplicate-phrase"),
+        "{}",
+        r.prompt
+    );
+    let out = cli()
+        .args([
+            "lint",
+            "--target",
+            "flux",
+            "--format",
+            "json",
+            "tests/inputs/lint/family-length.yaml",
+        ])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("\"file\":\"flux prompt of tests/inputs/lint/family-length.yaml\""),
+        "{text}"
+    );
+}

@@ -21,10 +21,15 @@ fn says(rules: &Rules, rule: &str) -> String {
     )
 }
 
-/// The brief's plan (its phrases with their paths), when its preset is known.
-fn plan(cx: &Context<'_>) -> Option<Plan> {
-    let preset = cx.engine.catalog().get(&cx.rendering.preset).ok()?;
-    Some(Plan::new(&cx.rendering.brief, preset, &[]))
+/// The brief's plan (its phrases with their paths), when its preset is known: built once per
+/// lint run, for every rule that reads it.
+fn plan<'c>(cx: &'c Context<'_>) -> Option<&'c Plan> {
+    cx.plan
+        .get_or_init(|| {
+            let preset = cx.engine.catalog().get(&cx.rendering.preset).ok()?;
+            Some(Plan::new(&cx.rendering.brief, preset, &[]))
+        })
+        .as_ref()
 }
 
 const NEGATION: &str =
@@ -175,7 +180,7 @@ pub(super) fn family_order(cx: &Context<'_>) -> Vec<Diagnostic> {
 
 /// `family-lighting` (FLUX): the brief names its lighting.
 pub(super) fn family_lighting(cx: &Context<'_>) -> Vec<Diagnostic> {
-    let (f, rules) = family(cx);
+    let (_, rules) = family(cx);
     if !rules.rules.contains_key("lighting")
         || cx
             .rendering
@@ -195,7 +200,6 @@ pub(super) fn family_lighting(cx: &Context<'_>) -> Vec<Diagnostic> {
         "add `style.lighting` (e.g. \"soft window light\"); {}",
         says(rules, "lighting")
     ));
-    let _ = f;
     vec![cx.in_brief(d, "subject")]
 }
 

@@ -316,6 +316,8 @@ struct Context<'a> {
     /// The file name findings in the prompt carry: `prompt of FILE` (GPT image), `flux prompt of
     /// FILE` (another family's).
     prompt_name: String,
+    /// The brief's plan, built on first use by the family rules (`family::plan`).
+    plan: std::cell::OnceCell<Option<crate::prompt::plan::Plan>>,
 }
 
 impl<'a> Context<'a> {
@@ -341,6 +343,7 @@ impl<'a> Context<'a> {
                 crate::prompt::family::Family::Gpt => format!("prompt of {}", source.name),
                 f => format!("{f} prompt of {}", source.name),
             },
+            plan: std::cell::OnceCell::new(),
         }
     }
 

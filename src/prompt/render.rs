@@ -918,13 +918,28 @@ pub fn render_template(
     limits: Limits,
     avoid_in_prompt: bool,
 ) -> Result<String, Vec<Diagnostic>> {
+    let (rendered, placeholders) =
+        render_marked(brief, preset, compiled, template, limits, avoid_in_prompt)?;
+    let tidied = tidy_marked(&rendered, Some(placeholders.marks));
+    Ok(placeholders.substitute(&tidied))
+}
+
+/// Renders `template` over the brief's context: the raw output, its user phrases still marked
+/// and its exact texts still placeholders, with the placeholders that put them back.
+fn render_marked(
+    brief: &Brief,
+    preset: &Preset,
+    compiled: &Compiled,
+    template: &str,
+    limits: Limits,
+    avoid_in_prompt: bool,
+) -> Result<(String, Placeholders), Vec<Diagnostic>> {
     let mut placeholders = Placeholders::new(brief).map_err(|d| vec![d])?;
     let context = context(brief, preset, &mut placeholders, avoid_in_prompt);
     crate::prompt::filters::set_marks(Some(placeholders.marks));
     let rendered = compiled.render(template, &context, limits);
     crate::prompt::filters::set_marks(None);
-    let tidied = tidy_marked(&rendered?, Some(placeholders.marks));
-    Ok(placeholders.substitute(&tidied))
+    Ok((rendered?, placeholders))
 }
 
 /// Renders a details template (a preset that `writes: details`): each non-empty line it writes
@@ -939,15 +954,18 @@ pub fn render_details(
     compiled: &Compiled,
     limits: Limits,
 ) -> Result<Vec<Detail>, Vec<Diagnostic>> {
-    let mut placeholders = Placeholders::new(brief).map_err(|d| vec![d])?;
-    let context = context(brief, preset, &mut placeholders, true);
-    crate::prompt::filters::set_marks(Some(placeholders.marks));
-    let rendered = compiled.render(preset.main_template(), &context, limits);
-    crate::prompt::filters::set_marks(None);
+    let (rendered, placeholders) = render_marked(
+        brief,
+        preset,
+        compiled,
+        preset.main_template(),
+        limits,
+        true,
+    )?;
     let mut out = Vec::new();
     let (open, close) = placeholders.marks;
     let params = param_strings(&brief.params);
-    for line in rendered?.lines() {
+    for line in rendered.lines() {
         let (kind, rest) = DetailKind::split(line.trim());
         let rest = rest.trim();
         // the template's own full stop goes (the writers end their sentences): a user phrase's

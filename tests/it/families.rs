@@ -194,6 +194,9 @@ fn the_families_data_is_overridable() {
         mine.contains("a calm, empty sea") && !mine.contains("boats"),
         "{mine}"
     );
+    // the same file named by IMGPROMPT_FAMILIES
+    let (_, by_env, _) = dir.run_env(&flux, ("IMGPROMPT_FAMILIES", "families.json"));
+    assert_eq!(by_env, mine);
     dir.write("families.json", "{\n  \"rewritez\": []\n}");
     let (code, _, err) = dir.run(&[&["--families", "families.json"][..], &flux].concat());
     assert_eq!(code, Some(1), "{err}");
@@ -433,8 +436,14 @@ impl Scratch {
 
     /// Runs `imgprompt ARGS` here: the exit code, stdout and stderr.
     fn run(&self, args: &[&str]) -> (Option<i32>, String, String) {
+        self.run_env(args, ("IMGPROMPT_UNSET", ""))
+    }
+
+    /// [`Scratch::run`] with one environment variable set.
+    fn run_env(&self, args: &[&str], (key, value): (&str, &str)) -> (Option<i32>, String, String) {
         let out = cli()
             .current_dir(self.0.path())
+            .env(key, value)
             .args(args)
             .output()
             .expect("run");

@@ -60,6 +60,8 @@ pub mod targets;
 #[cfg(test)]
 mod test_support;
 pub mod validate;
+#[cfg(feature = "verify")]
+pub mod verify;
 
 pub use brief::Brief;
 pub use brief::source::{Format, SourceFile};

@@ -16,3 +16,4 @@ pub mod http;
 pub mod image;
 #[cfg(feature = "serve")]
 pub mod serve;
+pub mod sidecar;

@@ -24,6 +24,7 @@ mod schema;
 mod serve;
 mod styles;
 mod validate;
+mod verify;
 use output::read_override;
 pub use output::{AtomicFile, write_atomic};
 mod cost;
@@ -175,6 +176,13 @@ enum Command {
     /// List, show and import style libraries (Fooocus, AUTOMATIC1111 styles.csv, SDXL Prompt
     /// Styler); briefs apply them with `style: {apply: [name, …]}`.
     Styles(styles::Args),
+    /// Check images against their brief: file format, pixel size or aspect ratio, transparency,
+    /// every exact text read by OCR (Tesseract), and no other text. Exit 0 when every check
+    /// passes, 1 when one fails or cannot be decided.
+    #[command(
+        after_help = "Needs Tesseract for the text checks (Debian: apt-get install tesseract-ocr tesseract-ocr-eng).\nExamples:\n  imgprompt verify examples/poster-future-forms.yaml images/poster-future-forms-0.png\n  imgprompt verify images/ --format json\n  imgprompt verify brief.yaml logo.png --checks format,size,alpha"
+    )]
+    Verify(verify::Args),
 }
 
 /// A failure: diagnostics plus the exit code they map to.
@@ -396,6 +404,7 @@ fn run(cli: Cli, color: bool) -> Result<u8, Failure> {
         Command::Serve(args) => serve::run(&cli, args, color),
         Command::Generate(args) => generate::run(&cli, args, color),
         Command::Styles(args) => styles::run(&cli, args, color),
+        Command::Verify(args) => verify::run(&cli, args, color),
     }
 }
 

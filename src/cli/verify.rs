@@ -1,0 +1,237 @@
+//! `imgprompt verify`: check images against their brief (format, size, alpha, exact text by OCR,
+//! extra text). Exit 0 when every check passes, 1 when one fails or cannot be decided, 2 for
+//! usage errors.
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::output::write_stdout;
+use super::{Cli, Failure, engine};
+use crate::brief::source::SourceFile;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::verify::{Case, CheckKind, Expected, Options, Report, Status};
+
+#[derive(Debug, clap::Args)]
+pub(super) struct Args {
+    /// A brief and the images made from it (`BRIEF IMAGE...`), or one folder written by
+    /// `generate` or `batch fetch` (each image checked against its sidecar).
+    #[arg(required = true, value_name = "BRIEF IMAGE... | DIR")]
+    pub inputs: Vec<PathBuf>,
+    /// The API the images came from (what the brief's request asked of it).
+    #[arg(long, default_value = "openai", value_name = "TARGET")]
+    pub target: String,
+    /// A table per image, or one JSON object per image per line.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+    /// The checks to run, comma-separated (default: all that apply).
+    #[arg(long, value_delimiter = ',', value_parser = parse_check, value_name = "CHECK,...")]
+    pub checks: Vec<CheckKind>,
+    /// How letter case counts in exact text: `exact` (letter for letter) or `ignore`.
+    #[arg(long, value_enum, default_value_t = CaseArg::Exact)]
+    pub case: CaseArg,
+    /// Tesseract's languages, `+`-joined (`eng`, `eng+deu`, `jpn`).
+    #[arg(long, default_value = "eng", value_name = "LANG")]
+    pub lang: String,
+    /// A text reading below this OCR confidence (0-100) is unverified, not failed.
+    #[arg(long, default_value_t = 60.0, value_name = "N", value_parser = parse_percent)]
+    pub min_confidence: f32,
+    /// How far an aspect ratio may be from the one asked for, in percent.
+    #[arg(long, default_value_t = 3.0, value_name = "PERCENT", value_parser = parse_percent)]
+    pub ratio_tolerance: f32,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(super) enum ReportFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(super) enum CaseArg {
+    Exact,
+    Ignore,
+}
+
+fn parse_check(s: &str) -> Result<CheckKind, String> {
+    CheckKind::parse(s).ok_or_else(|| {
+        format!("unknown check `{s}`: expected format, size, alpha, text or extra-text")
+    })
+}
+
+fn parse_percent(s: &str) -> Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(v) if (0.0..=100.0).contains(&v) => Ok(v),
+        _ => Err(format!("expected a number from 0 to 100, found `{s}`")),
+    }
+}
+
+impl Args {
+    /// The verify options the flags ask for.
+    pub(super) fn options(&self) -> Options {
+        Options {
+            checks: if self.checks.is_empty() {
+                CheckKind::ALL.to_vec()
+            } else {
+                self.checks.clone()
+            },
+            case: match self.case {
+                CaseArg::Exact => Case::Exact,
+                CaseArg::Ignore => Case::Ignore,
+            },
+            min_confidence: self.min_confidence,
+            ratio_tolerance: f64::from(self.ratio_tolerance) / 100.0,
+            ..Options::default()
+        }
+    }
+}
+
+/// Runs `imgprompt verify`.
+pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
+    let items = items(cli, args)?;
+    let options = args.options();
+    let needs_ocr = items.iter().any(|(_, e)| {
+        (options.checks.contains(&CheckKind::Text) && !e.texts.is_empty())
+            || (options.checks.contains(&CheckKind::ExtraText) && e.no_other_text)
+    });
+    let ocr = crate::verify::ocr::Tesseract::new(&args.lang);
+    if needs_ocr {
+        ocr.check().map_err(|e| {
+            Failure::of(
+                Diagnostic::error(Code::Usage, e.to_string())
+                    .with_help("or leave the text out: --checks format,size,alpha"),
+            )
+        })?;
+    }
+    let mut worst = 0;
+    for (image, expected) in &items {
+        let report = crate::verify::verify_file(image, expected, &options, Some(&ocr));
+        worst = worst.max(u8::from(!report.passed));
+        let text = match args.format {
+            ReportFormat::Json => serde_json::to_string(&report).expect("json") + "\n",
+            ReportFormat::Table => table(&report, color),
+        };
+        write_stdout(&text)?;
+    }
+    if matches!(args.format, ReportFormat::Table) {
+        let _ = writeln!(
+            std::io::stderr(),
+            "verify: {} image{}, {}",
+            items.len(),
+            if items.len() == 1 { "" } else { "s" },
+            if worst == 0 {
+                "every check passed"
+            } else {
+                "some checks failed or could not be decided"
+            }
+        );
+    }
+    Ok(worst)
+}
+
+/// (image, what it must be) for each image the inputs name.
+fn items(cli: &Cli, args: &Args) -> Result<Vec<(PathBuf, Expected)>, Failure> {
+    let usage = |m: String| {
+        Failure::of(Diagnostic::error(Code::Usage, m).with_help(
+            "give a brief and its images (`verify brief.yaml poster-0.png`), or a folder written by `generate`",
+        ))
+    };
+    if let [dir] = args.inputs.as_slice()
+        && dir.is_dir()
+    {
+        let items = crate::verify::folder::items(dir).map_err(|e| {
+            Failure::of(Diagnostic::error(
+                Code::Io,
+                format!("cannot read {}: {e}", dir.display()),
+            ))
+        })?;
+        if items.is_empty() {
+            return Err(usage(format!(
+                "{} holds no sidecar naming an image",
+                dir.display()
+            )));
+        }
+        return Ok(items.into_iter().map(|i| (i.image, i.expected)).collect());
+    }
+    let [brief, images @ ..] = args.inputs.as_slice() else {
+        unreachable!("clap requires one input");
+    };
+    if images.is_empty() {
+        return Err(usage(format!(
+            "{} is a brief without images (or not a folder)",
+            brief.display()
+        )));
+    }
+    if crate::app::image::sniff(&head(brief)).is_some() {
+        return Err(usage(format!(
+            "{} is an image: the brief comes first",
+            brief.display()
+        )));
+    }
+    let engine = engine(cli)?;
+    let target = crate::targets::by_name(&args.target).map_err(Failure::usage)?;
+    let source = SourceFile::read(brief, None).map_err(Failure::of)?;
+    let rendering = engine
+        .render(&source, target.as_ref())
+        .map_err(Failure::invalid)?;
+    let expected = Expected::of(&rendering, &engine);
+    Ok(images
+        .iter()
+        .map(|i| (i.clone(), expected.clone()))
+        .collect())
+}
+
+/// The first bytes of a file (empty when it cannot be read).
+fn head(path: &Path) -> Vec<u8> {
+    use std::io::Read;
+    let mut buf = vec![0; 1024];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut buf))
+        .unwrap_or(0);
+    buf.truncate(n);
+    buf
+}
+
+/// One image's table: its verdict, then a line per check.
+fn table(report: &Report, color: bool) -> String {
+    let paint = |s: Status| {
+        let word = s.as_str().to_uppercase();
+        if !color {
+            return word;
+        }
+        let code = match s {
+            Status::Pass => "32",
+            Status::Fail => "31",
+            Status::Unverified => "33",
+        };
+        format!("\x1b[1;{code}m{word}\x1b[0m")
+    };
+    let mut out = format!("{}  {}\n", report.image, paint(report.status()));
+    for c in &report.checks {
+        let what = match &c.role {
+            Some(role) => format!("{} {role}", c.check.as_str()),
+            None => c.check.as_str().to_string(),
+        };
+        let found = match &c.found {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Null => String::from("-"),
+            v => v.to_string(),
+        };
+        let expected = match &c.expected {
+            serde_json::Value::String(s) => s.clone(),
+            v => v.to_string(),
+        };
+        let scores = c.scores.as_ref().map_or(String::new(), |s| {
+            format!(
+                "  (edits {}, CER {:.2}, conf {:.0})",
+                s.distance, s.cer, s.confidence
+            )
+        });
+        out.push_str(&format!(
+            "  {what:<22} {:<10} expected {expected:?}, found {found:?}{scores}\n",
+            c.status.as_str()
+        ));
+        if let Some(note) = c.note.as_ref().filter(|_| c.status != Status::Pass) {
+            out.push_str(&format!("  {:<22} {:<10} {note}\n", "", ""));
+        }
+    }
+    out
+}

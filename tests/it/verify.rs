@@ -1,0 +1,387 @@
+//! `imgprompt verify` on the corpus (`corpus.rs`): every image gets the verdict it must get,
+//! check by check, with the real Tesseract. Without Tesseract these tests fail (CI installs it).
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::common::cli;
+use crate::corpus::{CLEAR, CREAM, Face, INK, NIGHT, PAPER, Scene};
+
+/// A poster with a headline and a call to action, 1024×1536 PNG (strict text rule).
+const POSTER: &str = "preset: poster\nsubject: a jazz night in a small club\ntext:\n  headline: Blue Notes\n  cta: Book Tickets\noutput:\n  size: 1024x1536\n  format: png\n";
+/// A sticker on a transparent background, 1024×1024 PNG.
+const STICKER: &str = "preset: product\nsubject: a round sticker\ntext:\n  label: MUG & CO\noutput:\n  size: 1024x1024\n  format: png\n  background: transparent\n";
+/// A Stability landscape: a ratio, not pixels.
+const LANDSCAPE: &str =
+    "preset: basic\nsubject: a misty valley\noutput:\n  aspect_ratio: \"16:9\"\n  format: png\n";
+
+fn poster_lines(headline: &str, cta: &str) -> Vec<(String, f32)> {
+    vec![(headline.to_string(), 120.0), (cta.to_string(), 64.0)]
+}
+
+fn scene(face: Face, bg: [u8; 4], ink: [u8; 4], lines: Vec<(String, f32)>) -> Scene {
+    let mut s = Scene::page(face, bg, ink, &[]);
+    s.lines = lines;
+    s
+}
+
+/// Writes `brief` and `images` (name → bytes) under a fresh folder, runs verify with `args`:
+/// (exit code, one report per image by file name).
+fn verify(
+    brief: &str,
+    images: &[(&str, Vec<u8>)],
+    args: &[&str],
+) -> (i32, std::collections::BTreeMap<String, Value>) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let brief_path = dir.path().join("brief.yaml");
+    std::fs::write(&brief_path, brief).expect("write");
+    let mut cmd = cli();
+    cmd.arg("verify").arg(&brief_path);
+    for (name, bytes) in images {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).expect("write");
+        cmd.arg(path);
+    }
+    cmd.args(["--format", "json"]).args(args);
+    let out = cmd.output().expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("not installed"),
+        "verify needs Tesseract (apt-get install tesseract-ocr tesseract-ocr-eng): {stderr}"
+    );
+    let reports = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).expect("json line");
+            let name = Path::new(v["image"].as_str().expect("as written"))
+                .file_name()
+                .expect("as written")
+                .to_string_lossy()
+                .into_owned();
+            (name, v)
+        })
+        .collect();
+    (out.status.code().unwrap_or(-1), reports)
+}
+
+/// The verdicts of a report as `check[:role]=status`, in order.
+fn verdicts(report: &Value) -> Vec<String> {
+    report["checks"]
+        .as_array()
+        .expect("as written")
+        .iter()
+        .map(|c| match c["role"].as_str() {
+            Some(r) => format!(
+                "{}:{r}={}",
+                c["check"].as_str().expect("as written"),
+                c["status"].as_str().expect("as written")
+            ),
+            None => format!(
+                "{}={}",
+                c["check"].as_str().expect("as written"),
+                c["status"].as_str().expect("as written")
+            ),
+        })
+        .collect()
+}
+
+const ALL_PASS: [&str; 5] = [
+    "format=pass",
+    "size=pass",
+    "text:headline=pass",
+    "text:cta=pass",
+    "extra-text=pass",
+];
+
+#[test]
+fn the_poster_corpus_gets_its_verdicts() {
+    let right = poster_lines("Blue Notes", "Book Tickets");
+    let mut extra = right.clone();
+    extra.push((String::from("Free Entry Tonight"), 64.0));
+    let mut square = scene(Face::Sans, PAPER, INK, right.clone());
+    square.height = 1024;
+    let corpus: Vec<(&str, Vec<u8>, Vec<&str>)> = vec![
+        (
+            "sans-right.png",
+            scene(Face::Sans, PAPER, INK, right.clone()).png(),
+            ALL_PASS.to_vec(),
+        ),
+        (
+            "serif-light-on-dark.png",
+            scene(Face::Serif, NIGHT, CREAM, right.clone()).png(),
+            ALL_PASS.to_vec(),
+        ),
+        (
+            "one-letter-wrong.png",
+            scene(
+                Face::Sans,
+                PAPER,
+                INK,
+                poster_lines("Blue Nates", "Book Tickets"),
+            )
+            .png(),
+            vec![
+                "format=pass",
+                "size=pass",
+                "text:headline=fail",
+                "text:cta=pass",
+                "extra-text=pass",
+            ],
+        ),
+        (
+            "word-missing.png",
+            scene(Face::Serif, PAPER, INK, poster_lines("Blue Notes", "Book")).png(),
+            vec![
+                "format=pass",
+                "size=pass",
+                "text:headline=pass",
+                "text:cta=fail",
+                "extra-text=pass",
+            ],
+        ),
+        (
+            "extra-words.png",
+            scene(Face::Sans, NIGHT, CREAM, extra).png(),
+            vec![
+                "format=pass",
+                "size=pass",
+                "text:headline=pass",
+                "text:cta=pass",
+                "extra-text=fail",
+            ],
+        ),
+        (
+            "wrong-size.png",
+            square.png(),
+            vec![
+                "format=pass",
+                "size=fail",
+                "text:headline=pass",
+                "text:cta=pass",
+                "extra-text=pass",
+            ],
+        ),
+        (
+            "jpeg-bytes.png",
+            scene(Face::Sans, PAPER, INK, right.clone()).jpeg(),
+            vec![
+                "format=fail",
+                "size=pass",
+                "text:headline=pass",
+                "text:cta=pass",
+                "extra-text=pass",
+            ],
+        ),
+        (
+            "blank.png",
+            scene(Face::Sans, PAPER, INK, Vec::new()).png(),
+            vec![
+                "format=pass",
+                "size=pass",
+                "text:headline=unverified",
+                "text:cta=unverified",
+                "extra-text=pass",
+            ],
+        ),
+        (
+            "broken.png",
+            b"<html>502 Bad Gateway</html>".to_vec(),
+            vec![
+                "format=fail",
+                "size=unverified",
+                "text:headline=unverified",
+                "text:cta=unverified",
+                "extra-text=unverified",
+            ],
+        ),
+    ];
+    let images: Vec<(&str, Vec<u8>)> = corpus.iter().map(|(n, b, _)| (*n, b.clone())).collect();
+    let (code, reports) = verify(POSTER, &images, &[]);
+    assert_eq!(code, 1, "some images fail");
+    for (name, _, want) in &corpus {
+        let report = &reports[*name];
+        assert_eq!(verdicts(report), *want, "{name}: {report:#}");
+        assert_eq!(
+            report["passed"],
+            want.iter().all(|w| w.ends_with("=pass")),
+            "{name}"
+        );
+    }
+    // the scores of a misspelt text: one edit in ten characters
+    let wrong = &reports["one-letter-wrong.png"]["checks"][2];
+    assert_eq!(wrong["found"], "Blue Nates", "{wrong:#}");
+    assert_eq!(wrong["scores"]["distance"], 1);
+    assert_eq!(wrong["scores"]["cer"], 0.1);
+    assert_eq!(wrong["passed"], false);
+    let extra = &reports["extra-words.png"]["checks"][4];
+    assert_eq!(
+        extra["found"],
+        serde_json::json!(["Free", "Entry", "Tonight"]),
+        "{extra:#}"
+    );
+    assert_eq!(reports["blank.png"]["checks"][2]["passed"], Value::Null);
+}
+
+#[test]
+fn transparency_is_checked_where_it_was_asked_for() {
+    let label = vec![(String::from("MUG & CO"), 140.0)];
+    let mut clear = scene(Face::Sans, CLEAR, INK, label.clone());
+    clear.height = 1024;
+    let mut opaque = scene(Face::Sans, PAPER, INK, label);
+    opaque.height = 1024;
+    let (code, reports) = verify(
+        STICKER,
+        &[
+            ("clear.png", clear.png()),
+            ("opaque.png", opaque.png_opaque()),
+        ],
+        &[],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        verdicts(&reports["clear.png"]),
+        [
+            "format=pass",
+            "size=pass",
+            "alpha=pass",
+            "text:label=pass",
+            "extra-text=pass"
+        ],
+        "{:#}",
+        reports["clear.png"]
+    );
+    assert_eq!(
+        verdicts(&reports["opaque.png"]),
+        [
+            "format=pass",
+            "size=pass",
+            "alpha=fail",
+            "text:label=pass",
+            "extra-text=pass"
+        ]
+    );
+    assert_eq!(
+        reports["opaque.png"]["checks"][2]["found"],
+        "no alpha channel"
+    );
+}
+
+#[test]
+fn a_ratio_is_checked_within_its_tolerance() {
+    let mut wide = scene(Face::Sans, PAPER, INK, Vec::new());
+    (wide.width, wide.height) = (1344, 768);
+    let mut square = wide.clone();
+    square.height = 1344;
+    let (code, reports) = verify(
+        LANDSCAPE,
+        &[("wide.png", wide.png()), ("square.png", square.png())],
+        &["--target", "stability"],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(verdicts(&reports["wide.png"]), ["format=pass", "size=pass"]);
+    assert_eq!(
+        verdicts(&reports["square.png"]),
+        ["format=pass", "size=fail"]
+    );
+    // 1344x768 is 1.6 % from 16:9: a 1 % tolerance fails it
+    let (_, strict) = verify(
+        LANDSCAPE,
+        &[("wide.png", wide.png())],
+        &["--target", "stability", "--ratio-tolerance", "1"],
+    );
+    assert_eq!(verdicts(&strict["wide.png"]), ["format=pass", "size=fail"]);
+}
+
+#[test]
+fn every_check_passing_exits_0_and_the_table_says_so() {
+    let png = scene(
+        Face::Sans,
+        PAPER,
+        INK,
+        poster_lines("Blue Notes", "Book Tickets"),
+    )
+    .png();
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(dir.path().join("brief.yaml"), POSTER).expect("as written");
+    std::fs::write(dir.path().join("right.png"), &png).expect("as written");
+    let out = cli()
+        .current_dir(dir.path())
+        .args(["verify", "brief.yaml", "right.png"])
+        .output()
+        .expect("as written");
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{table}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(table.starts_with("right.png  PASS\n"), "{table}");
+    assert!(table.contains("text headline"), "{table}");
+    // --case ignore: a lower-case brief passes on capitals
+    let lower = POSTER.replace("Blue Notes", "blue notes");
+    std::fs::write(dir.path().join("lower.yaml"), lower).expect("as written");
+    let code = |case: &str| {
+        cli()
+            .current_dir(dir.path())
+            .args([
+                "verify",
+                "lower.yaml",
+                "right.png",
+                "--checks",
+                "text",
+                "--case",
+                case,
+            ])
+            .output()
+            .expect("as written")
+            .status
+            .code()
+    };
+    assert_eq!(code("exact"), Some(1));
+    assert_eq!(code("ignore"), Some(0));
+}
+
+#[test]
+fn usage_errors_exit_2_and_a_missing_engine_names_the_package() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(dir.path().join("brief.yaml"), POSTER).expect("as written");
+    let png = scene(Face::Sans, PAPER, INK, Vec::new()).png();
+    std::fs::write(dir.path().join("a.png"), &png).expect("as written");
+    let run = |args: &[&str], env: Option<&str>| {
+        let mut c = cli();
+        c.current_dir(dir.path()).arg("verify").args(args);
+        if let Some(p) = env {
+            c.env("IMGPROMPT_TESSERACT", p);
+        }
+        let out = c.output().expect("as written");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run(&["brief.yaml"], None);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("a brief without images"), "{err}");
+    let (code, err) = run(&["a.png", "brief.yaml"], None);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("the brief comes first"), "{err}");
+    let (code, err) = run(&["brief.yaml", "a.png", "--checks", "txt"], None);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("unknown check `txt`"), "{err}");
+    let (code, err) = run(&["brief.yaml", "a.png"], Some("/nonexistent/tesseract"));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("apt-get install tesseract-ocr tesseract-ocr-eng"),
+        "{err}"
+    );
+    // without the text checks, no engine is needed
+    let (code, err) = run(
+        &["brief.yaml", "a.png", "--checks", "format,size"],
+        Some("/nonexistent/tesseract"),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let (code, err) = run(&["brief.yaml", "a.png", "--lang", "xyz"], None);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("tesseract-ocr-xyz"), "{err}");
+}

@@ -15,8 +15,8 @@ pub(super) struct Args {
     /// Where the images, sidecars and index.html go.
     #[arg(short, long, value_name = "DIR", default_value = "images")]
     pub out: PathBuf,
-    /// The API to call: openai (generations) or openai-edit.
-    #[arg(long, default_value = "openai")]
+    /// The API to call: openai (generations), openai-edit, stability, flux or gemini.
+    #[arg(long, default_value = "openai", value_name = "TARGET")]
     pub target: String,
     /// Refuse when the estimated total is above this (USD).
     #[arg(long, value_name = "USD", value_parser = super::parse_usd)]
@@ -39,19 +39,44 @@ pub(super) struct Args {
     /// The longest one request may take (headers and body), in seconds: 1 to 86400.
     #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,
-    /// The environment variable holding the API key.
-    #[arg(long, value_name = "NAME", default_value = "OPENAI_API_KEY")]
-    pub api_key_env: String,
+    /// The environment variable holding the API key [default: the target's own:
+    /// OPENAI_API_KEY, STABILITY_API_KEY, BFL_API_KEY, GEMINI_API_KEY].
+    #[arg(long, value_name = "NAME")]
+    pub api_key_env: Option<String>,
+    /// Verify every image against its brief (`imgprompt verify`); the sidecar records the checks.
+    #[arg(long)]
+    pub verify: bool,
+    /// The checks an image must pass to be accepted, comma-separated (implies --verify)
+    /// [default: format,size,alpha,text,extra-text].
+    #[arg(long, value_delimiter = ',', value_parser = super::verify::parse_check, value_name = "CHECK,...")]
+    pub accept: Vec<crate::verify::CheckKind>,
+    /// Requests per brief at most, until one is accepted (needs --verify; within --max-cost).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10), value_name = "N")]
+    pub attempts: u32,
+    /// Tesseract's languages for --verify (`eng`, `eng+deu`).
+    #[arg(long, default_value = "eng", value_name = "LANG")]
+    pub lang: String,
 }
 
-/// One request to send: (id, rendering, brief file).
-type Job = (String, Rendering, String);
+/// One request to send: (id, rendering, brief file, what its sidecar adds).
+type Job = (
+    String,
+    Rendering,
+    String,
+    serde_json::Map<String, serde_json::Value>,
+);
 
 /// Runs `imgprompt generate`.
 pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
     let engine = engine(cli)?;
     let target = crate::targets::by_name(&args.target).map_err(Failure::usage)?;
     check_target(target.as_ref())?;
+    if args.attempts > 1 && !args.verify && args.accept.is_empty() {
+        return Err(Failure::of(
+            Diagnostic::error(Code::Usage, "--attempts needs --verify (or --accept): without a verdict there is nothing to retry on")
+                .with_help("add --verify"),
+        ));
+    }
     // render and check everything first: nothing is sent for a batch with a bad brief
     let jobs = render_all(&engine, target.as_ref(), args)?;
     let (known, unpriced) = estimate(&jobs);
@@ -59,66 +84,142 @@ pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
     if args.dry_run {
         return Ok(0);
     }
-    let api_key = api_key(&args.api_key_env)?;
+    let provider = target
+        .provider()
+        .expect("checked: supported targets have a provider");
+    let key_env = args.api_key_env.as_deref().unwrap_or(provider.key_env);
+    let api_key = api_key(key_env)?;
+    let judging = args.verify || !args.accept.is_empty();
+    let ocr = crate::verify::ocr::Tesseract::new(&args.lang);
+    if judging && wants_ocr(args) {
+        ocr.check().map_err(|e| {
+            Failure::of(
+                Diagnostic::error(Code::Usage, e.to_string())
+                    .with_help("or accept without the text checks: --accept format,size,alpha"),
+            )
+        })?;
+    }
     if !args.yes && !confirm(jobs.len(), known, unpriced)? {
         eprintln!("generate: nothing sent");
         return Ok(1);
     }
-    let settings = crate::app::generate::Settings {
-        out_dir: args.out.clone(),
-        base_url: std::env::var("OPENAI_BASE_URL")
-            .unwrap_or_else(|_| String::from("https://api.openai.com/v1")),
+    let mut settings = crate::app::generate::Settings::for_provider(
+        provider,
+        args.out.clone(),
         api_key,
-        max_retries: args.retries,
-        max_wait: std::time::Duration::from_secs(60),
-        timeout: std::time::Duration::from_secs(args.timeout),
-    };
+        std::time::Duration::from_secs(args.timeout),
+    );
+    settings.max_retries = args.retries;
     std::fs::create_dir_all(&args.out)
         .map_err(|e| io_failure(&format!("cannot create `{}`", args.out.display()), &e))?;
+    let options = crate::verify::Options {
+        checks: if args.accept.is_empty() {
+            crate::verify::CheckKind::ALL.to_vec()
+        } else {
+            args.accept.clone()
+        },
+        ..crate::verify::Options::default()
+    };
+    let judge =
+        move |files: &[PathBuf], expect: &serde_json::Value| judge(files, expect, &options, &ocr);
+    let budget = crate::app::generate::attempts::Budget::new(args.max_cost, known);
+    let plan = crate::app::generate::attempts::Plan {
+        attempts: args.attempts,
+        judge: judging.then_some(&judge as &crate::app::generate::attempts::Judge<'_>),
+        budget: &budget,
+    };
     let tally = send_all(
         &jobs,
         &settings,
         engine.price_table(),
+        plan,
         args.concurrency,
         color,
     );
-    eprintln!(
-        "generate: {} requests, {} images written, {} skipped (already done), {} failed, {} retries; cost {}{}",
-        jobs.len(),
-        tally.written,
-        tally.skipped,
-        tally.failed,
-        tally.retried,
-        crate::cost::usd(Some(tally.cost)),
-        if tally.uncosted > 0 {
-            format!(" (+{} unpriced)", tally.uncosted)
-        } else {
-            String::new()
-        }
-    );
+    summary(jobs.len(), &tally, judging);
     let index = crate::app::generate::contact_sheet(&args.out)
         .map_err(|e| io_failure("cannot write index.html", &e))?;
     eprintln!("contact sheet: {}", index.display());
-    Ok(u8::from(tally.failed > 0))
+    Ok(u8::from(
+        tally.failed > 0 || (judging && tally.accepted < jobs.len()),
+    ))
 }
 
-/// `generate` sends to OpenAI-shaped endpoints only (those the Batch API has too).
+/// `generate` sends to the targets with an API (a provider and a request shape).
 fn check_target(target: &dyn crate::targets::Target) -> Result<(), Failure> {
-    if target.batch_endpoint().is_some() {
+    if crate::app::generate::supports(target) {
         return Ok(());
     }
     Err(Failure::of(
         Diagnostic::error(
             Code::NotSupported,
             format!(
-                "`generate` does not support the {} target yet",
+                "`generate` does not support the {} target: it has no API to call",
                 target.name()
             ),
         )
-        .with_help(
-            "use --target openai or openai-edit; other targets: `render --emit curl|python|js`",
-        ),
+        .with_help("use --target openai, openai-edit, stability, flux or gemini"),
     ))
+}
+
+/// True when the accepted checks read text (and so need Tesseract).
+fn wants_ocr(args: &Args) -> bool {
+    args.accept.is_empty()
+        || args.accept.iter().any(|c| {
+            matches!(
+                c,
+                crate::verify::CheckKind::Text | crate::verify::CheckKind::ExtraText
+            )
+        })
+}
+
+/// Verifies the images of one attempt against `expect` (its sidecar's).
+fn judge(
+    files: &[PathBuf],
+    expect: &serde_json::Value,
+    options: &crate::verify::Options,
+    ocr: &crate::verify::ocr::Tesseract,
+) -> crate::app::generate::attempts::Verdict {
+    let expected: crate::verify::Expected =
+        serde_json::from_value(expect.clone()).unwrap_or_default();
+    let reports: Vec<crate::verify::Report> = files
+        .iter()
+        .map(|f| crate::verify::verify_file(f, &expected, options, Some(ocr)))
+        .collect();
+    let accepted = !reports.is_empty() && reports.iter().all(|r| r.passed);
+    let checks: Vec<&str> = options.checks.iter().map(|c| c.as_str()).collect();
+    crate::app::generate::attempts::Verdict {
+        accepted,
+        record: serde_json::json!({"accept": checks, "reports": reports}),
+    }
+}
+
+/// The closing summary on stderr.
+fn summary(requests: usize, tally: &Tally, judging: bool) {
+    let unpriced = if tally.uncosted > 0 {
+        format!(" (+{} unpriced)", tally.uncosted)
+    } else {
+        String::new()
+    };
+    eprintln!(
+        "generate: {requests} requests, {} images written, {} skipped (already done), {} failed, {} retries; cost {}{unpriced}",
+        tally.written,
+        tally.skipped,
+        tally.failed,
+        tally.retried,
+        crate::cost::usd(Some(tally.cost)),
+    );
+    if judging {
+        let per = if tally.accepted > 0 {
+            crate::cost::usd(Some(tally.cost / tally.accepted as f64))
+        } else {
+            String::from("n/a")
+        };
+        eprintln!(
+            "verify: {} of {requests} accepted after {} attempts; cost per accepted image {per}",
+            tally.accepted, tally.attempts
+        );
+    }
 }
 
 /// The estimated total of the priced requests and the number of unpriced ones, announced on
@@ -126,11 +227,11 @@ fn check_target(target: &dyn crate::targets::Target) -> Result<(), Failure> {
 fn estimate(jobs: &[Job]) -> (f64, usize) {
     let known: f64 = jobs
         .iter()
-        .filter_map(|(_, r, _)| r.cost.as_ref().and_then(|c| c.per_request))
+        .filter_map(|(_, r, _, _)| r.cost.as_ref().and_then(|c| c.per_request))
         .sum();
     let unpriced = jobs
         .iter()
-        .filter(|(_, r, _)| r.cost.as_ref().and_then(|c| c.per_request).is_none())
+        .filter(|(_, r, _, _)| r.cost.as_ref().and_then(|c| c.per_request).is_none())
         .count();
     eprintln!(
         "generate: {} requests, estimated {}{}",
@@ -184,6 +285,8 @@ struct Tally {
     retried: u64,
     cost: f64,
     uncosted: usize,
+    accepted: usize,
+    attempts: u64,
 }
 
 /// Sends every job through a bounded pool: at most `concurrency` requests in flight; each
@@ -193,6 +296,7 @@ fn send_all(
     jobs: &[Job],
     settings: &crate::app::generate::Settings,
     prices: &crate::cost::PriceTable,
+    plan: crate::app::generate::attempts::Plan<'_>,
     concurrency: u16,
     color: bool,
 ) -> Tally {
@@ -205,11 +309,13 @@ fn send_all(
             scope.spawn(move || {
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some((id, r, file)) = jobs.get(i) else {
+                    let Some((id, r, file, extra)) = jobs.get(i) else {
                         break;
                     };
-                    let outcome = crate::app::generate::generate(r, id, settings, prices, file);
-                    if tx.send((i, outcome)).is_err() {
+                    let tried = crate::app::generate::attempts::try_request(
+                        r, id, settings, prices, file, extra, plan,
+                    );
+                    if tx.send((i, tried)).is_err() {
                         break;
                     }
                 }
@@ -219,11 +325,18 @@ fn send_all(
         let bar = progress_bar(jobs.len());
         let mut pending = std::collections::BTreeMap::new();
         let mut due = 0;
-        for (i, outcome) in rx {
+        for (i, tried) in rx {
             bar.inc(1);
-            pending.insert(i, outcome);
-            while let Some(outcome) = pending.remove(&due) {
-                report(&jobs[due].0, outcome, &bar, &mut tally, color);
+            pending.insert(i, tried);
+            while let Some(tried) = pending.remove(&due) {
+                report_tried(
+                    &jobs[due].0,
+                    tried,
+                    &bar,
+                    &mut tally,
+                    color,
+                    plan.judge.is_some(),
+                );
                 due += 1;
             }
         }
@@ -232,7 +345,62 @@ fn send_all(
     tally
 }
 
-/// Counts one request's outcome and logs its line (above the progress bar).
+/// Counts one request's attempts and logs their lines (above the progress bar).
+fn report_tried(
+    id: &str,
+    tried: crate::app::generate::attempts::Tried,
+    bar: &indicatif::ProgressBar,
+    tally: &mut Tally,
+    color: bool,
+    judging: bool,
+) {
+    tally.attempts += u64::from(tried.made);
+    tally.accepted += usize::from(tried.accepted.is_some());
+    for (aid, outcome, verdict) in tried.attempts {
+        report(&aid, outcome, bar, tally, color);
+        if let Some(v) = verdict {
+            let word = if v.accepted { "accepted" } else { "rejected" };
+            let failing = failing_checks(&v.record);
+            bar.suspend(|| {
+                if failing.is_empty() {
+                    eprintln!("{aid}: verify: {word}");
+                } else {
+                    eprintln!("{aid}: verify: {word} ({})", failing.join("; "));
+                }
+            });
+        }
+    }
+    if judging
+        && tried.accepted.is_none()
+        && let Some(why) = tried.stopped
+    {
+        bar.suspend(|| eprintln!("{id}: not accepted: {why}"));
+    }
+}
+
+/// The checks of a verification record that did not pass, as `text headline: fail (read "…")`.
+fn failing_checks(record: &serde_json::Value) -> Vec<String> {
+    record["reports"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|r| r["checks"].as_array().into_iter().flatten())
+        .filter(|c| c["status"] != "pass")
+        .map(|c| {
+            let what = match c["role"].as_str() {
+                Some(role) => format!("{} {role}", c["check"].as_str().unwrap_or("")),
+                None => c["check"].as_str().unwrap_or("").to_string(),
+            };
+            format!(
+                "{what}: {}, found {}",
+                c["status"].as_str().unwrap_or(""),
+                c["found"]
+            )
+        })
+        .collect()
+}
+
+/// Counts one attempt's outcome and logs its line (above the progress bar).
 fn report(
     id: &str,
     outcome: Result<crate::app::generate::Outcome, Diagnostic>,
@@ -322,7 +490,12 @@ fn render_all(
     target: &dyn crate::targets::Target,
     args: &Args,
 ) -> Result<Vec<Job>, Failure> {
-    let mut jobs = Vec::new();
+    let mut jobs: Vec<(
+        String,
+        serde_json::Map<String, serde_json::Value>,
+        Rendering,
+        String,
+    )> = Vec::new();
     let mut problems = Diagnostics::default();
     for path in &args.briefs {
         let source = SourceFile::read(path, None).map_err(Failure::of)?;
@@ -343,31 +516,17 @@ fn render_all(
             .and_then(serde_json::Value::as_object)
             .is_some_and(|v| !v.is_empty())
         {
-            let variations = crate::app::vary::Variations::from_brief(&value, &stem, Some(&source))
-                .map_err(Failure::invalid)?;
-            variations
-                .check_values(Some(&source))
-                .map_err(Failure::invalid)?;
-            let total = variations.count().unwrap_or(u64::MAX);
-            crate::app::expand::check_ceiling(
-                total,
-                args.max_variants
-                    .unwrap_or(crate::app::expand::DEFAULT_MAX_VARIANTS),
-                &source.name,
-            )
-            .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
-            for i in 0..total {
-                let v = variations.variant(i);
-                match engine.render_value(v.brief.clone(), Some(&source), target) {
-                    Ok(r) => jobs.push((v.id.clone(), r, file.clone())),
-                    Err(d) => problems
-                        .0
-                        .extend(crate::app::expand::variant_errors(d, &v).0),
-                }
-            }
+            render_variants(
+                engine,
+                target,
+                args,
+                (&value, &stem, &source, &file),
+                &mut jobs,
+                &mut problems,
+            )?;
         } else {
             match engine.render(&source, target) {
-                Ok(r) => jobs.push((name, r, file)),
+                Ok(r) => jobs.push((name, extra(&r, engine), r, file)),
                 Err(d) => problems.0.extend(d.0),
             }
         }
@@ -375,7 +534,7 @@ fn render_all(
     // two requests with one id would write the same files (and the second would be "resumed")
     // compared as file names: `a b` and `a-b` both write `a-b.json`
     let mut first: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
-    for (id, _, file) in &jobs {
+    for (id, _, _, file) in &jobs {
         let written = crate::app::generate::file_id(id);
         if let Some(earlier) = first.insert(written.clone(), file) {
             problems.0.push(
@@ -392,7 +551,63 @@ fn render_all(
     if problems.has_errors() {
         return Err(Failure::invalid(problems));
     }
-    Ok(jobs)
+    Ok(jobs
+        .into_iter()
+        .map(|(id, extra, r, file)| (id, r, file, extra))
+        .collect())
+}
+
+/// Every variant of a brief with `vary`, rendered into `jobs` (or its errors into `problems`).
+fn render_variants(
+    engine: &Engine,
+    target: &dyn crate::targets::Target,
+    args: &Args,
+    (value, stem, source, file): (&serde_json::Value, &str, &SourceFile, &str),
+    jobs: &mut Vec<Pending>,
+    problems: &mut Diagnostics,
+) -> Result<(), Failure> {
+    let variations = crate::app::vary::Variations::from_brief(value, stem, Some(source))
+        .map_err(Failure::invalid)?;
+    variations
+        .check_values(Some(source))
+        .map_err(Failure::invalid)?;
+    let total = variations.count().unwrap_or(u64::MAX);
+    crate::app::expand::check_ceiling(
+        total,
+        args.max_variants
+            .unwrap_or(crate::app::expand::DEFAULT_MAX_VARIANTS),
+        &source.name,
+    )
+    .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
+    for i in 0..total {
+        let v = variations.variant(i);
+        match engine.render_value(v.brief.clone(), Some(source), target) {
+            Ok(r) => jobs.push((v.id.clone(), extra(&r, engine), r, file.to_string())),
+            Err(d) => problems
+                .0
+                .extend(crate::app::expand::variant_errors(d, &v).0),
+        }
+    }
+    Ok(())
+}
+
+/// A job before its sidecar extras are moved last: (id, extras, rendering, brief file).
+type Pending = (
+    String,
+    serde_json::Map<String, serde_json::Value>,
+    Rendering,
+    String,
+);
+
+/// What each sidecar adds to the record: what verify checks the image against.
+fn extra(r: &Rendering, engine: &Engine) -> serde_json::Map<String, serde_json::Value> {
+    let expect = crate::verify::Expected::of(r, engine);
+    let mut m = serde_json::Map::new();
+    m.insert(
+        String::from("expect"),
+        serde_json::to_value(expect).unwrap_or_default(),
+    );
+    m
 }
 
 /// A bar of requests done on a terminal (hidden otherwise: the per-request lines are the log).

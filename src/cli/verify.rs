@@ -51,7 +51,7 @@ pub(super) enum CaseArg {
     Ignore,
 }
 
-fn parse_check(s: &str) -> Result<CheckKind, String> {
+pub(super) fn parse_check(s: &str) -> Result<CheckKind, String> {
     CheckKind::parse(s).ok_or_else(|| {
         format!("unknown check `{s}`: expected format, size, alpha, text or extra-text")
     })

@@ -126,7 +126,7 @@ fn generate_retries_a_rate_limit_and_refuses_other_targets() {
         &mock,
         &dir.join("out2"),
         &["examples/poster-future-forms.yaml"],
-        &["--target", "flux"],
+        &["--target", "midjourney"],
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not-supported"));

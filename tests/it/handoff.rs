@@ -143,17 +143,7 @@ fn expected(payload: &Value, multipart: bool) -> Value {
 /// The environment a target's snippets read: its key, and its base URL pointed at the mock
 /// (same path as the provider's).
 fn env_for(target: &str, mock: &Mock) -> Vec<(&'static str, String)> {
-    let t = imgprompt::targets::by_name(target).expect("target");
-    let p = t.provider().expect("an HTTP API");
-    let path = p
-        .base
-        .trim_start_matches("https://")
-        .split_once('/')
-        .map_or("", |(_, rest)| rest);
-    vec![
-        (p.base_env, format!("http://127.0.0.1:{}/{path}", mock.port)),
-        (p.key_env, String::from("sk-test-local")),
-    ]
+    mock.env_for(target)
 }
 
 #[test]

@@ -21,6 +21,7 @@ mod fidelity;
 mod flags;
 mod generate;
 mod generate_faults;
+mod generate_providers;
 mod handoff;
 mod layout;
 mod lint;

@@ -23,6 +23,22 @@ static RATE_LIMITED: Mutex<std::collections::BTreeSet<u16>> =
 /// FLUX tasks: (id, output format, polls so far).
 #[allow(clippy::type_complexity)]
 static TASKS: Mutex<Vec<(String, String, u32)>> = Mutex::new(Vec::new());
+/// Images a mock serves instead of the magic-bytes stubs (by port), in order: each image answer
+/// takes the next, the last one stays (`Mock::serve_images`).
+#[allow(clippy::type_complexity)]
+static SERVED: Mutex<std::collections::BTreeMap<u16, std::collections::VecDeque<Vec<u8>>>> =
+    Mutex::new(std::collections::BTreeMap::new());
+
+/// The image of the next answer: the next one `serve_images` gave, else stub bytes of `format`.
+fn image_for(port: u16, format: &str) -> Vec<u8> {
+    let mut served = SERVED.lock().expect("lock");
+    match served.get_mut(&port) {
+        Some(q) if q.len() > 1 => q.pop_front().expect("not empty"),
+        Some(q) if q.len() == 1 => q[0].clone(),
+        _ => image_bytes(format),
+    }
+}
+
 static NEXT_FILE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
 
 /// One request as it arrived.
@@ -150,11 +166,11 @@ pub fn b64(data: &[u8]) -> String {
 }
 
 /// What the OpenAI Images API answers for a request body.
-fn openai_response(body: &Value) -> Value {
+fn openai_response(body: &Value, port: u16) -> Value {
     let format = body["output_format"].as_str().unwrap_or("png");
     let n = body["n"].as_u64().unwrap_or(1);
     let data: Vec<Value> = (0..n)
-        .map(|_| json!({"b64_json": b64(&image_bytes(format))}))
+        .map(|_| json!({"b64_json": b64(&image_for(port, format))}))
         .collect();
     let mut r = json!({
         "created": 1_764_460_800,
@@ -413,7 +429,7 @@ fn handle(stream: TcpStream, requests: &Mutex<Vec<Recorded>>, port: u16, fail: F
             let record = if failing {
                 json!({"custom_id": v["custom_id"], "response": {"status_code": 400, "body": {"error": {"message": "Your request was rejected by the safety system."}}}, "error": null})
             } else {
-                let mut body = openai_response(&v["body"]);
+                let mut body = openai_response(&v["body"], port);
                 if v["body"]["prompt"]
                     .as_str()
                     .is_some_and(|p| p.contains("HUGE-IN-BATCH"))
@@ -481,9 +497,9 @@ fn handle(stream: TcpStream, requests: &Mutex<Vec<Recorded>>, port: u16, fail: F
             }
             Ok(b) if b["prompt"].as_str().is_some_and(|p| p.contains("SLOW")) => {
                 std::thread::sleep(Duration::from_secs(3));
-                json_reply("200 OK", openai_response(&b))
+                json_reply("200 OK", openai_response(&b, port))
             }
-            Ok(b) => json_reply("200 OK", openai_response(&b)),
+            Ok(b) => json_reply("200 OK", openai_response(&b, port)),
             Err(_) => json_reply(
                 "400 Bad Request",
                 json!({"error": {"message": "body is not JSON", "type": "invalid_request_error"}}),
@@ -499,7 +515,7 @@ fn handle(stream: TcpStream, requests: &Mutex<Vec<Recorded>>, port: u16, fail: F
                     .and_then(Value::as_str)
                     .unwrap_or("png")
                     .to_string();
-                ("200 OK", "image/png", image_bytes(&format))
+                ("200 OK", "image/png", image_for(port, &format))
             }
             (None, _) => json_reply(
                 "400 Bad Request",
@@ -516,7 +532,19 @@ fn handle(stream: TcpStream, requests: &Mutex<Vec<Recorded>>, port: u16, fail: F
             Ok(b) => {
                 let id = format!("task-{}", NEXT_FILE.fetch_add(1, Ordering::Relaxed));
                 let format = b["output_format"].as_str().unwrap_or("jpeg").to_string();
-                TASKS.lock().expect("lock").push((id.clone(), format, 0));
+                // a prompt can ask for a task that fails, or one that never gets ready
+                let prompt = b["prompt"].as_str().unwrap_or_default();
+                let start = if prompt.contains("FLUX-ERROR") {
+                    1000
+                } else if prompt.contains("FLUX-NEVER-READY") {
+                    2000
+                } else {
+                    0
+                };
+                TASKS
+                    .lock()
+                    .expect("lock")
+                    .push((id.clone(), format, start));
                 json_reply(
                     "200 OK",
                     json!({"id": id, "polling_url": format!("http://127.0.0.1:{port}/v1/get_result?id={id}")}),
@@ -532,10 +560,14 @@ fn handle(stream: TcpStream, requests: &Mutex<Vec<Recorded>>, port: u16, fail: F
         let mut tasks = TASKS.lock().expect("lock");
         match tasks.iter_mut().find(|(t, _, _)| *t == id) {
             // pending on the first poll, ready on the next
-            Some((_, _, polls)) if *polls == 0 => {
+            Some((_, _, polls)) if *polls == 0 || *polls >= 2000 => {
                 *polls += 1;
                 json_reply("200 OK", json!({"id": id, "status": "Pending"}))
             }
+            Some((_, _, polls)) if *polls >= 1000 => json_reply(
+                "200 OK",
+                json!({"id": id, "status": "Error", "details": {"message": "generation failed"}}),
+            ),
             Some((_, format, _)) => json_reply(
                 "200 OK",
                 json!({"id": id, "status": "Ready", "result": {"sample": format!("http://127.0.0.1:{port}/samples/{id}.{format}")}}),
@@ -544,12 +576,21 @@ fn handle(stream: TcpStream, requests: &Mutex<Vec<Recorded>>, port: u16, fail: F
         }
     } else if rec.method == "GET" && rec.path.starts_with("/samples/") {
         let format = rec.path.rsplit('.').next().unwrap_or("jpeg").to_string();
-        ("200 OK", "application/octet-stream", image_bytes(&format))
+        (
+            "200 OK",
+            "application/octet-stream",
+            image_for(port, &format),
+        )
     } else if rec.path.ends_with(":generateContent") {
         match serde_json::from_slice::<Value>(&rec.body) {
+            // two images and two text parts when the prompt asks for it
+            Ok(b) if b.to_string().contains("GEMINI-TWO-IMAGES") => json_reply(
+                "200 OK",
+                json!({"candidates": [{"content": {"role": "model", "parts": [{"text": "Here are two."}, {"inlineData": {"mimeType": "image/png", "data": b64(&image_for(port, "png"))}}, {"text": "And a second one."}, {"inlineData": {"mimeType": "image/jpeg", "data": b64(&image_bytes("jpeg"))}}]}}], "modelVersion": "gemini-3.1-flash-image", "usageMetadata": {"promptTokenCount": 12}}),
+            ),
             Ok(_) => json_reply(
                 "200 OK",
-                json!({"candidates": [{"content": {"role": "model", "parts": [{"text": "Here is your image."}, {"inlineData": {"mimeType": "image/png", "data": b64(&image_bytes("png"))}}]}}]}),
+                json!({"candidates": [{"content": {"role": "model", "parts": [{"text": "Here is your image."}, {"inlineData": {"mimeType": "image/png", "data": b64(&image_for(port, "png"))}}]}}]}),
             ),
             Err(_) => json_reply(
                 "400 Bad Request",
@@ -621,7 +662,7 @@ fn special(rec: &Recorded, port: u16, stream: &mut TcpStream) -> bool {
     let is_image = rec.path.ends_with("/images/generations") || rec.path.ends_with("/images/edits");
     if rec.method == "GET" && rec.path == "/elsewhere" {
         // where a redirect points: a 200 that must never be taken for the generation
-        let body = openai_response(&json!({})).to_string();
+        let body = openai_response(&json!({}), port).to_string();
         write_head(stream, "200 OK", "", body.len());
         let _ = stream.write_all(body.as_bytes());
         return true;
@@ -645,7 +686,7 @@ fn special(rec: &Recorded, port: u16, stream: &mut TcpStream) -> bool {
             }
         }
     } else if has("CUT-BODY-ONCE") && first_time(port, "cut") {
-        let body = openai_response(&json!({})).to_string();
+        let body = openai_response(&json!({}), port).to_string();
         write_head(stream, "200 OK", "", body.len() + 1000);
         let _ = stream.write_all(&body.as_bytes()[..body.len() / 2]);
     } else if has("STALL-BODY") {
@@ -778,6 +819,29 @@ impl Mock {
     /// The base URL an OpenAI client takes (`http://127.0.0.1:PORT/v1`).
     pub fn openai_base(&self) -> String {
         format!("http://127.0.0.1:{}/v1", self.port)
+    }
+
+    /// Serves these images, in order, as the images of the next answers (the last one stays).
+    pub fn serve_images(&self, images: Vec<Vec<u8>>) {
+        SERVED
+            .lock()
+            .expect("lock")
+            .insert(self.port, images.into_iter().collect());
+    }
+
+    /// The base URL of `target`'s provider on this mock, and its key variable.
+    pub fn env_for(&self, target: &str) -> Vec<(&'static str, String)> {
+        let t = imgprompt::targets::by_name(target).expect("target");
+        let p = t.provider().expect("an HTTP API");
+        let path = p
+            .base
+            .trim_start_matches("https://")
+            .split_once('/')
+            .map_or("", |(_, rest)| rest);
+        vec![
+            (p.base_env, format!("http://127.0.0.1:{}/{path}", self.port)),
+            (p.key_env, String::from("sk-test-local")),
+        ]
     }
 
     /// Every request so far, in arrival order.

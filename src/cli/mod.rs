@@ -167,10 +167,11 @@ enum Command {
         after_help = "Examples:\n  imgprompt serve --open\n  curl -s localhost:7878/api/render -H 'content-type: application/json' -d '{\"brief\": \"subject: a cat\"}'"
     )]
     Serve(serve::Args),
-    /// Send the requests of briefs to the API (OpenAI) and keep every image with a sidecar of its
-    /// provenance, and an index.html contact sheet. Resumes: what has a sidecar is skipped.
+    /// Send the requests of briefs to the provider (OpenAI, Stability, FLUX, Gemini) and keep every
+    /// image with a sidecar of its provenance, and an index.html contact sheet. Resumes: what has a
+    /// sidecar is skipped. With --verify, each image is checked against its brief.
     #[command(
-        after_help = "Needs OPENAI_API_KEY (OPENAI_BASE_URL for any OpenAI-compatible endpoint).\nExamples:\n  imgprompt generate examples/poster-future-forms.yaml -o out/\n  imgprompt generate campaign.yaml --max-cost 5 --dry-run"
+        after_help = "Needs the target's key: OPENAI_API_KEY, STABILITY_API_KEY, BFL_API_KEY or GEMINI_API_KEY\n(OPENAI_BASE_URL, STABILITY_BASE_URL, BFL_BASE_URL or GEMINI_BASE_URL for another endpoint).\nExamples:\n  imgprompt generate examples/poster-future-forms.yaml -o out/\n  imgprompt generate campaign.yaml --max-cost 5 --dry-run\n  imgprompt generate poster.yaml --verify --attempts 3 --max-cost 2\n  imgprompt generate poster.yaml --target flux -o out/"
     )]
     Generate(generate::Args),
     /// List, show and import style libraries (Fooocus, AUTOMATIC1111 styles.csv, SDXL Prompt

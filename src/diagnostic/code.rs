@@ -154,6 +154,8 @@ codes! {
     Io = "io", [Error], Io;
     /// A line of a batch is longer than the limit.
     LineTooLong = "line-too-long", [Error], Other;
+    /// An edit's input image is a local file: `generate` uploads it, other senders need a URL.
+    LocalFile = "local-file", [Warning], Other;
     /// The lint table given to replace the shipped one is invalid.
     LintTable = "lint-table", [Error], Other;
     /// A required field is missing.
@@ -350,6 +352,7 @@ mod tests {
             | Code::InvalidValue
             | Code::Io
             | Code::LineTooLong
+            | Code::LocalFile
             | Code::LintTable
             | Code::MissingField
             | Code::ModelsFile
@@ -411,7 +414,7 @@ mod tests {
     }
 
     /// The number of arms of [`listed`]: keep it equal to the variants listed there.
-    const LISTED: usize = 98;
+    const LISTED: usize = 99;
 
     #[test]
     fn all_lists_every_variant_once() {

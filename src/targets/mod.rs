@@ -20,6 +20,7 @@ mod imagen;
 mod midjourney;
 mod openai;
 mod openai_edit;
+pub(crate) use openai_edit::local_path;
 mod stability;
 
 pub use contract::{HandOff, HandOffShape, NoHandOff, Pricing, Provider};

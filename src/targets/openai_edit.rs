@@ -17,10 +17,87 @@ enum ImageRef {
     File { file_id: String },
 }
 
+/// True for an input that names a local file: no URL scheme (`https:`, `data:`; a one-letter
+/// "scheme" is a Windows drive), not a `file-…` id.
+pub(crate) fn is_local(s: &str) -> bool {
+    if s.starts_with("file-") {
+        return false;
+    }
+    match s.split_once(':') {
+        Some((scheme, _)) => {
+            !(scheme.len() >= 2
+                && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+        }
+        None => true,
+    }
+}
+
+/// The `file:` URI of a local path in the JSON payload (what `generate` uploads): every byte
+/// outside a URI path's own characters percent-encoded.
+pub(crate) fn file_uri(path: &str) -> String {
+    let mut out = String::from("file:");
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=@".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The local path of a `file:` URI that [`file_uri`] wrote.
+pub(crate) fn local_path(uri: &str) -> Option<String> {
+    let rest = uri.strip_prefix("file:")?;
+    let mut bytes = Vec::with_capacity(rest.len());
+    let mut it = rest.bytes();
+    while let Some(b) = it.next() {
+        if b == b'%' {
+            let hex: Vec<u8> = it.by_ref().take(2).collect();
+            let v = std::str::from_utf8(&hex)
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())?;
+            bytes.push(v);
+        } else {
+            bytes.push(b);
+        }
+    }
+    String::from_utf8(bytes).ok()
+}
+
+/// A warning for each local input (`inputs.images[i]`, `inputs.mask`).
+fn local_warnings(inputs: &crate::brief::Inputs) -> Vec<Diagnostic> {
+    let images = inputs
+        .images
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (format!("inputs.images[{i}]"), s));
+    let mask = inputs.mask.iter().map(|s| (String::from("inputs.mask"), s));
+    images
+        .chain(mask)
+        .filter(|(_, s)| is_local(s))
+        .map(|(path, s)| {
+            Diagnostic::warning(
+                Code::LocalFile,
+                format!("`{s}` is a local file: `generate` uploads it as a multipart form, as the SDK's images.edit does"),
+            )
+            .with_path(path)
+            .with_help("a JSON request sent by another tool (hand-off, batch) needs a URL, a data URL or a `file-…` id")
+        })
+        .collect()
+}
+
 fn image_ref(s: &str) -> ImageRef {
     if s.starts_with("file-") {
         ImageRef::File {
             file_id: s.to_string(),
+        }
+    } else if is_local(s) {
+        ImageRef::Url {
+            image_url: file_uri(s),
         }
     } else {
         ImageRef::Url {
@@ -198,6 +275,7 @@ impl Target for OpenAiEdit {
         }
         drop_generation_only(req, &mut request, &mut warnings);
         let inputs = &req.brief.inputs;
+        warnings.extend(local_warnings(inputs));
         let body = edit_body(
             &request,
             inputs.images.iter().map(|s| image_ref(s)).collect(),

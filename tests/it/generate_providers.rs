@@ -329,3 +329,89 @@ fn the_budget_and_the_attempts_bound_the_retries() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--attempts needs --verify"), "{err}");
 }
+
+#[test]
+fn an_edit_uploads_local_files_and_sends_urls_and_file_ids_as_json() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let png = headline("MUG");
+    let jpeg = Scene::page(Face::Serif, PAPER, INK, &[("CO", 90.0)]).jpeg();
+    std::fs::write(tmp.path().join("mug.png"), &png).expect("write");
+    std::fs::write(tmp.path().join("side view.jpg"), &jpeg).expect("write");
+    let write = |name: &str, images: &str| {
+        let p = tmp.path().join(format!("{name}.yaml"));
+        std::fs::write(
+            &p,
+            format!("name: {name}\npreset: product\nsubject: a ceramic mug\ninputs:\n  images: {images}\n"),
+        )
+        .expect("write");
+        p
+    };
+    let local = write("local", "[./mug.png, \"side view.jpg\"]");
+    // render warns that only generate can send a local file
+    let out = cli()
+        .args([
+            "render",
+            local.to_str().expect("path"),
+            "--target",
+            "openai-edit",
+        ])
+        .output()
+        .expect("render");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("warning[local-file]"), "{err}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("\"image_url\": \"file:side%20view.jpg\"")
+    );
+    let mock = Mock::start();
+    let dir = tmp.path().join("out");
+    let (code, err) = run(&mock, "openai-edit", &dir, &[local.to_str().expect("path")]);
+    assert_eq!(code, 0, "{err}");
+    let req = &mock.requests()[0];
+    assert!(req.path.ends_with("/images/edits"));
+    let ct = req
+        .header("content-type")
+        .expect("content type")
+        .to_string();
+    let files = crate::mock::multipart_files(&ct, &req.body, "image[]");
+    assert_eq!(files.len(), 2);
+    assert_eq!(
+        files[0],
+        (String::from("mug.png"), png.clone()),
+        "the bytes, as they are on disk"
+    );
+    assert_eq!(files[1].0, "side view.jpg");
+    assert_eq!(files[1].1, jpeg);
+    assert_eq!(req.form()["model"], "gpt-image-2");
+    assert!(req.form().get("images").is_none());
+    assert!(dir.join("local-0.png").is_file());
+    // URLs and file ids go as the JSON body
+    let remote = write("remote", "[https://example.com/mug.png, file-abc123]");
+    let (code, err) = run(
+        &mock,
+        "openai-edit",
+        &dir,
+        &[remote.to_str().expect("path")],
+    );
+    assert_eq!(code, 0, "{err}");
+    let body = mock.requests()[1].json();
+    assert_eq!(
+        body["images"],
+        serde_json::json!([{"image_url": "https://example.com/mug.png"}, {"file_id": "file-abc123"}])
+    );
+    // a local file beside a URL cannot be sent either way
+    let mixed = write("mixed", "[./mug.png, https://example.com/mug.png]");
+    let (code, err) = run(&mock, "openai-edit", &dir, &[mixed.to_str().expect("path")]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("cannot mix local files with URLs"), "{err}");
+    let missing = write("missing", "[./nope.png]");
+    let (code, err) = run(
+        &mock,
+        "openai-edit",
+        &dir,
+        &[missing.to_str().expect("path")],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("cannot upload `./nope.png`"), "{err}");
+    assert_eq!(mock.requests().len(), 2, "nothing sent for the bad ones");
+}

@@ -218,6 +218,47 @@ fn multipart_file(content_type: &str, body: &[u8]) -> Option<Vec<u8>> {
     None
 }
 
+/// Every file part named `name` of a multipart body: (file name, bytes).
+pub fn multipart_files(content_type: &str, body: &[u8], name: &str) -> Vec<(String, Vec<u8>)> {
+    let Some(boundary) = content_type.split("boundary=").nth(1) else {
+        return Vec::new();
+    };
+    let delim = format!("--{}", boundary.trim_matches('"'));
+    let find = |hay: &[u8], needle: &[u8], from: usize| {
+        hay.get(from..)?
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|i| i + from)
+    };
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(start) = find(body, delim.as_bytes(), at) {
+        let head_start = start + delim.len();
+        let (Some(head_end), Some(next)) = (
+            find(body, b"\r\n\r\n", head_start),
+            find(body, delim.as_bytes(), head_start),
+        ) else {
+            break;
+        };
+        let head = String::from_utf8_lossy(&body[head_start..head_end.min(next)]).to_string();
+        if head.contains(&format!("name=\"{name}\"")) && head_end < next {
+            let file = head
+                .split("filename=\"")
+                .nth(1)
+                .and_then(|f| f.split('"').next())
+                .unwrap_or_default()
+                .to_string();
+            let mut part = body[head_end + 4..next].to_vec();
+            if part.ends_with(b"\r\n") {
+                part.truncate(part.len() - 2);
+            }
+            out.push((file, part));
+        }
+        at = next;
+    }
+    out
+}
+
 /// What the Batch API checks when a batch is created from an uploaded file: every line a JSON
 /// object with a `custom_id` unique in the file, `method: POST`, the batch's endpoint as `url`,
 /// and a JSON object `body`. The error message names the first bad line.
@@ -445,6 +486,30 @@ fn handle(stream: TcpStream, requests: &Mutex<Vec<Recorded>>, port: u16, fail: F
             }
         }
         ("200 OK", "application/jsonl", out.into_bytes())
+    } else if rec.path.ends_with("/images/edits")
+        && rec
+            .header("content-type")
+            .is_some_and(|c| c.starts_with("multipart/form-data"))
+    {
+        // the SDK's images.edit: `image[]` file parts (PNG, WebP or JPEG) and text fields
+        let ct = rec.header("content-type").unwrap_or_default().to_string();
+        let images = multipart_files(&ct, &rec.body, "image[]");
+        let fields = multipart_fields(&ct, &rec.body).unwrap_or_default();
+        let images_ok = !images.is_empty()
+            && images.iter().all(|(_, b)| {
+                b.starts_with(b"\x89PNG")
+                    || b.starts_with(&[0xFF, 0xD8, 0xFF])
+                    || b.starts_with(b"RIFF")
+            });
+        if images_ok && fields.get("prompt").is_some() {
+            let body = json!({"output_format": fields.get("output_format"), "n": fields.get("n").and_then(|n| n.as_str()).and_then(|n| n.parse::<u64>().ok())});
+            json_reply("200 OK", openai_response(&body, port))
+        } else {
+            json_reply(
+                "400 Bad Request",
+                json!({"error": {"message": "expected image[] files and a prompt", "type": "invalid_request_error"}}),
+            )
+        }
     } else if rec.path.ends_with("/images/generations") || rec.path.ends_with("/images/edits") {
         match serde_json::from_slice::<Value>(&rec.body) {
             // a prompt asking for it is rate-limited once (retry tests)

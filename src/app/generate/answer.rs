@@ -53,8 +53,7 @@ pub fn obtain(
     r: &Rendering,
     url: &str,
     settings: &Settings,
-    id: &str,
-    started: &str,
+    (id, started, brief_file): (&str, &str, &str),
 ) -> Result<Answer, Diagnostic> {
     let dir = &settings.out_dir;
     let shape = r
@@ -64,9 +63,14 @@ pub fn obtain(
         .handoff_shape()
         .map_err(|n| Diagnostic::error(Code::NotSupported, n.why.to_string()))?;
     match shape {
-        HandOffShape::OpenAi { .. } => {
+        HandOffShape::OpenAi { edit } => {
             let saved = dir.join(format!("{id}.response.json"));
-            let call = Call::json(url, &r.payload.body);
+            let upload = if edit {
+                edit_upload(&r.payload.body, url, brief_file)?
+            } else {
+                None
+            };
+            let call = upload.unwrap_or_else(|| Call::json(url, &r.payload.body));
             let (retries, from, _) = saved_answer(&call, settings, id, &saved, started)?;
             let v = read_json(&saved)?;
             let format = v["output_format"]
@@ -281,20 +285,53 @@ fn gemini_images(v: &Value, id: &str) -> Result<(Vec<Image>, Vec<String>), Diagn
 
 /// A multipart form of the body's fields (Stability), answered with the image.
 fn multipart(url: &str, body: &Value) -> Call {
+    let fields = body
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), field_text(v)))
+        .collect();
+    form(url, fields, Vec::new(), "image/*")
+}
+
+fn field_text(v: &Value) -> String {
+    v.as_str().map_or_else(|| v.to_string(), str::to_string)
+}
+
+/// A file part of a form: (field name, file name, content type, bytes).
+type FilePart = (String, String, String, Vec<u8>);
+
+/// A multipart POST of text fields and files.
+fn form(url: &str, fields: Vec<(String, String)>, files: Vec<FilePart>, accept: &str) -> Call {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
     let boundary = format!("imgprompt-{nanos:x}-{n}");
+    let quote = |s: &str| s.replace(['"', '\r', '\n'], "_");
     let mut out = Vec::new();
-    for (k, v) in body.as_object().into_iter().flatten() {
-        let text = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+    for (k, text) in fields {
         out.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n")
-                .as_bytes(),
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\n",
+                quote(&k)
+            )
+            .as_bytes(),
         );
         out.extend_from_slice(text.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    for (k, name, ctype, bytes) in files {
+        out.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\nContent-Type: {ctype}\r\n\r\n",
+                quote(&k),
+                quote(&name)
+            )
+            .as_bytes(),
+        );
+        out.extend_from_slice(&bytes);
         out.extend_from_slice(b"\r\n");
     }
     out.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
@@ -302,7 +339,7 @@ fn multipart(url: &str, body: &Value) -> Call {
         post: true,
         url: url.to_string(),
         headers: vec![
-            (String::from("accept"), String::from("image/*")),
+            (String::from("accept"), accept.to_string()),
             (
                 String::from("Content-Type"),
                 format!("multipart/form-data; boundary={boundary}"),
@@ -311,6 +348,83 @@ fn multipart(url: &str, body: &Value) -> Call {
         body: out,
         with_key: true,
     }
+}
+
+/// The largest input image uploaded (the SDK's documented limit for GPT image models: 50 MB).
+const MAX_UPLOAD: u64 = 50 * 1000 * 1000;
+
+/// An edit whose input images are local files (`file:` in the payload): the multipart upload of
+/// the SDK's `images.edit`, each image an `image[]` file part and the mask a `mask` part, the
+/// other fields as text; paths relative to the brief's folder. `None` when no input is local.
+fn edit_upload(body: &Value, url: &str, brief_file: &str) -> Result<Option<Call>, Diagnostic> {
+    let refs: Vec<(&str, &Value)> = body["images"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|i| ("image[]", i))
+        .chain(body.get("mask").map(|m| ("mask", m)))
+        .collect();
+    let local = |v: &Value| v["image_url"].as_str().and_then(crate::targets::local_path);
+    if !refs.iter().any(|(_, v)| local(v).is_some()) {
+        return Ok(None);
+    }
+    let base = Path::new(brief_file)
+        .parent()
+        .filter(|_| brief_file != "-")
+        .map_or_else(PathBuf::new, Path::to_path_buf);
+    let mut files = Vec::new();
+    for (field, v) in refs {
+        let Some(path) = local(v) else {
+            return Err(Diagnostic::error(
+                Code::InvalidCombination,
+                "an edit cannot mix local files with URLs or file ids: the upload takes files only",
+            )
+            .with_path("inputs")
+            .with_help("give every input image (and the mask) as a local file, or none"));
+        };
+        files.push(upload_part(field, &base.join(&path), &path)?);
+    }
+    let fields = body
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| *k != "images" && *k != "mask")
+        .map(|(k, v)| (k.clone(), field_text(v)))
+        .collect();
+    Ok(Some(form(url, fields, files, "application/json")))
+}
+
+/// One local image as a file part, checked to be PNG, WebP or JPEG and within the limit.
+fn upload_part(field: &str, path: &Path, written: &str) -> Result<FilePart, Diagnostic> {
+    use std::io::Read;
+    let cannot = |why: String| {
+        Diagnostic::error(
+            Code::Io,
+            format!("cannot upload `{written}` ({}): {why}", path.display()),
+        )
+        .with_path("inputs")
+    };
+    let file = std::fs::File::open(path).map_err(|e| cannot(e.to_string()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_UPLOAD + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| cannot(e.to_string()))?;
+    if bytes.len() as u64 > MAX_UPLOAD {
+        return Err(cannot(String::from(
+            "larger than the 50 MB an input image may be",
+        )));
+    }
+    let ctype = match crate::app::image::sniff(&bytes) {
+        Some("png") => "image/png",
+        Some("webp") => "image/webp",
+        Some("jpeg") => "image/jpeg",
+        _ => return Err(cannot(String::from("not a PNG, WebP or JPEG image"))),
+    };
+    let name = path.file_name().map_or_else(
+        || String::from("image"),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    Ok((field.to_string(), name, ctype.to_string(), bytes))
 }
 
 /// Submit (or the task an earlier run submitted), poll, download.

@@ -173,7 +173,7 @@ pub fn generate(
     }
     let url = endpoint(r, settings)?;
     let started = timestamp();
-    let answer = answer::obtain(r, &url, settings, &id, &started)?;
+    let answer = answer::obtain(r, &url, settings, (&id, &started, brief_file))?;
     let saved = answer.saved.first().cloned().unwrap_or_default();
     let (files, images) = write_images(&answer.images, &id, dir, &saved)?;
     let model = r.payload.summary.model.as_str();

@@ -94,7 +94,8 @@ pub fn best_match(expected: &str, words: &[Word], case: Case) -> Option<Match> {
                 joined.push(' ');
             }
             joined.push_str(&normal[end - 1]);
-            if end - start + 1 < k {
+            // at least one word fewer than the text has (a word read may itself hold spaces)
+            if joined.split(' ').count() + 1 < k {
                 continue;
             }
             let distance = strsim::levenshtein(&want, &joined);

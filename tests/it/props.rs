@@ -2147,3 +2147,132 @@ fn provider_answers_are_read_safely() {
         });
     });
 }
+
+/// Image bytes a verifier may be handed: random bytes, a real PNG's head with random bytes after
+/// it, a tiny valid image of any size and colour type, or a PNG cut anywhere.
+fn image_input() -> BoxedStrategy<Vec<u8>> {
+    let tiny = (1u32..40, 1u32..40, any::<bool>(), any::<u8>()).prop_map(|(w, h, alpha, v)| {
+        let mut out = Vec::new();
+        let img = if alpha {
+            image::DynamicImage::ImageRgba8(image::RgbaImage::from_pixel(
+                w,
+                h,
+                image::Rgba([v, v, v, v]),
+            ))
+        } else {
+            image::DynamicImage::ImageLuma8(image::GrayImage::from_pixel(w, h, image::Luma([v])))
+        };
+        img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+            .expect("encode");
+        out
+    });
+    prop_oneof![
+        vec(any::<u8>(), 0..300),
+        vec(any::<u8>(), 0..300).prop_map(|tail| [b"\x89PNG\r\n\x1a\n".to_vec(), tail].concat()),
+        tiny.clone(),
+        (tiny, any::<Index>()).prop_map(|(png, cut)| png[..cut.index(png.len())].to_vec()),
+    ]
+    .boxed()
+}
+
+#[test]
+fn verify_judges_any_bytes_against_any_expectation() {
+    big_stack(move || {
+        let expected = (
+            option::of(select(vec!["png", "jpeg", "webp", "gif", "svg", "bmp", ""])),
+            option::of(select(vec![
+                "1x1",
+                "39x39",
+                "16:9",
+                "0:0",
+                "auto",
+                "x",
+                "1024x1536",
+            ])),
+            any::<bool>(),
+            vec((key(), text()), 0..3),
+            any::<bool>(),
+        )
+            .prop_map(|(format, size, transparent, texts, no_other_text)| {
+                imgprompt::verify::Expected {
+                    format: format.map(str::to_string),
+                    size: size.map(str::to_string),
+                    transparent,
+                    texts: texts
+                        .into_iter()
+                        .map(|(role, text)| imgprompt::verify::ExpectedText { role, text })
+                        .collect(),
+                    no_other_text,
+                }
+            });
+        let name = select(vec!["a.png", "a.jpg", "a", "a.PNG", ".png", "a.webp"]);
+        check(
+            (64, 1),
+            (image_input(), expected, name),
+            |(bytes, expected, name)| {
+                let options = imgprompt::verify::Options::default();
+                let report = no_panic("verify::verify_bytes", || {
+                    imgprompt::verify::verify_bytes(
+                        &bytes,
+                        name.as_ref(),
+                        &expected,
+                        &options,
+                        None,
+                    )
+                })?;
+                use imgprompt::verify::Status;
+                // passed means every check passed; without OCR no text check can pass
+                prop_assert_eq!(
+                    report.passed,
+                    report.checks.iter().all(|c| c.status == Status::Pass)
+                );
+                for c in &report.checks {
+                    if matches!(
+                        c.check,
+                        imgprompt::verify::CheckKind::Text
+                            | imgprompt::verify::CheckKind::ExtraText
+                    ) {
+                        prop_assert_eq!(c.status, Status::Unverified);
+                    }
+                }
+                let texts = report
+                    .checks
+                    .iter()
+                    .filter(|c| c.check == imgprompt::verify::CheckKind::Text)
+                    .count();
+                prop_assert_eq!(texts, expected.texts.iter().count());
+                let json = serde_json::to_value(&report).expect("json");
+                prop_assert!(
+                    json["checks"]
+                        .as_array()
+                        .is_some_and(|a| a.iter().all(|c| c.get("passed").is_some()))
+                );
+                // the text matcher, on any reading
+                let words: Vec<imgprompt::verify::text::Word> = expected
+                    .texts
+                    .iter()
+                    .map(|t| imgprompt::verify::text::Word {
+                        text: t.text.clone(),
+                        conf: 90.0,
+                    })
+                    .collect();
+                for t in &expected.texts {
+                    let m = no_panic("verify::text::best_match", || {
+                        imgprompt::verify::text::best_match(
+                            &t.text,
+                            &words,
+                            imgprompt::verify::Case::Exact,
+                        )
+                    })?;
+                    // a text read exactly as written is an exact match
+                    if !imgprompt::verify::text::normalise(&t.text, imgprompt::verify::Case::Exact)
+                        .is_empty()
+                    {
+                        prop_assert!(m.is_some_and(|m| m.exact()), "{:?}", t.text);
+                    }
+                }
+                Ok(())
+            },
+        );
+    });
+}

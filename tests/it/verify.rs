@@ -385,3 +385,91 @@ fn usage_errors_exit_2_and_a_missing_engine_names_the_package() {
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("tesseract-ocr-xyz"), "{err}");
 }
+
+#[test]
+fn a_generate_folder_is_verified_against_its_sidecars() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mock = crate::mock::Mock::start();
+    let right = scene(
+        Face::Sans,
+        PAPER,
+        INK,
+        poster_lines("Blue Notes", "Book Tickets"),
+    )
+    .png();
+    let wrong = scene(
+        Face::Sans,
+        PAPER,
+        INK,
+        poster_lines("Blue Notes", "Book Tickts"),
+    )
+    .png();
+    mock.serve_images(vec![right, wrong]);
+    let (a, b) = (tmp.path().join("a.yaml"), tmp.path().join("b.yaml"));
+    std::fs::write(&a, format!("name: a\n{POSTER}")).expect("write");
+    std::fs::write(&b, format!("name: b\n{POSTER}")).expect("write");
+    let out = tmp.path().join("out");
+    let generated = cli()
+        .env("OPENAI_BASE_URL", mock.openai_base())
+        .env("OPENAI_API_KEY", "sk-test-local")
+        .args(["generate", "-y", "--concurrency", "1", "-o"])
+        .arg(&out)
+        .args([&a, &b])
+        .output()
+        .expect("generate");
+    assert!(
+        generated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&generated.stderr)
+    );
+    // a sidecar without `expect` (batch fetch): what its request body says
+    let mut old = scene(Face::Sans, PAPER, INK, Vec::new());
+    old.height = 1024;
+    std::fs::write(out.join("c-0.png"), old.png()).expect("write");
+    std::fs::write(
+        out.join("c.json"),
+        r#"{"id": "c", "images": [{"file": "c-0.png"}], "request": {"body": {"model": "gpt-image-2", "prompt": "a cat", "size": "1024x1536"}}}"#,
+    )
+    .expect("write");
+    let v = cli()
+        .arg("verify")
+        .arg(&out)
+        .args(["--format", "json"])
+        .output()
+        .expect("verify");
+    assert_eq!(
+        v.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&v.stderr)
+    );
+    let reports: Vec<Value> = String::from_utf8_lossy(&v.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(reports.len(), 3);
+    assert_eq!(verdicts(&reports[0]), ALL_PASS, "{:#}", reports[0]);
+    assert!(
+        reports[0]["image"]
+            .as_str()
+            .expect("image")
+            .ends_with("a-0.png")
+    );
+    assert_eq!(
+        verdicts(&reports[1]),
+        [
+            "format=pass",
+            "size=pass",
+            "text:headline=pass",
+            "text:cta=fail",
+            "extra-text=pass"
+        ]
+    );
+    assert_eq!(verdicts(&reports[2]), ["format=pass", "size=fail"]);
+    // an empty folder is a usage error
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir(&empty).expect("dir");
+    let e = cli().arg("verify").arg(&empty).output().expect("verify");
+    assert_eq!(e.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&e.stderr).contains("holds no sidecar naming an image"));
+}

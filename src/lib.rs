@@ -25,7 +25,8 @@
 //! target limits) are laid over the shipped ones by one rule, [`overlay`].
 //!
 //! The applications are cargo features (all on by default): `run` (`generate`, `batch_api`),
-//! `serve`, and `cli` (both, with the command line). With `default-features = false` the library is
+//! `verify` (step 8: [`verify`] an image against its brief), `serve`, and `cli` (all three, with
+//! the command line). With `default-features = false` the library is
 //! the engine alone.
 //!
 //! [`engine::Engine`] chains them:

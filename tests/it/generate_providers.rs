@@ -201,8 +201,21 @@ fn sized(text: &str, width: u32, height: u32) -> Vec<u8> {
 #[test]
 fn verify_requests_again_until_the_image_is_accepted_on_every_provider() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let brief = poster(tmp.path(), "blue", "");
-    for target in ["openai", "stability", "flux", "gemini"] {
+    let plain = poster(tmp.path(), "blue", "");
+    // an edit of a local file: the same brief with an input image beside it
+    std::fs::write(tmp.path().join("in.png"), headline("draft")).expect("write");
+    let edit_dir = tmp.path().join("edit");
+    std::fs::create_dir_all(&edit_dir).expect("dir");
+    std::fs::copy(tmp.path().join("in.png"), edit_dir.join("in.png")).expect("copy");
+    let edit = edit_dir.join("blue.yaml");
+    let text = std::fs::read_to_string(&plain).expect("read") + "inputs:\n  images: [./in.png]\n";
+    std::fs::write(&edit, text).expect("write");
+    for target in ["openai", "openai-edit", "stability", "flux", "gemini"] {
+        let brief = if target == "openai-edit" {
+            &edit
+        } else {
+            &plain
+        };
         let mock = Mock::start();
         // FLUX takes 1024x1536 as 960x1440 (its limits): the mock answers with what was asked
         let (w, h) = if target == "flux" {
@@ -414,4 +427,17 @@ fn an_edit_uploads_local_files_and_sends_urls_and_file_ids_as_json() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("cannot upload `./nope.png`"), "{err}");
     assert_eq!(mock.requests().len(), 2, "nothing sent for the bad ones");
+}
+
+#[test]
+fn a_stability_rate_limit_is_retried() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let brief = poster(tmp.path(), "busy", "RATE-LIMIT-ONCE");
+    let mock = Mock::start();
+    let out = tmp.path().join("out");
+    let (code, err) = run(&mock, "stability", &out, &[brief.to_str().expect("path")]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(mock.requests().len(), 2, "429 then 200");
+    assert!(err.contains("0 failed, 1 retries"), "{err}");
+    assert!(out.join("busy-0.png").is_file());
 }

@@ -574,6 +574,18 @@ fn handle(stream: TcpStream, requests: &Mutex<Vec<Recorded>>, port: u16, fail: F
         // Stability v2beta: a multipart form in, the image bytes out (with `accept: image/*`)
         let ct = rec.header("content-type").unwrap_or_default().to_string();
         match (multipart_fields(&ct, &rec.body), rec.header("accept")) {
+            // a prompt asking for it is rate-limited once (retry tests)
+            (Some(fields), Some(_))
+                if fields["prompt"]
+                    .as_str()
+                    .is_some_and(|p| p.contains("RATE-LIMIT-ONCE"))
+                    && RATE_LIMITED.lock().expect("lock").insert(port) =>
+            {
+                json_reply(
+                    "429 Too Many Requests",
+                    json!({"errors": ["rate limited"], "name": "rate_limit_exceeded"}),
+                )
+            }
             (Some(fields), Some(a)) if a.contains("image/") => {
                 let format = fields
                     .get("output_format")

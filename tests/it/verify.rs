@@ -473,3 +473,39 @@ fn a_generate_folder_is_verified_against_its_sidecars() {
     assert_eq!(e.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&e.stderr).contains("holds no sidecar naming an image"));
 }
+
+/// CRC-32 (PNG's), for a hand-made chunk.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+#[test]
+fn a_decompression_bomb_is_unverified_not_decoded() {
+    // a valid PNG header declaring 100000x100000 RGBA pixels (40 GB decoded)
+    let mut ihdr = b"IHDR".to_vec();
+    ihdr.extend_from_slice(&100_000u32.to_be_bytes());
+    ihdr.extend_from_slice(&100_000u32.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend_from_slice(&13u32.to_be_bytes());
+    png.extend_from_slice(&ihdr);
+    png.extend_from_slice(&crc32(&ihdr).to_be_bytes());
+    let (code, reports) = verify(POSTER, &[("bomb.png", png)], &[]);
+    assert_eq!(code, 1);
+    let report = &reports["bomb.png"];
+    assert_eq!(verdicts(report)[0], "format=pass", "{report:#}");
+    assert_eq!(verdicts(report)[1], "size=unverified", "{report:#}");
+    let note = report["checks"][1]["note"].as_str().expect("note");
+    assert!(note.contains("cannot be decoded"), "{note}");
+}

@@ -12,7 +12,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 #[path = "../tests/it/corpus.rs"]
-#[allow(dead_code)]
+#[allow(dead_code, unreachable_pub, missing_docs)]
 mod corpus;
 
 use corpus::{CREAM, Face, INK, NIGHT, PAPER, Scene};

@@ -374,10 +374,8 @@ fn unpack_line(
         "response": {"created": body.get("created"), "usage": body.get("usage"), "output_format": format, "size": body.get("size"), "quality": body.get("quality")},
         "images": files,
     });
-    let text = crate::app::http::redact(
-        &(serde_json::to_string_pretty(&sidecar).unwrap_or_default() + "\n"),
-        key,
-    );
+    let sidecar = crate::app::http::redact_value(&sidecar, key);
+    let text = serde_json::to_string_pretty(&sidecar).unwrap_or_default() + "\n";
     crate::emit::atomic::write_atomic(&out.join(format!("{fid}.json")), text.as_bytes())
         .map_err(|e| format!("cannot write the sidecar: {e}"))?;
     fetched.images += images.len();

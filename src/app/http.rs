@@ -186,6 +186,31 @@ pub fn redact(text: &str, secret: &str) -> String {
     out
 }
 
+/// The shortest key redacted from a written record: a key under 8 characters is a local
+/// server's placeholder (`x`, `local`), and replacing it everywhere would corrupt the record
+/// (`1024x1536`) instead of hiding a secret.
+pub const MIN_REDACTED_KEY: usize = 8;
+
+/// A record (a sidecar) with the key redacted from every string value ([`redact`]); object
+/// keys and the record's shape are untouched, and a key shorter than [`MIN_REDACTED_KEY`] is
+/// left alone.
+pub fn redact_value(v: &serde_json::Value, secret: &str) -> serde_json::Value {
+    use serde_json::Value;
+    if secret.trim().len() < MIN_REDACTED_KEY {
+        return v.clone();
+    }
+    match v {
+        Value::String(s) => Value::String(redact(s, secret)),
+        Value::Array(a) => Value::Array(a.iter().map(|x| redact_value(x, secret)).collect()),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, x)| (k.clone(), redact_value(x, secret)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
 /// A `Retry-After` header as a wait: delta-seconds only (a number that is finite and not
 /// negative), capped at `max`; anything else (`-1`, `NaN`, `1e400`, an HTTP date) is `None`, and
 /// the caller's own backoff applies.

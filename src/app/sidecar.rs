@@ -12,11 +12,15 @@ pub fn is_plain_file_name(f: &str) -> bool {
 }
 
 /// True for a file that may be read as a sidecar: a regular file (not a link, pipe or device) of
-/// at most 16 MiB, not a saved answer (`ID.response.json`, up to 1 GiB).
+/// at most 16 MiB, not a saved answer (`ID.response.json`, up to 1 GiB) nor a FLUX task in flight
+/// (`ID.task.json`, `ID.poll.json`).
 pub fn is_sidecar(p: &Path) -> bool {
-    let saved = p
-        .file_name()
-        .is_some_and(|n| n.to_string_lossy().ends_with(".response.json"));
+    let saved = p.file_name().is_some_and(|n| {
+        let n = n.to_string_lossy();
+        [".response.json", ".task.json", ".poll.json"]
+            .iter()
+            .any(|s| n.ends_with(s))
+    });
     p.extension().is_some_and(|e| e == "json")
         && !saved
         && std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file() && m.len() <= 16 << 20)

@@ -53,9 +53,9 @@ pub(super) struct Args {
     /// Requests per brief at most, until one is accepted (needs --verify; within --max-cost).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10), value_name = "N")]
     pub attempts: u32,
-    /// Tesseract's languages for --verify (`eng`, `eng+deu`).
-    #[arg(long, default_value = "eng", value_name = "LANG")]
-    pub lang: String,
+    /// How --verify judges the images.
+    #[command(flatten)]
+    pub judging: super::verify::Judging,
 }
 
 /// One request to send: (id, rendering, brief file, what its sidecar adds).
@@ -80,7 +80,17 @@ pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
     // render and check everything first: nothing is sent for a batch with a bad brief
     let jobs = render_all(&engine, target.as_ref(), args)?;
     let (known, unpriced) = estimate(&jobs);
+    if args.attempts > 1 {
+        eprintln!(
+            "generate: --attempts {}: at most {} if every image is requested {} times (--max-cost bounds the retries)",
+            args.attempts,
+            crate::cost::usd(Some(known * f64::from(args.attempts))),
+            args.attempts
+        );
+    }
     check_budget(args.max_cost, known, unpriced)?;
+    let judging = judging(args, &jobs)?;
+    let is_judging = judging.is_some();
     if args.dry_run {
         return Ok(0);
     }
@@ -89,16 +99,6 @@ pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
         .expect("checked: supported targets have a provider");
     let key_env = args.api_key_env.as_deref().unwrap_or(provider.key_env);
     let api_key = api_key(key_env)?;
-    let judging = args.verify || !args.accept.is_empty();
-    let ocr = crate::verify::ocr::Tesseract::new(&args.lang);
-    if judging && wants_ocr(args) {
-        ocr.check().map_err(|e| {
-            Failure::of(
-                Diagnostic::error(Code::Usage, e.to_string())
-                    .with_help("or accept without the text checks: --accept format,size,alpha"),
-            )
-        })?;
-    }
     if !args.yes && !confirm(jobs.len(), known, unpriced)? {
         eprintln!("generate: nothing sent");
         return Ok(1);
@@ -112,20 +112,22 @@ pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
     settings.max_retries = args.retries;
     std::fs::create_dir_all(&args.out)
         .map_err(|e| io_failure(&format!("cannot create `{}`", args.out.display()), &e))?;
-    let options = crate::verify::Options {
-        checks: if args.accept.is_empty() {
-            crate::verify::CheckKind::ALL.to_vec()
-        } else {
-            args.accept.clone()
+    let accept = judging.as_ref().map_or_else(String::new, |(o, _)| {
+        let names: Vec<&str> = o.checks.iter().map(|c| c.as_str()).collect();
+        names.join(",")
+    });
+    let judge = move |files: &[PathBuf], sidecar: &serde_json::Value| match &judging {
+        Some((options, ocr)) => judge(files, sidecar, options, ocr),
+        None => crate::app::generate::attempts::Verdict {
+            accepted: true,
+            record: serde_json::Value::Null,
         },
-        ..crate::verify::Options::default()
     };
-    let judge =
-        move |files: &[PathBuf], expect: &serde_json::Value| judge(files, expect, &options, &ocr);
     let budget = crate::app::generate::attempts::Budget::new(args.max_cost, known);
     let plan = crate::app::generate::attempts::Plan {
         attempts: args.attempts,
-        judge: judging.then_some(&judge as &crate::app::generate::attempts::Judge<'_>),
+        accept: &accept,
+        judge: is_judging.then_some(&judge as &crate::app::generate::attempts::Judge<'_>),
         budget: &budget,
     };
     let tally = send_all(
@@ -136,12 +138,12 @@ pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
         args.concurrency,
         color,
     );
-    summary(jobs.len(), &tally, judging);
+    summary(jobs.len(), &tally, is_judging);
     let index = crate::app::generate::contact_sheet(&args.out)
         .map_err(|e| io_failure("cannot write index.html", &e))?;
     eprintln!("contact sheet: {}", index.display());
     Ok(u8::from(
-        tally.failed > 0 || (judging && tally.accepted < jobs.len()),
+        tally.failed > 0 || (is_judging && tally.accepted < jobs.len()),
     ))
 }
 
@@ -173,15 +175,58 @@ fn wants_ocr(args: &Args) -> bool {
         })
 }
 
-/// Verifies the images of one attempt against `expect` (its sidecar's).
+/// With --verify (or --accept): the options and the OCR engine, after every request was found
+/// judgeable and Tesseract present (when a text check is accepted); `None` without.
+fn judging(
+    args: &Args,
+    jobs: &[Job],
+) -> Result<Option<(crate::verify::Options, crate::verify::ocr::Tesseract)>, Failure> {
+    if !args.verify && args.accept.is_empty() {
+        return Ok(None);
+    }
+    let options = args.judging.options(&args.accept);
+    check_judgeable(jobs, &options)?;
+    let ocr = args.judging.ocr();
+    if wants_ocr(args) {
+        ocr.check().map_err(|e| {
+            Failure::of(
+                Diagnostic::error(Code::Usage, e.to_string())
+                    .with_help("or accept without the text checks: --accept format,size,alpha"),
+            )
+        })?;
+    }
+    Ok(Some((options, ocr)))
+}
+
+/// With --verify, every request must be one the accepted checks can judge: a usage error
+/// before anything is sent otherwise (an SVG, or checks that do not apply, could never be
+/// accepted and would be paid for `--attempts` times).
+fn check_judgeable(jobs: &[Job], options: &crate::verify::Options) -> Result<(), Failure> {
+    for (id, _, _, extra) in jobs {
+        let expected: crate::verify::Expected = extra
+            .get("expect")
+            .and_then(|e| serde_json::from_value(e.clone()).ok())
+            .unwrap_or_default();
+        if let Some(why) = expected.cannot_judge(&options.checks) {
+            return Err(Failure::of(
+                Diagnostic::error(Code::Usage, format!("--verify cannot judge {id}: {why}"))
+                    .with_help(
+                        "choose the checks that apply with --accept (for SVG: --accept format)",
+                    ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Verifies the images of one attempt against what its sidecar says they must be.
 fn judge(
     files: &[PathBuf],
-    expect: &serde_json::Value,
+    sidecar: &serde_json::Value,
     options: &crate::verify::Options,
     ocr: &crate::verify::ocr::Tesseract,
 ) -> crate::app::generate::attempts::Verdict {
-    let expected: crate::verify::Expected =
-        serde_json::from_value(expect.clone()).unwrap_or_default();
+    let expected = crate::verify::folder::from_sidecar(sidecar);
     let reports: Vec<crate::verify::Report> = files
         .iter()
         .map(|f| crate::verify::verify_file(f, &expected, options, Some(ocr)))
@@ -210,10 +255,12 @@ fn summary(requests: usize, tally: &Tally, judging: bool) {
         crate::cost::usd(Some(tally.cost)),
     );
     if judging {
-        let per = if tally.accepted > 0 {
+        let per = if tally.uncosted > 0 {
+            String::from("unknown (some attempts are unpriced)")
+        } else if tally.accepted > 0 {
             crate::cost::usd(Some(tally.cost / tally.accepted as f64))
         } else {
-            String::from("n/a")
+            String::from("n/a (none accepted)")
         };
         eprintln!(
             "verify: {} of {requests} accepted after {} attempts; cost per accepted image {per}",
@@ -228,7 +275,9 @@ fn estimate(jobs: &[Job]) -> (f64, usize) {
     let known: f64 = jobs
         .iter()
         .filter_map(|(_, r, _, _)| r.cost.as_ref().and_then(|c| c.per_request))
-        .sum();
+        // an empty float sum is -0.0: printed "$-0.0000" otherwise
+        .sum::<f64>()
+        + 0.0;
     let unpriced = jobs
         .iter()
         .filter(|(_, r, _, _)| r.cost.as_ref().and_then(|c| c.per_request).is_none())
@@ -391,8 +440,12 @@ fn failing_checks(record: &serde_json::Value) -> Vec<String> {
                 Some(role) => format!("{} {role}", c["check"].as_str().unwrap_or("")),
                 None => c["check"].as_str().unwrap_or("").to_string(),
             };
+            let note = match (c["status"].as_str(), c["note"].as_str()) {
+                (Some("unverified"), Some(n)) => format!(": {n}"),
+                _ => String::new(),
+            };
             format!(
-                "{what}: {}, found {}",
+                "{what}: {}, found {}{note}",
                 c["status"].as_str().unwrap_or(""),
                 c["found"]
             )
@@ -534,8 +587,11 @@ fn render_all(
     // two requests with one id would write the same files (and the second would be "resumed")
     // compared as file names: `a b` and `a-b` both write `a-b.json`
     let mut first: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
-    for (id, _, _, file) in &jobs {
-        let written = crate::app::generate::file_id(id);
+    // with --attempts, every attempt's id is reserved too (`poster-try2` must not be a brief)
+    let ids = jobs.iter().flat_map(|(id, _, _, file)| {
+        (1..=args.attempts).map(move |k| (crate::app::generate::attempts::attempt_id(id, k), file))
+    });
+    for (written, file) in ids {
         if let Some(earlier) = first.insert(written.clone(), file) {
             problems.0.push(
                 Diagnostic::error(

@@ -25,6 +25,14 @@ pub(super) struct Args {
     /// The checks to run, comma-separated (default: all that apply).
     #[arg(long, value_delimiter = ',', value_parser = parse_check, value_name = "CHECK,...")]
     pub checks: Vec<CheckKind>,
+    /// How the image is judged.
+    #[command(flatten)]
+    pub judging: Judging,
+}
+
+/// How images are judged (`verify`, and `generate --verify`).
+#[derive(Debug, Clone, clap::Args)]
+pub(super) struct Judging {
     /// How letter case counts in exact text: `exact` (letter for letter) or `ignore`.
     #[arg(long, value_enum, default_value_t = CaseArg::Exact)]
     pub case: CaseArg,
@@ -37,6 +45,30 @@ pub(super) struct Args {
     /// How far an aspect ratio may be from the one asked for, in percent.
     #[arg(long, default_value_t = 3.0, value_name = "PERCENT", value_parser = parse_percent)]
     pub ratio_tolerance: f32,
+}
+
+impl Judging {
+    /// The verify options for `checks` (all when empty).
+    pub(super) fn options(&self, checks: &[CheckKind]) -> Options {
+        Options {
+            checks: if checks.is_empty() {
+                CheckKind::ALL.to_vec()
+            } else {
+                checks.to_vec()
+            },
+            case: match self.case {
+                CaseArg::Exact => Case::Exact,
+                CaseArg::Ignore => Case::Ignore,
+            },
+            min_confidence: self.min_confidence,
+            ratio_tolerance: f64::from(self.ratio_tolerance) / 100.0,
+            ..Options::default()
+        }
+    }
+    /// The OCR engine, for `lang`.
+    pub(super) fn ocr(&self) -> crate::verify::ocr::Tesseract {
+        crate::verify::ocr::Tesseract::new(&self.lang)
+    }
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -64,35 +96,26 @@ fn parse_percent(s: &str) -> Result<f32, String> {
     }
 }
 
-impl Args {
-    /// The verify options the flags ask for.
-    pub(super) fn options(&self) -> Options {
-        Options {
-            checks: if self.checks.is_empty() {
-                CheckKind::ALL.to_vec()
-            } else {
-                self.checks.clone()
-            },
-            case: match self.case {
-                CaseArg::Exact => Case::Exact,
-                CaseArg::Ignore => Case::Ignore,
-            },
-            min_confidence: self.min_confidence,
-            ratio_tolerance: f64::from(self.ratio_tolerance) / 100.0,
-            ..Options::default()
-        }
-    }
-}
-
 /// Runs `imgprompt verify`.
 pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
     let items = items(cli, args)?;
-    let options = args.options();
-    let needs_ocr = items.iter().any(|(_, e)| {
+    let options = args.judging.options(&args.checks);
+    for (image, expected, problem) in &items {
+        if let (None, Some(why)) = (problem, expected.cannot_judge(&options.checks)) {
+            return Err(Failure::of(
+                Diagnostic::error(
+                    Code::Usage,
+                    format!("nothing to verify in {}: {why}", image.display()),
+                )
+                .with_help("choose checks that apply with --checks, or leave it out"),
+            ));
+        }
+    }
+    let needs_ocr = items.iter().any(|(_, e, _)| {
         (options.checks.contains(&CheckKind::Text) && !e.texts.is_empty())
             || (options.checks.contains(&CheckKind::ExtraText) && e.no_other_text)
     });
-    let ocr = crate::verify::ocr::Tesseract::new(&args.lang);
+    let ocr = args.judging.ocr();
     if needs_ocr {
         ocr.check().map_err(|e| {
             Failure::of(
@@ -102,8 +125,19 @@ pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
         })?;
     }
     let mut worst = 0;
-    for (image, expected) in &items {
-        let report = crate::verify::verify_file(image, expected, &options, Some(&ocr));
+    for (image, expected, problem) in &items {
+        let report = match problem {
+            Some(why) => Report::new(
+                image.display().to_string(),
+                vec![crate::verify::Check::unverified(
+                    CheckKind::Format,
+                    None,
+                    serde_json::Value::Null,
+                    why,
+                )],
+            ),
+            None => crate::verify::verify_file(image, expected, &options, Some(&ocr)),
+        };
         worst = worst.max(u8::from(!report.passed));
         let text = match args.format {
             ReportFormat::Json => serde_json::to_string(&report).expect("json") + "\n",
@@ -127,8 +161,11 @@ pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
     Ok(worst)
 }
 
-/// (image, what it must be) for each image the inputs name.
-fn items(cli: &Cli, args: &Args) -> Result<Vec<(PathBuf, Expected)>, Failure> {
+/// One image to verify: (the file, what it must be, why it cannot be verified at all).
+type Item = (PathBuf, Expected, Option<String>);
+
+/// Each image the inputs name.
+fn items(cli: &Cli, args: &Args) -> Result<Vec<Item>, Failure> {
     let usage = |m: String| {
         Failure::of(Diagnostic::error(Code::Usage, m).with_help(
             "give a brief and its images (`verify brief.yaml poster-0.png`), or a folder written by `generate`",
@@ -149,7 +186,10 @@ fn items(cli: &Cli, args: &Args) -> Result<Vec<(PathBuf, Expected)>, Failure> {
                 dir.display()
             )));
         }
-        return Ok(items.into_iter().map(|i| (i.image, i.expected)).collect());
+        return Ok(items
+            .into_iter()
+            .map(|i| (i.image, i.expected, i.problem))
+            .collect());
     }
     let [brief, images @ ..] = args.inputs.as_slice() else {
         unreachable!("clap requires one input");
@@ -169,13 +209,17 @@ fn items(cli: &Cli, args: &Args) -> Result<Vec<(PathBuf, Expected)>, Failure> {
     let engine = engine(cli)?;
     let target = crate::targets::by_name(&args.target).map_err(Failure::usage)?;
     let source = SourceFile::read(brief, None).map_err(Failure::of)?;
+    // an invalid brief is a usage error here (exit 2): exit 1 says an image failed
     let rendering = engine
         .render(&source, target.as_ref())
-        .map_err(Failure::invalid)?;
+        .map_err(|d| Failure {
+            code: 2,
+            diagnostics: d,
+        })?;
     let expected = Expected::of(&rendering, &engine);
     Ok(images
         .iter()
-        .map(|i| (i.clone(), expected.clone()))
+        .map(|i| (i.clone(), expected.clone(), None))
         .collect())
 }
 

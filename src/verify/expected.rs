@@ -72,6 +72,43 @@ impl Expected {
         }
     }
 
+    /// The checks of `selected` that apply to this image (format always; size when one is
+    /// stated; alpha when transparency is asked for; text when there is text; extra text under
+    /// a strict rule), in report order.
+    pub fn applicable(&self, selected: &[super::CheckKind]) -> Vec<super::CheckKind> {
+        use super::CheckKind;
+        CheckKind::ALL
+            .into_iter()
+            .filter(|k| selected.contains(k))
+            .filter(|k| match k {
+                CheckKind::Format => true,
+                CheckKind::Size => self.size.is_some(),
+                CheckKind::Alpha => self.transparent,
+                CheckKind::Text => !self.texts.is_empty(),
+                CheckKind::ExtraText => self.no_other_text,
+            })
+            .collect()
+    }
+
+    /// Why `selected` cannot judge this image, when it cannot: no check applies, or the image is
+    /// an SVG (not rasterised) and a check beyond the format needs its pixels.
+    pub fn cannot_judge(&self, selected: &[super::CheckKind]) -> Option<String> {
+        let applicable = self.applicable(selected);
+        if applicable.is_empty() {
+            return Some(String::from(
+                "none of the checks applies: the brief states no size, no transparency and no text for them",
+            ));
+        }
+        if self.format.as_deref() == Some("svg")
+            && applicable.iter().any(|k| *k != super::CheckKind::Format)
+        {
+            return Some(String::from(
+                "the request asks for SVG, which verify does not rasterise: only `format` can be checked",
+            ));
+        }
+        None
+    }
+
     /// The stated size, parsed.
     pub fn dimensions(&self) -> Option<Dimensions> {
         self.size.as_deref().and_then(Dimensions::parse)

@@ -13,31 +13,74 @@ use super::Expected;
 /// One image to verify.
 #[derive(Debug, Clone)]
 pub struct Item {
-    /// The image file.
+    /// The image file (the sidecar itself when it names none that can be read).
     pub image: PathBuf,
     /// Its sidecar.
     pub sidecar: PathBuf,
     /// What it must be.
     pub expected: Expected,
+    /// Why it cannot be verified at all (a sidecar that is not one, an image name outside the
+    /// folder, a file that is not a regular file): reported, never skipped.
+    pub problem: Option<String>,
 }
 
-/// Every image named by a sidecar of `dir`, in sidecar order.
+/// Every image named by a `.json` file of `dir`, in file order; what cannot be read is an item
+/// with its problem.
 pub fn items(dir: &Path) -> std::io::Result<Vec<Item>> {
     let mut out = Vec::new();
     for sidecar in crate::app::sidecar::list(dir)? {
+        let item = |image: PathBuf, expected: Expected, problem: Option<String>| Item {
+            image,
+            sidecar: sidecar.clone(),
+            expected,
+            problem,
+        };
         let Some(v) = crate::app::sidecar::read(&sidecar) else {
+            out.push(item(
+                sidecar.clone(),
+                Expected::default(),
+                Some(String::from(
+                    "not a sidecar (no `images` list), or not JSON",
+                )),
+            ));
             continue;
         };
         let expected = from_sidecar(&v);
-        for image in crate::app::sidecar::images(&v, dir) {
-            out.push(Item {
-                image,
-                sidecar: sidecar.clone(),
-                expected: expected.clone(),
-            });
+        let names: Vec<&str> = v["images"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|i| i["file"].as_str().unwrap_or(""))
+            .collect();
+        if names.is_empty() {
+            out.push(item(
+                sidecar.clone(),
+                expected.clone(),
+                Some(String::from("the sidecar names no image")),
+            ));
+        }
+        for name in names {
+            let problem = image_problem(dir, name);
+            out.push(item(dir.join(name), expected.clone(), problem));
         }
     }
     Ok(out)
+}
+
+/// Why an image a sidecar names cannot be read: a name that is not a plain file name in the
+/// folder, a link, or not a regular file.
+fn image_problem(dir: &Path, name: &str) -> Option<String> {
+    if !crate::app::sidecar::is_plain_file_name(name) {
+        return Some(format!(
+            "`{name}` is not a plain file name in the folder: not read"
+        ));
+    }
+    match std::fs::symlink_metadata(dir.join(name)) {
+        Ok(m) if m.is_file() => None,
+        Ok(m) if m.file_type().is_symlink() => Some(String::from("a link: not followed")),
+        Ok(_) => Some(String::from("not a regular file")),
+        Err(e) => Some(format!("cannot read it: {e}")),
+    }
 }
 
 /// What a sidecar says its images must be.

@@ -251,7 +251,8 @@ impl Options {
     }
 }
 
-/// Verifies the file at `path` (read whole, at most 256 MiB).
+/// Verifies the file at `path` (a regular file, read whole, at most 256 MiB): a file that cannot
+/// be read, or is not a regular file (a pipe, a device), is unverified.
 pub fn verify_file(
     path: &std::path::Path,
     expected: &Expected,
@@ -260,22 +261,33 @@ pub fn verify_file(
 ) -> Report {
     use std::io::Read;
     let mut bytes = Vec::new();
-    let read = std::fs::File::open(path)
-        .and_then(|f| f.take(256 << 20).read_to_end(&mut bytes).map(|_| ()));
+    let read = match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => Err(String::from("not a regular file")),
+        Ok(_) => std::fs::File::open(path)
+            .and_then(|f| f.take(256 << 20).read_to_end(&mut bytes).map(|_| ()))
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
     if let Err(e) = read {
         let why = format!("cannot read {}: {e}", path.display());
-        let checks = options
-            .checks
-            .iter()
-            .map(|k| Check::unverified(*k, None, Value::Null, &why))
-            .collect();
+        let mut checks = Vec::new();
+        if options.wants(CheckKind::Format) {
+            checks.push(Check::unverified(
+                CheckKind::Format,
+                None,
+                json!(expected.format),
+                &why,
+            ));
+        }
+        checks.extend(undecided(expected, options, &why));
         return Report::new(path.display().to_string(), checks);
     }
     verify_bytes(&bytes, path, expected, options, ocr)
 }
 
 /// Verifies an image's bytes (`path` names it and gives its extension). Without `ocr` the text
-/// checks are unverified.
+/// checks are unverified. The size is read from the header; the pixels are decoded only for the
+/// checks that need them (alpha, text).
 pub fn verify_bytes(
     bytes: &[u8],
     path: &std::path::Path,
@@ -288,30 +300,53 @@ pub fn verify_bytes(
         checks.push(pixels::format(bytes, path, expected.format.as_deref()));
     }
     let raster = !matches!(crate::app::image::sniff(bytes), Some("svg"));
+    let not_raster = || String::from("an SVG is not rasterised by verify");
+    if let Some(size) = expected
+        .size
+        .as_ref()
+        .filter(|_| options.wants(CheckKind::Size))
+    {
+        let header = if raster {
+            pixels::dimensions(bytes)
+        } else {
+            Err(not_raster())
+        };
+        checks.push(match (expected.dimensions(), header) {
+            (None, _) => Check::unverified(
+                CheckKind::Size,
+                None,
+                json!(size),
+                "the size asked for is neither WIDTHxHEIGHT nor W:H",
+            ),
+            (Some(want), Ok((w, h))) => pixels::size(w, h, &want, options.ratio_tolerance),
+            (Some(_), Err(why)) => Check::unverified(
+                CheckKind::Size,
+                None,
+                json!(size),
+                &format!("the image cannot be decoded: {why}"),
+            ),
+        });
+    }
+    let rest = Expected {
+        size: None,
+        ..expected.clone()
+    };
+    if undecided(&rest, options, "").is_empty() {
+        return Report::new(path.display().to_string(), checks);
+    }
     let decoded = if raster {
         pixels::decode(bytes)
     } else {
-        Err(String::from("an SVG is not rasterised by verify"))
+        Err(not_raster())
     };
     let img = match decoded {
         Ok(img) => img,
         Err(why) => {
             let why = format!("the image cannot be decoded: {why}");
-            checks.extend(undecided(expected, options, &why));
+            checks.extend(undecided(&rest, options, &why));
             return Report::new(path.display().to_string(), checks);
         }
     };
-    if let Some(want) = expected
-        .dimensions()
-        .filter(|_| options.wants(CheckKind::Size))
-    {
-        checks.push(pixels::size(
-            img.width(),
-            img.height(),
-            &want,
-            options.ratio_tolerance,
-        ));
-    }
     if expected.transparent && options.wants(CheckKind::Alpha) {
         checks.push(pixels::alpha(&img));
     }

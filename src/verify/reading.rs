@@ -85,7 +85,7 @@ pub fn text_checks(
             .iter()
             .min_by_key(|r| r.cost(expected))
             .expect("not empty");
-        checks.push(extra_check(best, expected, options));
+        checks.push(extra_check(best, options));
     }
     checks
 }
@@ -97,6 +97,15 @@ fn read_all(
     options: &Options,
     ocr: &Tesseract,
 ) -> Vec<PassReading> {
+    // a huge image is read at most 4,096 pixels on its long side (Tesseract's time grows with
+    // the pixels; type that small is not what a brief asks for)
+    let scaled;
+    let img = if img.width().max(img.height()) > 4096 {
+        scaled = img.resize(4096, 4096, image::imageops::FilterType::Triangle);
+        &scaled
+    } else {
+        img
+    };
     let gray = super::ocr::grayscale(&img.to_rgba8());
     let passes = super::ocr::passes(gray.width(), gray.height());
     let run = |pass: &Pass| -> Option<PassReading> {
@@ -174,30 +183,12 @@ fn round4(x: f64) -> f64 {
 }
 
 /// `extra-text`: the confident, word-like words of the best pass that no exact text accounts
-/// for: outside every close reading of a text, and not a (mis)reading of one of its words.
-fn extra_check(reading: &PassReading, expected: &Expected, options: &Options) -> Check {
-    let used: Vec<&std::ops::Range<usize>> = reading
-        .matches
-        .iter()
-        .flatten()
-        .filter(|m| m.ned < 0.5)
-        .map(|m| &m.span)
-        .collect();
-    let own: Vec<String> = expected
-        .texts
-        .iter()
-        .flat_map(|t| {
-            super::text::normalise(&t.text, options.case)
-                .split(' ')
-                .map(str::to_string)
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    let is_own = |w: &str| {
-        let w = super::text::normalise(w, options.case);
-        own.iter()
-            .any(|o| strsim::normalized_levenshtein(o, &w) >= 2.0 / 3.0)
-    };
+/// for: outside the reading of every text (each text's best window is its reading, however far
+/// from the text: a misspelt or cut text fails its own check, not this one). A second copy of a
+/// text, right or misspelt, is extra.
+fn extra_check(reading: &PassReading, options: &Options) -> Check {
+    let used: Vec<&std::ops::Range<usize>> =
+        reading.matches.iter().flatten().map(|m| &m.span).collect();
     let extra: Vec<&str> = reading
         .words
         .iter()
@@ -205,7 +196,6 @@ fn extra_check(reading: &PassReading, expected: &Expected, options: &Options) ->
         .filter(|(i, _)| !used.iter().any(|s| s.contains(i)))
         .filter(|(_, w)| w.conf >= options.extra_confidence)
         .filter(|(_, w)| is_wordlike(&w.text, options.extra_min_chars))
-        .filter(|(_, w)| !is_own(&w.text))
         .map(|(_, w)| w.text.as_str())
         .collect();
     Check {

@@ -4,7 +4,10 @@
 //!
 //! The normalisation, applied to both sides and nothing else: Unicode NFC; every run of
 //! whitespace one space, none at the ends; curly quotes straight (`‘’‚‛′` → `'`, `“”„‟″` →
-//! `"`); and, under [`Case::Ignore`] only, lower case.
+//! `"`); dashes one hyphen (`‐‑‒–—―−` → `-`: OCR cannot tell them apart); `…` three dots; the
+//! Latin ligatures spelled out (`ﬁ` → `fi`, U+FB00–FB06); and, under [`Case::Ignore`] only, lower
+//! case. A text without spaces (Chinese, Japanese, Thai; or one word) is compared with the
+//! reading's spaces removed: OCR splits such text into words at will.
 use unicode_normalization::UnicodeNormalization;
 
 /// How letter case counts.
@@ -27,15 +30,30 @@ pub fn normalise(s: &str, case: Case) -> String {
             out.push(' ');
         }
         for c in word.chars() {
-            let c = match c {
-                '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' => '\'',
-                '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' => '"',
-                c => c,
+            let folded: &str = match c {
+                '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' => "'",
+                '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' => "\"",
+                '\u{2010}'..='\u{2015}' | '\u{2212}' => "-",
+                '\u{2026}' => "...",
+                '\u{FB00}' => "ff",
+                '\u{FB01}' => "fi",
+                '\u{FB02}' => "fl",
+                '\u{FB03}' => "ffi",
+                '\u{FB04}' => "ffl",
+                '\u{FB05}' | '\u{FB06}' => "st",
+                _ => "",
             };
-            if case == Case::Ignore {
-                out.extend(c.to_lowercase());
+            let mut push = |c: char| {
+                if case == Case::Ignore {
+                    out.extend(c.to_lowercase());
+                } else {
+                    out.push(c);
+                }
+            };
+            if folded.is_empty() {
+                push(c);
             } else {
-                out.push(c);
+                folded.chars().for_each(push);
             }
         }
     }
@@ -84,41 +102,55 @@ impl Match {
 pub fn best_match(expected: &str, words: &[Word], case: Case) -> Option<Match> {
     let want = normalise(expected, case);
     let want_len = want.chars().count().max(1);
+    // a text without spaces is read with the reading's spaces removed, over as many words as
+    // it has characters (OCR splits such text at will)
+    let spaced = want.contains(' ');
     let k = want.split(' ').count();
+    let widest = if spaced { k + 2 } else { want_len + 1 };
     let normal: Vec<String> = words.iter().map(|w| normalise(&w.text, case)).collect();
     let mut best: Option<Match> = None;
     for start in 0..words.len() {
         let mut joined = String::new();
-        for end in start + 1..=(start + k + 2).min(words.len()) {
-            if !joined.is_empty() {
+        for end in start + 1..=(start + widest).min(words.len()) {
+            if spaced && !joined.is_empty() {
                 joined.push(' ');
             }
             joined.push_str(&normal[end - 1]);
             // at least one word fewer than the text has (a word read may itself hold spaces)
-            if joined.split(' ').count() + 1 < k {
+            if spaced && joined.split(' ').count() + 1 < k {
                 continue;
             }
-            let distance = strsim::levenshtein(&want, &joined);
-            let longer = want_len.max(joined.chars().count()).max(1);
-            let conf = words[start..end].iter().map(|w| w.conf).sum::<f32>() / (end - start) as f32;
-            let m = Match {
-                found: words[start..end]
-                    .iter()
-                    .map(|w| w.text.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                distance,
-                ned: distance as f64 / longer as f64,
-                cer: distance as f64 / want_len as f64,
-                conf,
-                span: start..end,
+            let compared = if spaced {
+                joined.clone()
+            } else {
+                joined.replace(' ', "")
             };
+            let m = window_match(&want, want_len, &compared, &words[start..end], start);
             if best.as_ref().is_none_or(|b| m.better_than(b)) {
                 best = Some(m);
             }
         }
     }
     best
+}
+
+/// The match of the words `read` (from `start`), read as `joined`, against `want`.
+fn window_match(want: &str, want_len: usize, joined: &str, read: &[Word], start: usize) -> Match {
+    let distance = strsim::levenshtein(want, joined);
+    let longer = want_len.max(joined.chars().count()).max(1);
+    let conf = read.iter().map(|w| w.conf).sum::<f32>() / read.len().max(1) as f32;
+    Match {
+        found: read
+            .iter()
+            .map(|w| w.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+        distance,
+        ned: distance as f64 / longer as f64,
+        cer: distance as f64 / want_len as f64,
+        conf,
+        span: start..start + read.len(),
+    }
 }
 
 /// True for a word that counts as text of its own: at least `min_chars` letters or digits.
@@ -150,6 +182,24 @@ mod tests {
         assert_eq!(normalise("Cafe\u{301}", Case::Exact), "Caf\u{e9}");
         assert_eq!(normalise("BLUE Notes", Case::Ignore), "blue notes");
         assert_eq!(normalise("BLUE", Case::Exact), "BLUE");
+        assert_eq!(
+            normalise("9\u{2013}11 PM\u{2026}", Case::Exact),
+            "9-11 PM..."
+        );
+        assert_eq!(normalise("\u{FB01}ne", Case::Exact), "fine");
+    }
+
+    #[test]
+    fn text_without_spaces_ignores_the_readings_spaces() {
+        let m = best_match("ジャズナイト", &words("ジャ ズ ナイ ト"), Case::Exact).unwrap();
+        assert!(m.exact(), "{m:?}");
+        let m = best_match("夜の東京", &words("夜 の 東京"), Case::Exact).unwrap();
+        assert!(m.exact());
+        assert!(
+            !best_match("夜の東京", &words("夜 の 京"), Case::Exact)
+                .unwrap()
+                .exact()
+        );
     }
 
     #[test]

@@ -441,3 +441,132 @@ fn a_stability_rate_limit_is_retried() {
     assert!(err.contains("0 failed, 1 retries"), "{err}");
     assert!(out.join("busy-0.png").is_file());
 }
+
+#[test]
+fn attempt_ids_are_reserved_and_a_short_key_leaves_the_sidecar_whole() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let a = poster(tmp.path(), "poster", "");
+    let b = poster(tmp.path(), "poster-try2", "");
+    let mock = Mock::start();
+    let out = tmp.path().join("out");
+    let two = [a.to_str().expect("path"), b.to_str().expect("path")];
+    // with --attempts 3, `poster` may write `poster-try2`: the second brief is refused
+    let (code, err) = run(
+        &mock,
+        "openai",
+        &out,
+        &[two[0], two[1], "--verify", "--attempts", "3"],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("two requests would write `poster-try2`"),
+        "{err}"
+    );
+    assert!(mock.requests().is_empty());
+    // a 120-character name still gets its attempts (the suffix survives the 100-character cut)
+    let long = poster(tmp.path(), &"x".repeat(120), "");
+    mock.serve_images(vec![headline("Blue Nates"), headline("Blue Notes")]);
+    let (code, err) = run(
+        &mock,
+        "openai",
+        &out,
+        &[long.to_str().expect("path"), "--verify", "--attempts", "2"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(mock.requests().len(), 2, "{err}");
+    assert!(
+        out.join(format!("{}-try2.json", "x".repeat(95))).is_file(),
+        "{:?}",
+        files(&out)
+    );
+    // a placeholder key ("x") is not redacted through the record: 1024x1536 stays 1024x1536
+    let mut cmd = cli();
+    let out2 = tmp.path().join("out2");
+    let ok = cmd
+        .env("OPENAI_BASE_URL", mock.openai_base())
+        .env("OPENAI_API_KEY", "x")
+        .args(["generate", "-y", "-o"])
+        .arg(&out2)
+        .arg(&a)
+        .output()
+        .expect("run");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let v = sidecar(&out2, "poster");
+    assert_eq!(v["expect"]["size"], "1024x1536", "{v:#}");
+    assert_eq!(v["request"]["body"]["size"], "1024x1536");
+}
+
+#[test]
+fn svg_and_checks_that_do_not_apply_are_refused_before_paying() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let svg = tmp.path().join("svg.yaml");
+    std::fs::write(&svg, "name: svg\npreset: poster\nsubject: a logo\ntext:\n  headline: Blue Notes\noutput:\n  format: svg\n").expect("write");
+    let mock = Mock::start();
+    let out = tmp.path().join("out");
+    let (code, err) = run(
+        &mock,
+        "openai",
+        &out,
+        &[svg.to_str().expect("path"), "--verify", "--attempts", "3"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("SVG, which verify does not rasterise"),
+        "{err}"
+    );
+    let plain = poster(tmp.path(), "plain", "");
+    let (code, err) = run(
+        &mock,
+        "openai",
+        &out,
+        &[plain.to_str().expect("path"), "--accept", "alpha"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("none of the checks applies"), "{err}");
+    assert!(mock.requests().is_empty(), "nothing was sent");
+}
+
+#[test]
+fn a_rerun_rejudges_under_new_checks_and_counts_earlier_spending() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let brief = poster(tmp.path(), "again", "");
+    let mock = Mock::start();
+    mock.serve_images(vec![headline("Blue Nates")]);
+    let out = tmp.path().join("out");
+    let path = brief.to_str().expect("path");
+    let (code, _) = run(
+        &mock,
+        "openai",
+        &out,
+        &[path, "--verify", "--attempts", "2"],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(mock.requests().len(), 2);
+    // accepting on the format alone: the images already there are judged again, and accepted
+    let (code, err) = run(
+        &mock,
+        "openai",
+        &out,
+        &[path, "--accept", "format", "--attempts", "4"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(mock.requests().len(), 2, "nothing new is bought: {err}");
+    // the budget counts what earlier runs spent on retries
+    let out = tmp.path().join("budget");
+    let per = 0.1653;
+    let max = format!("{:.4}", per * 2.5);
+    let args = [path, "--verify", "--attempts", "5", "--max-cost", &max];
+    let before = mock.requests().len();
+    let _ = run(&mock, "openai", &out, &args);
+    let _ = run(&mock, "openai", &out, &args);
+    let (_, err) = run(&mock, "openai", &out, &args);
+    assert_eq!(
+        mock.requests().len() - before,
+        2,
+        "two requests fit in 2.5 estimates, over three runs: {err}"
+    );
+}

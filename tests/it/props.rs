@@ -2240,7 +2240,7 @@ fn verify_judges_any_bytes_against_any_expectation() {
                     .iter()
                     .filter(|c| c.check == imgprompt::verify::CheckKind::Text)
                     .count();
-                prop_assert_eq!(texts, expected.texts.iter().count());
+                prop_assert_eq!(texts, expected.texts.len());
                 let json = serde_json::to_value(&report).expect("json");
                 prop_assert!(
                     json["checks"]

@@ -173,6 +173,27 @@ fn the_poster_corpus_gets_its_verdicts() {
             ],
         ),
         (
+            "a-misspelt-copy.png",
+            scene(
+                Face::Sans,
+                PAPER,
+                INK,
+                vec![
+                    (String::from("Blue Notes"), 120.0),
+                    (String::from("Book Tickets"), 64.0),
+                    (String::from("Blve Nates"), 120.0),
+                ],
+            )
+            .png(),
+            vec![
+                "format=pass",
+                "size=pass",
+                "text:headline=pass",
+                "text:cta=pass",
+                "extra-text=fail",
+            ],
+        ),
+        (
             "blank.png",
             scene(Face::Sans, PAPER, INK, Vec::new()).png(),
             vec![
@@ -229,11 +250,24 @@ fn transparency_is_checked_where_it_was_asked_for() {
     clear.height = 1024;
     let mut opaque = scene(Face::Sans, PAPER, INK, label);
     opaque.height = 1024;
+    // one pixel of 1024x1024 not quite opaque is not a transparent background
+    let mut almost = image::load_from_memory(&opaque.png_opaque())
+        .expect("png")
+        .to_rgba8();
+    almost.put_pixel(0, 0, image::Rgba([0, 0, 0, 254]));
+    let mut almost_png = Vec::new();
+    almost
+        .write_to(
+            &mut std::io::Cursor::new(&mut almost_png),
+            image::ImageFormat::Png,
+        )
+        .expect("png");
     let (code, reports) = verify(
         STICKER,
         &[
             ("clear.png", clear.png()),
             ("opaque.png", opaque.png_opaque()),
+            ("almost.png", almost_png),
         ],
         &[],
     );
@@ -263,6 +297,12 @@ fn transparency_is_checked_where_it_was_asked_for() {
     assert_eq!(
         reports["opaque.png"]["checks"][2]["found"],
         "no alpha channel"
+    );
+    let almost = &reports["almost.png"]["checks"][2];
+    assert_eq!(almost["status"], "fail", "{almost:#}");
+    assert_eq!(
+        almost["found"],
+        "alpha channel, 0.0 % of pixels fully transparent"
     );
 }
 
@@ -508,4 +548,108 @@ fn a_decompression_bomb_is_unverified_not_decoded() {
     assert_eq!(verdicts(report)[1], "size=unverified", "{report:#}");
     let note = report["checks"][1]["note"].as_str().expect("note");
     assert!(note.contains("cannot be decoded"), "{note}");
+}
+
+#[test]
+fn dashes_are_one_hyphen_and_an_invalid_brief_exits_2() {
+    let brief = "preset: poster\nsubject: a jazz night\ntext:\n  headline: Blue Notes\n  date: \"9\u{2013}11 PM\"\noutput:\n  size: 1024x1536\n  format: png\n";
+    let png = scene(
+        Face::Sans,
+        PAPER,
+        INK,
+        vec![
+            (String::from("Blue Notes"), 120.0),
+            (String::from("9\u{2013}11 PM"), 80.0),
+        ],
+    )
+    .png();
+    let (code, reports) = verify(brief, &[("dash.png", png.clone())], &["--checks", "text"]);
+    assert_eq!(code, 0, "{:#}", reports["dash.png"]);
+    // a brief that does not render: exit 2, not the 1 of a failed image
+    let (code, _) = verify("preset: nope\nsubject: x\n", &[("dash.png", png)], &[]);
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn what_a_folder_cannot_show_is_reported_not_skipped() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path();
+    let png = scene(Face::Sans, PAPER, INK, Vec::new()).png();
+    std::fs::write(dir.join("ok-0.png"), &png).expect("write");
+    let sidecar = |name: &str, body: &str| std::fs::write(dir.join(name), body).expect("write");
+    sidecar(
+        "ok.json",
+        r#"{"images": [{"file": "ok-0.png"}], "expect": {"format": "png", "size": "0:5"}}"#,
+    );
+    sidecar("corrupt.json", "{ not json");
+    sidecar("outside.json", r#"{"images": [{"file": "../ok-0.png"}]}"#);
+    sidecar("none.json", r#"{"images": []}"#);
+    let fifo = dir.join("pipe-0.png");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    sidecar("pipe.json", r#"{"images": [{"file": "pipe-0.png"}]}"#);
+    // a pipe among the images must not hang the run: killed after a minute, the test fails
+    let child = cli()
+        .arg("verify")
+        .arg(dir)
+        .args(["--format", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("verify");
+    let id = child.id();
+    let watchdog = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(60));
+        let _ = std::process::Command::new("kill")
+            .arg("-9")
+            .arg(id.to_string())
+            .status();
+    });
+    let out = child.wait_with_output().expect("verify");
+    drop(watchdog);
+    assert_eq!(out.status.code(), Some(1));
+    let reports: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    let status: Vec<(String, String)> = reports
+        .iter()
+        .map(|r| {
+            let name = Path::new(r["image"].as_str().expect("image"))
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned();
+            (name, r["status"].as_str().expect("status").to_string())
+        })
+        .collect();
+    let want = |n: &str, s: &str| (n.to_string(), s.to_string());
+    assert_eq!(
+        status,
+        [
+            want("corrupt.json", "unverified"),
+            want("none.json", "unverified"),
+            want("ok-0.png", "unverified"),
+            want("ok-0.png", "unverified"),
+            want("pipe-0.png", "unverified"),
+        ],
+        "{reports:#?}"
+    );
+    // the size it cannot read is unverified, not left out
+    assert_eq!(verdicts(&reports[2]), ["format=pass", "size=unverified"]);
+    assert!(
+        reports[3]["checks"][0]["note"]
+            .as_str()
+            .expect("note")
+            .contains("not a plain file name")
+    );
+    assert!(
+        reports[4]["checks"][0]["note"]
+            .as_str()
+            .expect("note")
+            .contains("not a regular file")
+    );
 }

@@ -22,7 +22,7 @@ pub struct Verdict {
     pub record: Value,
 }
 
-/// Judges the images of an attempt against what the sidecar says they must be (`expect`).
+/// Judges the images of an attempt against what its sidecar (given whole) says they must be.
 pub type Judge<'a> = dyn Fn(&[PathBuf], &Value) -> Verdict + Sync + 'a;
 
 /// The money retries may still spend: `--max-cost` less what the first attempts were estimated
@@ -34,6 +34,13 @@ pub struct Budget {
 }
 
 impl Budget {
+    /// Counts a request an earlier run already paid for (a retry found on disk): the limit is
+    /// for the whole job, re-runs included.
+    pub fn spent(&self, cost: Option<f64>) {
+        if let (Ok(mut committed), Some(cost)) = (self.committed.lock(), cost) {
+            *committed += cost;
+        }
+    }
     /// `max` (none: no limit), of which `committed` is already spoken for.
     pub fn new(max: Option<f64>, committed: f64) -> Budget {
         Budget {
@@ -66,6 +73,8 @@ impl Budget {
 pub struct Plan<'a> {
     /// At most this many attempts (1: no retry).
     pub attempts: u32,
+    /// The accepted checks, comma-joined: a verdict recorded under other checks is judged again.
+    pub accept: &'a str,
     /// The judge, with `--verify`.
     pub judge: Option<&'a Judge<'a>>,
     /// The budget of the retries.
@@ -94,13 +103,17 @@ pub struct Tried {
     pub stopped: Option<String>,
 }
 
-/// The id of attempt `k` (1-based) of `id`.
+/// The file id of attempt `k` (1-based) of `id`: the id's file id, then `-tryK` (the id cut
+/// first, so the suffix always survives the 100-character limit).
 pub fn attempt_id(id: &str, k: u32) -> String {
+    let base = super::file_id(id);
     if k <= 1 {
-        id.to_string()
-    } else {
-        format!("{id}-try{k}")
+        return base;
     }
+    let suffix = format!("-try{k}");
+    let keep = 100usize.saturating_sub(suffix.len());
+    // a file id is ASCII: cutting at a byte is cutting at a character
+    format!("{}{suffix}", &base[..base.len().min(keep)])
 }
 
 /// Tries one request as `plan` says; `extra` goes into every sidecar.
@@ -116,19 +129,15 @@ pub fn try_request(
     let mut tried = Tried::default();
     let estimate = r.cost.as_ref().and_then(|c| c.per_request);
     for k in 1..=plan.attempts.max(1) {
-        let aid = super::file_id(&attempt_id(id, k));
+        let aid = attempt_id(id, k);
         let sidecar = settings.out_dir.join(format!("{aid}.json"));
         if let Some(v) = crate::app::sidecar::read(&sidecar) {
             // made by an earlier run: accepted, or judged now if it never was
             tried.made += 1;
-            let verdict = match (plan.judge, v.get("accepted")) {
-                (None, _) => None,
-                (Some(_), Some(Value::Bool(accepted))) => Some(Verdict {
-                    accepted: *accepted,
-                    record: v["verification"].clone(),
-                }),
-                (Some(judge), _) => Some(judge_and_record(judge, &sidecar, v, k, settings)),
-            };
+            if k > 1 {
+                plan.budget.spent(estimate);
+            }
+            let verdict = earlier_verdict(plan, &sidecar, v, k, settings);
             let accepted = verdict.as_ref().is_none_or(|v| v.accepted);
             tried
                 .attempts
@@ -183,6 +192,33 @@ pub fn try_request(
     tried
 }
 
+/// The verdict on an attempt an earlier run made: the recorded one when it was judged under the
+/// same checks, else judged now (and recorded); none without a judge.
+fn earlier_verdict(
+    plan: Plan<'_>,
+    sidecar: &std::path::Path,
+    v: Value,
+    k: u32,
+    settings: &Settings,
+) -> Option<Verdict> {
+    let judge = plan.judge?;
+    let recorded_under = v["verification"]["accept"].as_array().map(|a| {
+        a.iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(",")
+    });
+    match v.get("accepted") {
+        Some(Value::Bool(accepted)) if recorded_under.as_deref() == Some(plan.accept) => {
+            Some(Verdict {
+                accepted: *accepted,
+                record: v["verification"].clone(),
+            })
+        }
+        _ => Some(judge_and_record(judge, sidecar, v, k, settings)),
+    }
+}
+
 /// Judges the images of a sidecar and records the verdict in it (`verification`, `accepted`,
 /// `attempt`).
 fn judge_and_record(
@@ -193,7 +229,7 @@ fn judge_and_record(
     settings: &Settings,
 ) -> Verdict {
     let files = crate::app::sidecar::images(&v, &settings.out_dir);
-    let verdict = judge(&files, &v["expect"]);
+    let verdict = judge(&files, &v);
     v["verification"] = verdict.record.clone();
     v["accepted"] = Value::Bool(verdict.accepted);
     v["attempt"] = Value::from(k);

@@ -243,10 +243,8 @@ pub fn write_sidecar(
     settings: &Settings,
 ) -> Result<(), Diagnostic> {
     // a key the provider echoed into its answer is not written either
-    let text = crate::app::http::redact(
-        &(serde_json::to_string_pretty(record).unwrap_or_default() + "\n"),
-        &settings.api_key,
-    );
+    let record = crate::app::http::redact_value(record, &settings.api_key);
+    let text = serde_json::to_string_pretty(&record).unwrap_or_default() + "\n";
     crate::emit::atomic::write_atomic(sidecar, text.as_bytes())
         .map_err(|e| io(sidecar, &e).with_note(keep_note(saved)))
 }

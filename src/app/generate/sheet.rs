@@ -97,12 +97,21 @@ fn card(v: &Value) -> String {
 
 /// Writes `index.html` in `dir`.
 pub fn contact_sheet(dir: &Path) -> std::io::Result<PathBuf> {
-    let mut cards = String::new();
-    for path in crate::app::sidecar::list(dir)? {
-        if let Some(v) = crate::app::sidecar::read(&path) {
-            cards.push_str(&card(&v));
-        }
-    }
+    let mut sidecars: Vec<Value> = crate::app::sidecar::list(dir)?
+        .iter()
+        .filter_map(|p| crate::app::sidecar::read(p))
+        .collect();
+    // a request's attempts together, in order: `poster`, `poster-try2`, … (not `poster-try2`
+    // before `poster`)
+    sidecars.sort_by_cached_key(|v| {
+        let id = v["id"].as_str().unwrap_or("").to_string();
+        let attempt = v["attempt"].as_u64().unwrap_or(1);
+        let base = id
+            .strip_suffix(&format!("-try{attempt}"))
+            .map_or(id.clone(), str::to_string);
+        (base, attempt)
+    });
+    let cards: String = sidecars.iter().map(card).collect();
     let html = format!(
         "<!doctype html><meta charset=\"utf-8\"><title>imgprompt contact sheet</title>\n<style>body{{font:14px system-ui,sans-serif;margin:1rem;background:#f7f6f3}}main{{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:1rem}}figure{{margin:0;background:#fff;border:1px solid #e3e1dc;border-radius:8px;padding:.5rem}}img{{width:100%;border-radius:4px}}p{{color:#555;font-size:12px}}ul{{padding-left:1rem;font-size:12px}}.pass{{color:#1a7f37}}.fail{{color:#c62828}}.unverified{{color:#a15c00}}</style>\n<h1>Generated images</h1>\n<main>\n{cards}</main>\n"
     );

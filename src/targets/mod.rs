@@ -20,6 +20,7 @@ mod imagen;
 mod midjourney;
 mod openai;
 mod openai_edit;
+#[cfg(feature = "run")]
 pub(crate) use openai_edit::local_path;
 mod stability;
 

@@ -49,7 +49,8 @@ pub(crate) fn file_uri(path: &str) -> String {
     out
 }
 
-/// The local path of a `file:` URI that [`file_uri`] wrote.
+/// The local path of a `file:` URI that [`file_uri`] wrote (what `generate` uploads).
+#[cfg(feature = "run")]
 pub(crate) fn local_path(uri: &str) -> Option<String> {
     let rest = uri.strip_prefix("file:")?;
     let mut bytes = Vec::with_capacity(rest.len());

@@ -44,28 +44,21 @@ pub fn text_checks(
     if !want_text && !want_extra {
         return Vec::new();
     }
+    // the text checks alone, undecided for `why`
+    let undecided = |why: &str| {
+        let texts_only = Expected {
+            size: None,
+            transparent: false,
+            ..expected.clone()
+        };
+        super::undecided(&texts_only, options, why)
+    };
     let Some(ocr) = ocr else {
-        return super::undecided(
-            &Expected {
-                size: None,
-                transparent: false,
-                ..expected.clone()
-            },
-            options,
-            "no OCR engine was given",
-        );
+        return undecided("no OCR engine was given");
     };
     let readings = read_all(img, expected, options, ocr);
     if readings.is_empty() {
-        return super::undecided(
-            &Expected {
-                size: None,
-                transparent: false,
-                ..expected.clone()
-            },
-            options,
-            "Tesseract could not read the image",
-        );
+        return undecided("Tesseract could not read the image");
     }
     let mut checks = Vec::new();
     if want_text {

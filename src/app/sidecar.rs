@@ -21,7 +21,8 @@ pub fn is_sidecar(p: &Path) -> bool {
             .iter()
             .any(|s| n.ends_with(s))
     });
-    p.extension().is_some_and(|e| e == "json")
+    p.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
         && !saved
         && std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file() && m.len() <= 16 << 20)
 }

@@ -164,15 +164,20 @@ fn check_target(target: &dyn crate::targets::Target) -> Result<(), Failure> {
     ))
 }
 
-/// True when the accepted checks read text (and so need Tesseract).
-fn wants_ocr(args: &Args) -> bool {
-    args.accept.is_empty()
-        || args.accept.iter().any(|c| {
+/// True when an accepted check reads text in some request (and so needs Tesseract).
+fn wants_ocr(jobs: &[Job], options: &crate::verify::Options) -> bool {
+    jobs.iter().any(|(_, _, _, extra)| {
+        let expected: crate::verify::Expected = extra
+            .get("expect")
+            .and_then(|e| serde_json::from_value(e.clone()).ok())
+            .unwrap_or_default();
+        expected.applicable(&options.checks).iter().any(|c| {
             matches!(
                 c,
                 crate::verify::CheckKind::Text | crate::verify::CheckKind::ExtraText
             )
         })
+    })
 }
 
 /// With --verify (or --accept): the options and the OCR engine, after every request was found
@@ -187,7 +192,7 @@ fn judging(
     let options = args.judging.options(&args.accept);
     check_judgeable(jobs, &options)?;
     let ocr = args.judging.ocr();
-    if wants_ocr(args) {
+    if wants_ocr(jobs, &options) {
         ocr.check().map_err(|e| {
             Failure::of(
                 Diagnostic::error(Code::Usage, e.to_string())
@@ -226,7 +231,15 @@ fn judge(
     options: &crate::verify::Options,
     ocr: &crate::verify::ocr::Tesseract,
 ) -> crate::app::generate::attempts::Verdict {
-    let expected = crate::verify::folder::from_sidecar(sidecar);
+    let expected = match crate::verify::folder::from_sidecar(sidecar) {
+        Ok(e) => e,
+        Err(why) => {
+            return crate::app::generate::attempts::Verdict {
+                accepted: false,
+                record: serde_json::json!({"error": why}),
+            };
+        }
+    };
     let reports: Vec<crate::verify::Report> = files
         .iter()
         .map(|f| crate::verify::verify_file(f, &expected, options, Some(ocr)))
@@ -257,14 +270,18 @@ fn summary(requests: usize, tally: &Tally, judging: bool) {
     if judging {
         let per = if tally.uncosted > 0 {
             String::from("unknown (some attempts are unpriced)")
+        } else if tally.written == 0 {
+            String::from("nothing paid in this run")
         } else if tally.accepted > 0 {
             crate::cost::usd(Some(tally.cost / tally.accepted as f64))
         } else {
             String::from("n/a (none accepted)")
         };
         eprintln!(
-            "verify: {} of {requests} accepted after {} attempts; cost per accepted image {per}",
-            tally.accepted, tally.attempts
+            "verify: {} of {requests} accepted after {} attempt{}; cost per accepted image {per}",
+            tally.accepted,
+            tally.attempts,
+            if tally.attempts == 1 { "" } else { "s" }
         );
     }
 }

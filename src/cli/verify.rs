@@ -100,8 +100,11 @@ fn parse_percent(s: &str) -> Result<f32, String> {
 pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
     let items = items(cli, args)?;
     let options = args.judging.options(&args.checks);
-    for (image, expected, problem) in &items {
-        if let (None, Some(why)) = (problem, expected.cannot_judge(&options.checks)) {
+    // a brief whose request none of the chosen checks applies to is a usage error (a folder's
+    // image gets its report instead); an SVG is reported, its undecidable checks unverified
+    for (image, expected, problem) in items.iter().filter(|_| !is_dir(args)) {
+        let none = expected.applicable(&options.checks).is_empty();
+        if let (None, true, Some(why)) = (problem, none, expected.cannot_judge(&options.checks)) {
             return Err(Failure::of(
                 Diagnostic::error(
                     Code::Usage,
@@ -126,7 +129,11 @@ pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
     }
     let mut worst = 0;
     for (image, expected, problem) in &items {
-        let report = match problem {
+        let nothing = expected
+            .applicable(&options.checks)
+            .is_empty()
+            .then(|| expected.cannot_judge(&options.checks).unwrap_or_default());
+        let report = match problem.as_ref().or(nothing.as_ref()) {
             Some(why) => Report::new(
                 image.display().to_string(),
                 vec![crate::verify::Check::unverified(
@@ -159,6 +166,11 @@ pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
         );
     }
     Ok(worst)
+}
+
+/// True when the inputs are one folder.
+fn is_dir(args: &Args) -> bool {
+    matches!(args.inputs.as_slice(), [dir] if dir.is_dir())
 }
 
 /// One image to verify: (the file, what it must be, why it cannot be verified at all).

@@ -95,8 +95,10 @@ impl Expected {
     pub fn cannot_judge(&self, selected: &[super::CheckKind]) -> Option<String> {
         let applicable = self.applicable(selected);
         if applicable.is_empty() {
-            return Some(String::from(
-                "none of the checks applies: the brief states no size, no transparency and no text for them",
+            let names: Vec<&str> = selected.iter().map(|c| c.as_str()).collect();
+            return Some(format!(
+                "none of the checks applies: the request gives {} nothing to check",
+                names.join(", ")
             ));
         }
         if self.format.as_deref() == Some("svg")

@@ -28,24 +28,33 @@ pub struct Item {
 /// with its problem.
 pub fn items(dir: &Path) -> std::io::Result<Vec<Item>> {
     let mut out = Vec::new();
-    for sidecar in crate::app::sidecar::list(dir)? {
+    for sidecar in json_files(dir)? {
         let item = |image: PathBuf, expected: Expected, problem: Option<String>| Item {
             image,
             sidecar: sidecar.clone(),
             expected,
             problem,
         };
+        let unreadable = |why: String| item(sidecar.clone(), Expected::default(), Some(why));
+        if !crate::app::sidecar::is_sidecar(&sidecar) {
+            out.push(unreadable(String::from(
+                "not read as a sidecar: a link, a pipe or device, or larger than 16 MiB",
+            )));
+            continue;
+        }
         let Some(v) = crate::app::sidecar::read(&sidecar) else {
-            out.push(item(
-                sidecar.clone(),
-                Expected::default(),
-                Some(String::from(
-                    "not a sidecar (no `images` list), or not JSON",
-                )),
-            ));
+            out.push(unreadable(String::from(
+                "not a sidecar (no `images` list), or not JSON",
+            )));
             continue;
         };
-        let expected = from_sidecar(&v);
+        let expected = match from_sidecar(&v) {
+            Ok(e) => e,
+            Err(why) => {
+                out.push(unreadable(why));
+                continue;
+            }
+        };
         let names: Vec<&str> = v["images"]
             .as_array()
             .into_iter()
@@ -83,13 +92,32 @@ fn image_problem(dir: &Path, name: &str) -> Option<String> {
     }
 }
 
-/// What a sidecar says its images must be.
-pub fn from_sidecar(v: &Value) -> Expected {
-    if let Some(e) = v
-        .get("expect")
-        .and_then(|e| serde_json::from_value::<Expected>(e.clone()).ok())
-    {
-        return e;
+/// Every `.json` file of `dir` (any case), sorted, but a provider's answer or a FLUX task in
+/// flight (`ID.response.json`, `ID.task.json`, `ID.poll.json`).
+fn json_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().to_ascii_lowercase());
+            name.ends_with(".json")
+                && ![".response.json", ".task.json", ".poll.json"]
+                    .iter()
+                    .any(|s| name.ends_with(s))
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// What a sidecar says its images must be: its `expect`, else what its request body and brief
+/// say. An `expect` that cannot be read is an error, not a fallback.
+pub fn from_sidecar(v: &Value) -> Result<Expected, String> {
+    if let Some(e) = v.get("expect") {
+        return serde_json::from_value::<Expected>(e.clone())
+            .map_err(|err| format!("the sidecar's `expect` cannot be read: {err}"));
     }
     let body = &v["request"]["body"];
     let openai = body.get("prompt").is_some() && body.get("model").is_some();
@@ -107,11 +135,11 @@ pub fn from_sidecar(v: &Value) -> Expected {
         .and_then(|b| serde_json::from_value::<crate::brief::Brief>(b.clone()).ok())
         .map(|b| super::expected::texts_of(&b))
         .unwrap_or_default();
-    Expected {
+    Ok(Expected {
         format,
         size,
         transparent: body["background"].as_str() == Some("transparent"),
         no_other_text: !texts.is_empty(),
         texts,
-    }
+    })
 }

@@ -147,16 +147,17 @@ pub struct Pass {
     pub inverted: bool,
     /// Upscaled 2× (small images only).
     pub upscaled: bool,
-    /// Tesseract's page-segmentation mode: 11 sparse text, 6 one block, 3 automatic.
+    /// Tesseract's page-segmentation mode: 11 sparse text, 3 automatic page layout.
     pub psm: u8,
 }
 
 /// The passes for an image of `width`×`height`, the likeliest first: sparse text at the original
-/// size, then the other polarity, one block, and 2× when the short side is under 1,200 pixels.
+/// size, then the other polarity, the automatic page layout (which finds text on bands and
+/// buttons that sparse mode misses), and 2× when the short side is under 1,200 pixels.
 pub fn passes(width: u32, height: u32) -> Vec<Pass> {
     let small = width.min(height) < 1200;
     let mut out = Vec::new();
-    for (upscaled, psm) in [(false, 11), (false, 6), (true, 11)] {
+    for (upscaled, psm) in [(false, 11), (false, 3), (true, 11)] {
         if upscaled && !small {
             continue;
         }

@@ -5,9 +5,10 @@
 //! The normalisation, applied to both sides and nothing else: Unicode NFC; every run of
 //! whitespace one space, none at the ends; curly quotes straight (`‘’‚‛′` → `'`, `“”„‟″` →
 //! `"`); dashes one hyphen (`‐‑‒–—―−` → `-`: OCR cannot tell them apart); `…` three dots; the
-//! Latin ligatures spelled out (`ﬁ` → `fi`, U+FB00–FB06); and, under [`Case::Ignore`] only, lower
-//! case. A text without spaces (Chinese, Japanese, Thai; or one word) is compared with the
-//! reading's spaces removed: OCR splits such text into words at will.
+//! Latin ligatures spelled out (`ﬁ` → `fi`, U+FB00–FB06); full-width ASCII forms (`２０２５`,
+//! U+FF01–FF5E) as ASCII; and, under [`Case::Ignore`] only, lower case. A text in a script
+//! written without spaces between words (Han, Hiragana, Katakana, Thai, Lao, Khmer, Myanmar) is
+//! compared with every space removed on both sides: OCR splits such text into words at will.
 use unicode_normalization::UnicodeNormalization;
 
 /// How letter case counts.
@@ -42,6 +43,10 @@ pub fn normalise(s: &str, case: Case) -> String {
                 '\u{FB04}' => "ffl",
                 '\u{FB05}' | '\u{FB06}' => "st",
                 _ => "",
+            };
+            let c = match u32::from(c) {
+                0xFF01..=0xFF5E => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
+                _ => c,
             };
             let mut push = |c: char| {
                 if case == Case::Ignore {
@@ -97,35 +102,62 @@ impl Match {
     }
 }
 
+/// True for a character of a script written without spaces between words.
+pub fn is_spaceless(c: char) -> bool {
+    matches!(u32::from(c),
+        0x3040..=0x30FF // Hiragana, Katakana
+        | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FFFF // Han
+        | 0x31F0..=0x31FF | 0xFF66..=0xFF9F // Katakana extensions, half-width
+        | 0x0E00..=0x0EFF // Thai, Lao
+        | 0x1000..=0x109F // Myanmar
+        | 0x1780..=0x17FF // Khmer
+    )
+}
+
 /// The window of consecutive words (from one word fewer to two more than the text has, across
-/// lines: a headline may wrap) closest to `expected`; `None` when nothing was read.
+/// lines: a headline may wrap) closest to `expected`, among the words no range of `taken`
+/// holds; `None` when no word is left.
 pub fn best_match(expected: &str, words: &[Word], case: Case) -> Option<Match> {
-    let want = normalise(expected, case);
+    best_match_among(expected, words, case, &[])
+}
+
+/// [`best_match`] over the words outside `taken` (the readings of other texts).
+pub fn best_match_among(
+    expected: &str,
+    words: &[Word],
+    case: Case,
+    taken: &[std::ops::Range<usize>],
+) -> Option<Match> {
+    let mut want = normalise(expected, case);
+    // a script without word spaces: compared with every space removed, over as many read words
+    // as it has characters
+    let spaceless = want.chars().any(is_spaceless);
+    if spaceless {
+        want.retain(|c| c != ' ');
+    }
     let want_len = want.chars().count().max(1);
-    // a text without spaces is read with the reading's spaces removed, over as many words as
-    // it has characters (OCR splits such text at will)
-    let spaced = want.contains(' ');
     let k = want.split(' ').count();
-    let widest = if spaced { k + 2 } else { want_len + 1 };
+    let widest = if spaceless { want_len + 1 } else { k + 2 };
     let normal: Vec<String> = words.iter().map(|w| normalise(&w.text, case)).collect();
+    let free = |i: usize| !taken.iter().any(|t| t.contains(&i));
     let mut best: Option<Match> = None;
     for start in 0..words.len() {
         let mut joined = String::new();
         for end in start + 1..=(start + widest).min(words.len()) {
-            if spaced && !joined.is_empty() {
+            if !free(end - 1) {
+                break;
+            }
+            if !spaceless && !joined.is_empty() {
                 joined.push(' ');
             }
             joined.push_str(&normal[end - 1]);
-            // at least one word fewer than the text has (a word read may itself hold spaces)
-            if spaced && joined.split(' ').count() + 1 < k {
+            if spaceless {
+                joined.retain(|c| c != ' ');
+            } else if joined.split(' ').count() + 1 < k {
+                // at least one word fewer than the text has (a word read may hold spaces)
                 continue;
             }
-            let compared = if spaced {
-                joined.clone()
-            } else {
-                joined.replace(' ', "")
-            };
-            let m = window_match(&want, want_len, &compared, &words[start..end], start);
+            let m = window_match(&want, want_len, &joined, &words[start..end], start);
             if best.as_ref().is_none_or(|b| m.better_than(b)) {
                 best = Some(m);
             }
@@ -153,9 +185,14 @@ fn window_match(want: &str, want_len: usize, joined: &str, read: &[Word], start:
     }
 }
 
-/// True for a word that counts as text of its own: at least `min_chars` letters or digits.
+/// True for a word that counts as text of its own: at least `min_chars` letters or digits (two
+/// characters of a script without word spaces, where a word is one or two characters).
 pub fn is_wordlike(text: &str, min_chars: usize) -> bool {
-    text.chars().filter(|c| c.is_alphanumeric()).count() >= min_chars
+    let n = text.chars().filter(|c| c.is_alphanumeric()).count();
+    if text.chars().any(is_spaceless) {
+        return n >= 2.min(min_chars);
+    }
+    n >= min_chars
 }
 
 #[cfg(test)]
@@ -200,6 +237,32 @@ mod tests {
                 .unwrap()
                 .exact()
         );
+        // a space in the text, a split in the reading, full-width digits read as ASCII
+        assert!(
+            best_match("東京 ジャズ", &words("東京 ジャ ズ"), Case::Exact)
+                .unwrap()
+                .exact()
+        );
+        assert!(
+            best_match("ジャズ２０２５", &words("ジャズ 2025"), Case::Exact)
+                .unwrap()
+                .exact()
+        );
+        // a Latin word split in two is not the word
+        assert!(
+            !best_match("BREAKFAST", &words("BREAK FAST"), Case::Exact)
+                .unwrap()
+                .exact()
+        );
+    }
+
+    #[test]
+    fn a_word_read_for_one_text_is_not_anothers() {
+        let read = words("Blue Notes");
+        let first = best_match("Blue Notes", &read, Case::Exact).unwrap();
+        let second = best_match_among("Blue", &read, Case::Exact, &[first.span]);
+        assert!(second.is_none());
+        assert!(is_wordlike("無料", 3) && !is_wordlike("本", 3));
     }
 
     #[test]

@@ -570,3 +570,54 @@ fn a_rerun_rejudges_under_new_checks_and_counts_earlier_spending() {
         "two requests fit in 2.5 estimates, over three runs: {err}"
     );
 }
+
+#[test]
+fn an_earlier_image_of_another_request_is_never_accepted() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let brief = poster(tmp.path(), "edited", "");
+    let mock = Mock::start();
+    mock.serve_images(vec![headline("Blue Notes")]);
+    let out = tmp.path().join("out");
+    let path = brief.to_str().expect("path");
+    let (code, err) = run(&mock, "openai", &out, &[path, "--verify"]);
+    assert_eq!(code, 0, "{err}");
+    // the brief changes its headline: the image on disk is another request's
+    let text = std::fs::read_to_string(&brief)
+        .expect("read")
+        .replace("Blue Notes", "Red Notes");
+    std::fs::write(&brief, text).expect("write");
+    let (code, err) = run(
+        &mock,
+        "openai",
+        &out,
+        &[path, "--verify", "--attempts", "2"],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("edited.json holds another request"), "{err}");
+    assert_eq!(
+        mock.requests().len(),
+        1,
+        "nothing sent, nothing accepted: {err}"
+    );
+    // a name starting with a dot writes visible files the sidecar can name
+    let dot = tmp.path().join("dot.yaml");
+    std::fs::write(
+        &dot,
+        std::fs::read_to_string(poster(tmp.path(), "x", ""))
+            .expect("read")
+            .replace("name: x", "name: .blue"),
+    )
+    .expect("write");
+    let (code, err) = run(
+        &mock,
+        "openai",
+        &out,
+        &[dot.to_str().expect("path"), "--verify"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.join("blue-0.png").is_file() && out.join("blue.json").is_file(),
+        "{:?}",
+        files(&out)
+    );
+}

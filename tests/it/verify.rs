@@ -201,7 +201,7 @@ fn the_poster_corpus_gets_its_verdicts() {
                 "size=pass",
                 "text:headline=unverified",
                 "text:cta=unverified",
-                "extra-text=pass",
+                "extra-text=unverified",
             ],
         ),
         (
@@ -591,6 +591,11 @@ fn what_a_folder_cannot_show_is_reported_not_skipped() {
         .expect("mkfifo");
     assert!(made.success());
     sidecar("pipe.json", r#"{"images": [{"file": "pipe-0.png"}]}"#);
+    sidecar(
+        "UP.JSON",
+        r#"{"images": [{"file": "ok-0.png"}], "expect": {"format": "png", "size": 1024, "texts": "oops"}}"#,
+    );
+    std::os::unix::fs::symlink(dir.join("ok.json"), dir.join("link.json")).expect("link");
     // a pipe among the images must not hang the run: killed after a minute, the test fails
     let child = cli()
         .arg("verify")
@@ -630,7 +635,9 @@ fn what_a_folder_cannot_show_is_reported_not_skipped() {
     assert_eq!(
         status,
         [
+            want("UP.JSON", "unverified"),
             want("corrupt.json", "unverified"),
+            want("link.json", "unverified"),
             want("none.json", "unverified"),
             want("ok-0.png", "unverified"),
             want("ok-0.png", "unverified"),
@@ -639,17 +646,69 @@ fn what_a_folder_cannot_show_is_reported_not_skipped() {
         "{reports:#?}"
     );
     // the size it cannot read is unverified, not left out
-    assert_eq!(verdicts(&reports[2]), ["format=pass", "size=unverified"]);
-    assert!(
-        reports[3]["checks"][0]["note"]
+    let note = |i: usize| {
+        reports[i]["checks"][0]["note"]
             .as_str()
             .expect("note")
-            .contains("not a plain file name")
+            .to_string()
+    };
+    assert!(note(0).contains("`expect` cannot be read"), "{}", note(0));
+    assert!(note(2).contains("a link"), "{}", note(2));
+    assert_eq!(verdicts(&reports[4]), ["format=pass", "size=unverified"]);
+    assert!(note(5).contains("not a plain file name"));
+    assert!(note(6).contains("not a regular file"));
+}
+
+#[test]
+fn text_on_a_band_of_the_other_polarity_is_extra_and_no_word_serves_two_texts() {
+    // the poster, with a dark band at the bottom holding light type it never asked for
+    let mut page = scene(
+        Face::Sans,
+        PAPER,
+        INK,
+        poster_lines("Blue Notes", "Book Tickets"),
+    )
+    .draw();
+    let mut band = scene(
+        Face::Sans,
+        NIGHT,
+        CREAM,
+        vec![(String::from("FREE BEER TONIGHT"), 72.0)],
     );
-    assert!(
-        reports[4]["checks"][0]["note"]
-            .as_str()
-            .expect("note")
-            .contains("not a regular file")
+    band.height = 220;
+    image::imageops::overlay(&mut page, &band.draw(), 0, 1200);
+    let mut png = Vec::new();
+    page.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .expect("png");
+    let (code, reports) = verify(POSTER, &[("band.png", png)], &[]);
+    assert_eq!(code, 1);
+    let r = &reports["band.png"];
+    assert_eq!(
+        verdicts(r),
+        [
+            "format=pass",
+            "size=pass",
+            "text:headline=pass",
+            "text:cta=pass",
+            "extra-text=fail"
+        ],
+        "{r:#}"
+    );
+    // a subheadline `Blue` cannot take the headline's word: it is not in the image
+    let two = POSTER.replace("  cta: Book Tickets\n", "  subheadline: Blue\n");
+    let clean = scene(
+        Face::Sans,
+        PAPER,
+        INK,
+        vec![(String::from("Blue Notes"), 120.0)],
+    )
+    .png();
+    let (code, reports) = verify(&two, &[("clean.png", clean)], &["--checks", "text"]);
+    assert_eq!(code, 1);
+    let r = &reports["clean.png"];
+    assert_eq!(
+        verdicts(r),
+        ["text:headline=pass", "text:subheadline=fail"],
+        "{r:#}"
     );
 }

@@ -132,7 +132,13 @@ pub fn try_request(
         let aid = attempt_id(id, k);
         let sidecar = settings.out_dir.join(format!("{aid}.json"));
         if let Some(v) = crate::app::sidecar::read(&sidecar) {
-            // made by an earlier run: accepted, or judged now if it never was
+            // made by an earlier run: accepted, or judged now if it never was — if it is this
+            // request's (a brief edited since, or another brief's file, is not)
+            if let Some(d) = plan.judge.and_then(|_| foreign(&aid, &v, r)) {
+                tried.stopped = Some(format!("{aid}.json holds another request"));
+                tried.attempts.push((aid, Err(d), None));
+                return tried;
+            }
             tried.made += 1;
             if k > 1 {
                 plan.budget.spent(estimate);
@@ -190,6 +196,18 @@ pub fn try_request(
         if tried.made == 1 { "" } else { "s" }
     ));
     tried
+}
+
+/// The error when the sidecar on disk is another request's (the brief was edited since, or
+/// another brief wrote it): its image is never judged or accepted for this one.
+fn foreign(aid: &str, v: &Value, r: &Rendering) -> Option<Diagnostic> {
+    (v["request"]["body"] != r.payload.body).then(|| {
+        Diagnostic::error(
+            crate::diagnostic::Code::DuplicateId,
+            format!("{aid}.json holds another request (its request body differs): not judged, nothing sent"),
+        )
+        .with_help("move the folder's old images away, or give the brief another `name`")
+    })
 }
 
 /// The verdict on an attempt an earlier run made: the recorded one when it was judged under the

@@ -123,9 +123,9 @@ pub fn timestamp() -> String {
 
 pub use crate::emit::file_safe;
 
-/// A file-name-safe id.
+/// A file-name-safe id, never hidden (no leading `.`: the sidecar could not name its images).
 pub fn file_id(s: &str) -> String {
-    let id = file_safe(s, 100);
+    let id = file_safe(s, 100).trim_start_matches('.').to_string();
     if id.is_empty() {
         String::from("image")
     } else {

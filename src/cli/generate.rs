@@ -164,19 +164,26 @@ fn check_target(target: &dyn crate::targets::Target) -> Result<(), Failure> {
     ))
 }
 
+/// What a job's image must be (the `expect` its sidecar will hold).
+fn expected_of(extra: &serde_json::Map<String, serde_json::Value>) -> crate::verify::Expected {
+    extra
+        .get("expect")
+        .and_then(|e| serde_json::from_value(e.clone()).ok())
+        .unwrap_or_default()
+}
+
 /// True when an accepted check reads text in some request (and so needs Tesseract).
 fn wants_ocr(jobs: &[Job], options: &crate::verify::Options) -> bool {
     jobs.iter().any(|(_, _, _, extra)| {
-        let expected: crate::verify::Expected = extra
-            .get("expect")
-            .and_then(|e| serde_json::from_value(e.clone()).ok())
-            .unwrap_or_default();
-        expected.applicable(&options.checks).iter().any(|c| {
-            matches!(
-                c,
-                crate::verify::CheckKind::Text | crate::verify::CheckKind::ExtraText
-            )
-        })
+        expected_of(extra)
+            .applicable(&options.checks)
+            .iter()
+            .any(|c| {
+                matches!(
+                    c,
+                    crate::verify::CheckKind::Text | crate::verify::CheckKind::ExtraText
+                )
+            })
     })
 }
 
@@ -208,11 +215,7 @@ fn judging(
 /// accepted and would be paid for `--attempts` times).
 fn check_judgeable(jobs: &[Job], options: &crate::verify::Options) -> Result<(), Failure> {
     for (id, _, _, extra) in jobs {
-        let expected: crate::verify::Expected = extra
-            .get("expect")
-            .and_then(|e| serde_json::from_value(e.clone()).ok())
-            .unwrap_or_default();
-        if let Some(why) = expected.cannot_judge(&options.checks) {
+        if let Some(why) = expected_of(extra).cannot_judge(&options.checks) {
             return Err(Failure::of(
                 Diagnostic::error(Code::Usage, format!("--verify cannot judge {id}: {why}"))
                     .with_help(

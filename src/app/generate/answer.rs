@@ -48,6 +48,25 @@ pub struct Answer {
     pub saved: Vec<PathBuf>,
 }
 
+impl Answer {
+    /// An answer of `images`, what the sidecar keeps, (retries, where it came from), and the
+    /// files it was saved in.
+    fn of(
+        images: Vec<Image>,
+        response: Value,
+        (retries, from): (u32, Source),
+        saved: Vec<PathBuf>,
+    ) -> Answer {
+        Answer {
+            images,
+            response,
+            retries,
+            from,
+            saved,
+        }
+    }
+}
+
 /// Obtains the answer to `r` at `url`, in the shape of its target's API.
 pub fn obtain(
     r: &Rendering,
@@ -84,13 +103,7 @@ pub fn obtain(
                 "output_format": format, "size": v.get("size"), "quality": v.get("quality"),
                 "background": v.get("background"),
             });
-            Ok(Answer {
-                images,
-                response,
-                retries,
-                from,
-                saved: vec![saved],
-            })
+            Ok(Answer::of(images, response, (retries, from), vec![saved]))
         }
         HandOffShape::MultipartImage { default_format } => {
             let saved = dir.join(format!("{id}.response.image"));
@@ -99,13 +112,7 @@ pub fn obtain(
             let format = requested(r, default_format);
             let images = vec![raw_image(&saved, &format, id)?];
             let response = json!({"output_format": format, "headers": headers(&kept)});
-            Ok(Answer {
-                images,
-                response,
-                retries,
-                from,
-                saved: vec![saved],
-            })
+            Ok(Answer::of(images, response, (retries, from), vec![saved]))
         }
         HandOffShape::SubmitPoll { default_format } => {
             submit_poll(r, url, settings, id, started, &requested(r, default_format))
@@ -117,13 +124,7 @@ pub fn obtain(
             let v = read_json(&saved)?;
             let (images, texts) = gemini_images(&v, id).map_err(|d| keep(d, &saved))?;
             let response = json!({"texts": texts, "usage": v.get("usageMetadata"), "model_version": v.get("modelVersion")});
-            Ok(Answer {
-                images,
-                response,
-                retries,
-                from,
-                saved: vec![saved],
-            })
+            Ok(Answer::of(images, response, (retries, from), vec![saved]))
         }
     }
 }
@@ -464,13 +465,12 @@ fn submit_poll(
     }
     let images = vec![raw_image(&image_file, format, id)?];
     let response = json!({"output_format": format, "task": {"id": task.get("id"), "polling_url": task.get("polling_url")}});
-    Ok(Answer {
+    Ok(Answer::of(
         images,
         response,
-        retries,
-        from,
-        saved: vec![image_file, task_file],
-    })
+        (retries, from),
+        vec![image_file, task_file],
+    ))
 }
 
 /// Polls the task until `Ready` (its `result.sample` URL), an error state, or the timeout.

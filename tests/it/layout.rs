@@ -175,3 +175,63 @@ fn the_modules_form_no_circle() {
         .insert("engine".into());
     assert!(circle(&broken, "targets").is_some());
 }
+
+/// `cargo package --list` lists only the project's own files: the anchored `include` patterns
+/// keep out `tests/sdk/.venv`, `node_modules` and everything else under `tests/` (an unanchored
+/// `LICENSE` once matched 41 files there), and the LICENSE and CHANGELOG are in.
+#[test]
+fn the_package_lists_only_the_projects_files() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| String::from("cargo"));
+    let out = Command::new(cargo)
+        .current_dir(common::root())
+        .args([
+            "package",
+            "--list",
+            "--allow-dirty",
+            "--locked",
+            "-p",
+            "imgprompt",
+        ])
+        .output()
+        .expect("cargo package runs");
+    assert!(
+        out.status.success(),
+        "cargo package --list failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let files: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let root_files = [
+        ".cargo_vcs_info.json",
+        "CHANGELOG.md",
+        "Cargo.lock",
+        "Cargo.toml",
+        "Cargo.toml.orig",
+        "LICENSE",
+        "README.md",
+    ];
+    let stray: Vec<&String> = files
+        .iter()
+        .filter(|f| {
+            !root_files.contains(&f.as_str())
+                && !["src/", "templates/", "schemas/", "data/", "examples/"]
+                    .iter()
+                    .any(|d| f.starts_with(d))
+        })
+        .collect();
+    assert!(
+        stray.is_empty(),
+        "files that are not the project's: {stray:?}"
+    );
+    for must in [
+        "LICENSE",
+        "CHANGELOG.md",
+        "README.md",
+        "src/lib.rs",
+        "data/models.json",
+    ] {
+        assert!(files.iter().any(|f| f == must), "{must} is not packaged");
+    }
+}

@@ -621,3 +621,24 @@ fn an_earlier_image_of_another_request_is_never_accepted() {
         files(&out)
     );
 }
+
+#[test]
+fn generate_judges_with_the_verify_flags() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let brief = tmp.path().join("lower.yaml");
+    let text = std::fs::read_to_string(poster(tmp.path(), "lower", "")).expect("read");
+    std::fs::write(&brief, text.replace("Blue Notes", "blue notes")).expect("write");
+    let mock = Mock::start();
+    mock.serve_images(vec![headline("Blue Notes")]);
+    let path = brief.to_str().expect("path");
+    let (code, err) = run(
+        &mock,
+        "openai",
+        &tmp.path().join("exact"),
+        &[path, "--accept", "text"],
+    );
+    assert_eq!(code, 1, "letter case counts by default: {err}");
+    let args = [path, "--accept", "text", "--case", "ignore"];
+    let (code, err) = run(&mock, "openai", &tmp.path().join("ignore"), &args);
+    assert_eq!(code, 0, "--case ignore reaches the judge: {err}");
+}

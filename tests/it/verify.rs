@@ -712,3 +712,29 @@ fn text_on_a_band_of_the_other_polarity_is_extra_and_no_word_serves_two_texts() 
         "{r:#}"
     );
 }
+
+#[test]
+fn min_confidence_turns_a_doubtful_fail_into_unverified() {
+    let png = scene(
+        Face::Sans,
+        PAPER,
+        INK,
+        poster_lines("Blue Nates", "Book Tickets"),
+    )
+    .png();
+    let (_, low) = verify(POSTER, &[("w.png", png.clone())], &["--checks", "text"]);
+    assert_eq!(verdicts(&low["w.png"])[0], "text:headline=fail");
+    // no reading reaches confidence 100: the misreading cannot be told from a misspelling
+    let (code, high) = verify(
+        POSTER,
+        &[("w.png", png)],
+        &["--checks", "text", "--min-confidence", "100"],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        verdicts(&high["w.png"])[0],
+        "text:headline=unverified",
+        "{:#}",
+        high["w.png"]
+    );
+}

@@ -63,28 +63,12 @@ pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
     let mut all = Diagnostics::default();
     for path in briefs {
         let source = SourceFile::read(path, None).map_err(Failure::of)?;
-        let mut seen = std::collections::HashSet::new();
-        for (i, t) in targets.iter().enumerate() {
-            let found = match engine.render(&source, *t) {
-                // the request's own warnings are the first target's; the others add their
-                // family's findings
-                Ok(r) if i == 0 => r
-                    .warnings
-                    .iter()
-                    .cloned()
-                    .chain(crate::lint::lint(&engine, &source, &r, &lint_table))
-                    .collect(),
-                Ok(r) => crate::lint::lint(&engine, &source, &r, &lint_table),
-                Err(d) if i == 0 => d.0,
-                Err(_) => Vec::new(),
-            };
-            // a finding every family shares is said once per brief
-            for d in found {
-                if seen.insert((d.code, d.message.clone(), d.path.clone())) {
-                    all.0.push(d);
-                }
-            }
-        }
+        all.0.extend(crate::lint::lint_brief(
+            &engine,
+            &source,
+            &targets,
+            &lint_table,
+        ));
     }
     let errors = all.0.iter().filter(|d| d.is_error()).count();
     let warnings = all.0.len() - errors;

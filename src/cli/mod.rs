@@ -1,7 +1,7 @@
 //! The command line: argument parsing and glue over the library. Errors become exit codes:
 //! 0 ok, 1 invalid input found, 2 usage or I/O error.
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -10,7 +10,6 @@ use crate::brief::source::Format;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, ExitClass};
 use crate::engine::Engine;
 use crate::preset::catalog::Catalog;
-use crate::validate::models::ModelTable;
 
 mod batch;
 mod completions;
@@ -25,7 +24,6 @@ mod serve;
 mod styles;
 mod validate;
 mod verify;
-use output::read_override;
 pub use output::{AtomicFile, write_atomic};
 mod cost;
 mod expand;
@@ -288,48 +286,16 @@ fn is_broken_pipe(f: &Failure) -> bool {
 }
 
 fn engine(cli: &Cli) -> Result<Engine, Failure> {
-    let mut extra = cli.presets.clone();
+    let mut presets = cli.presets.clone();
     if let Command::Test(test::Args { dirs, .. }) = &cli.command {
         // the presets under test are loaded too
         for d in dirs {
-            if crate::preset::catalog::has_presets(d) && !extra.contains(d) {
-                extra.push(d.clone());
+            if crate::preset::catalog::has_presets(d) && !presets.contains(d) {
+                presets.push(d.clone());
             }
         }
     }
-    let dirs = Catalog::search_path(&extra);
-    let catalog = Catalog::load_search(&dirs).map_err(Failure::invalid)?;
-    if cli.strict && !catalog.warnings().is_empty() {
-        // --strict makes every warning an error, this one too
-        let errors = catalog
-            .warnings()
-            .iter()
-            .cloned()
-            .map(|mut w| {
-                w.severity = crate::diagnostic::Severity::Error;
-                w
-            })
-            .collect();
-        return Err(Failure::invalid(Diagnostics(errors)));
-    }
-    warn_catalog(&catalog, cli.color);
-    let mut models = ModelTable::builtin();
-    if let Some((name, text)) =
-        read_override(flag_or_env(cli.models.as_deref(), "IMGPROMPT_MODELS").as_deref())?
-    {
-        models
-            .apply_overrides(&name, &text)
-            .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
-    }
-    let mut prices = crate::cost::PriceTable::builtin();
-    if let Some((name, text)) =
-        read_override(flag_or_env(cli.prices.as_deref(), "IMGPROMPT_PRICES").as_deref())?
-    {
-        prices
-            .apply_overrides(&name, &text)
-            .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
-    }
-    let options = match &cli.command {
+    let cost = match &cli.command {
         Command::Cost(cost::Args {
             batch_api,
             partial_images,
@@ -340,31 +306,18 @@ fn engine(cli: &Cli) -> Result<Engine, Failure> {
         },
         _ => crate::cost::CostOptions::default(),
     };
-    let library = crate::preset::styles::Library::load(
-        &crate::preset::styles::Library::search_path(&cli.styles),
-    )
-    .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
-    let mut engine = Engine::with(catalog, models)
-        .styles(library)
-        .prices(prices, options)
-        .strict(cli.strict);
-    if let Some((name, text)) = read_override(
-        flag_or_env(cli.target_limits.as_deref(), "IMGPROMPT_TARGET_LIMITS").as_deref(),
-    )? {
-        let value = crate::targets::limits::check_override(&name, &text)
-            .map_err(|d| Failure::invalid(Diagnostics(d)))?;
-        engine = engine
-            .try_target_limits(&name, value)
-            .map_err(|d| Failure::invalid(Diagnostics(d)))?;
-    }
-    if let Some((name, text)) =
-        read_override(flag_or_env(cli.families.as_deref(), "IMGPROMPT_FAMILIES").as_deref())?
-    {
-        let book = crate::prompt::family::Book::builtin()
-            .overlaid(&name, &text)
-            .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
-        engine = engine.families(book);
-    }
+    let setup = crate::engine::Setup {
+        presets,
+        styles: cli.styles.clone(),
+        models: cli.models.clone(),
+        prices: cli.prices.clone(),
+        target_limits: cli.target_limits.clone(),
+        families: cli.families.clone(),
+        strict: cli.strict,
+        cost,
+    };
+    let engine = setup.build().map_err(Failure::invalid)?;
+    warn_catalog(engine.catalog(), cli.color);
     Ok(engine)
 }
 
@@ -407,15 +360,6 @@ fn run(cli: Cli, color: bool) -> Result<u8, Failure> {
         Command::Styles(args) => styles::run(&cli, args, color),
         Command::Verify(args) => verify::run(&cli, args, color),
     }
-}
-
-/// The flag's file, else the environment variable's when it is set and not empty.
-fn flag_or_env(flag: Option<&Path>, var: &str) -> Option<PathBuf> {
-    flag.map(Path::to_path_buf).or_else(|| {
-        std::env::var_os(var)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    })
 }
 
 /// A budget in USD: a finite number, not negative (`NaN` would compare as no budget at all).

@@ -35,28 +35,7 @@ fn presets_list(engine: &Engine, format: OutputFormat) -> String {
     let presets: Vec<_> = engine.catalog().iter().collect();
     match format {
         OutputFormat::Json => {
-            let items: Vec<serde_json::Value> = presets
-                .iter()
-                .map(|p| {
-                    serde_json::json!({
-                        "name": p.name(),
-                        "description": p.manifest.description,
-                        "version": p.manifest.version,
-                        "origin": p.origin.to_string(),
-                        "extends": p.manifest.extends,
-                        "shadows": p.shadows.as_ref().map(ToString::to_string),
-                        "text_roles": p.manifest.text_roles.keys().collect::<Vec<_>>(),
-                        "tags": p.manifest.tags,
-                    })
-                })
-                .chain(engine.catalog().broken().iter().map(|(name, ds)| {
-                    serde_json::json!({
-                        "name": name,
-                        "broken": true,
-                        "diagnostics": ds,
-                    })
-                }))
-                .collect();
+            let items = engine.catalog().listing();
             let mut s = serde_json::to_string_pretty(&items).expect("json");
             s.push('\n');
             s

@@ -420,6 +420,45 @@ pub fn lint(
     RULES.iter().flat_map(|rule| (rule.check)(&cx)).collect()
 }
 
+/// Everything `lint` says about one brief file for the given targets: the brief's own errors and
+/// warnings (from the first target's rendering) and each target's family findings, a finding
+/// several families share said once. An empty `targets` means OpenAI.
+pub fn lint_brief(
+    engine: &Engine,
+    source: &SourceFile,
+    targets: &[&dyn crate::targets::Target],
+    table: &LintTable,
+) -> Vec<Diagnostic> {
+    let default: [&dyn crate::targets::Target; 1] = [&crate::targets::OpenAi];
+    let targets = if targets.is_empty() {
+        &default[..]
+    } else {
+        targets
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut all = Vec::new();
+    for (i, t) in targets.iter().enumerate() {
+        let found = match engine.render(source, *t) {
+            // the request's own warnings are the first target's; the others add their family's
+            Ok(r) if i == 0 => r
+                .warnings
+                .iter()
+                .cloned()
+                .chain(lint(engine, source, &r, table))
+                .collect(),
+            Ok(r) => lint(engine, source, &r, table),
+            Err(d) if i == 0 => d.0,
+            Err(_) => Vec::new(),
+        };
+        for d in found {
+            if seen.insert((d.code, d.message.clone(), d.path.clone())) {
+                all.push(d);
+            }
+        }
+    }
+    all
+}
+
 /// The rules as a table, for `lint --rules`.
 pub fn rules_table() -> String {
     let mut s = String::new();

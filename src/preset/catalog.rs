@@ -198,6 +198,33 @@ impl Catalog {
         dirs
     }
 
+    /// Every preset as a JSON object (`presets --format json`, the Python package's
+    /// `presets()`): name, description, version, origin, extends, shadows, text roles and tags;
+    /// a preset that failed to load as `{name, broken: true, diagnostics}`.
+    pub fn listing(&self) -> Vec<serde_json::Value> {
+        self.iter()
+            .map(|p| {
+                serde_json::json!({
+                    "name": p.name(),
+                    "description": p.manifest.description,
+                    "version": p.manifest.version,
+                    "origin": p.origin.to_string(),
+                    "extends": p.manifest.extends,
+                    "shadows": p.shadows.as_ref().map(ToString::to_string),
+                    "text_roles": p.manifest.text_roles.keys().collect::<Vec<_>>(),
+                    "tags": p.manifest.tags,
+                })
+            })
+            .chain(self.broken().iter().map(|(name, ds)| {
+                serde_json::json!({
+                    "name": name,
+                    "broken": true,
+                    "diagnostics": ds,
+                })
+            }))
+            .collect()
+    }
+
     /// Warnings about the catalog itself: each preset from an implicit folder (`./presets`,
     /// `IMGPROMPT_PRESETS`) that replaces a built-in preset, naming both and how to silence it.
     /// The command line prints them once per run.

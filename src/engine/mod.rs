@@ -2,6 +2,9 @@
 //! target → validate. Each step lives in its own module; this file only chains them.
 use std::sync::OnceLock;
 
+mod setup;
+pub use setup::Setup;
+
 use serde::Serialize;
 use serde_json::Value;
 

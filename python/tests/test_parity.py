@@ -1,0 +1,87 @@
+"""The wheel gives the record the command line gives, for every shipped example and fixture."""
+
+import json
+
+import imgprompt
+import pytest
+
+from conftest import cli, examples, fixtures, json_lines, relative
+
+BRIEFS = [relative(p) for p in examples() + fixtures()]
+TARGETS = ["openai", "flux", "gemini", "stability"]
+
+
+def test_there_is_something_to_compare():
+    assert len(examples()) == 3
+    assert len(fixtures()) >= 7
+
+
+@pytest.mark.parametrize("brief", BRIEFS, ids=str)
+@pytest.mark.parametrize("target", TARGETS)
+def test_render_is_the_cli_record(brief, target):
+    done = cli("render", "--emit", "json", "--target", target, str(brief), ok=(0, 1))
+    if done.returncode == 1:
+        with pytest.raises(imgprompt.BriefError) as e:
+            imgprompt.render(brief, target=target)
+        assert str(e.value) in done.stderr.replace("\x1b", "")
+        return
+    assert imgprompt.render(brief, target=target) == json.loads(done.stdout)
+
+
+@pytest.mark.parametrize("brief", BRIEFS, ids=str)
+def test_the_same_brief_as_text_or_dict_renders_the_same(brief):
+    from_file = imgprompt.render(brief)
+    text = brief.read_text()
+    assert imgprompt.render(text)["payload"] == from_file["payload"]
+    as_dict = json.loads(cli("render", "--emit", "json", str(brief)).stdout)
+    assert as_dict["prompt"] == from_file["prompt"]
+
+
+@pytest.mark.parametrize("brief", BRIEFS, ids=str)
+def test_validate_gives_the_cli_warnings(brief):
+    done = cli("validate", "--format", "json", str(brief), ok=(0, 1))
+    assert imgprompt.validate(brief) == json_lines(done.stdout)
+
+
+@pytest.mark.parametrize("brief", BRIEFS, ids=str)
+@pytest.mark.parametrize("all_targets", [False, True])
+def test_lint_gives_the_cli_findings(brief, all_targets):
+    args = ["lint", "--format", "json", str(brief)] + (["--all-targets"] if all_targets else [])
+    done = cli(*args, ok=(0, 1))
+    assert imgprompt.lint(brief, all_targets=all_targets) == json_lines(done.stdout)
+
+
+@pytest.mark.parametrize("brief", BRIEFS, ids=str)
+@pytest.mark.parametrize("target", TARGETS + ["midjourney"])
+def test_cost_is_the_cli_estimate(brief, target):
+    done = cli("cost", "--format", "json", "--target", target, str(brief), ok=(0, 1))
+    if done.returncode == 1:
+        with pytest.raises(imgprompt.BriefError):
+            imgprompt.cost(brief, target=target)
+        return
+    rows = json.loads(done.stdout)["briefs"]
+    assert imgprompt.cost(brief, target=target) == (rows[0]["estimate"] if rows else None)
+
+
+def test_cost_with_the_batch_api_engine():
+    brief = relative(examples()[0])
+    done = cli("cost", "--batch-api", "--format", "json", str(brief))
+    engine = imgprompt.Engine(batch_api=True)
+    assert engine.cost(brief) == json.loads(done.stdout)["briefs"][0]["estimate"]
+    assert engine.cost(brief)["per_request"] < imgprompt.cost(brief)["per_request"]
+
+
+def test_presets_and_models_are_the_cli_listings():
+    assert imgprompt.presets() == json.loads(cli("presets", "list", "--format", "json").stdout)
+    assert imgprompt.models() == json.loads(cli("models", "--format", "json").stdout)
+
+
+def test_expand_gives_the_cli_variants(tmp_path):
+    brief = tmp_path / "kites.yaml"
+    brief.write_text(
+        "subject: a kite\nvary:\n  subject: [ink, oil, chalk]\n  output.quality: [low, high]\n"
+    )
+    done = cli("expand", str(brief))
+    assert list(imgprompt.expand(brief)) == json_lines(done.stdout)
+    sampled = cli("expand", "--sample", "4", "--seed", "7", str(brief))
+    assert list(imgprompt.expand(brief, sample=4, seed=7)) == json_lines(sampled.stdout)

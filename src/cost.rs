@@ -234,20 +234,25 @@ pub struct Estimate {
     /// Images per request.
     pub n: u32,
     /// Image output, per image, USD.
+    #[serde(serialize_with = "serialize_money")]
     pub image_output: Option<f64>,
     /// How `image_output` was obtained.
     pub image_output_basis: Basis,
     /// Prompt tokens (estimated).
     pub input_tokens: u64,
     /// Prompt input cost per request, USD.
+    #[serde(serialize_with = "serialize_money")]
     pub input: Option<f64>,
     /// Partial images cost per request, USD.
+    #[serde(serialize_with = "serialize_money")]
     pub partial_images: Option<f64>,
     /// Whether the Batch API discount is applied.
     pub batch_api: bool,
     /// Total per request, USD (None when unknown).
+    #[serde(serialize_with = "serialize_money")]
     pub per_request: Option<f64>,
     /// Per image, USD.
+    #[serde(serialize_with = "serialize_money")]
     pub per_image: Option<f64>,
     /// Everything a reader must know about the figures.
     pub notes: Vec<String>,
@@ -653,6 +658,27 @@ fn listed_estimate(
 
 fn usd_value(v: f64) -> String {
     usd(Some(v))
+}
+
+/// The decimal places of money in JSON output: 8 (a millionth of a cent), enough for the price
+/// of one prompt token and free of binary floating-point noise (`0.0416`, never
+/// `0.041600000000000005`).
+pub const MONEY_DECIMALS: i32 = 8;
+
+/// An amount of USD rounded to [`MONEY_DECIMALS`] places, for JSON output.
+pub fn money(v: f64) -> f64 {
+    let scale = 10f64.powi(MONEY_DECIMALS);
+    let r = (v * scale).round() / scale;
+    // an empty or cancelled sum is -0.0: written 0
+    if r == 0.0 { 0.0 } else { r }
+}
+
+/// Serialises an optional amount of USD as [`money`] (a serde `serialize_with`).
+pub fn serialize_money<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => s.serialize_some(&money(*v)),
+        None => s.serialize_none(),
+    }
 }
 
 /// Formats dollars with enough precision for fractions of a cent.

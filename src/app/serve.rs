@@ -250,7 +250,8 @@ pub struct LintResponse {
 pub struct ExpandResponse {
     /// How many variants.
     pub count: u64,
-    /// What generating them all costs, when known.
+    /// What generating them all costs, when known (USD, 8 decimals).
+    #[serde(serialize_with = "crate::cost::serialize_money")]
     pub cost: Option<f64>,
     /// The first variants: `{index, id, values, brief}`.
     pub variants: Vec<Value>,

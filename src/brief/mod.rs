@@ -1,6 +1,7 @@
 //! The brief: what the user wants, as structured data. Its JSON Schema is generated from these
 //! types (`imgprompt schema spec`) and committed as `schemas/spec.schema.json`.
 
+pub mod hints;
 pub mod schema;
 pub mod size;
 pub mod source;

@@ -218,15 +218,23 @@ impl SourceFile {
     /// or the content, in that order.
     pub fn read(path: &Path, forced: Option<Format>) -> Result<Self, Diagnostic> {
         let name = path.display().to_string();
-        let text = if name == "-" {
-            let mut s = String::new();
+        let (name, bytes) = if name == "-" {
+            let mut bytes = Vec::new();
             std::io::stdin()
-                .read_to_string(&mut s)
+                .read_to_end(&mut bytes)
                 .map_err(|e| io_error("<stdin>", &e))?;
-            return Ok(Self::new("<stdin>", s, forced));
+            (String::from("<stdin>"), bytes)
         } else {
-            std::fs::read_to_string(path).map_err(|e| io_error(&name, &e))?
+            let bytes = std::fs::read(path).map_err(|e| io_error(&name, &e))?;
+            (name, bytes)
         };
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let at = e.utf8_error().valid_up_to();
+            crate::brief::hints::not_text(&name, e.as_bytes(), at)
+        })?;
+        if name == "<stdin>" {
+            return Ok(Self::new(name, text, forced));
+        }
         let format = forced.or_else(|| Format::from_path(path));
         Ok(Self::new(name, text, format))
     }
@@ -301,6 +309,13 @@ impl SourceFile {
     /// Parses the text into a JSON value; syntax errors carry line and column. A key set twice in
     /// one mapping is an error in both formats, pointing at both places.
     pub fn parse(&self) -> Result<Value, Diagnostic> {
+        let blank = match self.format {
+            Format::Json => self.text.trim().is_empty(),
+            Format::Yaml => crate::brief::hints::is_blank(&self.text),
+        };
+        if blank {
+            return Err(crate::brief::hints::empty(&self.name));
+        }
         match self.format {
             Format::Json => serde_json::from_str::<NoDuplicates>(&self.text)
                 .map(|v| v.0)
@@ -329,6 +344,12 @@ impl SourceFile {
                     });
                     let message = strip_position(&message);
                     let d = Diagnostic::error(Code::Syntax, format!("invalid YAML: {message}"));
+                    let line = e.location().map_or(0, |l| l.line() as usize);
+                    if let Some(hint) =
+                        crate::brief::hints::indentation(&self.name, &self.text, line)
+                    {
+                        return hint;
+                    }
                     match e.location() {
                         Some(loc) if loc.line() > 0 => {
                             let location = Location::from_line_column(

@@ -26,11 +26,11 @@ pub(super) struct Args {
     /// Write error records here (atomically) instead of among the results.
     #[arg(long, value_name = "FILE")]
     pub errors: Option<PathBuf>,
-    /// What each result record holds.
-    #[arg(long, value_enum, default_value_t = Emit::Json)]
-    pub emit: Emit,
+    /// What each result record holds (one JSON line per result).
+    #[arg(long, value_enum, default_value_t = BatchEmit::Json)]
+    pub emit: BatchEmit,
     /// The API to build requests for.
-    #[arg(long, default_value = "openai")]
+    #[arg(long, default_value = "openai", value_parser = super::target_names())]
     pub target: String,
     /// Stop at the first bad line.
     #[arg(long)]
@@ -44,6 +44,43 @@ pub(super) struct Args {
     /// No progress bar and no summary on stderr.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// The forms of `batch` results: each is one JSON line (a form of `render` that is not a line,
+/// such as `report`, is refused as a usage error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(super) enum BatchEmit {
+    /// `{line, id, variant, name, preset, prompt, payload, warnings, cost}` (default).
+    Json,
+    /// The request body, compact JSON.
+    Payload,
+    /// `{line, id, prompt}`.
+    Prompt,
+    /// An OpenAI Batch API input line: `custom_id`, `method`, `url`, `body`.
+    OpenaiBatch,
+    /// `{line, id, snippet}`: a shell script calling the API with curl.
+    Curl,
+    /// `{line, id, snippet}`: a Python script.
+    Python,
+    /// `{line, id, snippet}`: a JavaScript program for Node 18+.
+    Js,
+    /// `{line, id, snippet}`: a raw HTTP request (`.http` file).
+    Http,
+}
+
+impl From<BatchEmit> for Emit {
+    fn from(e: BatchEmit) -> Emit {
+        match e {
+            BatchEmit::Json => Emit::Json,
+            BatchEmit::Payload => Emit::Payload,
+            BatchEmit::Prompt => Emit::Prompt,
+            BatchEmit::OpenaiBatch => Emit::OpenaiBatch,
+            BatchEmit::Curl => Emit::Curl,
+            BatchEmit::Python => Emit::Python,
+            BatchEmit::Js => Emit::Js,
+            BatchEmit::Http => Emit::Http,
+        }
+    }
 }
 
 /// The OpenAI Batch API flow.
@@ -110,11 +147,11 @@ fn run_api(api: &BatchApi, color: bool) -> Result<u8, Failure> {
             let f = crate::app::batch_api::fetch(&client, id, manifest.as_deref(), out)
                 .map_err(fail)?;
             eprintln!(
-                "{}: {} images written to {}, {} requests failed",
+                "{}: {} written to {}, {} failed",
                 id,
-                f.images,
+                crate::emit::plural(f.images, "image"),
                 out.display(),
-                f.failed.len()
+                crate::emit::plural(f.failed.len(), "request")
             );
             for (custom_id, message) in &f.failed {
                 let d =
@@ -151,7 +188,7 @@ pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
 
     let engine = engine(cli)?;
     let target = crate::targets::by_name(target).map_err(Failure::usage)?;
-    if *form == Emit::OpenaiBatch {
+    if *form == BatchEmit::OpenaiBatch {
         batch_api_target(target.as_ref())?;
     }
     let opts = batch_options(args);
@@ -179,7 +216,7 @@ pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
     let mut stderr_errors = std::io::stderr();
     let errors_w: Option<&mut dyn Write> = match err_file.as_mut() {
         Some(f) => Some(f.writer()),
-        None if *form == Emit::OpenaiBatch => Some(&mut stderr_errors),
+        None if *form == BatchEmit::OpenaiBatch => Some(&mut stderr_errors),
         None => None,
     };
     let summary = run_input(
@@ -209,7 +246,7 @@ fn batch_options(args: &Args) -> crate::app::batch::BatchOptions {
         max_variants: args
             .max_variants
             .unwrap_or(crate::app::expand::DEFAULT_MAX_VARIANTS),
-        emit: args.emit,
+        emit: args.emit.into(),
         fail_fast: args.fail_fast,
         parallel: !args.sequential,
         input_name: if args.input.as_os_str() == "-" {
@@ -320,11 +357,11 @@ fn print_summary(summary: &crate::app::batch::Summary) {
         String::new()
     };
     eprintln!(
-        "batch: {} lines, {} results, {} failed{skipped}, {} warnings; cost {}{unpriced}{stopped}",
-        summary.lines,
-        summary.results,
+        "batch: {}, {}, {} failed{skipped}, {}; cost {}{unpriced}{stopped}",
+        crate::emit::plural(summary.lines, "line"),
+        crate::emit::plural(summary.results, "result"),
         summary.failed,
-        summary.warnings,
+        crate::emit::plural(summary.warnings, "warning"),
         crate::cost::usd(Some(summary.cost))
     );
 }

@@ -32,7 +32,7 @@ pub(super) struct Args {
     #[arg(long, value_enum, default_value_t = CostFormat::Table)]
     pub format: CostFormat,
     /// The API to price the request for.
-    #[arg(long, default_value = "openai")]
+    #[arg(long, default_value = "openai", value_parser = super::target_names())]
     pub target: String,
 }
 

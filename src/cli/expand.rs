@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 
-use super::output::{io_failure, write_stdout};
+use super::output::{AtomicFile, io_failure};
 use super::{Cli, Failure, engine};
 use crate::brief::source::SourceFile;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
@@ -33,6 +33,9 @@ pub(super) struct Args {
     /// Variants as briefs (default) or rendered like `batch`.
     #[arg(long, value_enum, default_value_t = ExpandEmit::Brief)]
     pub emit: ExpandEmit,
+    /// Write to a file (atomically: complete, or not at all) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// Runs `imgprompt expand`.
@@ -45,12 +48,28 @@ pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
         max_variants,
         max_cost,
         emit: form,
+        output,
     } = args;
 
     let engine = engine(cli)?;
-    expand_command(
+    let mut file = output
+        .as_deref()
+        .map(AtomicFile::create)
+        .transpose()
+        .map_err(|e| io_failure("cannot create the output file", &e))?;
+    let stdout = std::io::stdout();
+    let mut lock;
+    let out: &mut dyn Write = match &mut file {
+        Some(f) => f.writer(),
+        None => {
+            lock = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+            &mut lock
+        }
+    };
+    let code = expand_command(
         &engine,
         brief,
+        out,
         ExpandArgs {
             count: *count,
             sample: *sample,
@@ -60,7 +79,12 @@ pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
             emit: *form,
         },
         color,
-    )
+    )?;
+    if let Some(f) = file {
+        f.commit()
+            .map_err(|e| io_failure("cannot write the output file", &e))?;
+    }
+    Ok(code)
 }
 
 /// The options of `expand`.
@@ -78,6 +102,7 @@ struct ExpandArgs {
 fn expand_command(
     engine: &Engine,
     brief: &std::path::Path,
+    out: &mut dyn Write,
     args: ExpandArgs,
     color: bool,
 ) -> Result<u8, Failure> {
@@ -113,20 +138,21 @@ fn expand_command(
     }
     if args.count {
         let (images, cost) = priced.unwrap_or((0.0, None));
-        let mut text = format!("{selected} variants");
+        let mut text = crate::emit::plural(selected, "variant");
         if sampled.is_some() {
             text.push_str(&format!(" (sampled from {total}, seed {})", args.seed));
         }
         let images = if images.is_nan() {
-            String::from("unknown")
+            String::from("unknown images")
         } else {
-            format!("{images:.0}")
+            // a whole number of images, counted in f64 by the pricing arithmetic
+            crate::emit::plural(images.round() as u64, "image")
         };
         text.push_str(&format!(
-            ", {images} images, {} to generate them all\n",
+            ", {images}, {} to generate them all\n",
             crate::cost::usd(cost)
         ));
-        write_stdout(&text)?;
+        write_all(out, &text)?;
         return Ok(0);
     }
     crate::app::expand::check_ceiling(selected, args.max_variants, &source.name)
@@ -135,7 +161,7 @@ fn expand_command(
         Some(s) => Box::new(s.into_iter()),
         None => Box::new(0..total),
     };
-    write_variants(engine, &variations, &source, indices, args.emit, color)
+    write_variants(engine, &variations, &source, indices, args.emit, out, color)
 }
 
 /// Reads the brief and its variations, every value of every axis checked against its field up
@@ -226,11 +252,10 @@ fn write_variants(
     source: &SourceFile,
     indices: Box<dyn Iterator<Item = u64>>,
     form: ExpandEmit,
+    mut out: &mut dyn Write,
     color: bool,
 ) -> Result<u8, Failure> {
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let write_failed = |e: std::io::Error| io_failure("cannot write to standard output", &e);
+    let write_failed = |e: std::io::Error| io_failure("cannot write the variants", &e);
     if form == ExpandEmit::Brief {
         for i in indices {
             let mut line =
@@ -284,4 +309,11 @@ pub(super) enum ExpandEmit {
     Prompt,
     /// OpenAI Batch API input lines.
     OpenaiBatch,
+}
+
+/// Writes and flushes `text`.
+fn write_all(out: &mut dyn Write, text: &str) -> Result<(), Failure> {
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| io_failure("cannot write the count", &e))
 }

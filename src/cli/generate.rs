@@ -16,7 +16,7 @@ pub(super) struct Args {
     #[arg(short, long, value_name = "DIR", default_value = "images")]
     pub out: PathBuf,
     /// The API to call: openai (generations), openai-edit, stability, flux or gemini.
-    #[arg(long, default_value = "openai", value_name = "TARGET")]
+    #[arg(long, default_value = "openai", value_name = "TARGET", value_parser = super::target_names())]
     pub target: String,
     /// Refuse when the estimated total is above this (USD).
     #[arg(long, value_name = "USD", value_parser = super::parse_usd)]
@@ -263,11 +263,12 @@ fn summary(requests: usize, tally: &Tally, judging: bool) {
         String::new()
     };
     eprintln!(
-        "generate: {requests} requests, {} images written, {} skipped (already done), {} failed, {} retries; cost {}{unpriced}",
-        tally.written,
+        "generate: {}, {} written, {} skipped (already done), {} failed, {}; cost {}{unpriced}",
+        crate::emit::plural(requests, "request"),
+        crate::emit::plural(tally.written, "image"),
         tally.skipped,
         tally.failed,
-        tally.retried,
+        crate::emit::plural_of(tally.retried, "retry", "retries"),
         crate::cost::usd(Some(tally.cost)),
     );
     if judging {
@@ -303,8 +304,8 @@ fn estimate(jobs: &[Job]) -> (f64, usize) {
         .filter(|(_, r, _, _)| r.cost.as_ref().and_then(|c| c.per_request).is_none())
         .count();
     eprintln!(
-        "generate: {} requests, estimated {}{}",
-        jobs.len(),
+        "generate: {}, estimated {}{}",
+        crate::emit::plural(jobs.len(), "request"),
         crate::cost::usd(Some(known)),
         if unpriced > 0 {
             format!(" ({unpriced} unpriced)")

@@ -2,7 +2,7 @@
 use std::path::PathBuf;
 
 use super::output::{read_override, write_stdout};
-use super::{Cli, Failure, OutputFormat, color_stdout, engine};
+use super::{Cli, Failure, ReportFormat, color_stdout, engine};
 use crate::brief::source::SourceFile;
 use crate::diagnostic::Diagnostics;
 
@@ -15,15 +15,15 @@ pub(super) struct Args {
     #[arg(long)]
     pub rules: bool,
     /// The API the prompt is written for: its model family's rules are checked.
-    #[arg(long, default_value = "openai")]
+    #[arg(long, default_value = "openai", value_parser = super::target_names())]
     pub target: String,
     /// Check the prompt of every model family (GPT image, Gemini, FLUX, Stability, Midjourney),
     /// each against its own guide.
     #[arg(long, conflicts_with = "target")]
     pub all_targets: bool,
-    /// Text or JSON lines.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
-    pub format: OutputFormat,
+    /// Text, JSON lines, JUnit XML (one case per brief) or SARIF (for code scanning).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
     /// Lint tables replacing the shipped ones (same format as data/lint.json).
     #[arg(long, value_name = "FILE")]
     pub table: Option<PathBuf>,
@@ -60,28 +60,21 @@ pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
     } else {
         vec![target.as_ref()]
     };
-    let mut all = Diagnostics::default();
+    let mut files = Vec::new();
     for path in briefs {
         let source = SourceFile::read(path, None).map_err(Failure::of)?;
-        all.0.extend(crate::lint::lint_brief(
-            &engine,
-            &source,
-            &targets,
-            &lint_table,
-        ));
+        let found = crate::lint::lint_brief(&engine, &source, &targets, &lint_table);
+        files.push((path.display().to_string(), found));
     }
-    let errors = all.0.iter().filter(|d| d.is_error()).count();
-    let warnings = all.0.len() - errors;
-    match format {
-        OutputFormat::Human => {
-            let mut text = all.render(color_stdout(cli.color));
-            text.push_str(&format!(
-                "{} briefs: {errors} errors, {warnings} warnings\n",
-                briefs.len()
-            ));
-            write_stdout(&text)?;
-        }
-        OutputFormat::Json => write_stdout(&all.json_lines())?,
-    }
+    let all = || files.iter().flat_map(|(_, d)| d);
+    let errors = all().filter(|d| d.is_error()).count();
+    let warnings = all().count() - errors;
+    let summary = format!(
+        "{}: {}, {}\n",
+        crate::emit::plural(briefs.len() as u64, "brief"),
+        crate::emit::plural(errors as u64, "error"),
+        crate::emit::plural(warnings as u64, "warning")
+    );
+    write_stdout(&format.report("lint", &files, color_stdout(cli.color), &summary))?;
     Ok(if errors > 0 { 1 } else { 0 })
 }

@@ -104,6 +104,76 @@ enum OutputFormat {
     Json,
 }
 
+/// `--target`: every name is taken here and checked by [`crate::targets::by_name`] (so an
+/// unknown one gets "did you mean" and the list); the known names show in `--help` and in the
+/// shell completions.
+#[derive(Debug, Clone, Copy)]
+struct TargetNames;
+
+impl clap::builder::TypedValueParser for TargetNames {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            crate::targets::all()
+                .into_iter()
+                .map(|t| clap::builder::PossibleValue::new(t.name())),
+        ))
+    }
+}
+
+/// The parser of every `--target` flag.
+fn target_names() -> TargetNames {
+    TargetNames
+}
+
+/// The forms of a report over briefs (`validate`, `lint`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReportFormat {
+    /// Diagnostics as text, with a summary line.
+    Human,
+    /// One JSON diagnostic per line.
+    Json,
+    /// JUnit XML: one test case per brief, failed when it has an error (CI test dashboards).
+    Junit,
+    /// SARIF 2.1.0: one result per diagnostic, with file, line and column (code scanning).
+    Sarif,
+}
+
+impl ReportFormat {
+    /// The report of `command` over `files`, each with its findings, in this form.
+    fn report(
+        self,
+        command: &str,
+        files: &[(String, Vec<Diagnostic>)],
+        color: bool,
+        summary: &str,
+    ) -> String {
+        let all = || files.iter().flat_map(|(_, d)| d.iter().cloned());
+        match self {
+            ReportFormat::Human => {
+                let mut text = Diagnostics(all().collect()).render(color);
+                text.push_str(summary);
+                text
+            }
+            ReportFormat::Json => Diagnostics(all().collect()).json_lines(),
+            ReportFormat::Junit => crate::emit::junit::per_file(command, files),
+            ReportFormat::Sarif => crate::emit::sarif::sarif(&all().collect::<Vec<_>>()),
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Render a brief: the request payload (default), the prompt, or a report.

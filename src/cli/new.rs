@@ -17,9 +17,14 @@ pub(super) struct Args {
 
 /// Runs `imgprompt new`.
 pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
-    let Args {
-        what: NewWhat::Preset { name, from, dir },
-    } = args;
+    let (name, from, dir) = match &args.what {
+        NewWhat::Preset { name, from, dir } => (name, from, dir),
+        NewWhat::Brief {
+            file,
+            preset,
+            schema,
+        } => return new_brief(cli, file.as_deref(), preset, schema.as_deref()),
+    };
 
     let valid = !name.is_empty()
         && name
@@ -87,8 +92,75 @@ pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
     Ok(0)
 }
 
+/// `imgprompt new brief`: the starter brief on stdout, or in FILE with the brief schema beside it
+/// (`brief.schema.json`, unless `--schema` names another) for the modeline to find.
+fn new_brief(
+    cli: &Cli,
+    file: Option<&std::path::Path>,
+    preset: &str,
+    schema: Option<&str>,
+) -> Result<u8, Failure> {
+    let engine = engine(cli)?;
+    let p = engine
+        .catalog()
+        .get(preset)
+        .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
+    let text = crate::preset::scaffold::starter_brief(p, schema.unwrap_or(SCHEMA_FILE));
+    let Some(file) = file else {
+        write_stdout(&text)?;
+        return Ok(0);
+    };
+    if file.exists() {
+        return Err(Failure::of(
+            Diagnostic::error(Code::Usage, format!("`{}` already exists", file.display()))
+                .with_help("name a new file, or remove this one first"),
+        ));
+    }
+    let mut made = vec![file.to_path_buf()];
+    if schema.is_none() {
+        let beside = file
+            .parent()
+            .unwrap_or(std::path::Path::new(""))
+            .join(SCHEMA_FILE);
+        if !beside.exists() {
+            let mut json = serde_json::to_string_pretty(&crate::brief::schema()).expect("schema");
+            json.push('\n');
+            super::output::write_atomic(&beside, json.as_bytes())
+                .map_err(|e| io_failure(&format!("cannot write `{}`", beside.display()), &e))?;
+            made.push(beside);
+        }
+    }
+    super::output::write_atomic(file, text.as_bytes())
+        .map_err(|e| io_failure(&format!("cannot write `{}`", file.display()), &e))?;
+    let mut out = String::new();
+    for f in &made {
+        out.push_str(&format!("created {}\n", f.display()));
+    }
+    out.push_str(&format!(
+        "next: edit {0}, then run `imgprompt render {0} --emit prompt`\n",
+        file.display()
+    ));
+    write_stdout(&out)?;
+    Ok(0)
+}
+
+/// The brief schema's file name, beside a new brief.
+const SCHEMA_FILE: &str = "brief.schema.json";
+
 #[derive(Debug, Subcommand)]
 pub(super) enum NewWhat {
+    /// A commented starter brief (YAML) with the editor's JSON Schema modeline: on standard
+    /// output, or in FILE with `brief.schema.json` beside it.
+    Brief {
+        /// Where to write it (refused if it exists); standard output when left out.
+        file: Option<PathBuf>,
+        /// The preset it is for (`imgprompt presets list`).
+        #[arg(long, default_value = "basic")]
+        preset: String,
+        /// The schema the modeline names (a path or URL); nothing is written beside the brief.
+        #[arg(long, value_name = "PATH_OR_URL")]
+        schema: Option<String>,
+    },
     /// A preset folder with a manifest, a template and a fixture whose snapshot passes.
     Preset {
         /// The preset name (letters, digits, `-` and `_`).

@@ -12,11 +12,14 @@ use crate::emit::{Emit, emit};
 pub(super) struct Args {
     /// Brief file (JSON or YAML), or `-` for standard input.
     pub brief: PathBuf,
+    /// More briefs: refused with a pointer to `batch`, which renders many.
+    #[arg(hide = true)]
+    pub more: Vec<PathBuf>,
     /// What to print.
     #[arg(long, value_enum, default_value_t = Emit::Payload)]
     pub emit: Emit,
     /// The API to build the request for.
-    #[arg(long, default_value = "openai")]
+    #[arg(long, default_value = "openai", value_parser = super::target_names())]
     pub target: String,
     /// Force the input format instead of detecting it from the extension.
     #[arg(long, value_enum)]
@@ -34,7 +37,11 @@ pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
         target,
         input_format,
         output,
+        more,
     } = args;
+    if !more.is_empty() {
+        return Err(Failure::of(several(1 + more.len())));
+    }
 
     let engine = engine(cli)?;
     let target = crate::targets::by_name(target).map_err(Failure::usage)?;
@@ -93,4 +100,17 @@ pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
         None => write_stdout(&text)?,
     }
     Ok(0)
+}
+
+/// `render a.yaml b.yaml`: one brief per run; `batch` renders many, one record per brief.
+fn several(n: usize) -> Diagnostic {
+    Diagnostic::error(
+        Code::Usage,
+        format!("`render` takes one brief, and {n} were given"),
+    )
+    .with_help(
+        "render many with `imgprompt batch DIR` (a folder of briefs, one JSON record per brief; \
+         `--emit prompt` or `--emit payload` for those alone), or check them with \
+         `imgprompt validate FILE...`",
+    )
 }

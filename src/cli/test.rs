@@ -13,8 +13,21 @@ pub(super) struct Args {
     #[arg(long)]
     pub accept: bool,
     /// The API the payloads are built for.
-    #[arg(long, default_value = "openai")]
+    #[arg(long, default_value = "openai", value_parser = super::target_names())]
     pub target: String,
+    /// A report per fixture as text, or as JUnit XML for CI test dashboards (a pending snapshot
+    /// is a skipped case, a failure under CI).
+    #[arg(long, value_enum, default_value_t = TestFormat::Human)]
+    pub format: TestFormat,
+}
+
+/// The forms of the `test` report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(super) enum TestFormat {
+    /// One line per fixture, diffs and diagnostics under it, a summary line.
+    Human,
+    /// JUnit XML: one test case per fixture.
+    Junit,
 }
 
 /// Runs `imgprompt test`.
@@ -23,6 +36,7 @@ pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
         dirs,
         accept,
         target,
+        format,
     } = args;
 
     let dirs = if dirs.is_empty() {
@@ -42,6 +56,7 @@ pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
     let (mut passed, mut failed, mut pending) = (0, 0, 0);
     let mut text = String::new();
     let mut fixtures = 0;
+    let mut cases = Vec::new();
     for dir in &dirs {
         if !dir.exists() {
             return Err(Failure::of(crate::brief::source::io_error(
@@ -62,6 +77,7 @@ pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
                         )
                     })?;
             let color = color_stdout(cli.color);
+            cases.push(case(&outcome, &fixture, ci));
             match report(&outcome, &fixture, &snap, ci, color, &mut text) {
                 Tally::Passed => passed += 1,
                 Tally::Failed => failed += 1,
@@ -73,15 +89,53 @@ pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
         text.push_str("no fixtures found\n");
     }
     if pending > 0 {
-        text.push_str(&format!("{pending} new snapshots pending\n"));
+        text.push_str(&format!(
+            "{} pending\n",
+            crate::emit::plural(pending, "new snapshot")
+        ));
     }
     text.push_str(&format!("{passed} passed, {failed} failed\n"));
+    if *format == TestFormat::Junit {
+        text = crate::emit::junit::junit("imgprompt test", &cases);
+    }
     write_stdout(&text)?;
     Ok(if failed > 0 || (pending > 0 && ci) {
         1
     } else {
         0
     })
+}
+
+/// One fixture as a JUnit case: its folder the class, its file the name.
+fn case(
+    outcome: &crate::lint::fixtures::Outcome,
+    fixture: &std::path::Path,
+    ci: bool,
+) -> crate::emit::junit::Case {
+    use crate::emit::junit::{Case, Verdict};
+    use crate::lint::fixtures::Outcome;
+    let verdict = match outcome {
+        Outcome::Passed | Outcome::Accepted => Verdict::Passed,
+        Outcome::New if ci => Verdict::failed(
+            "snapshot",
+            "no snapshot (CI: new snapshots are not accepted)",
+            "run `imgprompt test --accept` and commit the snapshot",
+        ),
+        Outcome::New => Verdict::Skipped(String::from(
+            "no snapshot yet: a pending one was written (accept with --accept)",
+        )),
+        Outcome::Changed(diff) => Verdict::failed("snapshot", "differs from its snapshot", diff),
+        Outcome::Assertion(msgs) => {
+            Verdict::failed("assertion", "assertions failed", &msgs.join("\n"))
+        }
+        Outcome::Invalid(d) => Verdict::failed("invalid", "does not render", &d.render(false)),
+    };
+    let folder = fixture.parent().map(|p| p.display().to_string());
+    let name = fixture.file_name().map_or_else(
+        || fixture.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    Case::new(folder.unwrap_or_default(), name, verdict)
 }
 
 /// How one fixture counts.

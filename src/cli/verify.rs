@@ -17,7 +17,7 @@ pub(super) struct Args {
     #[arg(required = true, value_name = "BRIEF IMAGE... | DIR")]
     pub inputs: Vec<PathBuf>,
     /// The API the images came from (what the brief's request asked of it).
-    #[arg(long, default_value = "openai", value_name = "TARGET")]
+    #[arg(long, default_value = "openai", value_name = "TARGET", value_parser = super::target_names())]
     pub target: String,
     /// A table per image, or one JSON object per image per line.
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]

@@ -176,7 +176,7 @@ codes! {
     NotReady = "not-ready", [Error], Other;
     /// The command does not support this target yet.
     NotSupported = "not-supported", [Error], Usage;
-    /// A line of a batch is not UTF-8 text.
+    /// A file (a brief, a preset's file) or a line of a batch is not UTF-8 text.
     NotUtf8 = "not-utf8", [Error], Other;
     /// A number is below its minimum or above its maximum.
     OutOfRange = "out-of-range", [Error], Other;

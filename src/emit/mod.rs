@@ -2,6 +2,8 @@
 
 pub mod atomic;
 pub mod handoff;
+pub mod junit;
+pub mod sarif;
 use std::fmt::Write as _;
 
 use crate::engine::Rendering;
@@ -60,7 +62,8 @@ pub fn emit(r: &Rendering, form: Emit) -> Result<String, crate::diagnostic::Diag
 /// A Batch API `custom_id` that cannot collide within one upload file and stays the same when
 /// the same input is run again: the brief's name (or file stem) for people, the input line and
 /// variant index for uniqueness, and 8 hex digits of the request body for provenance
-/// (`jazz-night-L3-v2-1f0c9a7e`).
+/// (`poster-future-forms-L1-2cd0144a`; a variant's id carries the hash of its values:
+/// `mug-fb6b31c2b2d047de-L1-v0-6167e73c`).
 pub fn batch_custom_id(
     base: &str,
     line: Option<u64>,
@@ -324,8 +327,9 @@ fn write_cost_totals(out: &mut String, total: Option<f64>, images: u64, volume: 
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "one request per brief: {} for {images} images",
-        usd(total)
+        "one request per brief: {} for {}",
+        usd(total),
+        plural(images, "image")
     );
     if volume.retries > 0.0 {
         let _ = writeln!(
@@ -337,10 +341,10 @@ fn write_cost_totals(out: &mut String, total: Option<f64>, images: u64, volume: 
     }
     let _ = writeln!(
         out,
-        "{} requests per brief per {per}: {} per {per} ({} images)",
-        volume.requests,
+        "{} per brief per {per}: {} per {per} ({})",
+        plural(volume.requests, "request"),
         usd(with_retries.map(|t| t * volume.requests as f64)),
-        images * volume.requests
+        plural(images * volume.requests, "image")
     );
     if total.is_none() {
         let _ = writeln!(out, "totals are unknown: at least one brief has no price");
@@ -349,16 +353,17 @@ fn write_cost_totals(out: &mut String, total: Option<f64>, images: u64, volume: 
 
 /// The same as JSON.
 pub fn cost_json(rows: &[(String, crate::cost::Estimate)], volume: Volume) -> String {
+    use crate::cost::money;
     let total: Option<f64> = rows.iter().map(|(_, e)| e.per_request).sum();
     let with_retries = total.map(|t| t * (1.0 + volume.retries));
     let v = serde_json::json!({
         "briefs": rows.iter().map(|(n, e)| serde_json::json!({"brief": n, "estimate": e})).collect::<Vec<_>>(),
-        "per_request_set": total,
-        "with_retries": with_retries,
+        "per_request_set": total.map(money),
+        "with_retries": with_retries.map(money),
         "retries": volume.retries,
         "period": volume.per,
         "requests_per_period": volume.requests,
-        "per_period": with_retries.map(|t| t * volume.requests as f64),
+        "per_period": with_retries.map(|t| money(t * volume.requests as f64)),
     });
     pretty(&v)
 }
@@ -376,4 +381,20 @@ pub fn file_safe(s: &str, max: usize) -> String {
         })
         .take(max)
         .collect()
+}
+
+/// `n` and the word, plural unless `n` is 1: `1 brief`, `2 briefs`, `0 errors` (for the English
+/// words of the summaries, which all take an `s`).
+pub fn plural(n: impl TryInto<u64>, word: &str) -> String {
+    plural_of(n, word, &format!("{word}s"))
+}
+
+/// `n` and `one` or `many`: `1 retry`, `2 retries`.
+pub fn plural_of(n: impl TryInto<u64>, one: &str, many: &str) -> String {
+    let n: u64 = n.try_into().unwrap_or(u64::MAX);
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
 }

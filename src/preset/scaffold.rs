@@ -47,3 +47,56 @@ pub fn preset_files(name: &str, parent: Option<&Preset>) -> (String, String, Str
         ),
     }
 }
+
+/// A starter brief for `preset`, commented, as YAML: the editor's JSON Schema modeline pointing at
+/// `schema` (completion and checks as you type), what the preset is for, the preset's example
+/// brief (or a minimal one), and each text role it takes, the unused ones commented out. It
+/// renders as written.
+pub fn starter_brief(preset: &Preset, schema: &str) -> String {
+    let m = &preset.manifest;
+    let mut out = format!(
+        "# yaml-language-server: $schema={schema}\n\
+         # A brief for the `{name}` preset: {description}\n\
+         # Exact text (under `text:`) is rendered letter for letter; everything else is free prose.\n\
+         # Next: `imgprompt render FILE --emit prompt`, `imgprompt lint FILE`, `imgprompt cost FILE`.\n",
+        name = preset.name(),
+        description = m.description.trim(),
+    );
+    let body = match &preset.example {
+        Some((_, text)) => text.to_string(),
+        None => format!(
+            "preset: {}\nsubject: what the image shows, in a few words\n",
+            preset.name()
+        ),
+    };
+    out.push_str(&body);
+    if !body.ends_with('\n') {
+        out.push('\n');
+    }
+    let used = crate::brief::source::SourceFile::new("starter", body.clone(), None)
+        .parse()
+        .ok()
+        .and_then(|v| v.get("text").and_then(|t| t.as_object()).cloned())
+        .unwrap_or_default();
+    let unused: Vec<_> = m
+        .text_roles
+        .iter()
+        .filter(|(r, _)| !used.contains_key(*r))
+        .collect();
+    if !unused.is_empty() {
+        out.push_str("# The preset's other text roles (add them under `text:`):\n");
+        for (role, r) in unused {
+            let list = if r.plural { " (a list)" } else { "" };
+            let size = r
+                .size
+                .as_deref()
+                .map(|s| format!(", {s} type"))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "#   {role}: {}{list}{size}\n",
+                r.description.trim()
+            ));
+        }
+    }
+    out
+}

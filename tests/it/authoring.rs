@@ -72,7 +72,7 @@ fn new_edit_fail_accept_pass() {
     .expect("fixture");
     let (code, out) = run_in(&dir, &["test", "presets"], false);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("1 new snapshots pending"), "{out}");
+    assert!(out.contains("1 new snapshot pending"), "{out}");
     let (code, out) = run_in(&dir, &["test", "presets"], true);
     assert_eq!(code, 1, "{out}");
 

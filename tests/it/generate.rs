@@ -117,7 +117,7 @@ fn generate_retries_a_rate_limit_and_refuses_other_targets() {
     assert_eq!(mock.requests().len(), 2, "429 then 200");
     let summary = String::from_utf8_lossy(&out.stderr);
     assert!(
-        summary.contains("1 images written, 0 skipped (already done), 0 failed, 1 retries; cost $"),
+        summary.contains("1 image written, 0 skipped (already done), 0 failed, 1 retry; cost $"),
         "{summary}"
     );
     assert!(dir.join("out/limited-0.png").is_file());

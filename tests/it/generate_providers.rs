@@ -438,7 +438,7 @@ fn a_stability_rate_limit_is_retried() {
     let (code, err) = run(&mock, "stability", &out, &[brief.to_str().expect("path")]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(mock.requests().len(), 2, "429 then 200");
-    assert!(err.contains("0 failed, 1 retries"), "{err}");
+    assert!(err.contains("0 failed, 1 retry"), "{err}");
     assert!(out.join("busy-0.png").is_file());
 }
 

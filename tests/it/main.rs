@@ -19,6 +19,7 @@ mod exact_text;
 mod families;
 mod fidelity;
 mod flags;
+mod frictions;
 mod generate;
 mod generate_faults;
 mod generate_providers;

@@ -354,7 +354,7 @@ fn sidecar_record(r: &Rendering, p: &SidecarParts<'_>) -> Value {
         "request": {"method": r.payload.method, "url": p.url, "body": r.payload.body},
         "response": p.response,
         "images": p.images,
-        "cost": {"estimated": p.estimated, "usage_based": p.usage_based, "currency": "USD"},
+        "cost": {"estimated": p.estimated.map(crate::cost::money), "usage_based": p.usage_based.map(crate::cost::money), "currency": "USD"},
         "warnings": r.warnings,
     })
 }

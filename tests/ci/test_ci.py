@@ -1,0 +1,167 @@
+"""imgprompt's CI formats, read by the tools CI systems use."""
+
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+
+import pytest
+from junitparser import Failure, JUnitXml, Skipped
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BIN = os.environ.get("IMGPROMPT_BIN", "")
+GOOD = "subject: a red kite\ntext:\n  headline: FLY HIGH\n"
+BAD = "subjct: a red kite\n"
+
+
+def imgprompt(*args, cwd=ROOT, env=None, ok=(0,)):
+    if not os.access(BIN, os.X_OK):
+        pytest.fail("IMGPROMPT_BIN must name the imgprompt binary: run tests/ci/run.sh")
+    done = subprocess.run(
+        [BIN, "--color", "never", *args], cwd=cwd, capture_output=True, text=True,
+        env={**os.environ, **(env or {})},
+    )
+    assert done.returncode in ok, (args, done.returncode, done.stdout, done.stderr)
+    return done
+
+
+def junit(text, tmp_path):
+    path = tmp_path / "report.xml"
+    path.write_text(text)
+    return JUnitXml.fromfile(str(path))
+
+
+def cases(xml):
+    return [case for suite in xml for case in suite]
+
+
+def test_test_junit_lists_every_fixture(tmp_path):
+    done = imgprompt("test", "templates", "--format", "junit")
+    xml = junit(done.stdout, tmp_path)
+    found = cases(xml)
+    fixtures = [p for p in ROOT.glob("templates/*/fixtures/*.yaml") if ".assert." not in p.name]
+    assert len(found) == len(fixtures) and xml.tests == len(fixtures)
+    assert xml.failures == 0 and all(c.is_passed for c in found)
+    assert {c.classname for c in found} >= {"templates/poster/fixtures"}
+
+
+def test_test_junit_reports_a_changed_snapshot_and_a_pending_one(tmp_path):
+    preset = tmp_path / "presets" / "poster"
+    shutil.copytree(ROOT / "templates" / "poster", preset)
+    snap = next((preset / "fixtures" / "snapshots").glob("example*.snap"))
+    snap.write_text(snap.read_text().replace("Future", "Past", 1) + "changed\n")
+    (preset / "fixtures" / "new.yaml").write_text("preset: poster\nsubject: a new one\n")
+    done = imgprompt("test", "presets", "--format", "junit", cwd=tmp_path, env={"CI": ""}, ok=(1,))
+    found = {c.name: c for c in cases(junit(done.stdout, tmp_path))}
+    changed = found["example.yaml"].result[0]
+    assert isinstance(changed, Failure) and changed.type == "snapshot"
+    assert "differs" in changed.message and "+" in changed.text
+    assert isinstance(found["new.yaml"].result[0], Skipped)
+    # under CI a snapshot that is missing fails
+    done = imgprompt("test", "presets", "--format", "junit", cwd=tmp_path, env={"CI": "true"}, ok=(1,))
+    found = {c.name: c for c in cases(junit(done.stdout, tmp_path))}
+    assert isinstance(found["new.yaml"].result[0], Failure)
+
+
+def test_validate_and_lint_junit_have_a_case_per_brief(tmp_path):
+    (tmp_path / "good.yaml").write_text(GOOD)
+    (tmp_path / "bad.yaml").write_text(BAD)
+    for command in ("validate", "lint"):
+        done = imgprompt(command, "--format", "junit", "good.yaml", "bad.yaml", cwd=tmp_path, ok=(1,))
+        found = {c.name: c for c in cases(junit(done.stdout, tmp_path))}
+        assert found["good.yaml"].is_passed
+        failure = found["bad.yaml"].result[0]
+        assert isinstance(failure, Failure)
+        assert failure.type in ("missing-field", "unknown-field")
+        assert "subjct" in failure.text
+
+
+def test_exact_text_survives_the_xml(tmp_path):
+    tricky = 'Save 50% & "more" <now> ]]> \x1b[31m'
+    (tmp_path / "b.yaml").write_text(json.dumps({"subject": "x", "output": {"size": "13x7"}, "text": {"headline": tricky}}))
+    done = imgprompt("validate", "--format", "junit", "b.yaml", cwd=tmp_path, ok=(1,))
+    failure = cases(junit(done.stdout, tmp_path))[0].result[0]
+    assert "13x7" in failure.text
+
+
+def sarif_results(text, tmp_path):
+    from sarif import loader
+
+    path = tmp_path / "log.sarif"
+    path.write_text(text)
+    return loader.load_sarif_file(str(path)).get_results()
+
+
+def test_lint_and_validate_sarif_hold_every_diagnostic(tmp_path):
+    (tmp_path / "bad.yaml").write_text("preset: poster\nsubjct: a red kite\ntext:\n  headline: GO\n")
+    for command in ("validate", "lint"):
+        lines = imgprompt(command, "--format", "json", "bad.yaml", cwd=tmp_path, ok=(1,)).stdout
+        expected = [json.loads(l) for l in lines.splitlines() if l.strip()]
+        if command == "validate":
+            expected = [json.loads(l) for l in lines.splitlines() if l.strip()]
+        log = imgprompt(command, "--format", "sarif", "bad.yaml", cwd=tmp_path, ok=(1,)).stdout
+        results = sarif_results(log, tmp_path)
+        assert [r["ruleId"] for r in results] == [d["code"] for d in expected]
+        unknown = next(r for r in results if r["ruleId"] == "unknown-field")
+        place = unknown["locations"][0]["physicalLocation"]
+        assert place["artifactLocation"]["uri"] == "bad.yaml"
+        assert (place["region"]["startLine"], place["region"]["startColumn"]) == (2, 1)
+        assert unknown["level"] == "error"
+        rules = json.loads(log)["runs"][0]["tool"]["driver"]["rules"]
+        assert rules[unknown["ruleIndex"]]["id"] == "unknown-field"
+
+
+def test_sarif_summary_counts_by_level(tmp_path):
+    (tmp_path / "bad.yaml").write_text(BAD)
+    log = imgprompt("lint", "--format", "sarif", "bad.yaml", cwd=tmp_path, ok=(1,)).stdout
+    (tmp_path / "log.sarif").write_text(log)
+    done = subprocess.run(["sarif", "summary", str(tmp_path / "log.sarif")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    errors = sum(1 for r in json.loads(log)["runs"][0]["results"] if r["level"] == "error")
+    assert f"Error: {errors}" in done.stdout or f"error: {errors}" in done.stdout.lower(), done.stdout
+
+
+def git(repo, *args):
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True,
+                   env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
+                        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"})
+
+
+def try_repo(repo, hook):
+    # CI=true: a missing snapshot fails, as on a CI runner
+    env = {**os.environ, "CI": "true", "PRE_COMMIT_HOME": str(ROOT / "target" / "pre-commit" / "home"),
+           "CARGO_TARGET_DIR": str(ROOT / "target" / "pre-commit" / "cargo"), "NO_COLOR": "1"}
+    return subprocess.run(["pre-commit", "try-repo", str(ROOT), hook, "--all-files", "--color", "never"],
+                          cwd=repo, capture_output=True, text=True, env=env, timeout=3600)
+
+
+def test_pre_commit_hooks_run_from_a_temporary_repository(tmp_path):
+    repo = tmp_path / "project"
+    (repo / "briefs").mkdir(parents=True)
+    (repo / "briefs" / "kite.yaml").write_text(GOOD)
+    (repo / "notes.yaml").write_text(BAD)  # not a brief: outside briefs/, never checked
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    done = try_repo(repo, "imgprompt-validate")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "imgprompt validate" in done.stdout and "Passed" in done.stdout
+    (repo / "briefs" / "broken.yaml").write_text(BAD)
+    git(repo, "add", ".")
+    for hook in ("imgprompt-validate", "imgprompt-lint"):
+        done = try_repo(repo, hook)
+        assert done.returncode == 1, done.stdout
+        assert "Failed" in done.stdout and "broken.yaml" in done.stdout
+        assert "unknown field `subjct`" in done.stdout
+        assert "notes.yaml" not in done.stdout
+    # the snapshot hook, on a project with a preset of its own
+    shutil.copytree(ROOT / "templates" / "poster", repo / "presets" / "poster2")
+    manifest = repo / "presets" / "poster2" / "preset.yaml"
+    manifest.write_text(manifest.read_text().replace("name: poster", "name: poster2", 1))
+    for fixture in (repo / "presets" / "poster2" / "fixtures").glob("*.yaml"):
+        fixture.write_text(fixture.read_text().replace("preset: poster", "preset: poster2"))
+    shutil.rmtree(repo / "presets" / "poster2" / "fixtures" / "snapshots")
+    git(repo, "add", ".")
+    done = try_repo(repo, "imgprompt-test")
+    assert "imgprompt test" in done.stdout
+    assert done.returncode == 1 and "no snapshot" in done.stdout, done.stdout

@@ -47,8 +47,8 @@ def examples() -> list[pathlib.Path]:
 
 
 def fixtures() -> list[pathlib.Path]:
-    found = sorted(ROOT.glob("templates/*/fixtures/*.yaml"))
-    return [p for p in found if not p.name.endswith(".assert.yaml")]
+    found = sorted(ROOT.glob("templates/*/fixtures/*.*"))
+    return [p for p in found if p.suffix in (".yaml", ".json") and ".assert." not in p.name]
 
 
 def relative(path: pathlib.Path) -> pathlib.Path:

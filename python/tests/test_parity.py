@@ -13,7 +13,7 @@ TARGETS = ["openai", "flux", "gemini", "stability"]
 
 def test_there_is_something_to_compare():
     assert len(examples()) == 3
-    assert len(fixtures()) >= 7
+    assert len(fixtures()) >= 11
 
 
 @pytest.mark.parametrize("brief", BRIEFS, ids=str)

@@ -15,15 +15,7 @@ fn run(args: &[&str], dir: &std::path::Path) -> (i32, String, String) {
 #[test]
 fn new_brief_writes_a_commented_brief_that_renders_with_its_schema_beside_it() {
     let dir = tempfile::tempdir().expect("tempdir");
-    for preset in [
-        "basic",
-        "poster",
-        "product",
-        "ui",
-        "ad",
-        "social",
-        "typography",
-    ] {
+    for preset in crate::tables::PRESETS.iter().copied() {
         let file = format!("{preset}.yaml");
         let (code, out, err) = run(&["new", "brief", "--preset", preset, &file], dir.path());
         assert_eq!(code, 0, "{err}");

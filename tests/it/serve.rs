@@ -448,8 +448,10 @@ fn the_page_is_embedded_and_self_contained() {
 }
 
 /// The playground in a real browser (Debian's Chromium driven by playwright-core): it loads the
-/// presets and renders, follows an edit with the exact text highlighted, shows an invalid brief's
-/// diagnostic and jumps to its line, fetches nothing from elsewhere, and fits a phone-width window.
+/// presets and renders, follows an edit with only the exact text highlighted, shows an invalid
+/// brief's diagnostic and jumps to its line, marks stale results and disables copying while the
+/// brief is invalid, keeps the brief across a reload, downloads it, shares it by link into a fresh
+/// browser, fetches nothing from elsewhere, and fits a phone-width window.
 #[test]
 #[cfg_attr(
     imgprompt_no_browser,
@@ -504,12 +506,11 @@ fn the_playground_works_in_a_real_browser() {
             .is_some_and(|p| p.contains("Future Forms"))),
         "{r}"
     );
-    // every occurrence of the exact text is marked (the example names it twice)
-    let marks = r["marks"].as_array().expect("marks");
-    assert!(
-        !marks.is_empty() && marks.iter().all(|m| m == "Future Forms"),
-        "{r}"
-    );
+    // only the exact text is marked: the example names "Future Forms" twice in the prompt, in
+    // the subject ("a design conference called Future Forms") and as the quoted headline
+    let first = r["first_prompt"].as_str().expect("prompt");
+    assert_eq!(first.matches("Future Forms").count(), 2, "{first}");
+    assert_eq!(r["marks"], json!(["Future Forms"]), "{r}");
     assert_eq!(r["edited_marks"], json!(["Lantern Row"]));
     assert!(
         r["status"]
@@ -529,6 +530,61 @@ fn the_playground_works_in_a_real_browser() {
         "the click selects the line"
     );
     assert_eq!(r["phone_overflow"], false, "fits a phone-width window");
+    // an invalid brief: the results are marked stale and cannot be copied
+    assert_eq!(r["stale_banner"], true, "{r}");
+    assert_eq!(r["stale_copy_disabled"], json!([true, true, true]), "{r}");
+    assert!(
+        r["stale_opacity"]
+            .as_str()
+            .expect("opacity")
+            .starts_with("0.3"),
+        "{r}"
+    );
+    assert_eq!(r["fresh_banner"], false, "{r}");
+    assert_eq!(
+        r["fresh_copy_disabled"],
+        json!([false, false, false]),
+        "{r}"
+    );
+    // a reload keeps the brief, the target and the form shown
+    let kept = "preset: poster\nsubject: a night market\ntext:\n  headline: Kept After Reload\n";
+    assert_eq!(
+        r["reloaded"],
+        json!({"brief": kept, "target": "stability", "emit": "curl"}),
+        "{r}"
+    );
+    assert!(
+        r["replace_question"]
+            .as_str()
+            .is_some_and(|q| q.contains("Replace your brief")),
+        "{r}"
+    );
+    assert_eq!(
+        r["after_dismiss"],
+        json!({"brief": kept, "preset": "poster"}),
+        "{r}"
+    );
+    // download: the brief as it is
+    assert_eq!(r["download_name"], "brief.yaml", "{r}");
+    assert_eq!(r["download_text"], kept, "{r}");
+    // a shared link opens the same brief, every character of it, in a fresh browser
+    let shared =
+        "preset: poster\nsubject: a night market\ntext:\n  headline: Shared – «Ünïcode» 🏮\n";
+    assert!(
+        r["share_link"]
+            .as_str()
+            .is_some_and(|l| l.contains("#brief=")),
+        "{r}"
+    );
+    assert_eq!(r["shared"]["brief"], shared, "{r}");
+    assert_eq!(r["shared"]["target"], "stability", "{r}");
+    assert_eq!(
+        r["shared"]["marks"],
+        json!(["Shared – «Ünïcode» 🏮"]),
+        "{r}"
+    );
+    assert!(shots.join("playground-stale.png").is_file());
+    assert!(shots.join("playground-shared.png").is_file());
     let curl = r["curl"].as_str().expect("curl");
     assert!(
         curl.contains("curl") && curl.contains("stable-image/generate"),

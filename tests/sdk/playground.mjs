@@ -30,6 +30,7 @@ try {
   result.first_prompt = await page.textContent("#prompt");
   result.families = await page.$$eval("#families details", (ds) => ds.map((d) => ({ family: d.dataset.family, prompt: d.querySelector("p").textContent })));
   result.marks = await page.$$eval("#prompt mark", (m) => m.map((x) => x.textContent));
+  result.subject = await page.inputValue("#brief");
   // edit the brief: the prompt follows
   await page.fill("#brief", "preset: poster\nsubject: a night market\ntext:\n  headline: Lantern Row\n");
   await page.waitForFunction(() => document.getElementById("prompt").textContent.includes("Lantern Row"));
@@ -49,6 +50,45 @@ try {
   await page.selectOption("#emit", "curl");
   result.curl = await page.textContent("#payload");
   await page.screenshot({ path: `${shots}/playground-desktop.png` });
+  // an invalid brief marks the results stale and disables the copy buttons
+  await page.fill("#brief", "preset: poster\nsubjct: a night market\n");
+  await page.waitForFunction(() => document.getElementById("results").classList.contains("stale"));
+  result.stale_banner = await page.isVisible("#stale");
+  result.stale_copy_disabled = await page.$$eval("[data-copy]", (bs) => bs.map((b) => b.disabled));
+  result.stale_opacity = await page.$eval("#prompt", (p) => getComputedStyle(p).opacity);
+  await page.screenshot({ path: `${shots}/playground-stale.png` });
+  // fixed again: fresh results, copy buttons back
+  await page.fill("#brief", "preset: poster\nsubject: a night market\ntext:\n  headline: Kept After Reload\n");
+  await page.waitForFunction(() => !document.getElementById("results").classList.contains("stale")
+    && document.getElementById("prompt").textContent.includes("Kept After Reload"));
+  result.fresh_copy_disabled = await page.$$eval("[data-copy]", (bs) => bs.map((b) => b.disabled));
+  result.fresh_banner = await page.isVisible("#stale");
+  // the brief, target and form survive a reload
+  await page.reload();
+  await page.waitForFunction(() => document.getElementById("prompt").textContent.includes("Kept After Reload"));
+  result.reloaded = { brief: await page.inputValue("#brief"), target: await page.inputValue("#target"), emit: await page.inputValue("#emit") };
+  // another preset asks before replacing an edited brief (dismissed: nothing changes)
+  page.once("dialog", (d) => { result.replace_question = d.message(); d.dismiss(); });
+  await page.selectOption("#preset", "product");
+  await page.waitForTimeout(300);
+  result.after_dismiss = { brief: await page.inputValue("#brief"), preset: await page.inputValue("#preset") };
+  // download: the brief as a file
+  const [file] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
+  result.download_name = file.suggestedFilename();
+  const fs = await import("node:fs");
+  result.download_text = fs.readFileSync(await file.path(), "utf8");
+  // share: a link that opens the same brief in a browser that never saw it
+  await page.fill("#brief", "preset: poster\nsubject: a night market\ntext:\n  headline: Shared – «Ünïcode» 🏮\n");
+  await page.waitForFunction(() => document.getElementById("prompt").textContent.includes("🏮"));
+  await page.click("#share");
+  await page.waitForFunction(() => location.hash.startsWith("#brief="));
+  result.share_link = await page.evaluate(() => location.href);
+  const other = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await other.goto(result.share_link);
+  await other.waitForFunction(() => document.getElementById("prompt").textContent.includes("🏮"));
+  result.shared = { brief: await other.inputValue("#brief"), target: await other.inputValue("#target"), marks: await other.$$eval("#prompt mark", (m) => m.map((x) => x.textContent)) };
+  await other.screenshot({ path: `${shots}/playground-shared.png` });
+  await other.close();
   // phone width: one column, nothing wider than the screen
   await page.setViewportSize({ width: 390, height: 844 });
   result.phone_overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);

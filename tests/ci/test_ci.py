@@ -11,7 +11,7 @@ from junitparser import Failure, JUnitXml, Skipped
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = os.environ.get("IMGPROMPT_BIN", "")
-GOOD = "subject: a red kite\ntext:\n  headline: FLY HIGH\n"
+GOOD = "subject: a red kite\ntext:\n  headline: {content: FLY HIGH, placement: top center}\n"
 BAD = "subjct: a red kite\n"
 
 
@@ -86,7 +86,8 @@ def test_exact_text_survives_the_xml(tmp_path):
     (tmp_path / "b.json").write_text(line + "\n")
     done = imgprompt("validate", "--format", "junit", "b.json", cwd=tmp_path, ok=(1,))
     failure = cases(junit(done.stdout, tmp_path))[0].result[0]
-    assert "13x7" in failure.text and tricky in failure.text, failure.text
+    # the snippet quotes the line as the file has it
+    assert "13x7" in failure.text and line in failure.text, failure.text
 
 
 def sarif_results(text, tmp_path):

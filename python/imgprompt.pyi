@@ -56,7 +56,8 @@ class BriefError(ValueError):
     diagnostics: list[Diagnostic]
 
 class Expansion(Iterator[dict[str, Any]]):
-    """The variants of a brief, built one at a time: each ``{index, id, values, brief}``."""
+    """The variants of a brief, built one at a time: each ``{index, id, values, brief}``.
+    ``len()`` is the number of variants not yet read."""
 
     def __iter__(self) -> "Expansion": ...
     def __next__(self) -> dict[str, Any]: ...
@@ -137,7 +138,7 @@ def expand(brief: Brief, format: Format = None, sample: Optional[int] = None, se
     """
 
 def presets() -> list[dict[str, Any]]:
-    """Every preset (``imgprompt presets --format json``)."""
+    """Every preset (``imgprompt presets list --format json``)."""
 
 def models() -> dict[str, Any]:
     """The model rules (``imgprompt models --format json``)."""

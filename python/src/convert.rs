@@ -70,7 +70,12 @@ pub(crate) fn from_py(obj: &Bound<'_, PyAny>, path: &str, depth: usize) -> PyRes
         });
     }
     if obj.is_instance_of::<PyString>() {
-        return Ok(Value::String(obj.extract()?));
+        return obj.extract().map(Value::String).map_err(|_| {
+            PyValueError::new_err(format!(
+                "`{}` is not valid Unicode text (a lone surrogate?): a brief holds UTF-8 strings",
+                shown(path)
+            ))
+        });
     }
     if let Ok(dict) = obj.cast::<PyDict>() {
         return object(dict, path, depth);

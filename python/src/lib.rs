@@ -40,7 +40,15 @@ fn source(brief: &Bound<'_, PyAny>, format: Option<&str>) -> PyResult<(SourceFil
     };
     let py = brief.py();
     if let Ok(text) = brief.cast::<PyString>() {
-        let text: String = text.extract()?;
+        let text: String = text.extract().map_err(|_| {
+            PyValueError::new_err("the brief is not valid Unicode text (a lone surrogate?)")
+        })?;
+        if looks_like_a_file_name(&text) {
+            return Err(PyValueError::new_err(format!(
+                "{text:?} is a file name, but a str is read as the brief's text: pass \
+                 pathlib.Path({text:?}) to read the file"
+            )));
+        }
         return Ok((
             SourceFile::new("<string>", text, forced),
             String::from("brief"),
@@ -63,6 +71,17 @@ fn source(brief: &Bound<'_, PyAny>, format: Option<&str>) -> PyResult<(SourceFil
         SourceFile::new("<dict>", text, Some(Format::Json)),
         String::from("brief"),
     ))
+}
+
+/// One line ending in `.yaml`, `.yml` or `.json` that names an existing file: a path given as a
+/// str, which would otherwise be read as a YAML string and fail far from the cause.
+fn looks_like_a_file_name(text: &str) -> bool {
+    let t = text.trim();
+    !t.contains('\n')
+        && [".yaml", ".yml", ".json"]
+            .iter()
+            .any(|e| t.to_ascii_lowercase().ends_with(e))
+        && std::path::Path::new(t).is_file()
 }
 
 fn target(py: Python<'_>, name: &str) -> PyResult<Box<dyn engine::targets::Target>> {
@@ -192,7 +211,7 @@ impl Engine {
     }
 
     /// The brief's variants (`vary`), lazily: an iterator of dicts `{index, id, values, brief}`
-    /// as `imgprompt expand` prints them, with `len()`; `sample` keeps a reproducible random
+    /// as `imgprompt expand` prints them, whose `len()` is the number not yet read; `sample` keeps a reproducible random
     /// subset of that many (seeded by `seed`).
     #[pyo3(signature = (brief, format=None, sample=None, seed=0))]
     fn expand(
@@ -206,7 +225,7 @@ impl Engine {
         Expansion::new(brief.py(), &source, &stem, sample, seed)
     }
 
-    /// Every preset (`imgprompt presets --format json`).
+    /// Every preset (`imgprompt presets list --format json`).
     fn presets<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         convert::to_py(py, &serde_json::Value::from(self.inner.catalog().listing()))
     }

@@ -75,6 +75,18 @@ def test_values_json_cannot_hold_are_refused_with_their_path(value, message):
         imgprompt.render(value)
 
 
+def test_a_lone_surrogate_is_refused_with_its_path():
+    with pytest.raises(ValueError, match="`text.headline` is not valid Unicode"):
+        imgprompt.render({"subject": "x", "text": {"headline": "k\ud800"}})
+
+
+def test_a_file_name_given_as_str_says_to_pass_a_path():
+    example = "examples/poster-future-forms.yaml"
+    with pytest.raises(ValueError, match=r'pass pathlib.Path\("examples/poster-future-forms.yaml"\)'):
+        imgprompt.render(example)
+    assert imgprompt.render(pathlib.Path(example))["preset"] == "poster"
+
+
 def test_a_list_that_contains_itself_is_refused_not_followed():
     loop = []
     loop.append(loop)
@@ -108,7 +120,7 @@ def test_expand_is_lazy_a_million_variants_in_flat_memory():
             break
     grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
     assert seen == 200_000
-    assert len(variants) == 800_000
+    assert len(variants) == 800_000  # len() is what is left to read
     assert grown_kib < 50 * 1024, f"peak RSS grew {grown_kib} KiB"
     last = list(imgprompt.expand(brief, sample=1, seed=3))
     assert len(last) == 1 and set(last[0]) == {"index", "id", "values", "brief"}

@@ -33,8 +33,11 @@ def test_the_same_brief_as_text_or_dict_renders_the_same(brief):
     from_file = imgprompt.render(brief)
     text = brief.read_text()
     assert imgprompt.render(text)["payload"] == from_file["payload"]
-    as_dict = json.loads(cli("render", "--emit", "json", str(brief)).stdout)
-    assert as_dict["prompt"] == from_file["prompt"]
+    # the brief as a dict: the parsed brief `expand` gives for a brief without `vary`
+    as_dict = next(iter(imgprompt.expand(brief)))["brief"]
+    assert isinstance(as_dict, dict) and "subject" in as_dict
+    assert imgprompt.render(as_dict)["payload"] == from_file["payload"]
+    assert imgprompt.render(as_dict)["prompt"] == from_file["prompt"]
 
 
 @pytest.mark.parametrize("brief", BRIEFS, ids=str)

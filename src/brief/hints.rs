@@ -10,7 +10,12 @@ use crate::diagnostic::{Code, Diagnostic, Location};
 pub fn is_blank(text: &str) -> bool {
     text.lines().all(|l| {
         let t = l.trim();
-        t.is_empty() || t.starts_with('#') || t == "---" || t == "..."
+        t.is_empty()
+            || t.starts_with('#')
+            || t.starts_with('%')
+            || t == "---"
+            || t == "..."
+            || t.starts_with("--- #")
     })
 }
 
@@ -104,23 +109,58 @@ pub fn indentation(name: &str, text: &Arc<str>, line: usize) -> Option<Diagnosti
         .filter(|l| content(l))
         .collect();
     let above = *before.last()?;
-    // the keys `here` could line up with: the line above and each line it is nested in
-    let mut open = vec![indent(above)];
+    // a block scalar (`|`, `>`) holds free text: no hint about lines near one
+    let scalar = |l: &str| {
+        let v = l.split(" #").next().unwrap_or(l).trim_end();
+        v.ends_with('|') || v.ends_with('>') || v.ends_with("|-") || v.ends_with(">-")
+    };
+    if before.iter().any(|l| scalar(l)) {
+        return None;
+    }
+    // where a line's key starts: after its indent, and after `- ` for a list item
+    let key_column = |l: &str| {
+        let rest = l.trim_start_matches(' ');
+        let mut col = indent(l);
+        let mut r = rest;
+        while let Some(after) = r.strip_prefix("- ") {
+            col += 2 + (after.len() - after.trim_start_matches(' ').len());
+            r = after.trim_start_matches(' ');
+        }
+        col
+    };
+    // the columns `here` could line up with: the line above and each line it is nested in, at
+    // their dashes or their keys
+    let mut open = vec![key_column(above)];
+    let mut outer = indent(above);
     for l in before.iter().rev() {
-        if indent(l) < *open.last()? {
-            open.push(indent(l));
+        if indent(l) < outer {
+            outer = indent(l);
+            open.push(key_column(l));
         }
     }
+    let mut fits: Vec<usize> = open.clone();
+    fits.extend(before.iter().map(|l| indent(l)));
     let opens_block = above
         .split(" #")
         .next()
         .unwrap_or(above)
         .trim_end()
         .ends_with(':');
-    if (opens_block && mine > indent(above)) || open.contains(&mine) || mine == 0 {
+    if (opens_block && mine > indent(above)) || fits.contains(&mine) || mine == 0 {
         return None;
     }
-    let key = above.trim().split(':').next().unwrap_or("").trim();
+    let open: Vec<usize> = {
+        let mut o = open;
+        o.dedup();
+        o
+    };
+    let key = above
+        .trim()
+        .trim_start_matches("- ")
+        .split(':')
+        .next()
+        .unwrap_or("")
+        .trim();
     let spaces = |n: usize| {
         if n == 1 {
             String::from("1 space")
@@ -139,7 +179,7 @@ pub fn indentation(name: &str, text: &Arc<str>, line: usize) -> Option<Diagnosti
     let label = format!("{} here", spaces(mine));
     let mut help = format!(
         "keys of one mapping line up: indent it {} like `{key}` on the line above",
-        spaces(indent(above))
+        spaces(open[0])
     );
     let outer: Vec<String> = open.iter().skip(1).map(|n| spaces(*n)).collect();
     if !outer.is_empty() {
@@ -173,6 +213,23 @@ mod tests {
     }
 
     #[test]
+    fn a_key_of_a_list_item_lines_up_with_the_key_after_the_dash() {
+        let text: Arc<str> =
+            Arc::from("subject: kite\ntext:\n  labels:\n    - content: A\n     placement: top\n");
+        let d = indentation("b.yaml", &text, 5).expect("a hint");
+        assert!(
+            d.help
+                .expect("help")
+                .contains("indent it 6 spaces like `content`")
+        );
+        // a line that lines up: the parser's own error stands
+        let text: Arc<str> = Arc::from("subject: kite\ntext:\n  - headline: a\n    cta: b: c\n");
+        assert!(indentation("b.yaml", &text, 4).is_none());
+        let text: Arc<str> = Arc::from("subject: |\n  deep text\n   more\n x: y\n");
+        assert!(indentation("b.yaml", &text, 4).is_none());
+    }
+
+    #[test]
     fn a_line_under_a_key_that_opens_a_block_is_fine() {
         let text: Arc<str> = Arc::from("text:\n   headline: FLY\n");
         assert!(indentation("b.yaml", &text, 2).is_none());
@@ -191,6 +248,7 @@ mod tests {
     #[test]
     fn comments_and_markers_alone_are_blank() {
         assert!(is_blank("\n# a comment\n---\n  \n"));
+        assert!(is_blank("%YAML 1.2\n--- # nothing\n"));
         assert!(!is_blank("# c\nsubject: x\n"));
     }
 }

@@ -326,7 +326,9 @@ impl SourceFile {
                         return d;
                     }
                     let message = strip_position(&e.to_string());
-                    let location = Location::from_line_column(&self.text, e.line(), e.column(), 1);
+                    // serde_json counts the column in bytes; a location counts characters
+                    let column = char_column(&self.text, e.line(), e.column());
+                    let location = Location::from_line_column(&self.text, e.line(), column, 1);
                     Diagnostic::error(Code::Syntax, format!("invalid JSON: {message}"))
                         .with_label("here")
                         .at(&self.name, self.text.clone(), location)
@@ -437,6 +439,16 @@ impl SourceFile {
             None => diagnostic.in_file(&self.name),
         }
     }
+}
+
+/// The 1-based character column of a 1-based byte column on `line` of `text`.
+fn char_column(text: &str, line: usize, byte_column: usize) -> usize {
+    let l = text.lines().nth(line.saturating_sub(1)).unwrap_or("");
+    let mut end = byte_column.saturating_sub(1).min(l.len());
+    while !l.is_char_boundary(end) {
+        end -= 1;
+    }
+    l[..end].chars().count() + 1
 }
 
 /// An I/O error as a diagnostic (exit code 2).

@@ -33,7 +33,8 @@ pub(super) struct Args {
     /// Variants as briefs (default) or rendered like `batch`.
     #[arg(long, value_enum, default_value_t = ExpandEmit::Brief)]
     pub emit: ExpandEmit,
-    /// Write to a file (atomically: complete, or not at all) instead of standard output.
+    /// Write to a file instead of standard output, atomically: it appears when `expand` ends
+    /// (with every variant that rendered; failures go to stderr), never half written.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
@@ -51,12 +52,30 @@ pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
         output,
     } = args;
 
+    if let Some(out) = output
+        && std::fs::canonicalize(out).ok() == std::fs::canonicalize(brief).ok()
+        && out.exists()
+    {
+        return Err(Failure::of(
+            Diagnostic::error(
+                Code::Usage,
+                format!("`-o {}` is the brief itself", out.display()),
+            )
+            .with_help("write the variants to another file"),
+        ));
+    }
     let engine = engine(cli)?;
     let mut file = output
         .as_deref()
         .map(AtomicFile::create)
         .transpose()
-        .map_err(|e| io_failure("cannot create the output file", &e))?;
+        .map_err(|e| {
+            let name = output
+                .as_deref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            io_failure(&format!("cannot create `{name}`"), &e)
+        })?;
     let stdout = std::io::stdout();
     let mut lock;
     let out: &mut dyn Write = match &mut file {

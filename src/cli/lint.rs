@@ -61,9 +61,22 @@ pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
         vec![target.as_ref()]
     };
     let mut files = Vec::new();
+    let mut io_failed = false;
     for path in briefs {
-        let source = SourceFile::read(path, None).map_err(Failure::of)?;
-        let found = crate::lint::lint_brief(&engine, &source, &targets, &lint_table);
+        // a file that cannot be read is reported with the others (exit 2 at the end)
+        let mut found = match SourceFile::read(path, None) {
+            Ok(source) => crate::lint::lint_brief(&engine, &source, &targets, &lint_table),
+            Err(d) => {
+                io_failed |= d.code == crate::diagnostic::Code::Io;
+                vec![d]
+            }
+        };
+        if cli.strict {
+            // --strict: every finding is an error, the lint rules' warnings too
+            for d in &mut found {
+                d.severity = crate::diagnostic::Severity::Error;
+            }
+        }
         files.push((path.display().to_string(), found));
     }
     let all = || files.iter().flat_map(|(_, d)| d);
@@ -76,5 +89,11 @@ pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
         crate::emit::plural(warnings as u64, "warning")
     );
     write_stdout(&format.report("lint", &files, color_stdout(cli.color), &summary))?;
-    Ok(if errors > 0 { 1 } else { 0 })
+    Ok(if io_failed {
+        2
+    } else if errors > 0 {
+        1
+    } else {
+        0
+    })
 }

@@ -106,10 +106,32 @@ fn new_brief(
         .get(preset)
         .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
     let text = crate::preset::scaffold::starter_brief(p, schema.unwrap_or(SCHEMA_FILE));
-    let Some(file) = file else {
+    let Some(file) = file.filter(|f| f.as_os_str() != "-") else {
         write_stdout(&text)?;
         return Ok(0);
     };
+    if crate::brief::source::Format::from_path(file) == Some(crate::brief::source::Format::Json) {
+        return Err(Failure::of(
+            Diagnostic::error(
+                Code::Usage,
+                format!(
+                    "`{}`: a starter brief is YAML (it carries comments)",
+                    file.display()
+                ),
+            )
+            .with_help("name it `.yaml`; `imgprompt render` reads YAML and JSON alike"),
+        ));
+    }
+    let folder = file.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(folder) = folder.filter(|f| !f.is_dir()) {
+        return Err(Failure::of(
+            Diagnostic::error(
+                Code::Usage,
+                format!("the folder `{}` does not exist", folder.display()),
+            )
+            .with_help(format!("create it first: `mkdir -p {}`", folder.display())),
+        ));
+    }
     if file.exists() {
         return Err(Failure::of(
             Diagnostic::error(Code::Usage, format!("`{}` already exists", file.display()))
@@ -152,7 +174,8 @@ pub(super) enum NewWhat {
     /// A commented starter brief (YAML) with the editor's JSON Schema modeline: on standard
     /// output, or in FILE with `brief.schema.json` beside it.
     Brief {
-        /// Where to write it (refused if it exists); standard output when left out.
+        /// Where to write it, a `.yaml` file (refused if it exists); standard output when left
+        /// out or `-`.
         file: Option<PathBuf>,
         /// The preset it is for (`imgprompt presets list`).
         #[arg(long, default_value = "basic")]

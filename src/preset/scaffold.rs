@@ -60,7 +60,7 @@ pub fn starter_brief(preset: &Preset, schema: &str) -> String {
          # Exact text (under `text:`) is rendered letter for letter; everything else is free prose.\n\
          # Next: `imgprompt render FILE --emit prompt`, `imgprompt lint FILE`, `imgprompt cost FILE`.\n",
         name = preset.name(),
-        description = m.description.trim(),
+        description = comment_lines(m.description.trim()),
     );
     let body = match &preset.example {
         Some((_, text)) => text.to_string(),
@@ -94,9 +94,18 @@ pub fn starter_brief(preset: &Preset, schema: &str) -> String {
                 .unwrap_or_default();
             out.push_str(&format!(
                 "#   {role}: {}{list}{size}\n",
-                r.description.trim()
+                comment_lines(r.description.trim())
             ));
         }
     }
     out
+}
+
+/// Text for a `# ` comment: each further line of it starts with `#` too, so a description of
+/// several lines can never become YAML.
+fn comment_lines(text: &str) -> String {
+    text.lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n#   ")
 }

@@ -156,6 +156,10 @@ def test_pre_commit_hooks_run_from_a_temporary_repository(tmp_path):
     (repo / "briefs" / "kite.yaml").write_text(GOOD)
     (repo / "briefs" / "broken.yaml").write_text(BAD)
     (repo / "notes.yaml").write_text(BAD)  # not a brief: outside briefs/, never checked
+    # a starter brief and the schema its modeline names, written by `new brief`: the schema is
+    # not a brief and is left alone
+    imgprompt("new", "brief", "--preset", "poster", "briefs/poster.yaml", cwd=repo)
+    assert (repo / "briefs" / "brief.schema.json").is_file()
     # a preset of the project's own, its snapshot not yet accepted
     shutil.copytree(ROOT / "templates" / "poster", repo / "presets" / "poster2")
     manifest = repo / "presets" / "poster2" / "preset.yaml"
@@ -173,6 +177,7 @@ def test_pre_commit_hooks_run_from_a_temporary_repository(tmp_path):
         assert "Failed" in section, section
         assert "broken.yaml" in section and "unknown field `subjct`" in section, section
         assert "kite.yaml" not in section and "notes.yaml" not in section, section
+        assert "brief.schema.json" not in section, section
     section = hook_section(out, "imgprompt test")
     assert "Failed" in section and "no snapshot" in section, section
     # fixed: the broken brief removed, the snapshots accepted; every hook passes

@@ -295,3 +295,95 @@ fn the_readme_custom_ids_are_what_batch_prints() {
         assert!(readme.contains(&format!("`{id}`")), "README shows {id}");
     }
 }
+
+#[test]
+fn new_brief_refuses_json_and_missing_folders_and_takes_dash_for_stdout() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (code, _, err) = run(&["new", "brief", "b.json"], dir.path());
+    assert_eq!(code, 2);
+    assert!(err.contains("a starter brief is YAML"), "{err}");
+    let (code, _, err) = run(&["new", "brief", "no/such/b.yaml"], dir.path());
+    assert_eq!(code, 2);
+    assert!(err.contains("the folder `no/such` does not exist"), "{err}");
+    let (code, out, _) = run(&["new", "brief", "-"], dir.path());
+    assert_eq!(code, 0);
+    assert!(out.starts_with("# yaml-language-server"), "{out}");
+    assert!(!dir.path().join("-").exists());
+}
+
+#[test]
+fn a_multi_line_description_stays_a_comment_in_the_starter() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let preset = dir.path().join("presets/mine");
+    std::fs::create_dir_all(&preset).expect("dir");
+    std::fs::write(
+        preset.join("preset.yaml"),
+        "name: mine\ndescription: |\n  Line one.\n  subject: injected\nversion: 1.0.0\n\
+         template: prompt.tera\ntext_roles:\n  headline: {description: \"two\\nlines\"}\n",
+    )
+    .expect("manifest");
+    std::fs::write(preset.join("prompt.tera"), "An image of {{ subject }}.").expect("template");
+    let (code, out, err) = run(&["new", "brief", "--preset", "mine", "-"], dir.path());
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("#   subject: injected"), "{out}");
+    assert!(out.contains("#   headline: two\n#   lines"), "{out}");
+    std::fs::write(dir.path().join("b.yaml"), &out).expect("write");
+    let (code, _, err) = run(&["validate", "b.yaml"], dir.path());
+    assert_eq!(code, 0, "the starter still parses and renders: {err}");
+}
+
+#[test]
+fn expand_will_not_write_over_its_brief() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = "subject: a kite\nvary:\n  subject: [red, blue]\n";
+    std::fs::write(dir.path().join("k.yaml"), text).expect("write");
+    let (code, _, err) = run(&["expand", "k.yaml", "-o", "k.yaml"], dir.path());
+    assert_eq!(code, 2);
+    assert!(err.contains("is the brief itself"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("k.yaml")).expect("kept"),
+        text
+    );
+}
+
+#[test]
+fn lint_reports_a_file_that_is_not_a_brief_and_strict_fails_on_warnings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("img.png"), b"\x89PNG\r\n\x1a\n\0").expect("write");
+    // a warning of the lint rules, no error: the avoid list phrased as a negation
+    std::fs::write(
+        dir.path().join("w.yaml"),
+        "subject: a kite\navoid: [no text]\n",
+    )
+    .expect("write");
+    let (code, out, _) = run(
+        &["lint", "--format", "junit", "img.png", "w.yaml"],
+        dir.path(),
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("name=\"img.png\">\n      <failure type=\"not-utf8\""),
+        "{out}"
+    );
+    let (code, out, _) = run(&["lint", "w.yaml"], dir.path());
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("warning["), "{out}");
+    let (code, out, _) = run(&["--strict", "lint", "w.yaml"], dir.path());
+    assert_eq!(code, 1, "{out}");
+    let (code, _, _) = run(&["lint", "missing.yaml"], dir.path());
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn a_json_syntax_error_points_at_the_character_not_the_byte() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("u.json"), "{\"subject\": \"ééééé\", x}").expect("write");
+    let (_, out, _) = run(&["validate", "--format", "json", "u.json"], dir.path());
+    let d: serde_json::Value =
+        serde_json::from_str(out.lines().next().expect("a line")).expect("json");
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(1), Some(22)),
+        "{d}"
+    );
+}

@@ -583,6 +583,13 @@ fn the_playground_works_in_a_real_browser() {
         json!(["Shared – «Ünïcode» 🏮"]),
         "{r}"
     );
+    assert_eq!(r["hash_after_edit"], "", "{r}");
+    assert_eq!(
+        r["reloaded_after_share"],
+        "preset: poster\nsubject: a night market\ntext:\n  headline: Edited After Sharing\n",
+        "{r}"
+    );
+    assert_eq!(r["big_link_ok"], true, "{r}");
     assert!(shots.join("playground-stale.png").is_file());
     assert!(shots.join("playground-shared.png").is_file());
     let curl = r["curl"].as_str().expect("curl");

@@ -88,6 +88,19 @@ try {
   await other.waitForFunction(() => document.getElementById("prompt").textContent.includes("🏮"));
   result.shared = { brief: await other.inputValue("#brief"), target: await other.inputValue("#target"), marks: await other.$$eval("#prompt mark", (m) => m.map((x) => x.textContent)) };
   await other.screenshot({ path: `${shots}/playground-shared.png` });
+  // an edit after opening the link is what a reload keeps (the link is dropped at the first edit)
+  await other.fill("#brief", "preset: poster\nsubject: a night market\ntext:\n  headline: Edited After Sharing\n");
+  await other.waitForFunction(() => document.getElementById("prompt").textContent.includes("Edited After Sharing"));
+  result.hash_after_edit = await other.evaluate(() => location.hash);
+  await other.reload();
+  await other.waitForFunction(() => document.getElementById("prompt").textContent.length > 20);
+  result.reloaded_after_share = await other.inputValue("#brief");
+  // a large brief still makes a link
+  const big = "preset: poster\nsubject: a night market\navoid:\n" + "  - clutter ü\n".repeat(16000);
+  await page.$eval("#brief", (t, v) => { t.value = v; t.dispatchEvent(new Event("input")); }, big);
+  await page.click("#share");
+  await page.waitForFunction(() => location.hash.length > 200000);
+  result.big_link_ok = await page.evaluate(() => location.hash.startsWith("#brief="));
   await other.close();
   // phone width: one column, nothing wider than the screen
   await page.setViewportSize({ width: 390, height: 844 });

@@ -6,8 +6,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
 
-/// The deepest nesting a brief may have: far beyond any real brief, well within the stack.
-pub(crate) const MAX_DEPTH: usize = 128;
+/// The deepest nesting a brief may have: far beyond any real brief, and below the 128 levels
+/// the JSON reader the engine hands a dict to accepts.
+pub(crate) const MAX_DEPTH: usize = 100;
 
 /// A JSON value as the equivalent Python object (`json.loads` would give the same).
 pub(crate) fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>> {
@@ -98,8 +99,13 @@ fn object(dict: &Bound<'_, PyDict>, path: &str, depth: usize) -> PyResult<Value>
     let mut map = Map::new();
     for (k, v) in dict.iter() {
         let Ok(key) = k.extract::<String>() else {
+            let why = if k.is_instance_of::<PyString>() {
+                "not valid Unicode text (a lone surrogate?)"
+            } else {
+                "not a str: the keys of a brief are strings"
+            };
             return Err(PyTypeError::new_err(format!(
-                "a key of `{}` is {}: the keys of a brief are strings",
+                "a key of `{}`, {}, is {why}",
                 shown(path),
                 k.repr()?
             )));

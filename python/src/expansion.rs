@@ -28,7 +28,7 @@ impl Expansion {
         seed: u64,
     ) -> PyResult<Self> {
         let built = py.detach(|| -> Result<Self, Diagnostics> {
-            let value = source.parse().map_err(|d| Diagnostics(vec![d]))?;
+            let value = source.parse_brief().map_err(|d| Diagnostics(vec![d]))?;
             let variations = Variations::from_brief(&value, stem, Some(source))?;
             variations.check_values(Some(source))?;
             let total = variations.count().ok_or_else(|| {

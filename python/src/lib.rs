@@ -24,6 +24,8 @@ use expansion::Expansion;
 #[derive(Debug)]
 pub struct Engine {
     inner: engine::Engine,
+    /// `strict`: every lint finding is an error, as `imgprompt --strict lint` says.
+    strict: bool,
 }
 
 /// A brief as the engine reads it: the file, the text, or the dict (written as JSON).
@@ -141,7 +143,7 @@ impl Engine {
         let inner = py
             .detach(|| setup.build())
             .map_err(|d| brief_error(py, &d))?;
-        Ok(Engine { inner })
+        Ok(Engine { inner, strict })
     }
 
     /// The record of `imgprompt render --emit json`: name, preset, prompt, payload (with method
@@ -192,7 +194,13 @@ impl Engine {
             vec![one.as_ref()]
         };
         let table = engine::lint::LintTable::builtin();
-        let found = py.detach(|| engine::lint::lint_brief(&self.inner, &source, &targets, &table));
+        let mut found =
+            py.detach(|| engine::lint::lint_brief(&self.inner, &source, &targets, &table));
+        if self.strict {
+            for d in &mut found {
+                d.severity = engine::Severity::Error;
+            }
+        }
         error::diagnostics_list(py, &Diagnostics(found))
     }
 
@@ -245,7 +253,10 @@ fn default(py: Python<'_>) -> PyResult<&'static Engine> {
         DEFAULT.get_or_init(|| {
             engine::engine::Setup::default()
                 .build()
-                .map(|inner| Engine { inner })
+                .map(|inner| Engine {
+                    inner,
+                    strict: false,
+                })
         })
     });
     built.as_ref().map_err(|d| brief_error(py, d))

@@ -74,6 +74,15 @@ def test_cost_with_the_batch_api_engine():
     assert engine.cost(brief)["per_request"] < imgprompt.cost(brief)["per_request"]
 
 
+def test_a_strict_engine_lints_like_lint_strict(tmp_path):
+    brief = tmp_path / "w.yaml"
+    brief.write_text("subject: a kite\navoid: [no text]\n")
+    done = cli("--strict", "lint", "--format", "json", str(brief), ok=(1,))
+    strict = imgprompt.Engine(strict=True).lint(brief)
+    assert strict == json_lines(done.stdout)
+    assert strict and all(d["severity"] == "error" for d in strict)
+
+
 def test_presets_and_models_are_the_cli_listings():
     assert imgprompt.presets() == json.loads(cli("presets", "list", "--format", "json").stdout)
     assert imgprompt.models() == json.loads(cli("models", "--format", "json").stdout)

@@ -413,7 +413,7 @@ fn process_source(
         out.errors.push_str(&error_record(line_no, ds));
         out.failed = true;
     };
-    let value: Value = match source.parse() {
+    let value: Value = match source.parse_brief() {
         Ok(v) => v,
         Err(d) => {
             fail(&mut out, &[d]);

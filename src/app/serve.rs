@@ -795,7 +795,7 @@ fn family_prompts(
 
 /// The brief as rendered: the brief itself, or its first variant when it has `vary`.
 fn rendered_value(src: &SourceFile) -> Option<Value> {
-    let value = src.parse().ok()?;
+    let value = src.parse_brief().ok()?;
     let has_vary = value
         .get("vary")
         .and_then(Value::as_object)
@@ -815,7 +815,9 @@ fn render(
     src: &SourceFile,
     target: &dyn Target,
 ) -> Result<(Rendering, Option<u64>), Response> {
-    let value = src.parse().map_err(|d| invalid(Diagnostics(vec![d])))?;
+    let value = src
+        .parse_brief()
+        .map_err(|d| invalid(Diagnostics(vec![d])))?;
     let has_vary = value
         .get("vary")
         .and_then(Value::as_object)
@@ -928,7 +930,9 @@ fn expand_response(w: &Work<'_>, body: &[u8]) -> Result<Response, Response> {
     let req = request(body)?;
     let first = req.first.unwrap_or(10).min(MAX_EXPAND);
     let (src, target) = parts(req)?;
-    let value = src.parse().map_err(|d| invalid(Diagnostics(vec![d])))?;
+    let value = src
+        .parse_brief()
+        .map_err(|d| invalid(Diagnostics(vec![d])))?;
     let stop = || w.cancel.is_set();
     let v = crate::app::vary::Variations::from_brief(&value, "brief", Some(&src))
         .and_then(|v| v.check_values_until(Some(&src), &stop).map(|()| v))

@@ -90,6 +90,11 @@ pub fn indentation(name: &str, text: &Arc<str>, line: usize) -> Option<Diagnosti
         let t = l.trim();
         !t.is_empty() && !t.starts_with('#')
     };
+    // a tab at the start of this line or the next (the parser often stops on the line before)
+    let (line, here) = match lines.get(line) {
+        Some(next) if next.starts_with('\t') && !here.starts_with('\t') => (line + 1, *next),
+        _ => (line, here),
+    };
     if here.starts_with('\t') {
         let d = Diagnostic::error(
             Code::Syntax,
@@ -110,11 +115,12 @@ pub fn indentation(name: &str, text: &Arc<str>, line: usize) -> Option<Diagnosti
         .collect();
     let above = *before.last()?;
     // a block scalar (`|`, `>`) holds free text: no hint about lines near one
-    let scalar = |l: &str| {
-        let v = l.split(" #").next().unwrap_or(l).trim_end();
-        v.ends_with('|') || v.ends_with('>') || v.ends_with("|-") || v.ends_with(">-")
-    };
-    if before.iter().any(|l| scalar(l)) {
+    if before.iter().any(|l| block_scalar(l)) {
+        return None;
+    }
+    // only among plain `key: value` lines (a continued plain scalar, a flow mapping or an
+    // explicit `?` key is the parser's business)
+    if !looks_like_a_key(above) || !looks_like_a_key(here) {
         return None;
     }
     // where a line's key starts: after its indent, and after `- ` for a list item
@@ -195,6 +201,31 @@ pub fn indentation(name: &str, text: &Arc<str>, line: usize) -> Option<Diagnosti
     )
 }
 
+/// A line that opens a block scalar: `key: |`, `- >-`, `key: |+2 # comment`.
+fn block_scalar(l: &str) -> bool {
+    let v = l.split(" #").next().unwrap_or(l).trim_end();
+    let indicator = v.rsplit([' ', ':']).next().unwrap_or("");
+    let mut chars = indicator.chars();
+    matches!(chars.next(), Some('|' | '>')) && chars.all(|c| matches!(c, '+' | '-' | '1'..='9'))
+}
+
+/// `key: value` or `- key: value` with a plain key (no flow collection, no explicit `?` key, no
+/// continued scalar).
+fn looks_like_a_key(l: &str) -> bool {
+    let mut t = l.trim_start();
+    while let Some(rest) = t.strip_prefix("- ") {
+        t = rest.trim_start();
+    }
+    let Some((key, _)) = t.split_once(':') else {
+        return false;
+    };
+    let key = key.trim();
+    !key.is_empty()
+        && !key.starts_with(['{', '[', '?', '#', '&', '*', '!', '|', '>'])
+        && !key.contains(' ')
+        || (key.starts_with('"') && key.ends_with('"'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,8 +256,25 @@ mod tests {
         // a line that lines up: the parser's own error stands
         let text: Arc<str> = Arc::from("subject: kite\ntext:\n  - headline: a\n    cta: b: c\n");
         assert!(indentation("b.yaml", &text, 4).is_none());
-        let text: Arc<str> = Arc::from("subject: |\n  deep text\n   more\n x: y\n");
-        assert!(indentation("b.yaml", &text, 4).is_none());
+        for text in [
+            "subject: |\n  deep text\n   more\n x: y\n",
+            "subject: |+\n  deep text\n     more\n x: y\n",
+            "subject: >2 # keep\n  deep text\n     more\n x: y\n",
+            "subject: a kite\n  flying high\n   style: x\n",
+            "x:\n  - {a: 1}\n   b: 2\n",
+            "? subject\n: a\n  y: z\n",
+        ] {
+            let text: Arc<str> = Arc::from(text);
+            let last = text.lines().count();
+            assert!(indentation("b.yaml", &text, last).is_none(), "{text}");
+        }
+        let text: Arc<str> = Arc::from("subject: a kite\ntext:\n  headline: FLY\n\tcta: GO\n");
+        let d = indentation("b.yaml", &text, 3).expect("the tab of the next line");
+        assert!(
+            d.message.contains("line 4 is indented with a tab"),
+            "{}",
+            d.message
+        );
     }
 
     #[test]

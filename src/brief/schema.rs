@@ -8,6 +8,9 @@ use crate::brief::source::{JsonPath, Segment, SourceFile};
 use crate::diagnostic::suggest::{did_you_mean, one_of};
 use crate::diagnostic::{Code, Diagnostic};
 
+/// The most schema findings one document reports.
+pub const MAX_FINDINGS: usize = 100;
+
 /// A compiled JSON Schema with the raw schema kept for suggestions.
 #[derive(Debug)]
 pub struct Schema {
@@ -67,6 +70,17 @@ impl Schema {
         // one finding per place and message, however many keywords reported it
         let mut seen = std::collections::HashSet::new();
         out.retain(|(d, path, _)| seen.insert((d.message.clone(), path.to_string())));
+        // a brief of thousands of wrong keys: the first ones are listed (locating each in the
+        // file has a cost), and the last of them says how many more there are
+        if out.len() > MAX_FINDINGS {
+            let more = out.len() - MAX_FINDINGS;
+            out.truncate(MAX_FINDINGS);
+            if let Some((last, _, _)) = out.last_mut() {
+                last.notes.push(format!(
+                    "and {more} more like these: only the first {MAX_FINDINGS} are listed"
+                ));
+            }
+        }
         match source {
             Some(source) => out
                 .into_iter()

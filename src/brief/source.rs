@@ -306,9 +306,9 @@ impl SourceFile {
         )
     }
 
-    /// Parses the text into a JSON value; syntax errors carry line and column. A key set twice in
-    /// one mapping is an error in both formats, pointing at both places.
-    pub fn parse(&self) -> Result<Value, Diagnostic> {
+    /// [`SourceFile::parse`] for a brief: an empty document (nothing but whitespace, comments and
+    /// YAML markers) is an error saying so, with a starter to begin from.
+    pub fn parse_brief(&self) -> Result<Value, Diagnostic> {
         let blank = match self.format {
             Format::Json => self.text.trim().is_empty(),
             Format::Yaml => crate::brief::hints::is_blank(&self.text),
@@ -316,6 +316,12 @@ impl SourceFile {
         if blank {
             return Err(crate::brief::hints::empty(&self.name));
         }
+        self.parse()
+    }
+
+    /// Parses the text into a JSON value; syntax errors carry line and column. A key set twice in
+    /// one mapping is an error in both formats, pointing at both places.
+    pub fn parse(&self) -> Result<Value, Diagnostic> {
         match self.format {
             Format::Json => serde_json::from_str::<NoDuplicates>(&self.text)
                 .map(|v| v.0)
@@ -344,7 +350,7 @@ impl SourceFile {
                     let message = e.render_with_options(serde_saphyr::render_options! {
                         snippets: serde_saphyr::SnippetMode::Off,
                     });
-                    let message = strip_position(&message);
+                    let message = yaml_message(&strip_position(&message));
                     let d = Diagnostic::error(Code::Syntax, format!("invalid YAML: {message}"));
                     let line = e.location().map_or(0, |l| l.line() as usize);
                     if let Some(hint) =
@@ -438,6 +444,22 @@ impl SourceFile {
             Some(location) => diagnostic.at(&self.name, self.text.clone(), location),
             None => diagnostic.in_file(&self.name),
         }
+    }
+}
+
+/// The YAML reader's message in the brief's words where it names the reader's own API or types.
+fn yaml_message(message: &str) -> String {
+    if message.contains("multiple YAML documents") {
+        String::from(
+            "the file holds several YAML documents (separated by `---`); a brief is one document",
+        )
+    } else if let Some(rest) = message.strip_prefix("budget breached: Depth { depth: ") {
+        let depth = rest.trim_end_matches([' ', '}']);
+        format!("the brief nests {depth} levels deep, more than the 64 a brief may have")
+    } else if message.starts_with("budget breached") {
+        String::from("the document is larger or more complex than a brief may be")
+    } else {
+        message.to_string()
     }
 }
 

@@ -193,6 +193,9 @@ pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
     }
     let opts = batch_options(args);
     check_distinct(output.as_deref(), errors.as_deref())?;
+    for f in [output, errors].into_iter().flatten() {
+        super::output::check_output_folder(f)?;
+    }
     let mut out_file = output
         .as_deref()
         .map(AtomicFile::create)

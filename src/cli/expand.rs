@@ -15,7 +15,7 @@ pub(super) struct Args {
     /// The brief (JSON or YAML).
     pub brief: PathBuf,
     /// Print only the number of variants and what generating them all costs.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "emit")]
     pub count: bool,
     /// Keep a reproducible random subset of N variants.
     #[arg(long, value_name = "N")]
@@ -64,6 +64,9 @@ pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
             .with_help("write the variants to another file"),
         ));
     }
+    if let Some(out) = output {
+        super::output::check_output_folder(out)?;
+    }
     let engine = engine(cli)?;
     let mut file = output
         .as_deref()
@@ -100,8 +103,12 @@ pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
         color,
     )?;
     if let Some(f) = file {
+        let name = output
+            .as_deref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
         f.commit()
-            .map_err(|e| io_failure("cannot write the output file", &e))?;
+            .map_err(|e| io_failure(&format!("cannot write `{name}`"), &e))?;
     }
     Ok(code)
 }
@@ -188,7 +195,7 @@ fn expand_command(
 fn load(brief: &std::path::Path) -> Result<(SourceFile, crate::app::vary::Variations), Failure> {
     let source = SourceFile::read(brief, None).map_err(Failure::of)?;
     let value = source
-        .parse()
+        .parse_brief()
         .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
     let stem = brief.file_stem().map_or_else(
         || String::from("brief"),

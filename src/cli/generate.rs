@@ -574,7 +574,7 @@ fn render_all(
     for path in &args.briefs {
         let source = SourceFile::read(path, None).map_err(Failure::of)?;
         let value = source
-            .parse()
+            .parse_brief()
             .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
         let stem = path.file_stem().map_or_else(
             || String::from("brief"),

@@ -40,3 +40,27 @@ pub(super) fn io_failure(what: &str, e: &std::io::Error) -> Failure {
     }
     Failure::of(Diagnostic::error(Code::Io, format!("{what}: {e}")))
 }
+
+/// An output file's folder must exist: said before any work is done, naming the folder (the
+/// atomic writer's own error would name its temporary file).
+pub(super) fn check_output_folder(path: &std::path::Path) -> Result<(), Failure> {
+    let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
+    match folder {
+        Some(f) if !f.is_dir() => Err(Failure::of(
+            Diagnostic::error(
+                Code::Io,
+                format!(
+                    "cannot write `{}`: the folder `{}` does not exist",
+                    path.display(),
+                    f.display()
+                ),
+            )
+            .with_help(format!("create it first: `mkdir -p {}`", f.display())),
+        )),
+        _ if path.is_dir() => Err(Failure::of(Diagnostic::error(
+            Code::Io,
+            format!("cannot write `{}`: it is a folder", path.display()),
+        ))),
+        _ => Ok(()),
+    }
+}

@@ -70,7 +70,7 @@ pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
                         .map_or_else(|| rendering.prompt.clone(), str::to_string))
                 } else {
                     source
-                        .parse()
+                        .parse_brief()
                         .map_err(|d| Diagnostics(vec![d]))
                         .and_then(|v| engine.family_sent(v, Some(&source), f))
                 };

@@ -85,10 +85,12 @@ fn result(d: &Diagnostic, rule_index: usize) -> Value {
     r
 }
 
-/// A file name as a relative URI reference: `/` separators, and every byte outside the
-/// unreserved set and `/` percent-encoded (a space, `#`, `?` or `%` in a name stays a name).
+/// A file name as a URI: relative names as relative references, absolute paths as `file://`
+/// URIs; `/` separators, and every byte outside the unreserved set and `/` percent-encoded (a
+/// space, `#`, `?` or `%` in a name stays a name).
 pub fn uri(file: &str) -> String {
-    let mut out = String::new();
+    // an absolute path is a `file:` URI; a relative one a relative reference
+    let mut out = String::from(if file.starts_with('/') { "file://" } else { "" });
     for b in file.replace('\\', "/").bytes() {
         if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
             out.push(char::from(b));

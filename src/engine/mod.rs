@@ -350,7 +350,7 @@ impl Engine {
         source: &SourceFile,
         target: &dyn Target,
     ) -> Result<Rendering, Diagnostics> {
-        let value = source.parse().map_err(|d| Diagnostics(vec![d]))?;
+        let value = source.parse_brief().map_err(|d| Diagnostics(vec![d]))?;
         self.render_value(value, Some(source), target)
     }
 
@@ -369,7 +369,7 @@ impl Engine {
         source: &SourceFile,
         family: Family,
     ) -> Result<String, Diagnostics> {
-        let value = source.parse().map_err(|d| Diagnostics(vec![d]))?;
+        let value = source.parse_brief().map_err(|d| Diagnostics(vec![d]))?;
         self.family_prompt_value(value, Some(source), family)
     }
 

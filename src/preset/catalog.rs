@@ -590,7 +590,7 @@ fn read_manifest(raw: &RawPreset) -> Result<(SourceFile, Manifest), Vec<Diagnost
         )]);
     };
     let source = SourceFile::new(manifest_name.clone(), text.clone(), Some(Format::Yaml));
-    let value = source.parse().map_err(|d| vec![d])?;
+    let value = source.parse_brief().map_err(|d| vec![d])?;
     let problems = manifest_schema().check(&value, &JsonPath::root(), Some(&source));
     if !problems.is_empty() {
         return Err(problems);

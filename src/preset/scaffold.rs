@@ -104,8 +104,15 @@ pub fn starter_brief(preset: &Preset, schema: &str) -> String {
 /// Text for a `# ` comment: each further line of it starts with `#` too, so a description of
 /// several lines can never become YAML.
 fn comment_lines(text: &str) -> String {
-    text.lines()
-        .map(str::trim_end)
+    text.split(['\n', '\r', '\u{85}', '\u{2028}', '\u{2029}'])
+        .map(|l| {
+            l.chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        })
+        .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
         .join("\n#   ")
 }

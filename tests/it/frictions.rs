@@ -387,3 +387,73 @@ fn a_json_syntax_error_points_at_the_character_not_the_byte() {
         "{d}"
     );
 }
+
+#[test]
+fn thousands_of_wrong_keys_list_the_first_hundred_and_say_how_many_more() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut text = String::from("subject: a\n");
+    for i in 0..5000 {
+        text.push_str(&format!("k{i}: {i}\n"));
+    }
+    std::fs::write(dir.path().join("big.yaml"), text).expect("write");
+    let (code, out, _) = run(&["validate", "--format", "json", "big.yaml"], dir.path());
+    assert_eq!(code, 1);
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(lines.len(), 100);
+    assert_eq!(
+        lines[99]["notes"][0],
+        "and 4900 more like these: only the first 100 are listed"
+    );
+}
+
+#[test]
+fn yaml_reader_messages_are_said_in_the_briefs_words() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("two.yaml"), "subject: a\n---\nsubject: b\n").expect("write");
+    let deep = format!("subject: a\nx: {}{}\n", "[".repeat(70), "]".repeat(70));
+    std::fs::write(dir.path().join("deep.yaml"), deep).expect("write");
+    let (_, _, err) = run(
+        &["--color", "never", "validate", "two.yaml", "deep.yaml"],
+        dir.path(),
+    );
+    assert!(
+        err.contains("the file holds several YAML documents"),
+        "{err}"
+    );
+    assert!(err.contains("more than the 64 a brief may have"), "{err}");
+    assert!(
+        !err.contains("from_str_multiple") && !err.contains("Depth {"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_output_file_in_a_missing_folder_is_named_before_any_work() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("k.yaml"),
+        "subject: a\nvary:\n  subject: [b, c]\n",
+    )
+    .expect("write");
+    for args in [
+        &["expand", "k.yaml", "-o", "nodir/v.jsonl"][..],
+        &["batch", "k.yaml", "-o", "nodir/v.jsonl"][..],
+    ] {
+        let (code, _, err) = run(args, dir.path());
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("the folder `nodir` does not exist"), "{err}");
+        assert!(!err.contains(".tmp"), "{err}");
+    }
+    let (code, _, err) = run(
+        &["expand", "k.yaml", "--count", "--emit", "json"],
+        dir.path(),
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("'--count' cannot be used with '--emit"),
+        "{err}"
+    );
+}

@@ -115,7 +115,13 @@ impl Schema {
             | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
                 let known = properties_at(&self.raw, &local);
                 for name in unexpected {
-                    out.push((unknown_field(name, &known), path.key(name.clone()), true));
+                    // past the findings that are listed, only counted: no "did you mean"
+                    let d = if out.len() < MAX_FINDINGS {
+                        unknown_field(name, &known)
+                    } else {
+                        Diagnostic::error(Code::UnknownField, format!("unknown field `{name}`"))
+                    };
+                    out.push((d, path.key(name.clone()), true));
                 }
             }
             ValidationErrorKind::Required { property } => {

@@ -24,8 +24,6 @@ use expansion::Expansion;
 #[derive(Debug)]
 pub struct Engine {
     inner: engine::Engine,
-    /// `strict`: every lint finding is an error, as `imgprompt --strict lint` says.
-    strict: bool,
 }
 
 /// A brief as the engine reads it: the file, the text, or the dict (written as JSON).
@@ -143,7 +141,7 @@ impl Engine {
         let inner = py
             .detach(|| setup.build())
             .map_err(|d| brief_error(py, &d))?;
-        Ok(Engine { inner, strict })
+        Ok(Engine { inner })
     }
 
     /// The record of `imgprompt render --emit json`: name, preset, prompt, payload (with method
@@ -185,22 +183,9 @@ impl Engine {
         let py = brief.py();
         let (source, _) = source(brief, format)?;
         let one = self::target(py, target)?;
-        let targets: Vec<&dyn engine::targets::Target> = if all_targets {
-            engine::prompt::family::Family::ALL
-                .iter()
-                .map(|f| engine::targets::TargetId::of_family(*f).target())
-                .collect()
-        } else {
-            vec![one.as_ref()]
-        };
+        let targets = engine::lint::targets(one.as_ref(), all_targets);
         let table = engine::lint::LintTable::builtin();
-        let mut found =
-            py.detach(|| engine::lint::lint_brief(&self.inner, &source, &targets, &table));
-        if self.strict {
-            for d in &mut found {
-                d.severity = engine::Severity::Error;
-            }
-        }
+        let found = py.detach(|| engine::lint::lint_brief(&self.inner, &source, &targets, &table));
         error::diagnostics_list(py, &Diagnostics(found))
     }
 
@@ -253,10 +238,7 @@ fn default(py: Python<'_>) -> PyResult<&'static Engine> {
         DEFAULT.get_or_init(|| {
             engine::engine::Setup::default()
                 .build()
-                .map(|inner| Engine {
-                    inner,
-                    strict: false,
-                })
+                .map(|inner| Engine { inner })
         })
     });
     built.as_ref().map_err(|d| brief_error(py, d))

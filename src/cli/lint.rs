@@ -52,31 +52,18 @@ pub(super) fn run(cli: &Cli, args: &Args, _color: bool) -> Result<u8, Failure> {
             .apply_overrides(&name, &text)
             .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
     }
-    let targets: Vec<&dyn crate::targets::Target> = if *all_targets {
-        crate::prompt::family::Family::ALL
-            .iter()
-            .map(|f| crate::targets::TargetId::of_family(*f).target())
-            .collect()
-    } else {
-        vec![target.as_ref()]
-    };
+    let targets = crate::lint::targets(target.as_ref(), *all_targets);
     let mut files = Vec::new();
     let mut io_failed = false;
     for path in briefs {
         // a file that cannot be read is reported with the others (exit 2 at the end)
-        let mut found = match SourceFile::read(path, None) {
+        let found = match SourceFile::read(path, None) {
             Ok(source) => crate::lint::lint_brief(&engine, &source, &targets, &lint_table),
             Err(d) => {
                 io_failed |= d.code == crate::diagnostic::Code::Io;
                 vec![d]
             }
         };
-        if cli.strict {
-            // --strict: every finding is an error, the lint rules' warnings too
-            for d in &mut found {
-                d.severity = crate::diagnostic::Severity::Error;
-            }
-        }
         files.push((path.display().to_string(), found));
     }
     let all = || files.iter().flat_map(|(_, d)| d);

@@ -122,16 +122,7 @@ fn new_brief(
             .with_help("name it `.yaml`; `imgprompt render` reads YAML and JSON alike"),
         ));
     }
-    let folder = file.parent().filter(|p| !p.as_os_str().is_empty());
-    if let Some(folder) = folder.filter(|f| !f.is_dir()) {
-        return Err(Failure::of(
-            Diagnostic::error(
-                Code::Usage,
-                format!("the folder `{}` does not exist", folder.display()),
-            )
-            .with_help(format!("create it first: `mkdir -p {}`", folder.display())),
-        ));
-    }
+    super::output::check_output_folder(file)?;
     if file.exists() {
         return Err(Failure::of(
             Diagnostic::error(Code::Usage, format!("`{}` already exists", file.display()))

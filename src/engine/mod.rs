@@ -290,6 +290,11 @@ impl Engine {
         self
     }
 
+    /// Whether strict mode is on (lint makes its rules' warnings errors too).
+    pub fn is_strict(&self) -> bool {
+        self.strict
+    }
+
     /// Sets the price table and the options every rendering is priced with.
     #[must_use]
     pub fn prices(mut self, prices: PriceTable, options: CostOptions) -> Self {

@@ -420,9 +420,22 @@ pub fn lint(
     RULES.iter().flat_map(|rule| (rule.check)(&cx)).collect()
 }
 
+/// The targets `lint` checks: `one`, or with `all` the target of every model family.
+pub fn targets(one: &dyn crate::targets::Target, all: bool) -> Vec<&dyn crate::targets::Target> {
+    if all {
+        crate::prompt::family::Family::ALL
+            .iter()
+            .map(|f| crate::targets::TargetId::of_family(*f).target())
+            .collect()
+    } else {
+        vec![one]
+    }
+}
+
 /// Everything `lint` says about one brief file for the given targets: the brief's own errors and
 /// warnings (from the first target's rendering) and each target's family findings, a finding
-/// several families share said once. An empty `targets` means OpenAI.
+/// several families share said once; under a strict engine, every warning an error. An empty
+/// `targets` means OpenAI.
 pub fn lint_brief(
     engine: &Engine,
     source: &SourceFile,
@@ -452,7 +465,11 @@ pub fn lint_brief(
         };
         for d in found {
             if seen.insert((d.code, d.message.clone(), d.path.clone())) {
-                all.push(d);
+                all.push(if engine.is_strict() {
+                    d.into_strict_error()
+                } else {
+                    d
+                });
             }
         }
     }

@@ -97,3 +97,30 @@ def test_expand_gives_the_cli_variants(tmp_path):
     assert list(imgprompt.expand(brief)) == json_lines(done.stdout)
     sampled = cli("expand", "--sample", "4", "--seed", "7", str(brief))
     assert list(imgprompt.expand(brief, sample=4, seed=7)) == json_lines(sampled.stdout)
+
+
+def test_engine_prices_and_partial_images_price_like_the_cli(tmp_path):
+    prices = tmp_path / "prices.json"
+    prices.write_text(json.dumps({"models": {"gpt-image-2": {"per_image": {
+        "as_of": "2027-01-01", "source": "our contract", "prices": {"high": {"1024x1536": 0.1}}}}}}))
+    brief = relative(examples()[0])
+    for args, kwargs in [(["--prices", str(prices), "cost"], {"prices": prices}),
+                         (["cost", "--partial-images", "2"], {"partial_images": 2})]:
+        done = cli(*args, "--format", "json", str(brief))
+        mine = imgprompt.Engine(**kwargs).cost(brief)
+        assert mine == json.loads(done.stdout)["briefs"][0]["estimate"]
+        assert mine != imgprompt.cost(brief), kwargs
+
+
+@pytest.mark.parametrize("kwarg", ["models", "prices", "target_limits", "families"])
+def test_every_engine_file_argument_is_read(kwarg, tmp_path):
+    missing = tmp_path / f"no-{kwarg}.json"
+    with pytest.raises(imgprompt.BriefError, match=f"no-{kwarg}.json"):
+        imgprompt.Engine(**{kwarg: missing})
+
+
+def test_engine_styles_folder_is_read(tmp_path):
+    (tmp_path / "styles").mkdir()
+    (tmp_path / "styles" / "broken.json").write_text("{ not json")
+    with pytest.raises(imgprompt.BriefError, match="broken.json"):
+        imgprompt.Engine(styles=[tmp_path / "styles"])

@@ -579,6 +579,10 @@ fn the_playground_works_in_a_real_browser() {
     assert_eq!(r["shared"]["brief"], shared, "{r}");
     assert_eq!(r["shared"]["target"], "stability", "{r}");
     assert_eq!(
+        r["shared"]["preset"], "poster",
+        "the picker follows the brief: {r}"
+    );
+    assert_eq!(
         r["shared"]["marks"],
         json!(["Shared – «Ünïcode» 🏮"]),
         "{r}"

@@ -86,7 +86,7 @@ try {
   const other = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await other.goto(result.share_link);
   await other.waitForFunction(() => document.getElementById("prompt").textContent.includes("🏮"));
-  result.shared = { brief: await other.inputValue("#brief"), target: await other.inputValue("#target"), marks: await other.$$eval("#prompt mark", (m) => m.map((x) => x.textContent)) };
+  result.shared = { brief: await other.inputValue("#brief"), target: await other.inputValue("#target"), preset: await other.inputValue("#preset"), marks: await other.$$eval("#prompt mark", (m) => m.map((x) => x.textContent)) };
   await other.screenshot({ path: `${shots}/playground-shared.png` });
   // an edit after opening the link is what a reload keeps (the link is dropped at the first edit)
   await other.fill("#brief", "preset: poster\nsubject: a night market\ntext:\n  headline: Edited After Sharing\n");
@@ -102,6 +102,10 @@ try {
   await page.waitForFunction(() => location.hash.length > 200000);
   result.big_link_ok = await page.evaluate(() => location.hash.startsWith("#brief="));
   await other.close();
+  // back to a brief a person would write, for the phone screenshot
+  await page.fill("#brief", "preset: poster\nsubject: a night market\ntext:\n  headline: Lantern Row\n");
+  await page.waitForFunction(() => !document.getElementById("results").classList.contains("stale")
+    && document.getElementById("prompt").textContent.includes("Lantern Row"));
   // phone width: one column, nothing wider than the screen
   await page.setViewportSize({ width: 390, height: 844 });
   result.phone_overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);

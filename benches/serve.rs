@@ -2,11 +2,13 @@
 //! Rust client (keep-alive HTTP/1.1 over std `TcpStream`, one thread per connection), so the
 //! client is not the bottleneck.
 //!
-//! Phases, each printing requests/s, p50/p99/max latency, errors and the server's peak RSS
-//! (`VmHWM`):
+//! Phases, each printing requests/s, p50/p99/max latency, errors, the server's CPU time per
+//! request (from `/proc`) and its peak RSS (`VmHWM`):
 //! 1. `POST /api/render` of the three shipped examples in turn, at 1 connection;
 //! 2. the same at 16 connections;
-//! 3. the same at 16 connections **while hostile clients run**: 4 threads posting 1 MB
+//! 3. the rendering alone (`"parts": []`: no lint, snippets or other families), at 1 and 16
+//!    connections;
+//! 4. the whole answer at 16 connections **while hostile clients run**: 4 threads posting 1 MB
 //!    amplification requests to `/api/expand` (36,000 short image URLs, a 100-value `vary`,
 //!    `first: 100`), 32 idle connections held open, and 8 slow connections sending a header a
 //!    byte at a time — latency and RSS must stay flat.
@@ -147,10 +149,30 @@ fn render_load(port: u16, bodies: &[Vec<u8>], conns: usize, per: usize) -> (f64,
     (lat.len() as f64 / total, lat, errors)
 }
 
-fn report(name: &str, (rps, lat, errors): &(f64, Vec<f64>, usize), pid: u32) {
+/// The CPU time the server has used so far (user + system), in seconds.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // the fields after the command name (which may hold spaces) in parentheses
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name; 100 ticks/s
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Runs `load` and prints its figures, with the server's CPU time per request.
+fn report(name: &str, pid: u32, load: impl FnOnce() -> (f64, Vec<f64>, usize)) {
+    let cpu0 = cpu_seconds(pid);
+    let (rps, lat, errors) = load();
+    let cpu = (cpu_seconds(pid) - cpu0) * 1e6 / lat.len() as f64;
     let at = |q: f64| lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)];
     println!(
-        "{name:<44} {rps:>8.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  max {:>7.2} ms  errors {errors}  server peak RSS {:.1} MB",
+        "{name:<44} {rps:>8.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  max {:>7.2} ms  errors {errors}  server CPU {cpu:.0} µs/request  server peak RSS {:.1} MB",
         at(0.5),
         at(0.99),
         lat[lat.len() - 1],
@@ -225,6 +247,15 @@ fn main() {
     .filter_map(|f| std::fs::read_to_string(root.join(f)).ok())
     .map(|text| serde_json::to_vec(&serde_json::json!({"brief": text})).expect("json"))
     .collect();
+    // the same briefs, asking for the rendering alone
+    let alone: Vec<Vec<u8>> = bodies
+        .iter()
+        .map(|b| {
+            let mut v: serde_json::Value = serde_json::from_slice(b).expect("json");
+            v["parts"] = serde_json::json!([]);
+            serde_json::to_vec(&v).expect("json")
+        })
+        .collect();
     assert!(!bodies.is_empty(), "the shipped examples");
     let per: usize = std::env::var("IMGPROMPT_BENCH_REQUESTS")
         .ok()
@@ -239,25 +270,25 @@ fn main() {
     );
     // warm up: the first answers compile the presets
     render_load(port, &bodies, 1, 50);
-    report(
-        "render, 1 connection",
-        &render_load(port, &bodies, 1, per * 4),
-        pid,
-    );
-    report(
-        "render, 16 connections",
-        &render_load(port, &bodies, 16, per),
-        pid,
-    );
+    report("render, 1 connection", pid, || {
+        render_load(port, &bodies, 1, per * 4)
+    });
+    report("render, 16 connections", pid, || {
+        render_load(port, &bodies, 16, per)
+    });
+    report("render, parts: [] (rendering alone), 1 conn", pid, || {
+        render_load(port, &alone, 1, per * 4)
+    });
+    report("render, parts: [], 16 connections", pid, || {
+        render_load(port, &alone, 16, per * 4)
+    });
     let stop = Arc::new(AtomicBool::new(false));
     let (s2, port2) = (stop.clone(), port);
     let hostile = std::thread::spawn(move || hostile(port2, &s2));
     std::thread::sleep(Duration::from_millis(500));
-    report(
-        "render, 16 connections, under hostile load",
-        &render_load(port, &bodies, 16, per),
-        pid,
-    );
+    report("render, 16 connections, under hostile load", pid, || {
+        render_load(port, &bodies, 16, per)
+    });
     stop.store(true, Ordering::Relaxed);
     let statuses = hostile.join().unwrap_or_default();
     let mut counts = std::collections::BTreeMap::new();

@@ -155,6 +155,24 @@ pub struct BriefRequest {
     /// `/api/expand`: how many variants to return (default 10, at most 100).
     #[serde(default)]
     pub first: Option<u64>,
+    /// `/api/render`: the costly parts of the answer to compute, by name (default: all three).
+    /// The rendering itself (preset, prompt, exact texts, payload, warnings, cost, variants) is
+    /// always there; a part not listed is neither computed nor sent. `[]` asks for the rendering
+    /// alone, the fastest answer.
+    #[serde(default)]
+    pub parts: Option<Vec<Part>>,
+}
+
+/// A costly part of `/api/render`'s answer ([`BriefRequest::parts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Part {
+    /// The lint findings on the prompt.
+    Lint,
+    /// The hand-off snippets (curl, Python, JavaScript).
+    Snippets,
+    /// What every model family is sent for the brief.
+    Families,
 }
 
 /// A request as it would be sent.
@@ -195,9 +213,10 @@ pub struct RenderResponse {
     /// Warnings (a deprecated model, a mapped size, …).
     #[schemars(with = "Vec<Value>")]
     pub warnings: Vec<Diagnostic>,
-    /// Lint findings on the prompt.
-    #[schemars(with = "Vec<Value>")]
-    pub lint: Vec<Diagnostic>,
+    /// Lint findings on the prompt (absent when `parts` leaves out `lint`).
+    #[schemars(with = "Option<Vec<Value>>")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lint: Option<Vec<Diagnostic>>,
     /// The cost estimate.
     #[schemars(with = "Value")]
     pub cost: Option<crate::cost::Estimate>,
@@ -205,11 +224,14 @@ pub struct RenderResponse {
     pub variants: Option<u64>,
     /// True when the brief's `vary` has more variants than a 64-bit count holds (over 18 quintillion).
     pub variants_overflow: bool,
-    /// Hand-off snippets.
-    pub snippets: Snippets,
+    /// Hand-off snippets (absent when `parts` leaves out `snippets`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippets: Option<Snippets>,
     /// What every model family is sent for the same brief (its first variant): the prompt, for
-    /// Midjourney its whole line; the target's own family first.
-    pub families: Vec<FamilyPrompt>,
+    /// Midjourney its whole line; the target's own family first (absent when `parts` leaves out
+    /// `families`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub families: Option<Vec<FamilyPrompt>>,
 }
 
 /// One model family's prompt for the brief.
@@ -793,28 +815,13 @@ fn family_prompts(
         .collect()
 }
 
-/// The brief as rendered: the brief itself, or its first variant when it has `vary`.
-fn rendered_value(src: &SourceFile) -> Option<Value> {
-    let value = src.parse_brief().ok()?;
-    let has_vary = value
-        .get("vary")
-        .and_then(Value::as_object)
-        .is_some_and(|v| !v.is_empty());
-    if !has_vary {
-        return Some(value);
-    }
-    crate::app::vary::Variations::from_brief(&value, "brief", Some(src))
-        .ok()
-        .map(|v| v.variant(0).brief)
-}
-
-/// Renders the brief, or its first variant when it has `vary`; the variant count beside (`None`
-/// past `u64::MAX`).
+/// Renders the brief, or its first variant when it has `vary`: the rendering, the brief value it
+/// rendered, and the variant count (`None` past `u64::MAX`).
 fn render(
     engine: &Engine,
     src: &SourceFile,
     target: &dyn Target,
-) -> Result<(Rendering, Option<u64>), Response> {
+) -> Result<(Rendering, Value, Option<u64>), Response> {
     let value = src
         .parse_brief()
         .map_err(|d| invalid(Diagnostics(vec![d])))?;
@@ -822,20 +829,17 @@ fn render(
         .get("vary")
         .and_then(Value::as_object)
         .is_some_and(|v| !v.is_empty());
-    if has_vary {
+    let (value, count) = if has_vary {
         let v = crate::app::vary::Variations::from_brief(&value, "brief", Some(src))
             .map_err(invalid)?;
-        let count = v.count();
-        let first = v.variant(0);
-        let r = engine
-            .render_value(first.brief, Some(src), target)
-            .map_err(invalid)?;
-        return Ok((r, count));
-    }
+        (v.variant(0).brief, v.count())
+    } else {
+        (value, Some(1))
+    };
     let r = engine
-        .render_value(value, Some(src), target)
+        .render_value(value.clone(), Some(src), target)
         .map_err(invalid)?;
-    Ok((r, Some(1)))
+    Ok((r, value, count))
 }
 
 async fn api_render(State(app): State<App>, request: Request) -> Response {
@@ -843,9 +847,15 @@ async fn api_render(State(app): State<App>, request: Request) -> Response {
 }
 
 fn render_response(w: &Work<'_>, body: &[u8]) -> Result<Response, Response> {
-    let (src, target) = parts(request(body)?)?;
-    let (r, variants) = render(w.engine, &src, target.as_ref())?;
-    let lint = crate::lint::lint(w.engine, &src, &r, &crate::lint::LintTable::builtin());
+    let req = request(body)?;
+    let wants = |part| req.parts.as_ref().is_none_or(|p| p.contains(&part));
+    let (lint, snippets, families) = (
+        wants(Part::Lint),
+        wants(Part::Snippets),
+        wants(Part::Families),
+    );
+    let (src, target) = parts(req)?;
+    let (r, value, variants) = render(w.engine, &src, target.as_ref())?;
     let snippet = |form| crate::emit::handoff::snippet(&r, form).ok();
     let response = RenderResponse {
         preset: r.preset.clone(),
@@ -863,18 +873,17 @@ fn render_response(w: &Work<'_>, body: &[u8]) -> Result<Response, Response> {
             body: r.payload.body.clone(),
         },
         warnings: r.warnings.clone(),
-        lint,
+        lint: lint
+            .then(|| crate::lint::lint(w.engine, &src, &r, crate::lint::LintTable::shipped())),
         cost: r.cost.clone(),
         variants,
         variants_overflow: variants.is_none(),
-        snippets: Snippets {
+        snippets: snippets.then(|| Snippets {
             curl: snippet(HandOff::Curl),
             python: snippet(HandOff::Python),
             js: snippet(HandOff::Js),
-        },
-        families: rendered_value(&src)
-            .map(|v| family_prompts(w.engine, &src, v, &r))
-            .unwrap_or_default(),
+        }),
+        families: families.then(|| family_prompts(w.engine, &src, value, &r)),
     };
     answer(&response, w.max_response)
 }
@@ -904,8 +913,8 @@ async fn api_lint(State(app): State<App>, request: Request) -> Response {
 
 fn lint_response(w: &Work<'_>, body: &[u8]) -> Result<Response, Response> {
     let (src, target) = parts(request(body)?)?;
-    let (r, _) = render(w.engine, &src, target.as_ref())?;
-    let findings = crate::lint::lint(w.engine, &src, &r, &crate::lint::LintTable::builtin());
+    let (r, _, _) = render(w.engine, &src, target.as_ref())?;
+    let findings = crate::lint::lint(w.engine, &src, &r, crate::lint::LintTable::shipped());
     answer(&LintResponse { findings }, w.max_response)
 }
 
@@ -915,7 +924,7 @@ async fn api_cost(State(app): State<App>, request: Request) -> Response {
 
 fn cost_response(w: &Work<'_>, body: &[u8]) -> Result<Response, Response> {
     let (src, target) = parts(request(body)?)?;
-    let (r, _) = render(w.engine, &src, target.as_ref())?;
+    let (r, _, _) = render(w.engine, &src, target.as_ref())?;
     answer(&json!({"estimate": r.cost}), w.max_response)
 }
 

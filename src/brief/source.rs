@@ -545,11 +545,16 @@ impl<'de> Visitor<'de> for NoDupVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut m = serde_json::Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            if m.contains_key(&key) {
-                return Err(de::Error::custom(format!("{DUPLICATE} `{key}`")));
+            // one hash per key: the entry is looked up once, and filled after its value is read
+            match m.entry(key) {
+                serde_json::map::Entry::Occupied(e) => {
+                    return Err(de::Error::custom(format!("{DUPLICATE} `{}`", e.key())));
+                }
+                serde_json::map::Entry::Vacant(e) => {
+                    let NoDuplicates(v) = map.next_value()?;
+                    e.insert(v);
+                }
             }
-            let NoDuplicates(v) = map.next_value()?;
-            m.insert(key, v);
         }
         Ok(Value::Object(m))
     }

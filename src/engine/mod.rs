@@ -388,6 +388,12 @@ impl Engine {
         family: Family,
     ) -> Result<String, Diagnostics> {
         let target = crate::targets::TargetId::of_family(family).target();
+        if !target.pastes() {
+            // the family is sent the prompt alone, which the request's build never changes:
+            // written without building (and validating, pricing, pointing the warnings of) a
+            // request, it is the same prompt, or the same error
+            return self.family_prompt_value(value, source, family);
+        }
         match self.render_value(value.clone(), source, target) {
             Ok(r) => Ok(r
                 .payload

@@ -273,7 +273,7 @@ fn check_assertions(
         }
     }
     if a.lint_clean {
-        let findings = crate::lint::lint(engine, source, r, &crate::lint::LintTable::builtin());
+        let findings = crate::lint::lint(engine, source, r, crate::lint::LintTable::shipped());
         for f in findings {
             failed.push(format!("lint: {}[{}]: {}", f.severity, f.code, f.message));
         }

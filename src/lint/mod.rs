@@ -162,20 +162,30 @@ pub const RULES: &[Rule] = &[
 ];
 
 /// A compiled regex, compiled once per pattern for the process (lint runs once per brief; a
-/// pattern with Unicode classes costs far more to compile than to run).
-fn cached_regex(pattern: &str) -> Result<Regex, regex::Error> {
-    static CACHE: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<String, Regex>>> =
-        std::sync::OnceLock::new();
+/// pattern with Unicode classes costs far more to compile than to run). Shared, never cloned: a
+/// cloned `Regex` starts with an empty pool of search caches, and building a lazy DFA's cache on
+/// every search was 80 % of a `serve` render request. The cache holds at most
+/// [`MAX_CACHED_REGEXES`] patterns (those built from a brief's exact texts vary per request):
+/// past that it starts again, so a long-running server's memory stays flat.
+fn cached_regex(pattern: &str) -> Result<std::sync::Arc<Regex>, regex::Error> {
+    type Cache = std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<Regex>>>;
+    static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     if let Some(re) = cache.lock().ok().and_then(|c| c.get(pattern).cloned()) {
         return Ok(re);
     }
-    let re = Regex::new(pattern)?;
+    let re = std::sync::Arc::new(Regex::new(pattern)?);
     if let Ok(mut c) = cache.lock() {
-        c.insert(pattern.to_string(), re.clone());
+        if c.len() >= MAX_CACHED_REGEXES {
+            c.clear();
+        }
+        c.insert(pattern.to_string(), std::sync::Arc::clone(&re));
     }
     Ok(re)
 }
+
+/// Patterns [`cached_regex`] keeps at most.
+const MAX_CACHED_REGEXES: usize = 512;
 
 /// The data tables of the rules.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -214,7 +224,16 @@ pub struct ContextRatio {
 impl LintTable {
     /// The shipped table.
     pub fn builtin() -> LintTable {
-        serde_json::from_str(include_str!("../../data/lint.json")).expect("data/lint.json is valid")
+        Self::shipped().clone()
+    }
+
+    /// The shipped tables, read once for the process.
+    pub fn shipped() -> &'static LintTable {
+        static TABLE: std::sync::OnceLock<LintTable> = std::sync::OnceLock::new();
+        TABLE.get_or_init(|| {
+            serde_json::from_str(include_str!("../../data/lint.json"))
+                .expect("data/lint.json is valid")
+        })
     }
 
     /// Applies an override file by the rule of every data file ([`crate::overlay`]): the lists

@@ -84,7 +84,7 @@ pub(super) fn text_vs_no_text(cx: &Context<'_>) -> Vec<Diagnostic> {
 
 /// Any of the no-text words as a whole word, case-insensitively; `None` when a table makes the
 /// pattern too large to compile (the rule then finds nothing).
-fn no_text_regex(words: &[String]) -> Option<Regex> {
+fn no_text_regex(words: &[String]) -> Option<std::sync::Arc<Regex>> {
     let words: Vec<String> = words
         .iter()
         .map(|w| regex::escape(&w.to_lowercase()))

@@ -6,5 +6,6 @@
 pub mod family;
 pub mod filters;
 pub mod plan;
+pub mod reads;
 pub mod render;
 pub mod sandbox;

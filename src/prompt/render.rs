@@ -61,6 +61,8 @@ pub struct Compiled {
     sources: Vec<TemplateFile>,
     /// What tera compiled: each source with the sandbox's hooks, and the way back to it.
     maps: Vec<SourceMap>,
+    /// The parts of the context the templates may read: the others are never built.
+    reads: crate::prompt::reads::Reads,
 }
 
 /// A tera instance with the project's filters and the sandbox's hooks.
@@ -108,10 +110,14 @@ impl Compiled {
                 },
             );
         }
+        // the authors' text: the sandbox's hooks name only what the tag they meter names, and in
+        // a component its own arguments (`__tera_context` there)
+        let reads = crate::prompt::reads::Reads::of(templates.iter().map(|t| &*t.text));
         Ok(Compiled {
             tera,
             sources: templates.to_vec(),
             maps,
+            reads,
         })
     }
 
@@ -849,7 +855,8 @@ fn insert_avoid(ctx: &mut tera::Context, avoid: &[String], avoid_in_prompt: bool
     );
 }
 
-/// Builds the template context for `brief` (defaults already merged). Each part is a small typed
+/// Builds the template context for `brief` (defaults already merged), with the parts the
+/// templates may read ([`crate::prompt::reads`]). Each part is a small typed
 /// struct turned into a tera value by tera's own serializer, which inserts every key once (a
 /// `tera::Map` converted with `Value::from` is hashed a second time).
 fn context(
@@ -857,34 +864,52 @@ fn context(
     preset: &Preset,
     placeholders: &mut Placeholders,
     avoid_in_prompt: bool,
+    reads: crate::prompt::reads::Reads,
 ) -> tera::Context {
-    let (text, text_by_role) = text_context(brief, preset, placeholders);
-    let avoid: Vec<String> = brief
-        .avoid
-        .iter()
-        .filter_map(|a| placeholders.user(a))
-        .collect();
+    // the texts first (they register their placeholders), inserted in their place below: the
+    // context keeps one order, which `__tera_context` shows
+    let texts = (reads.has("text") || reads.has("text_by_role"))
+        .then(|| text_context(brief, preset, placeholders));
     let p = &*placeholders;
     let mut ctx = tera::Context::new();
-    ctx.insert_value(
-        "preset",
-        tera::Value::from_serializable(&PresetCtx {
-            name: preset.name(),
-            description: &preset.manifest.description,
-        }),
-    );
-    ctx.insert_value(
-        "subject",
-        tera::Value::from(p.user(&brief.subject).unwrap_or_default()),
-    );
-    ctx.insert_value("style", style_context(p, &brief.style));
-    ctx.insert_value("composition", composition_context(p, &brief.composition));
-    ctx.insert_value("text", tera::Value::from(text));
-    ctx.insert_value("text_by_role", tera::Value::from(text_by_role));
-    ctx.insert_value("context", use_context(p, &brief.context));
-    insert_avoid(&mut ctx, &avoid, avoid_in_prompt);
-    ctx.insert_value("output", output_context(&brief.output));
-    ctx.insert_value("params", tera_map(&brief.params));
+    if reads.has("preset") {
+        ctx.insert_value(
+            "preset",
+            tera::Value::from_serializable(&PresetCtx {
+                name: preset.name(),
+                description: &preset.manifest.description,
+            }),
+        );
+    }
+    if reads.has("subject") {
+        ctx.insert_value(
+            "subject",
+            tera::Value::from(p.user(&brief.subject).unwrap_or_default()),
+        );
+    }
+    if reads.has("style") {
+        ctx.insert_value("style", style_context(p, &brief.style));
+    }
+    if reads.has("composition") {
+        ctx.insert_value("composition", composition_context(p, &brief.composition));
+    }
+    if let Some((text, text_by_role)) = texts {
+        ctx.insert_value("text", tera::Value::from(text));
+        ctx.insert_value("text_by_role", tera::Value::from(text_by_role));
+    }
+    if reads.has("context") {
+        ctx.insert_value("context", use_context(p, &brief.context));
+    }
+    if reads.has("avoid") || reads.has("avoid_all") || reads.has("target") {
+        let avoid: Vec<String> = brief.avoid.iter().filter_map(|a| p.user(a)).collect();
+        insert_avoid(&mut ctx, &avoid, avoid_in_prompt);
+    }
+    if reads.has("output") {
+        ctx.insert_value("output", output_context(&brief.output));
+    }
+    if reads.has("params") {
+        ctx.insert_value("params", tera_map(&brief.params));
+    }
     ctx
 }
 
@@ -934,12 +959,26 @@ fn render_marked(
     limits: Limits,
     avoid_in_prompt: bool,
 ) -> Result<(String, Placeholders), Vec<Diagnostic>> {
-    let mut placeholders = Placeholders::new(brief).map_err(|d| vec![d])?;
-    let context = context(brief, preset, &mut placeholders, avoid_in_prompt);
-    crate::prompt::filters::set_marks(Some(placeholders.marks));
-    let rendered = compiled.render(template, &context, limits);
-    crate::prompt::filters::set_marks(None);
-    Ok((rendered?, placeholders))
+    let render = |reads| -> Result<(String, Placeholders), Vec<Diagnostic>> {
+        let mut placeholders = Placeholders::new(brief).map_err(|d| vec![d])?;
+        let context = context(brief, preset, &mut placeholders, avoid_in_prompt, reads);
+        crate::prompt::filters::set_marks(Some(placeholders.marks));
+        let rendered = compiled.render(template, &context, limits);
+        crate::prompt::filters::set_marks(None);
+        Ok((rendered?, placeholders))
+    };
+    match render(compiled.reads) {
+        // a failing template fails again with the whole context, so that its error lists every
+        // variable there is and suggests the one meant (`subjet` → `subject`); one stopped by
+        // the sandbox's limits is not run twice
+        Err(ds)
+            if compiled.reads != crate::prompt::reads::Reads::ALL
+                && !ds.iter().any(|d| d.code == Code::TemplateLimit) =>
+        {
+            render(crate::prompt::reads::Reads::ALL)
+        }
+        done => done,
+    }
 }
 
 /// Renders a details template (a preset that `writes: details`): each non-empty line it writes

@@ -28,6 +28,9 @@ impl Target for Midjourney {
     fn avoid_in_prompt(&self) -> bool {
         false
     }
+    fn pastes(&self) -> bool {
+        true
+    }
     fn handoff_shape(&self) -> Result<super::HandOffShape, super::NoHandOff> {
         Err(super::NoHandOff {
             why: "Midjourney has no public API",

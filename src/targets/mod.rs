@@ -260,6 +260,11 @@ pub trait Target: Send + Sync + std::fmt::Debug {
     fn avoid_in_prompt(&self) -> bool {
         true
     }
+    /// Whether its request is a line to paste into a prompt box (`method: PROMPT`, Midjourney's
+    /// prompt with its parameters): what its family is sent is then more than the prompt.
+    fn pastes(&self) -> bool {
+        false
+    }
     /// The OpenAI Batch API endpoint its requests can be sent through (`/v1/images/generations`),
     /// or `None` when the provider has no such API: `--emit openai-batch` is then a usage error.
     fn batch_endpoint(&self) -> Option<&'static str> {

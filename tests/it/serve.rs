@@ -1033,3 +1033,55 @@ fn large_requests_cannot_take_every_slot() {
         "{statuses:?}"
     );
 }
+
+/// `parts` chooses the costly parts of a render answer: without it, all of them (the playground's
+/// answer); `[]` the rendering alone, byte for byte the same prompt, payload and cost; a part not
+/// listed is absent; an unknown part is a 400 naming the known ones.
+#[test]
+fn render_parts_choose_what_is_computed() {
+    let server = Server::start();
+    let poster = std::fs::read_to_string(common::root().join("examples/poster-future-forms.yaml"))
+        .expect("example");
+    let (s, full) = server.json("POST", "/api/render", &json!({"brief": poster}));
+    assert_eq!(s, 200, "{full}");
+    for key in ["lint", "snippets", "families"] {
+        assert!(
+            full.get(key).is_some(),
+            "{key} in the default answer: {full}"
+        );
+    }
+    let (s, alone) = server.json(
+        "POST",
+        "/api/render",
+        &json!({"brief": poster, "parts": []}),
+    );
+    assert_eq!(s, 200, "{alone}");
+    for key in ["lint", "snippets", "families"] {
+        assert!(alone.get(key).is_none(), "{key} not asked for: {alone}");
+    }
+    let mut trimmed = full.clone();
+    for key in ["lint", "snippets", "families"] {
+        trimmed.as_object_mut().expect("object").remove(key);
+    }
+    assert_eq!(alone, trimmed, "the rendering is the same");
+    let (s, some) = server.json(
+        "POST",
+        "/api/render",
+        &json!({"brief": poster, "parts": ["lint", "families"]}),
+    );
+    assert_eq!(s, 200, "{some}");
+    assert_eq!(some["lint"], full["lint"]);
+    assert_eq!(some["families"], full["families"]);
+    assert!(some.get("snippets").is_none(), "{some}");
+    let (s, e) = server.json(
+        "POST",
+        "/api/render",
+        &json!({"brief": poster, "parts": ["cost"]}),
+    );
+    assert_eq!(s, 400, "{e}");
+    let message = e["error"]["message"].as_str().expect("message");
+    assert!(
+        message.contains("unknown variant `cost`") && message.contains("`lint`"),
+        "{message}"
+    );
+}

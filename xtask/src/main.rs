@@ -4,6 +4,10 @@
 //! - `sync-models [--check] [--root DIR]`: regenerate `data/models.sdk.json` from the official SDK
 //!   files vendored under `data/sdk/` ([`sync`]); `--check` only reports whether it is stale.
 //!
+//! - `json-floor IN OUT`: the floor of the benchmarks (`benches/peers/run.sh`): every line of the
+//!   JSONL file `IN` parsed and re-serialised with serde_json alone, on one thread, into `OUT`;
+//!   lines that are not JSON are skipped. What no brief pipeline can beat.
+//!
 //! Exit codes: 0 done (or up to date), 1 stale (`--check`) or an SDK statement not found, 2 usage
 //! or I/O error.
 use std::path::{Path, PathBuf};
@@ -15,18 +19,23 @@ mod tests;
 
 const USAGE: &str = "\
 usage: cargo xtask sync-models [--check] [--root DIR]
+       cargo xtask json-floor IN OUT
 
   sync-models   regenerate data/models.sdk.json from the official SDK files vendored under
                 data/sdk/ (review the diff afterwards)
   --check       only report whether data/models.sdk.json is stale (exit 1 if it is)
   --root DIR    the repository root (default: the folder holding the workspace Cargo.toml,
-                found from the current directory up)";
+                found from the current directory up)
+  json-floor    the benchmarks' floor: parse and re-serialise every line of IN with serde_json
+                alone (one thread), into OUT";
 
 /// A task and its options, from the command line.
 #[derive(Debug, PartialEq, Eq)]
 enum Task {
     /// `sync-models`.
     SyncModels { check: bool, root: Option<PathBuf> },
+    /// `json-floor IN OUT`.
+    JsonFloor { input: PathBuf, output: PathBuf },
     /// `help`, `--help`, `-h`.
     Help,
 }
@@ -38,6 +47,7 @@ fn main() -> ExitCode {
             println!("{USAGE}");
             0
         }
+        Ok(Task::JsonFloor { input, output }) => json_floor(&input, &output),
         Ok(Task::SyncModels { check, root }) => match root.map_or_else(repository_root, Ok) {
             Ok(root) => sync_models(&root, check),
             Err(e) => {
@@ -58,6 +68,15 @@ fn parse(args: &[String]) -> Result<Task, String> {
     let mut args = args.iter();
     match args.next().map(String::as_str) {
         Some("sync-models") => {}
+        Some("json-floor") => {
+            return match (args.next(), args.next(), args.next()) {
+                (Some(input), Some(output), None) => Ok(Task::JsonFloor {
+                    input: PathBuf::from(input),
+                    output: PathBuf::from(output),
+                }),
+                _ => Err(String::from("`json-floor` takes two files: IN OUT")),
+            };
+        }
         Some("help" | "--help" | "-h") | None => return Ok(Task::Help),
         Some(other) => return Err(format!("unknown task `{other}`")),
     }
@@ -147,4 +166,28 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .inspect_err(|_| {
             let _ = std::fs::remove_file(&tmp);
         })
+}
+
+/// `json-floor`: parses and re-serialises every line of `input` into `output`, one thread, with
+/// serde_json alone. Returns the exit code.
+fn json_floor(input: &Path, output: &Path) -> u8 {
+    use std::io::{BufRead, BufWriter, Write};
+    let run = || -> std::io::Result<()> {
+        let reader = std::io::BufReader::new(std::fs::File::open(input)?);
+        let mut out = BufWriter::new(std::fs::File::create(output)?);
+        for line in reader.split(b'\n') {
+            if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&line?) {
+                serde_json::to_writer(&mut out, &value)?;
+                out.write_all(b"\n")?;
+            }
+        }
+        out.flush()
+    };
+    match run() {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error[io]: {e}");
+            2
+        }
+    }
 }

@@ -126,6 +126,15 @@ fn the_command_line_reads_the_task_and_its_options() {
     );
     assert_eq!(crate::parse(&args(&[])), Ok(crate::Task::Help));
     assert!(crate::parse(&args(&["sync-models", "--root"])).is_err());
+    assert_eq!(
+        crate::parse(&args(&["json-floor", "in", "out"])),
+        Ok(crate::Task::JsonFloor {
+            input: PathBuf::from("in"),
+            output: PathBuf::from("out")
+        })
+    );
+    assert!(crate::parse(&args(&["json-floor", "in"])).is_err());
+    assert!(crate::parse(&args(&["json-floor", "in", "out", "more"])).is_err());
     assert!(crate::parse(&args(&["sync-modles"])).is_err());
 }
 
@@ -139,4 +148,19 @@ fn the_root_is_found_from_a_subfolder() {
     );
     // fuzz/ is a workspace of its own: never taken for the repository root
     assert_eq!(crate::find_root(&root.join("fuzz")), Some(root));
+}
+
+#[test]
+fn json_floor_rewrites_every_json_line_and_skips_the_rest() {
+    let dir = scratch("json-floor");
+    let input = dir.join("in.jsonl");
+    let output = dir.join("out.jsonl");
+    std::fs::write(&input, "{\"b\": 1,  \"a\": [1, 2]}\nnot json\n{\"c\": \"\u00e9\"}\n")
+        .expect("write");
+    assert_eq!(crate::json_floor(&input, &output), 0);
+    assert_eq!(
+        std::fs::read_to_string(&output).expect("read"),
+        "{\"b\":1,\"a\":[1,2]}\n{\"c\":\"\u00e9\"}\n"
+    );
+    assert_eq!(crate::json_floor(&dir.join("missing"), &output), 2);
 }

@@ -1,0 +1,169 @@
+//! Which parts of the template context a preset's templates can read, found once when they are
+//! compiled: the context is then built with those parts only.
+//!
+//! A details template that says `{% if params.grid %}…{% endif %}` reads `params` and nothing
+//! else, yet building the whole context (every exact text, style, composition and use, each
+//! marked and turned into tera values) cost more than rendering the template. The scan is
+//! conservative: every name in every tag of every template compiled with the preset (the shared
+//! components included, as their authors wrote them: the sandbox's hooks name only what the tag
+//! they meter names, and in a component its own arguments) counts as read, in strings too,
+//! whatever it means there; only the text outside tags and the comments are skipped, since tera writes the
+//! one as it is and drops the other. A template naming `__tera_context` reads everything.
+//! Leaving out a part no tag names cannot change what a template writes.
+
+/// The top-level names of the template context, in the order [`Reads`] numbers them.
+pub const KEYS: [&str; 12] = [
+    "preset",
+    "subject",
+    "style",
+    "composition",
+    "text",
+    "text_by_role",
+    "context",
+    "avoid",
+    "avoid_all",
+    "target",
+    "output",
+    "params",
+];
+
+/// The set of context names ([`KEYS`]) a compiled preset's templates may read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reads(u16);
+
+impl Reads {
+    /// Every name: what a context for templates nobody scanned holds.
+    pub const ALL: Reads = Reads((1 << KEYS.len()) - 1);
+
+    /// The names the tags of `templates` (their text as tera compiles it) mention.
+    pub fn of<'a>(templates: impl IntoIterator<Item = &'a str>) -> Reads {
+        let mut reads = Reads(0);
+        for text in templates {
+            for name in tag_names(text) {
+                if name == "__tera_context" {
+                    return Reads::ALL;
+                }
+                if let Some(i) = KEYS.iter().position(|k| *k == name) {
+                    reads.0 |= 1 << i;
+                }
+            }
+        }
+        reads
+    }
+
+    /// Whether the context name `key` (one of [`KEYS`]) may be read.
+    pub fn has(self, key: &str) -> bool {
+        KEYS.iter()
+            .position(|k| *k == key)
+            .is_none_or(|i| self.0 & (1 << i) != 0)
+    }
+}
+
+/// Where the scanner is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Text tera writes as it is.
+    Outside,
+    /// Inside `{{ … }}` or `{% … %}`.
+    Tag,
+    /// Inside a string of a tag, closed by this quote.
+    Str(u8),
+    /// Inside `{# … #}`.
+    Comment,
+}
+
+/// Every identifier inside the tags of `text` (strings included), in order.
+fn tag_names(text: &str) -> Vec<&str> {
+    let bytes = text.as_bytes();
+    let mut names = Vec::new();
+    let mut state = State::Outside;
+    let mut i = 0;
+    while i < bytes.len() {
+        let (b, next) = (bytes[i], bytes.get(i + 1).copied());
+        match state {
+            State::Outside => match (b, next) {
+                (b'{', Some(b'{' | b'%')) => (state, i) = (State::Tag, i + 2),
+                (b'{', Some(b'#')) => (state, i) = (State::Comment, i + 2),
+                _ => i += 1,
+            },
+            State::Comment => match (b, next) {
+                (b'#', Some(b'}')) => (state, i) = (State::Outside, i + 2),
+                _ => i += 1,
+            },
+            State::Tag | State::Str(_) if is_start(b) => {
+                let end = bytes[i..]
+                    .iter()
+                    .position(|c| !is_part(*c))
+                    .map_or(bytes.len(), |n| i + n);
+                names.push(&text[i..end]);
+                i = end;
+            }
+            State::Tag => match (b, next) {
+                (b'}' | b'%', Some(b'}')) => (state, i) = (State::Outside, i + 2),
+                (b'"' | b'\'' | b'`', _) => (state, i) = (State::Str(b), i + 1),
+                _ => i += 1,
+            },
+            // a backslash keeps the string open over the next byte: should tera end the string
+            // earlier, the scanner only reads more of the tag as names, never less
+            State::Str(_) if b == b'\\' => i += 2,
+            State::Str(quote) if b == quote => (state, i) = (State::Tag, i + 1),
+            State::Str(_) => i += 1,
+        }
+    }
+    names
+}
+
+fn is_start(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'_'
+}
+
+fn is_part(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(reads: Reads) -> Vec<&'static str> {
+        KEYS.into_iter().filter(|k| reads.has(k)).collect()
+    }
+
+    #[test]
+    fn names_in_tags_are_read_and_text_and_comments_are_not() {
+        let t = "{#- the subject, style and text -#}\n\
+                 text: {% if params.grid %}laid out {{ params.grid | phrase }}{% endif %}";
+        assert_eq!(names(Reads::of([t])), ["params"]);
+        assert_eq!(
+            names(Reads::of([
+                "{{ text_by_role.cta }}",
+                "{{ <x items={style}/> }}"
+            ])),
+            ["style", "text_by_role"]
+        );
+    }
+
+    #[test]
+    fn strings_and_odd_quotes_never_hide_a_name() {
+        // `}}` inside a string does not end the tag
+        assert_eq!(names(Reads::of([r#"{{ "}}" ~ subject }}"#])), ["subject"]);
+        // a name inside a string counts (it may be a key: `text_by_role["cta"]`)
+        assert_eq!(names(Reads::of([r#"{{ x["avoid"] }}"#])), ["avoid"]);
+        // `{#` inside a tag's string is not a comment
+        assert_eq!(
+            names(Reads::of([r##"{{ "{#" }}{{ output }}{{ "#}" }}"##])),
+            ["output"]
+        );
+        assert_eq!(
+            names(Reads::of([r#"{% set a = 'it\'s' %}{{ context }}"#])),
+            ["context"]
+        );
+    }
+
+    #[test]
+    fn the_whole_context_by_name_reads_everything() {
+        assert_eq!(Reads::of(["{{ __tera_context }}"]), Reads::ALL);
+        assert_eq!(Reads::of(["no tags at all"]), Reads(0));
+        assert!(Reads(0).has("not a context key"), "unknown names are kept");
+    }
+}

@@ -155,12 +155,15 @@ fn json_floor_rewrites_every_json_line_and_skips_the_rest() {
     let dir = scratch("json-floor");
     let input = dir.join("in.jsonl");
     let output = dir.join("out.jsonl");
-    std::fs::write(&input, "{\"b\": 1,  \"a\": [1, 2]}\nnot json\n{\"c\": \"\u00e9\"}\n")
-        .expect("write");
+    std::fs::write(
+        &input,
+        "{\"b\": 1,  \"a\": [1, 2]}\nnot json\n{\"c\": \"\\u00e9\"}\n",
+    )
+    .expect("write");
     assert_eq!(crate::json_floor(&input, &output), 0);
     assert_eq!(
         std::fs::read_to_string(&output).expect("read"),
-        "{\"b\":1,\"a\":[1,2]}\n{\"c\":\"\u00e9\"}\n"
+        "{\"b\":1,\"a\":[1,2]}\n{\"c\":\"é\"}\n"
     );
     assert_eq!(crate::json_floor(&dir.join("missing"), &output), 2);
 }

@@ -214,8 +214,8 @@ pub struct RenderResponse {
     #[schemars(with = "Vec<Value>")]
     pub warnings: Vec<Diagnostic>,
     /// Lint findings on the prompt (absent when `parts` leaves out `lint`).
-    #[schemars(with = "Option<Vec<Value>>")]
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<Value>")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lint: Option<Vec<Diagnostic>>,
     /// The cost estimate.
     #[schemars(with = "Value")]
@@ -225,12 +225,14 @@ pub struct RenderResponse {
     /// True when the brief's `vary` has more variants than a 64-bit count holds (over 18 quintillion).
     pub variants_overflow: bool,
     /// Hand-off snippets (absent when `parts` leaves out `snippets`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Snippets")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snippets: Option<Snippets>,
     /// What every model family is sent for the same brief (its first variant): the prompt, for
     /// Midjourney its whole line; the target's own family first (absent when `parts` leaves out
     /// `families`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<FamilyPrompt>")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub families: Option<Vec<FamilyPrompt>>,
 }
 

@@ -504,34 +504,68 @@ fn stream_variants(
 }
 
 /// Runs a batch from `input` to `results` (and `errors` when given; otherwise error records go
-/// to `results` too, in order). `progress` is called with the number of lines done.
+/// to `results` too, in order). `progress` is called with the number of lines done. Each chunk
+/// of lines is written before the next is read, so records stream from an input that arrives
+/// slowly (a pipe, a terminal); [`run_file`] reads ahead.
 pub fn run(
     engine: &Engine,
     target: &dyn Target,
     input: impl BufRead,
     results: &mut dyn Write,
-    mut errors: Option<&mut dyn Write>,
+    errors: Option<&mut dyn Write>,
+    opts: &BatchOptions,
+    progress: impl FnMut(u64),
+) -> io::Result<Summary> {
+    let out = Out {
+        results,
+        errors,
+        summary: Summary::default(),
+    };
+    chunked(engine, target, input, out, opts, progress, false)
+}
+
+/// [`run`] for an input that is all there (a regular file): in parallel, a pipeline — while the
+/// render threads work on one chunk of lines, this thread writes the records of the chunk before
+/// and reads the next, so neither waits on the other (rendering chunk by chunk and then writing
+/// left the cores idle while records were written). Records still come out in input order.
+pub fn run_file(
+    engine: &Engine,
+    target: &dyn Target,
+    input: impl BufRead,
+    results: &mut dyn Write,
+    errors: Option<&mut dyn Write>,
+    opts: &BatchOptions,
+    progress: impl FnMut(u64),
+) -> io::Result<Summary> {
+    let out = Out {
+        results,
+        errors,
+        summary: Summary::default(),
+    };
+    chunked(engine, target, input, out, opts, progress, opts.parallel)
+}
+
+/// Where a batch's records go, and what it has counted.
+struct Out<'w, 'e> {
+    results: &'w mut dyn Write,
+    errors: Option<&'e mut dyn Write>,
+    summary: Summary,
+}
+
+/// [`run`] and [`run_file`]: chunk by chunk, or (`read_ahead`) one chunk rendering while the one
+/// before is written and the next read.
+fn chunked(
+    engine: &Engine,
+    target: &dyn Target,
+    mut input: impl BufRead,
+    mut out: Out<'_, '_>,
     opts: &BatchOptions,
     mut progress: impl FnMut(u64),
+    read_ahead: bool,
 ) -> io::Result<Summary> {
-    let mut summary = Summary::default();
-    let mut input = input;
-    let mut chunk_size = 1usize;
-    let mut line_no = 0u64;
-    let mut buf = Vec::new();
-    loop {
-        let mut chunk: Vec<(u64, RawLine)> = Vec::with_capacity(chunk_size);
-        while chunk.len() < chunk_size {
-            let Some(line) = read_line(&mut input, &mut buf)? else {
-                break;
-            };
-            line_no += 1;
-            chunk.push((line_no, line));
-        }
-        if chunk.is_empty() {
-            break;
-        }
-        let outputs: Vec<LineOutput> = if opts.parallel && chunk.len() > 1 {
+    let mut reader = Chunks::default();
+    let render = |chunk: Vec<(u64, RawLine)>| -> Vec<LineOutput> {
+        if opts.parallel && chunk.len() > 1 {
             chunk
                 .par_iter()
                 .map(|(n, line)| guarded_line(engine, target, opts, *n, line))
@@ -541,22 +575,90 @@ pub fn run(
                 .iter()
                 .map(|(n, line)| guarded_line(engine, target, opts, *n, line))
                 .collect()
-        };
+        }
+    };
+    // the records of a chunk, in order; true when --fail-fast stops the batch
+    let mut write = |outputs: Vec<LineOutput>, out: &mut Out<'_, '_>| -> io::Result<bool> {
         for o in outputs {
-            if summary.absorb(o, results, errors.as_deref_mut(), (engine, target, opts))?
-                && opts.fail_fast
-            {
-                summary.stopped_early = true;
-                results.flush()?;
-                return Ok(summary);
+            let ctx = (engine, target, opts);
+            let failed = out
+                .summary
+                .absorb(o, out.results, out.errors.as_deref_mut(), ctx)?;
+            if failed && opts.fail_fast {
+                out.summary.stopped_early = true;
+                out.results.flush()?;
+                return Ok(true);
             }
         }
-        results.flush()?;
-        progress(summary.lines);
-        // start small so the first records appear at once, then grow for throughput
-        chunk_size = (chunk_size * 2).min(1024);
+        out.results.flush()?;
+        progress(out.summary.lines);
+        Ok(false)
+    };
+    if !read_ahead {
+        while let Some(chunk) = reader.next(&mut input)? {
+            if write(render(chunk), &mut out)? {
+                break;
+            }
+        }
+        return Ok(out.summary);
     }
-    Ok(summary)
+    std::thread::scope(|scope| {
+        let mut pending: Option<std::thread::ScopedJoinHandle<'_, Vec<LineOutput>>> = None;
+        loop {
+            let next = match reader.next(&mut input)? {
+                // the thread renders a chunk of one line itself, so it has a main thread's stack
+                // (the deepest briefs the readers accept need it in a debug build); a larger
+                // chunk goes to the render threads
+                Some(chunk) => Some(
+                    std::thread::Builder::new()
+                        .stack_size(RENDER_STACK)
+                        .spawn_scoped(scope, move || render(chunk))?,
+                ),
+                None => None,
+            };
+            if let Some(done) = pending.take() {
+                let outputs = done
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                if write(outputs, &mut out)? {
+                    return Ok(out.summary);
+                }
+            }
+            match next {
+                Some(handle) => pending = Some(handle),
+                None => return Ok(out.summary),
+            }
+        }
+    })
+}
+
+/// The stack of the thread that hands a chunk to the render threads (and renders a chunk of one
+/// line itself): a main thread's.
+const RENDER_STACK: usize = 8 << 20;
+
+/// Reads the input in chunks of lines that grow from 1 to 1,024: the first records appear at
+/// once, then chunks are large enough for throughput.
+#[derive(Default)]
+struct Chunks {
+    size: usize,
+    line_no: u64,
+    buf: Vec<u8>,
+}
+
+impl Chunks {
+    /// The next chunk, numbered from 1 across chunks; `None` at the end of the input.
+    fn next(&mut self, input: &mut impl BufRead) -> io::Result<Option<Vec<(u64, RawLine)>>> {
+        self.size = (self.size * 2).clamp(1, 1024);
+        let mut chunk = Vec::with_capacity(self.size);
+        while chunk.len() < self.size {
+            let Some(line) = read_line(input, &mut self.buf)? else {
+                break;
+            };
+            self.line_no += 1;
+            chunk.push((self.line_no, line));
+        }
+        Ok((!chunk.is_empty()).then_some(chunk))
+    }
 }
 
 /// Checks a file of a folder before it is read: a regular file (a link to one is followed) of

@@ -336,8 +336,14 @@ fn run_input(
         )
     } else {
         let file = std::fs::File::open(input).map_err(cannot_read)?;
+        // a regular file is all there: read ahead; a FIFO streams like stdin
+        let whole = file.metadata().is_ok_and(|m| m.is_file());
         let reader = std::io::BufReader::with_capacity(1 << 16, file);
-        crate::app::batch::run(engine, target, reader, results, errors, opts, progress)
+        if whole {
+            crate::app::batch::run_file(engine, target, reader, results, errors, opts, progress)
+        } else {
+            crate::app::batch::run(engine, target, reader, results, errors, opts, progress)
+        }
     };
     summary.map_err(|e| io_failure("batch failed", &e))
 }

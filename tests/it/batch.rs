@@ -312,3 +312,54 @@ fn a_billion_variants_count_and_sample() {
     assert!(started.elapsed() < std::time::Duration::from_secs(60));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A batch over a regular file reads ahead (one chunk renders while the one before is written):
+/// its records are byte for byte those of `--sequential` and of the same lines streamed from
+/// stdin, whatever the mix of lines (several presets, `vary`, malformed, blank).
+#[test]
+fn reading_ahead_writes_what_streaming_writes() {
+    let presets = ["poster", "product", "ui", "basic", "nope"];
+    let lines: Vec<String> = (0..3000)
+        .map(|i| match i % 97 {
+            13 => String::from("{\"subject\": \"broken\","),
+            29 => String::new(),
+            41 => format!(
+                "{{\"subject\": \"v{i}\", \"vary\": {{\"output.quality\": [\"low\", \"high\"]}}}}"
+            ),
+            _ => format!(
+                "{{\"name\": \"b{i}\", \"preset\": \"{}\", \"subject\": \"item {i}\", \"text\": {{\"headline\": \"Text {i}\"}}}}",
+                presets[i % presets.len()]
+            ),
+        })
+        .collect();
+    let text = lines.join("\n") + "\n";
+    let dir = std::env::temp_dir().join(format!("imgprompt-ahead-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("lines.jsonl");
+    std::fs::write(&file, &text).expect("write");
+    let run = |extra: &[&str]| {
+        let out = cli()
+            .arg("batch")
+            .arg(&file)
+            .args(["-q", "--emit", "json"])
+            .args(extra)
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(1), "the broken lines fail");
+        out.stdout
+    };
+    let ahead = run(&[]);
+    assert_eq!(ahead, run(&["--sequential"]), "parallel and sequential");
+    let streamed = with_stdin(
+        cli().args(["batch", "-", "-q", "--emit", "json"]),
+        text.as_bytes(),
+    );
+    assert_eq!(ahead, streamed.stdout, "a file and stdin");
+    let records = String::from_utf8(ahead).expect("utf-8");
+    assert_eq!(
+        records.lines().count(),
+        3000 + 31,
+        "one record per line, two per vary line"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -1289,6 +1289,23 @@ fn batch_gives_one_record_per_line_in_order() {
                 })
             })?
             .map_err(|e| TestCaseError::fail(format!("batch::run failed: {e}")))?;
+            // reading ahead (a regular file's pipeline) writes the same records
+            let mut ahead: Vec<u8> = Vec::new();
+            no_panic("batch::run_file", || {
+                pool().install(|| {
+                    imgprompt::app::batch::run_file(
+                        engine(),
+                        &OpenAi,
+                        &bytes[..],
+                        &mut ahead,
+                        None,
+                        &opts,
+                        |_| {},
+                    )
+                })
+            })?
+            .map_err(|e| TestCaseError::fail(format!("batch::run_file failed: {e}")))?;
+            prop_assert!(ahead == out, "run_file and run differ");
             let text = String::from_utf8(out)
                 .map_err(|e| TestCaseError::fail(format!("records are not UTF-8: {e}")))?;
             let records: Vec<Value> = text

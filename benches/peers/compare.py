@@ -19,6 +19,8 @@ system) and peak RSS, all from `os.wait4` of the process):
    brief (interpreter start, imports, schema compilation included).
 
 Every output is checked: one record per line (one per variant), in order; every variant once.
+`IMGPROMPT_PEERS_QUICK=1` makes every job small (the CI test of this script): 200 briefs, 1,000
+and 10,000 variants, one run each.
 """
 
 import json
@@ -37,10 +39,14 @@ PRESETS = [("poster", "headline"), ("product", "label"), ("ui", "title"), ("basi
 
 def generate(n):
     """The briefs of benches/throughput.rs, line for line."""
-    lines = []
+    return "".join(lines(n))
+
+
+def lines(n):
+    """The lines of [`generate`], one at a time."""
     for i in range(n):
         if i % 100 == 99:
-            lines.append('{"subject": "broken", ')
+            yield '{"subject": "broken", \n'
             continue
         preset, role = PRESETS[i % len(PRESETS)]
         brief = {
@@ -63,21 +69,43 @@ def generate(n):
         }
         if i % 50 == 7:
             brief["vary"] = {"output.quality": ["low", "high"]}
-        lines.append(json.dumps(brief, ensure_ascii=False, separators=(",", ":")))
-    return "\n".join(lines) + "\n"
+        yield json.dumps(brief, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def peak_rss_mb(pid):
+    """The process's peak resident memory so far (`VmHWM`), in MB; 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def measure(argv, stdout=None, cwd=ROOT):
-    """Runs argv to its end: (wall s, CPU s, peak RSS MB, exit status)."""
+    """Runs argv to its end: (wall s, CPU s, peak RSS MB, exit status).
+
+    CPU time comes from `os.wait4`; the peak RSS is sampled from `/proc` every 2 ms (`wait4`'s
+    `ru_maxrss` would count this driver's memory at the fork, which Linux carries over `exec`).
+    """
     out = open(stdout, "wb") if stdout else subprocess.DEVNULL
     start = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.DEVNULL, cwd=cwd)
-    _, status, usage = os.wait4(proc.pid, 0)
+    peak = 0.0
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        peak = max(peak, peak_rss_mb(proc.pid))
+        time.sleep(0.002)
     wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
     if stdout:
         out.close()
     cpu = usage.ru_utime + usage.ru_stime
-    return wall, cpu, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+    return wall, cpu, peak, proc.returncode
 
 
 def runs(argv, n, stdout=None, ok=(0,)):
@@ -90,33 +118,30 @@ def runs(argv, n, stdout=None, ok=(0,)):
     return tuple(statistics.median(f[i] for f in figures) for i in range(3))
 
 
-def row(name, figures, base=None, per=None):
+def row(name, figures, per=None):
     wall, cpu, rss = figures
     text = f"{name:<46} wall {wall:8.3f} s  CPU {cpu:8.3f} s  peak RSS {rss:7.1f} MB"
     if per:
         text += f"  {cpu * 1e6 / per:7.2f} µs CPU/item"
-    if base:
-        text += f"  | peer/imgprompt: CPU {base[1] / cpu:5.1f}x, wall {base[0] / wall:5.1f}x"
     print(text, flush=True)
 
 
-def lines_of(path):
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f]
-
-
 def check_batch(path, n):
-    records = lines_of(path)
+    """One record per line (two for a line with `vary`), in input order."""
     extra = sum(1 for i in range(n) if i % 50 == 7 and i % 100 != 99)
-    assert len(records) == n + extra, f"{path}: {len(records)} records for {n} lines"
-    seen = [r["line"] for r in records]
-    assert seen == sorted(seen), f"{path}: records out of order"
+    count, last = 0, 0
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            seen = json.loads(line)["line"]
+            assert seen >= last, f"{path}: records out of order at line {seen}"
+            count, last = count + 1, seen
+    assert count == n + extra, f"{path}: {count} records for {n} lines"
 
 
 def batch(tmp, imgprompt, xtask, python, n, k):
     src = os.path.join(tmp, "briefs.jsonl")
     with open(src, "w", encoding="utf-8") as f:
-        f.write(generate(n))
+        f.writelines(lines(n))
     schema = os.path.join(tmp, "brief.schema.json")
     with open(schema, "wb") as f:
         f.write(subprocess.run([imgprompt, "schema", "spec"], check=True, capture_output=True).stdout)
@@ -153,36 +178,37 @@ def expand_brief(tmp, axes, name):
 
 
 def check_expand(path, total):
+    """Every variant once: `total` lines, no prompt twice (hashes, to keep this driver small)."""
     with open(path, encoding="utf-8") as f:
-        prompts = set()
-        for line in f:
-            prompts.add(json.loads(line)["prompt"])
+        prompts = {hash(json.loads(line)["prompt"]) for line in f}
     assert len(prompts) == total, f"{path}: {len(prompts)} distinct prompts, not {total}"
 
 
-def expand(tmp, imgprompt, python, k):
+def expand(tmp, imgprompt, python, k, axes):
     out = os.path.join(tmp, "variants.jsonl")
-    brief = expand_brief(tmp, 5, "grid")
-    print("\nexpand: 5 text axes of 10 values, 100,000 variants, prompts out")
+    brief = expand_brief(tmp, axes, "grid")
+    total = 10**axes
+    print(f"\nexpand: {axes} text axes of 10 values, {total:,} variants, prompts out")
     ours = runs([imgprompt, "expand", brief, "--emit", "prompt"], k, stdout=out)
-    check_expand(out, 100_000)
-    row("imgprompt expand --emit prompt", ours, per=100_000)
-    peer = runs([python, os.path.join(HERE, "dynamic_prompts.py"), "5", "10", out], k)
-    check_expand(out, 100_000)
-    row("Dynamic Prompts 0.31.0, combinatorial", peer, per=100_000)
+    check_expand(out, total)
+    row("imgprompt expand --emit prompt", ours, per=total)
+    peer = runs([python, os.path.join(HERE, "dynamic_prompts.py"), str(axes), "10", out], k)
+    check_expand(out, total)
+    row("Dynamic Prompts 0.31.0, combinatorial", peer, per=total)
     print(f"ratios: Dynamic Prompts CPU / imgprompt CPU = {peer[1] / ours[1]:.1f}x")
-    million = expand_brief(tmp, 6, "million")
-    argv = [imgprompt, "expand", million, "--emit", "prompt", "--max-variants", "1000000"]
+    million = expand_brief(tmp, axes + 1, "million")
+    many = total * 10
+    argv = [imgprompt, "expand", million, "--emit", "prompt", "--max-variants", str(many)]
     big = runs(argv, 1, stdout=out)
-    check_expand(out, 1_000_000)
-    row("imgprompt expand, 1,000,000 variants", big, per=1_000_000)
+    check_expand(out, many)
+    row(f"imgprompt expand, {many:,} variants", big, per=many)
     return {"expand": ours, "dynamicprompts": peer, "million": big}
 
 
 def cold(tmp, imgprompt, python, k):
     example = os.path.join(ROOT, "examples/poster-future-forms.yaml")
     print("\ncold start: one brief, the whole process")
-    ours = runs([imgprompt, "render", example], max(k, 20))
+    ours = runs([imgprompt, "render", example], k)
     row("imgprompt render examples/poster-future-forms.yaml", ours)
     src = os.path.join(tmp, "one.jsonl")
     with open(src, "w", encoding="utf-8") as f:
@@ -192,20 +218,23 @@ def cold(tmp, imgprompt, python, k):
     prices = os.path.join(ROOT, "data/prices.json")
     pipeline = os.path.join(HERE, "jinja_pipeline.py")
     out = os.path.join(tmp, "one.out")
-    peer = runs([python, pipeline, schema, requests, prices, src, out], max(k, 20))
-    row("Jinja2 + fastjsonschema pipeline, one brief", peer, base=None)
+    peer = runs([python, pipeline, schema, requests, prices, src, out], k)
+    row("Jinja2 + fastjsonschema pipeline, one brief", peer)
     return {"render": ours, "jinja": peer}
 
 
 def main(imgprompt, xtask):
-    n = int(os.environ.get("IMGPROMPT_PEERS_N", "100000"))
-    k = int(os.environ.get("IMGPROMPT_PEERS_RUNS", "5"))
+    quick = os.environ.get("IMGPROMPT_PEERS_QUICK") == "1"
+    n = int(os.environ.get("IMGPROMPT_PEERS_N", "200" if quick else "100000"))
+    k = int(os.environ.get("IMGPROMPT_PEERS_RUNS", "1" if quick else "5"))
+    axes = 3 if quick else 5
     python = sys.executable
     print(f"imgprompt vs peers: {os.cpu_count()} cores, {k} runs each, medians; {python}")
     with tempfile.TemporaryDirectory(prefix="imgprompt-peers-") as tmp:
         results = batch(tmp, imgprompt, xtask, python, n, k)
-        results.update(expand(tmp, imgprompt, python, k))
-        results.update({"cold-" + key: v for key, v in cold(tmp, imgprompt, python, k).items()})
+        results.update(expand(tmp, imgprompt, python, k, axes))
+        cold_runs = k if quick else max(k, 20)
+        results.update({f"cold-{key}": v for key, v in cold(tmp, imgprompt, python, cold_runs).items()})
     report = os.environ.get("IMGPROMPT_PEERS_JSON")
     if report:
         with open(report, "w") as f:

@@ -516,11 +516,7 @@ pub fn run(
     opts: &BatchOptions,
     progress: impl FnMut(u64),
 ) -> io::Result<Summary> {
-    let out = Out {
-        results,
-        errors,
-        summary: Summary::default(),
-    };
+    let out = Out::new(results, errors);
     chunked(engine, target, input, out, opts, progress, false)
 }
 
@@ -537,11 +533,7 @@ pub fn run_file(
     opts: &BatchOptions,
     progress: impl FnMut(u64),
 ) -> io::Result<Summary> {
-    let out = Out {
-        results,
-        errors,
-        summary: Summary::default(),
-    };
+    let out = Out::new(results, errors);
     chunked(engine, target, input, out, opts, progress, opts.parallel)
 }
 
@@ -550,6 +542,16 @@ struct Out<'w, 'e> {
     results: &'w mut dyn Write,
     errors: Option<&'e mut dyn Write>,
     summary: Summary,
+}
+
+impl<'w, 'e> Out<'w, 'e> {
+    fn new(results: &'w mut dyn Write, errors: Option<&'e mut dyn Write>) -> Self {
+        Out {
+            results,
+            errors,
+            summary: Summary::default(),
+        }
+    }
 }
 
 /// [`run`] and [`run_file`]: chunk by chunk, or (`read_ahead`) one chunk rendering while the one

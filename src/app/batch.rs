@@ -607,7 +607,18 @@ fn chunked(
     std::thread::scope(|scope| {
         let mut pending: Option<std::thread::ScopedJoinHandle<'_, Vec<LineOutput>>> = None;
         loop {
-            let next = match reader.next(&mut input)? {
+            let chunk = match reader.next(&mut input) {
+                Ok(chunk) => chunk,
+                Err(e) => {
+                    // the chunk read before the error is written first, as without reading
+                    // ahead; the error ends the batch
+                    if let Some(done) = pending.take() {
+                        write(joined(done), &mut out)?;
+                    }
+                    return Err(e);
+                }
+            };
+            let next = match chunk {
                 // the thread renders a chunk of one line itself, so it has a main thread's stack
                 // (the deepest briefs the readers accept need it in a debug build); a larger
                 // chunk goes to the render threads
@@ -619,10 +630,7 @@ fn chunked(
                 None => None,
             };
             if let Some(done) = pending.take() {
-                let outputs = done
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                if write(outputs, &mut out)? {
+                if write(joined(done), &mut out)? {
                     return Ok(out.summary);
                 }
             }
@@ -632,6 +640,12 @@ fn chunked(
             }
         }
     })
+}
+
+/// The records a render thread made (its panic, should one escape [`guarded_line`], goes on).
+fn joined(done: std::thread::ScopedJoinHandle<'_, Vec<LineOutput>>) -> Vec<LineOutput> {
+    done.join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// The stack of the thread that hands a chunk to the render threads (and renders a chunk of one

@@ -64,15 +64,21 @@ impl Reads {
 enum State {
     /// Text tera writes as it is.
     Outside,
-    /// Inside `{{ … }}` or `{% … %}`.
-    Tag,
+    /// Inside `{{ … }}` (closed by `}}`) or `{% … %}` (closed by `%}`): the closing byte before
+    /// `}`, and how deep in `{`…`}` (a map literal) the scanner is.
+    Tag { close: u8, depth: usize },
     /// Inside a string of a tag, closed by this quote.
-    Str(u8),
+    Str { quote: u8, close: u8, depth: usize },
     /// Inside `{# … #}`.
     Comment,
 }
 
-/// Every identifier inside the tags of `text` (strings included), in order.
+/// Every identifier inside the tags of `text` (strings included), in order. It reads tera's
+/// delimiters as tera's lexer does (and the sandbox's scanner): a `{% raw %}` body is text up to
+/// the first `{% endraw %}`; a `{{` tag ends at `}}`, a `{%` tag at `%}`. Where it could end a tag
+/// earlier than tera, it does not: a `}` closing a map literal (`{"a": {"b": 1}}`) is not the end,
+/// and a backslash in a string keeps the string open over the next byte — so it may read more of
+/// a template as tags than tera does, never less.
 fn tag_names(text: &str) -> Vec<&str> {
     let bytes = text.as_bytes();
     let mut names = Vec::new();
@@ -82,7 +88,28 @@ fn tag_names(text: &str) -> Vec<&str> {
         let (b, next) = (bytes[i], bytes.get(i + 1).copied());
         match state {
             State::Outside => match (b, next) {
-                (b'{', Some(b'{' | b'%')) => (state, i) = (State::Tag, i + 2),
+                (b'{', Some(b'%')) => match crate::prompt::sandbox::skip_tag(&text[i + 2..], "raw")
+                {
+                    Some(len) => i = end_of_raw(text, i + 2 + len),
+                    None => {
+                        (state, i) = (
+                            State::Tag {
+                                close: b'%',
+                                depth: 0,
+                            },
+                            i + 2,
+                        )
+                    }
+                },
+                (b'{', Some(b'{')) => {
+                    (state, i) = (
+                        State::Tag {
+                            close: b'}',
+                            depth: 0,
+                        },
+                        i + 2,
+                    )
+                }
                 (b'{', Some(b'#')) => (state, i) = (State::Comment, i + 2),
                 _ => i += 1,
             },
@@ -90,7 +117,7 @@ fn tag_names(text: &str) -> Vec<&str> {
                 (b'#', Some(b'}')) => (state, i) = (State::Outside, i + 2),
                 _ => i += 1,
             },
-            State::Tag | State::Str(_) if is_start(b) => {
+            State::Tag { .. } | State::Str { .. } if is_start(b) => {
                 let end = bytes[i..]
                     .iter()
                     .position(|c| !is_part(*c))
@@ -98,19 +125,54 @@ fn tag_names(text: &str) -> Vec<&str> {
                 names.push(&text[i..end]);
                 i = end;
             }
-            State::Tag => match (b, next) {
-                (b'}' | b'%', Some(b'}')) => (state, i) = (State::Outside, i + 2),
-                (b'"' | b'\'' | b'`', _) => (state, i) = (State::Str(b), i + 1),
-                _ => i += 1,
-            },
-            // a backslash keeps the string open over the next byte: should tera end the string
-            // earlier, the scanner only reads more of the tag as names, never less
-            State::Str(_) if b == b'\\' => i += 2,
-            State::Str(quote) if b == quote => (state, i) = (State::Tag, i + 1),
-            State::Str(_) => i += 1,
+            State::Tag { close, depth } => {
+                state = match b {
+                    _ if depth == 0 && b == close && next == Some(b'}') => {
+                        i += 1;
+                        State::Outside
+                    }
+                    b'{' => State::Tag {
+                        close,
+                        depth: depth + 1,
+                    },
+                    b'}' => State::Tag {
+                        close,
+                        depth: depth.saturating_sub(1),
+                    },
+                    b'"' | b'\'' | b'`' => State::Str {
+                        quote: b,
+                        close,
+                        depth,
+                    },
+                    _ => state,
+                };
+                i += 1;
+            }
+            State::Str { .. } if b == b'\\' => i += 2,
+            State::Str {
+                quote,
+                close,
+                depth,
+            } if b == quote => {
+                (state, i) = (State::Tag { close, depth }, i + 1);
+            }
+            State::Str { .. } => i += 1,
         }
     }
     names
+}
+
+/// Where the text after a `{% raw %}` body starts: after the first `{% endraw %}` (tera's rule),
+/// or the end of the template when there is none.
+fn end_of_raw(text: &str, body: usize) -> usize {
+    let mut from = body;
+    while let Some(k) = text[from..].find("{%").map(|k| from + k) {
+        if let Some(len) = crate::prompt::sandbox::skip_tag(&text[k + 2..], "endraw") {
+            return k + 2 + len;
+        }
+        from = k + 2;
+    }
+    text.len()
 }
 
 fn is_start(b: u8) -> bool {
@@ -157,6 +219,34 @@ mod tests {
         assert_eq!(
             names(Reads::of([r#"{% set a = 'it\'s' %}{{ context }}"#])),
             ["context"]
+        );
+    }
+
+    #[test]
+    fn raw_bodies_and_map_literals_are_read_as_tera_reads_them() {
+        // a `{#` in a raw body is text, not a comment hiding the tags after it
+        let t = "{% raw %}{#{% endraw %}{% if subject is defined %}{{ subject }}{% endif %}\
+                 {%- raw -%}#}{{ output }}{% endraw %}";
+        assert_eq!(names(Reads::of([t])), ["subject"]);
+        // `}}` closing a map literal inside `{% %}` does not end the tag
+        assert_eq!(
+            names(Reads::of([
+                r#"{% if {"a": {"b": 1}} and subject is defined %}x{% endif %}"#
+            ])),
+            ["subject"]
+        );
+        assert_eq!(
+            names(Reads::of([r#"{{ {"a": {"b": 1}} | length }}{{ params }}"#])),
+            ["params"]
+        );
+        // `%}` does not end a `{{` tag, nor `}}` a `{%` one
+        assert_eq!(
+            names(Reads::of([r#"{{ "a" ~ "%}" ~ context }}"#])),
+            ["context"]
+        );
+        assert_eq!(
+            names(Reads::of([r#"{% set m = [{"a": {"b": 1}}, avoid] %}"#])),
+            ["avoid"]
         );
     }
 

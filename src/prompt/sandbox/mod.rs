@@ -62,6 +62,7 @@ impl Default for Limits {
     }
 }
 
+pub(crate) use scan::skip_tag;
 pub use scan::{ScanError, SourceMap, instrument};
 
 /// Deepest nesting of lists and maps a kept value may have (deeper values would also overflow

@@ -199,7 +199,7 @@ fn err(at: usize, message: &'static str) -> ScanError {
 }
 
 /// tera's `skip_tag`: `-? ws* NAME ws* -? %}` at the start of `s`; the length it covers.
-fn skip_tag(s: &str, name: &str) -> Option<usize> {
+pub(crate) fn skip_tag(s: &str, name: &str) -> Option<usize> {
     let mut p = s.strip_prefix('-').unwrap_or(s);
     p = p.trim_start_matches(|c: char| c.is_ascii_whitespace());
     p = p.strip_prefix(name)?;

@@ -629,10 +629,10 @@ fn chunked(
                 ),
                 None => None,
             };
-            if let Some(done) = pending.take() {
-                if write(joined(done), &mut out)? {
-                    return Ok(out.summary);
-                }
+            if let Some(done) = pending.take()
+                && write(joined(done), &mut out)?
+            {
+                return Ok(out.summary);
             }
             match next {
                 Some(handle) => pending = Some(handle),

@@ -817,13 +817,9 @@ fn family_prompts(
         .collect()
 }
 
-/// Renders the brief, or its first variant when it has `vary`: the rendering, the brief value it
-/// rendered, and the variant count (`None` past `u64::MAX`).
-fn render(
-    engine: &Engine,
-    src: &SourceFile,
-    target: &dyn Target,
-) -> Result<(Rendering, Value, Option<u64>), Response> {
+/// The brief as rendered: the brief itself, or its first variant when it has `vary`; the variant
+/// count beside (`None` past `u64::MAX`).
+fn brief_value(src: &SourceFile) -> Result<(Value, Option<u64>), Response> {
     let value = src
         .parse_brief()
         .map_err(|d| invalid(Diagnostics(vec![d])))?;
@@ -831,17 +827,25 @@ fn render(
         .get("vary")
         .and_then(Value::as_object)
         .is_some_and(|v| !v.is_empty());
-    let (value, count) = if has_vary {
-        let v = crate::app::vary::Variations::from_brief(&value, "brief", Some(src))
-            .map_err(invalid)?;
-        (v.variant(0).brief, v.count())
-    } else {
-        (value, Some(1))
-    };
+    if !has_vary {
+        return Ok((value, Some(1)));
+    }
+    let v =
+        crate::app::vary::Variations::from_brief(&value, "brief", Some(src)).map_err(invalid)?;
+    Ok((v.variant(0).brief, v.count()))
+}
+
+/// Renders the brief, or its first variant when it has `vary`; the variant count beside.
+fn render(
+    engine: &Engine,
+    src: &SourceFile,
+    target: &dyn Target,
+) -> Result<(Rendering, Option<u64>), Response> {
+    let (value, count) = brief_value(src)?;
     let r = engine
-        .render_value(value.clone(), Some(src), target)
+        .render_value(value, Some(src), target)
         .map_err(invalid)?;
-    Ok((r, value, count))
+    Ok((r, count))
 }
 
 async fn api_render(State(app): State<App>, request: Request) -> Response {
@@ -857,7 +861,13 @@ fn render_response(w: &Work<'_>, body: &[u8]) -> Result<Response, Response> {
         wants(Part::Families),
     );
     let (src, target) = parts(req)?;
-    let (r, value, variants) = render(w.engine, &src, target.as_ref())?;
+    let (value, variants) = brief_value(&src)?;
+    // the brief is kept for the other families only when they are asked for
+    let kept = families.then(|| value.clone());
+    let r = w
+        .engine
+        .render_value(value, Some(&src), target.as_ref())
+        .map_err(invalid)?;
     let snippet = |form| crate::emit::handoff::snippet(&r, form).ok();
     let response = RenderResponse {
         preset: r.preset.clone(),
@@ -885,7 +895,7 @@ fn render_response(w: &Work<'_>, body: &[u8]) -> Result<Response, Response> {
             python: snippet(HandOff::Python),
             js: snippet(HandOff::Js),
         }),
-        families: families.then(|| family_prompts(w.engine, &src, value, &r)),
+        families: kept.map(|v| family_prompts(w.engine, &src, v, &r)),
     };
     answer(&response, w.max_response)
 }
@@ -915,7 +925,7 @@ async fn api_lint(State(app): State<App>, request: Request) -> Response {
 
 fn lint_response(w: &Work<'_>, body: &[u8]) -> Result<Response, Response> {
     let (src, target) = parts(request(body)?)?;
-    let (r, _, _) = render(w.engine, &src, target.as_ref())?;
+    let (r, _) = render(w.engine, &src, target.as_ref())?;
     let findings = crate::lint::lint(w.engine, &src, &r, crate::lint::LintTable::shipped());
     answer(&LintResponse { findings }, w.max_response)
 }
@@ -926,7 +936,7 @@ async fn api_cost(State(app): State<App>, request: Request) -> Response {
 
 fn cost_response(w: &Work<'_>, body: &[u8]) -> Result<Response, Response> {
     let (src, target) = parts(request(body)?)?;
-    let (r, _, _) = render(w.engine, &src, target.as_ref())?;
+    let (r, _) = render(w.engine, &src, target.as_ref())?;
     answer(&json!({"estimate": r.cost}), w.max_response)
 }
 

@@ -866,13 +866,14 @@ fn context(
     avoid_in_prompt: bool,
     reads: crate::prompt::reads::Reads,
 ) -> tera::Context {
+    use crate::prompt::reads::Key;
     // the texts first (they register their placeholders), inserted in their place below: the
     // context keeps one order, which `__tera_context` shows
-    let texts = (reads.has("text") || reads.has("text_by_role"))
+    let texts = (reads.has(Key::Text) || reads.has(Key::TextByRole))
         .then(|| text_context(brief, preset, placeholders));
     let p = &*placeholders;
     let mut ctx = tera::Context::new();
-    if reads.has("preset") {
+    if reads.has(Key::Preset) {
         ctx.insert_value(
             "preset",
             tera::Value::from_serializable(&PresetCtx {
@@ -881,33 +882,33 @@ fn context(
             }),
         );
     }
-    if reads.has("subject") {
+    if reads.has(Key::Subject) {
         ctx.insert_value(
             "subject",
             tera::Value::from(p.user(&brief.subject).unwrap_or_default()),
         );
     }
-    if reads.has("style") {
+    if reads.has(Key::Style) {
         ctx.insert_value("style", style_context(p, &brief.style));
     }
-    if reads.has("composition") {
+    if reads.has(Key::Composition) {
         ctx.insert_value("composition", composition_context(p, &brief.composition));
     }
     if let Some((text, text_by_role)) = texts {
         ctx.insert_value("text", tera::Value::from(text));
         ctx.insert_value("text_by_role", tera::Value::from(text_by_role));
     }
-    if reads.has("context") {
+    if reads.has(Key::Context) {
         ctx.insert_value("context", use_context(p, &brief.context));
     }
-    if reads.has("avoid") || reads.has("avoid_all") || reads.has("target") {
+    if reads.has(Key::Avoid) || reads.has(Key::AvoidAll) || reads.has(Key::Target) {
         let avoid: Vec<String> = brief.avoid.iter().filter_map(|a| p.user(a)).collect();
         insert_avoid(&mut ctx, &avoid, avoid_in_prompt);
     }
-    if reads.has("output") {
+    if reads.has(Key::Output) {
         ctx.insert_value("output", output_context(&brief.output));
     }
-    if reads.has("params") {
+    if reads.has(Key::Params) {
         ctx.insert_value("params", tera_map(&brief.params));
     }
     ctx

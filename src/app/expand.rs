@@ -18,10 +18,10 @@ use std::io::{self, Write};
 
 use rayon::prelude::*;
 
-use crate::app::vary::{Variant, Variations};
-use crate::brief::source::SourceFile;
+use crate::app::vary::{Picked, Variant, Variations};
+use crate::brief::source::{JsonPath, SourceFile};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::engine::{Engine, Rendering};
+use crate::engine::{Engine, Patch, Prepared, Rendering};
 use crate::targets::Target;
 
 /// Variants rendered per brief unless `--max-variants` says otherwise.
@@ -108,7 +108,7 @@ impl Counting<'_> {
         let r = self
             .engine
             .render_value(v.brief.clone(), self.source, self.target)
-            .map_err(|d| variant_errors(d, v))?;
+            .map_err(|d| variant_errors(d, v.index, &v.id))?;
         let images = f64::from(r.payload.summary.n);
         Ok((images, r.cost.as_ref().and_then(|c| c.per_request)))
     }
@@ -209,16 +209,76 @@ fn setting_picks(axes: &[crate::app::vary::Axis], priced: &[usize], s: u64) -> V
     picks
 }
 
-/// The diagnostics of a failing variant, each naming it.
-pub fn variant_errors(d: Diagnostics, v: &Variant) -> Diagnostics {
+/// The diagnostics of a failing variant (its `index` and `id`), each naming it.
+pub fn variant_errors(d: Diagnostics, index: u64, id: &str) -> Diagnostics {
     Diagnostics(
         d.0.into_iter()
             .map(|mut x| {
-                x.notes.push(format!("in variant {} ({})", v.index, v.id));
+                x.notes.push(format!("in variant {index} ({id})"));
                 x
             })
             .collect(),
     )
+}
+
+/// The steps every variant shares, done once ([`Engine::prepare`]), and each value under `vary`
+/// read into its patch; there when every axis sets only the subject or exact texts, the same
+/// paths for each of its values.
+struct Shared<'e> {
+    prepared: Prepared<'e>,
+    /// Per axis, per value, the patches it sets, in the order written.
+    patches: Vec<Vec<Vec<Patch>>>,
+}
+
+impl<'e> Shared<'e> {
+    /// The shared steps of `variations`, when they have any.
+    fn new(
+        engine: &'e Engine,
+        variations: &Variations,
+        source: Option<&SourceFile>,
+    ) -> Option<Shared<'e>> {
+        let mut patches = Vec::with_capacity(variations.axes().len());
+        let mut paths: Vec<&JsonPath> = Vec::new();
+        for axis in variations.axes() {
+            let first: Vec<&JsonPath> = axis.choices.first()?.iter().map(|(p, _)| p).collect();
+            let mut values = Vec::with_capacity(axis.choices.len());
+            for choice in &axis.choices {
+                let same_paths = choice.len() == first.len()
+                    && choice.iter().zip(&first).all(|((p, _), f)| p == *f);
+                if !same_paths {
+                    return None;
+                }
+                let read: Option<Vec<Patch>> =
+                    choice.iter().map(|(p, v)| Patch::new(p, v)).collect();
+                values.push(read?);
+            }
+            paths.extend(first);
+            patches.push(values);
+        }
+        if paths.is_empty() {
+            return None;
+        }
+        let first = variations.brief_at(&vec![0; variations.axes().len()]);
+        let prepared = engine.prepare(first, source, &paths)?;
+        Some(Shared { prepared, patches })
+    }
+
+    /// The rendering of the variant of `picks` (one choice per axis).
+    fn render(
+        &self,
+        engine: &Engine,
+        picks: &[usize],
+        source: Option<&SourceFile>,
+        target: &dyn Target,
+    ) -> Result<Rendering, Diagnostics> {
+        let patches: Vec<&Patch> = self
+            .patches
+            .iter()
+            .zip(picks)
+            .flat_map(|(axis, &pick)| &axis[pick])
+            .collect();
+        engine.render_prepared(&self.prepared, &patches, source, target)
+    }
 }
 
 /// What a stream of variants produced.
@@ -240,6 +300,10 @@ pub struct StreamSummary {
 /// in index order, in parallel chunks that grow from 1 to 1,024 (the first lines appear at once);
 /// a failing variant writes `failure(variant, diagnostics)` to `errors` (or among the lines)
 /// instead. Nothing but the chunk under way is held in memory.
+///
+/// When every axis sets only the subject or exact texts, the steps the variants share (the
+/// schema, the preset, the merge) run once and each variant does only what varies
+/// ([`Engine::prepare`]); the lines are the same, byte for byte.
 #[allow(clippy::too_many_arguments)]
 pub fn stream<I, L, F>(
     engine: &Engine,
@@ -255,22 +319,33 @@ pub fn stream<I, L, F>(
 ) -> io::Result<StreamSummary>
 where
     I: Iterator<Item = u64>,
-    L: Fn(&Variant, &Rendering) -> String + Sync,
-    F: Fn(&Variant, &Diagnostics) -> String + Sync,
+    L: Fn(&Picked, &Rendering) -> String + Sync,
+    F: Fn(&Picked, &Diagnostics) -> String + Sync,
 {
+    let shared = Shared::new(engine, variations, source);
     let mut summary = StreamSummary::default();
     let mut indices = indices.peekable();
     let mut chunk_size = 1usize;
     while indices.peek().is_some() {
         let chunk: Vec<u64> = indices.by_ref().take(chunk_size).collect();
         let work = |i: &u64| {
-            let v = variations.variant(*i);
-            match engine.render_value(v.brief.clone(), source, target) {
+            let picks = variations.picks(*i);
+            let v = variations.picked_at(&picks, *i);
+            let rendered = match &shared {
+                Some(shared) => shared.render(engine, &picks, source, target),
+                None => engine.render_value(variations.brief_at(&picks), source, target),
+            };
+            match rendered {
                 Ok(r) => {
                     let cost = r.cost.as_ref().and_then(|c| c.per_request);
                     (line(&v, &r), true, cost, r.warnings.len() as u64)
                 }
-                Err(d) => (failure(&v, &variant_errors(d, &v)), false, None, 0),
+                Err(d) => (
+                    failure(&v, &variant_errors(d, v.index, &v.id)),
+                    false,
+                    None,
+                    0,
+                ),
             }
         };
         let done: Vec<(String, bool, Option<f64>, u64)> = if parallel && chunk.len() > 1 {

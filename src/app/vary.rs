@@ -81,6 +81,18 @@ pub struct Variant {
     pub brief: Value,
 }
 
+/// What names one variant in records: its position, its id and the values it chose (a
+/// [`Variant`] without its brief).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Picked {
+    /// Position in the expansion order, from 0.
+    pub index: u64,
+    /// Stable id: `<name>-<hash of the chosen values>`.
+    pub id: String,
+    /// The values chosen, by path.
+    pub values: Map<String, Value>,
+}
+
 /// Sets `value` at `path` in `target`, creating objects on the way.
 pub fn set_path(target: &mut Value, path: &JsonPath, value: Value) {
     let mut cur = target;
@@ -392,11 +404,37 @@ impl Variations {
 
     /// The variant of the given choices (its `index` as given).
     pub fn variant_at(&self, picks: &[usize], index: u64) -> Variant {
+        let brief = self.brief_at(picks);
+        let Picked { index, id, values } = self.picked_at(picks, index);
+        Variant {
+            index,
+            id,
+            values,
+            brief,
+        }
+    }
+
+    /// The brief of the given choices (no `vary` left).
+    pub fn brief_at(&self, picks: &[usize]) -> Value {
         let mut brief = self.base.clone();
-        let mut values = Map::new();
         for (axis, &pick) in self.axes.iter().zip(picks) {
             for (path, v) in &axis.choices[pick] {
                 set_path(&mut brief, path, v.clone());
+            }
+        }
+        brief
+    }
+
+    /// The variant at `index` without its brief: what names it in records.
+    pub fn picked(&self, index: u64) -> Picked {
+        self.picked_at(&self.picks(index), index)
+    }
+
+    /// [`Variations::picked`] of the given choices (its `index` as given).
+    pub fn picked_at(&self, picks: &[usize], index: u64) -> Picked {
+        let mut values = Map::new();
+        for (axis, &pick) in self.axes.iter().zip(picks) {
+            for (path, v) in &axis.choices[pick] {
                 values.insert(path.to_string(), v.clone());
             }
         }
@@ -408,12 +446,7 @@ impl Variations {
             let canonical = serde_json::to_string(&sorted).unwrap_or_default();
             format!("{}-{:016x}", self.stem, fnv1a(canonical.as_bytes()))
         };
-        Variant {
-            index,
-            id,
-            values,
-            brief,
-        }
+        Picked { index, id, values }
     }
 
     /// `n` distinct indices chosen with a seeded generator (Floyd's algorithm), in ascending

@@ -235,7 +235,7 @@ fn price(
         let v = variations.variant(i);
         let r = engine
             .render_value(v.brief.clone(), Some(source), target)
-            .map_err(|d| Failure::invalid(crate::app::expand::variant_errors(d, &v)))?;
+            .map_err(|d| Failure::invalid(crate::app::expand::variant_errors(d, v.index, &v.id)))?;
         images += f64::from(r.payload.summary.n);
         cost = cost
             .zip(r.cost.as_ref().and_then(|c| c.per_request))
@@ -292,10 +292,14 @@ fn write_variants(
         out.flush().map_err(write_failed)?;
         return Ok(0);
     }
-    let line = |v: &crate::app::vary::Variant, r: &crate::engine::Rendering| {
+    let line = |v: &crate::app::vary::Picked, r: &crate::engine::Rendering| {
         let mut s = match form {
             ExpandEmit::Payload => serde_json::to_string(&r.payload.body).expect("json"),
-            ExpandEmit::Prompt => serde_json::to_string(&serde_json::json!({"id": v.id, "prompt": r.payload.paste_line().unwrap_or(&r.prompt)})).expect("json"),
+            ExpandEmit::Prompt => serde_json::to_string(&PromptLine {
+                id: &v.id,
+                prompt: r.payload.paste_line().unwrap_or(&r.prompt),
+            })
+            .expect("json"),
             ExpandEmit::OpenaiBatch => crate::emit::openai_batch_line(
                 &crate::emit::batch_custom_id(&v.id, None, Some(v.index), r),
                 r,
@@ -305,7 +309,7 @@ fn write_variants(
         s.push('\n');
         s
     };
-    let failure = |_: &crate::app::vary::Variant, d: &Diagnostics| d.render(color);
+    let failure = |_: &crate::app::vary::Picked, d: &Diagnostics| d.render(color);
     let mut stderr = std::io::stderr();
     let summary = crate::app::expand::stream(
         engine,
@@ -321,6 +325,13 @@ fn write_variants(
     )
     .map_err(write_failed)?;
     Ok(u8::from(summary.failed > 0))
+}
+
+/// A line of `--emit prompt`.
+#[derive(serde::Serialize)]
+struct PromptLine<'a> {
+    id: &'a str,
+    prompt: &'a str,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

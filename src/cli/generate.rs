@@ -662,7 +662,7 @@ fn render_variants(
             Ok(r) => jobs.push((v.id.clone(), extra(&r, engine), r, file.to_string())),
             Err(d) => problems
                 .0
-                .extend(crate::app::expand::variant_errors(d, &v).0),
+                .extend(crate::app::expand::variant_errors(d, v.index, &v.id).0),
         }
     }
     Ok(())

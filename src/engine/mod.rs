@@ -2,7 +2,9 @@
 //! target → validate. Each step lives in its own module; this file only chains them.
 use std::sync::OnceLock;
 
+mod prepared;
 mod setup;
+pub use prepared::{Patch, Prepared};
 pub use setup::Setup;
 
 use serde::Serialize;
@@ -438,14 +440,44 @@ impl Engine {
             source,
             carried: Vec::new(),
         };
+        let merged = self.front(&mut run, value)?;
+        self.back(&mut run, merged, target, family)
+    }
+
+    /// Steps 1 to 3: the brief against its schema, its preset, and the preset's defaults, styles
+    /// and params merged into the typed brief. Problems found on the way are returned with it.
+    fn front<'a>(&'a self, run: &mut Run<'_>, value: Value) -> Result<Merged<'a>, Diagnostics> {
         // 1. the brief against its schema
         let value = run.check_schema(value)?;
         // 2. the preset
-        let preset = self.resolve_preset(&mut run, &value)?;
+        let preset = self.resolve_preset(run, &value)?;
         let mut errors = unknown_targets(&value);
         errors.extend(text_role_errors(preset, &value));
         // 3. defaults under the brief, styles, params
-        let (brief, defaulted) = self.merge(&mut run, preset, value, &mut errors)?;
+        let (brief, defaulted) = self.merge(run, preset, value, &mut errors)?;
+        Ok(Merged {
+            preset,
+            brief,
+            defaulted,
+            errors,
+        })
+    }
+
+    /// Steps 4 and 5: the prompt written for the family and, with a target, the payload,
+    /// validated and priced. Without a target it stops after the prompt.
+    fn back(
+        &self,
+        run: &mut Run<'_>,
+        merged: Merged<'_>,
+        target: Option<&dyn Target>,
+        family: Family,
+    ) -> Result<(String, Option<Rendering>), Diagnostics> {
+        let Merged {
+            preset,
+            brief,
+            defaulted,
+            mut errors,
+        } = merged;
         // 4. the prompt, written for the target's model family
         let avoid_in_prompt = target
             .unwrap_or(crate::targets::TargetId::of_family(family).target())
@@ -454,7 +486,7 @@ impl Engine {
             family,
             avoid_in_prompt,
         };
-        let prompt = self.prompt(&mut run, preset, &brief, write, &mut errors)?;
+        let prompt = self.prompt(run, preset, &brief, write, &mut errors)?;
         // 5. the payload, validated and priced
         let Some(target) = target else {
             return if errors.is_empty() && run.carried.is_empty() {
@@ -463,8 +495,7 @@ impl Engine {
                 Err(run.fail(errors))
             };
         };
-        let rendering =
-            self.payload(&mut run, target, preset, brief, &defaulted, prompt, errors)?;
+        let rendering = self.payload(run, target, preset, brief, &defaulted, prompt, errors)?;
         Ok((String::new(), Some(rendering)))
     }
 
@@ -739,6 +770,15 @@ fn family_template(
         .flatten()
         .map(|dir| format!("{dir}/{file}"))
         .find(|name| compiled.has(name))
+}
+
+/// A brief after steps 1 to 3: its preset, the typed brief with the defaults merged, the
+/// `output` fields only the defaults set, and the problems found so far.
+struct Merged<'a> {
+    preset: &'a crate::preset::Preset,
+    brief: Brief,
+    defaulted: Vec<String>,
+    errors: Vec<Diagnostic>,
 }
 
 /// One run of the pipeline: the file diagnostics point into, and the schema problems carried to

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use imgprompt::app::batch::BatchOptions;
-use imgprompt::app::vary::{Variant, Variations};
+use imgprompt::app::vary::{Picked, Variations};
 use imgprompt::brief::source::{JsonPath, Segment};
 use imgprompt::emit::Emit;
 use imgprompt::emit::handoff::HandOff;
@@ -684,6 +684,27 @@ fn brief_with_vary() -> BoxedStrategy<Json> {
             }
             Json(b)
         })
+        .boxed()
+}
+
+/// A `vary` of subject and exact-text axes only (the ones whose variants share their first
+/// steps), with values of every shape, linked axes among them; at most 3 × 3 variants.
+fn text_vary() -> BoxedStrategy<Value> {
+    let path = prop_oneof![
+        1 => Just(String::from("subject")),
+        4 => select(ALL_ROLES).prop_map(|r| format!("text.{r}")),
+        1 => key().prop_map(|k| format!("text.{k}")),
+    ];
+    let value =
+        prop_oneof![4 => text_value(), 1 => text().prop_map(Value::String), 1 => json_value()];
+    let linked = vec((path.clone(), value.clone()), 1..3)
+        .prop_map(|pairs| Value::Object(pairs.into_iter().collect()));
+    let values = prop_oneof![
+        4 => vec(value, 1..4).prop_map(Value::Array),
+        1 => vec(linked, 1..3).prop_map(Value::Array),
+    ];
+    vec((path, values), 1..3)
+        .prop_map(|axes| Value::Object(axes.into_iter().collect()))
         .boxed()
 }
 
@@ -1358,6 +1379,103 @@ fn batch_gives_one_record_per_line_in_order() {
 /// Any `vary` is read or refused with an error; a valid one has at least one variant, each
 /// without `vary`, numbered in order, the sample sorted and distinct; its variants stream one
 /// line each, in order, every exact text kept.
+/// What a variant's line shows of its rendering, or of its failure: everything, the typed brief
+/// included.
+fn rendered(r: &Result<Rendering, Diagnostics>) -> String {
+    match r {
+        Ok(r) => format!(
+            "{}\n{:?}",
+            serde_json::to_string(r).expect("a rendering serialises"),
+            r.brief
+        ),
+        Err(d) => d.render(false),
+    }
+}
+
+#[test]
+fn variants_sharing_their_first_steps_render_as_whole_briefs() {
+    static PREPARED: AtomicU64 = AtomicU64::new(0);
+    static CASES: AtomicU64 = AtomicU64::new(0);
+    big_stack(|| {
+        check(
+            (48, 2),
+            (
+                prop_oneof![3 => brief_base(), 1 => brief().prop_map(|j| j.0)],
+                text_vary(),
+            ),
+            |(mut b, vary)| {
+                if let Value::Object(m) = &mut b {
+                    m.insert(String::from("vary"), vary);
+                }
+                let text = b.to_string();
+                let source = SourceFile::new("props.json", text.as_str(), Some(Format::Json));
+                let Ok(v) = Variations::from_brief(&b, "props", Some(&source)) else {
+                    return Ok(());
+                };
+                let count = v.count().unwrap_or(0);
+                if count == 0 || count > 16 || v.check_values(Some(&source)).is_err() {
+                    return Ok(());
+                }
+                CASES.fetch_add(1, Ordering::Relaxed);
+                let paths: Vec<&JsonPath> = v
+                    .axes()
+                    .iter()
+                    .flat_map(|a| a.choices[0].iter().map(|(p, _)| p))
+                    .collect();
+                if engine()
+                    .prepare(v.variant(0).brief, Some(&source), &paths)
+                    .is_some()
+                {
+                    PREPARED.fetch_add(1, Ordering::Relaxed);
+                }
+                for target in imgprompt::targets::all() {
+                    let mut out = Vec::new();
+                    no_panic("expand::stream", || {
+                        imgprompt::app::expand::stream(
+                            engine(),
+                            &v,
+                            0..count,
+                            Some(&source),
+                            target.as_ref(),
+                            false,
+                            |_: &Picked, r: &Rendering| format!("{}\n", rendered(&Ok(r.clone()))),
+                            |_: &Picked, d: &Diagnostics| format!("{}\n", d.render(false)),
+                            &mut out,
+                            None,
+                        )
+                    })?
+                    .map_err(|e| TestCaseError::fail(format!("expand::stream failed: {e}")))?;
+                    let mut whole = String::new();
+                    for i in 0..count {
+                        let variant = v.variant(i);
+                        let r = engine()
+                            .render_value(variant.brief, Some(&source), target.as_ref())
+                            .map_err(|d| imgprompt::app::expand::variant_errors(d, i, &variant.id));
+                        whole.push_str(&rendered(&r));
+                        whole.push('\n');
+                    }
+                    prop_assert_eq!(
+                        String::from_utf8_lossy(&out).into_owned(),
+                        whole,
+                        "target {}",
+                        target.name()
+                    );
+                }
+                Ok(())
+            },
+        );
+    });
+    let (prepared, cases) = (
+        PREPARED.load(Ordering::Relaxed),
+        CASES.load(Ordering::Relaxed),
+    );
+    eprintln!("{prepared} of {cases} briefs with variants took the shared path");
+    assert!(
+        prepared > 0,
+        "none of {cases} briefs took the shared path: the property tested nothing"
+    );
+}
+
 #[test]
 fn variations_expand_without_panic() {
     big_stack(|| {
@@ -1417,7 +1535,7 @@ fn variations_expand_without_panic() {
                         Some(&source),
                         &OpenAi,
                         false,
-                        |variant: &Variant, r: &Rendering| {
+                        |variant: &Picked, r: &Rendering| {
                             let kept = exact_texts(r).iter().all(|t| r.prompt.contains(t.as_str()));
                             format!(
                                 "{} {}\n",
@@ -1425,7 +1543,7 @@ fn variations_expand_without_panic() {
                                 if kept { "ok" } else { "dropped" }
                             )
                         },
-                        |variant: &Variant, _: &Diagnostics| format!("{} failed\n", variant.index),
+                        |variant: &Picked, _: &Diagnostics| format!("{} failed\n", variant.index),
                         &mut out,
                         None,
                     )

@@ -66,6 +66,8 @@ pub struct Variations {
     base: Value,
     stem: String,
     axes: Vec<Axis>,
+    /// Each path of each choice of each axis, displayed once (the keys of a variant's values).
+    names: Vec<Vec<Vec<String>>>,
 }
 
 /// One variant.
@@ -303,7 +305,21 @@ impl Variations {
         if !errors.is_empty() {
             return Err(Diagnostics(errors));
         }
-        Ok(Variations { base, stem, axes })
+        let names = axes
+            .iter()
+            .map(|a| {
+                a.choices
+                    .iter()
+                    .map(|c| c.iter().map(|(p, _)| p.to_string()).collect())
+                    .collect()
+            })
+            .collect();
+        Ok(Variations {
+            base,
+            stem,
+            axes,
+            names,
+        })
     }
 
     /// The axes.
@@ -433,9 +449,9 @@ impl Variations {
     /// [`Variations::picked`] of the given choices (its `index` as given).
     pub fn picked_at(&self, picks: &[usize], index: u64) -> Picked {
         let mut values = Map::new();
-        for (axis, &pick) in self.axes.iter().zip(picks) {
-            for (path, v) in &axis.choices[pick] {
-                values.insert(path.to_string(), v.clone());
+        for ((axis, names), &pick) in self.axes.iter().zip(&self.names).zip(picks) {
+            for ((_, v), name) in axis.choices[pick].iter().zip(&names[pick]) {
+                values.insert(name.clone(), v.clone());
             }
         }
         let id = if self.axes.is_empty() {

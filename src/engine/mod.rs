@@ -460,6 +460,7 @@ impl Engine {
             brief,
             defaulted,
             errors,
+            details: None,
         })
     }
 
@@ -477,6 +478,7 @@ impl Engine {
             brief,
             defaulted,
             mut errors,
+            details,
         } = merged;
         // 4. the prompt, written for the target's model family
         let avoid_in_prompt = target
@@ -485,6 +487,7 @@ impl Engine {
         let write = Write {
             family,
             avoid_in_prompt,
+            details,
         };
         let prompt = self.prompt(run, preset, &brief, write, &mut errors)?;
         // 5. the payload, validated and priced
@@ -587,7 +590,7 @@ impl Engine {
         run: &mut Run<'_>,
         preset: &crate::preset::Preset,
         brief: &Brief,
-        write: Write,
+        write: Write<'_>,
         errors: &mut Vec<Diagnostic>,
     ) -> Result<String, Diagnostics> {
         let compiled = self
@@ -615,7 +618,7 @@ impl Engine {
         preset: &crate::preset::Preset,
         compiled: &crate::prompt::render::Compiled,
         brief: &Brief,
-        write: Write,
+        write: Write<'_>,
     ) -> Result<String, Vec<Diagnostic>> {
         if let Some(own) = family_template(preset, compiled, write.family) {
             return render_template(
@@ -632,8 +635,15 @@ impl Engine {
                 render_prompt(brief, preset, compiled, self.limits, write.avoid_in_prompt)
             }
             crate::preset::Writes::Details => {
-                let details = render_details(brief, preset, compiled, self.limits)?;
-                let plan = Plan::new(brief, preset, &details);
+                let rendered;
+                let details = match write.details {
+                    Some(known) => known,
+                    None => {
+                        rendered = render_details(brief, preset, compiled, self.limits)?;
+                        &rendered[..]
+                    }
+                };
+                let plan = Plan::new(brief, preset, details);
                 Ok(write.family.write(&plan, &self.families))
             }
         }
@@ -751,9 +761,11 @@ fn target_model(brief: &mut Brief, target: &str) -> Result<bool, Diagnostic> {
 
 /// Which family a prompt is written for, and whether a whole-prompt template says the avoid list.
 #[derive(Debug, Clone, Copy)]
-struct Write {
+struct Write<'a> {
     family: Family,
     avoid_in_prompt: bool,
+    /// The preset's details, when known already ([`Merged::details`]).
+    details: Option<&'a [crate::prompt::plan::Detail]>,
 }
 
 /// The tera name of the preset's own template for `family` (`<preset>/prompt.<family>.tera`,
@@ -779,6 +791,9 @@ struct Merged<'a> {
     brief: Brief,
     defaulted: Vec<String>,
     errors: Vec<Diagnostic>,
+    /// The preset's details, when they are known already (the same for every variant of a
+    /// prepared brief): not rendered again.
+    details: Option<&'a [crate::prompt::plan::Detail]>,
 }
 
 /// One run of the pipeline: the file diagnostics point into, and the schema problems carried to

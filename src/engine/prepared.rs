@@ -50,6 +50,9 @@ pub struct Prepared<'e> {
     preset: &'e crate::preset::Preset,
     brief: Brief,
     defaulted: Vec<String>,
+    /// The preset's details, when its templates read none of the varied fields: the same for
+    /// every variant, rendered once.
+    details: Option<Vec<crate::prompt::plan::Detail>>,
 }
 
 /// A value a prepared brief takes: its subject, or the exact text of one role.
@@ -129,6 +132,7 @@ impl Engine {
             brief,
             defaulted,
             errors,
+            ..
         } = self.front(&mut run, first).ok()?;
         if !errors.is_empty() || !run.carried.is_empty() {
             return None;
@@ -145,11 +149,37 @@ impl Engine {
         {
             return None;
         }
+        let details = self.shared_details(preset, &brief, paths);
         Some(Prepared {
             preset,
             brief,
             defaulted,
+            details,
         })
+    }
+
+    /// The details of a preset that writes details, rendered once, when its templates read none
+    /// of the fields at `paths` (nor the whole context): every variant's are then these.
+    fn shared_details(
+        &self,
+        preset: &crate::preset::Preset,
+        brief: &Brief,
+        paths: &[&JsonPath],
+    ) -> Option<Vec<crate::prompt::plan::Detail>> {
+        use crate::prompt::reads::Key;
+        if preset.manifest.writes != crate::preset::Writes::Details {
+            return None;
+        }
+        let compiled = self.compiled.get(&self.catalog, preset).ok()?;
+        let reads = compiled.reads();
+        let read = |p: &&JsonPath| match p.0.first() {
+            Some(Segment::Key(k)) if k == "subject" => reads.has(Key::Subject),
+            _ => reads.has(Key::Text) || reads.has(Key::TextByRole),
+        };
+        if paths.iter().any(read) {
+            return None;
+        }
+        crate::prompt::render::render_details(brief, preset, compiled, self.limits).ok()
     }
 
     /// Renders the variant of `prepared` that takes `patches` (applied in order), through steps 4
@@ -179,6 +209,7 @@ impl Engine {
             brief,
             defaulted: prepared.defaulted.clone(),
             errors: Vec::new(),
+            details: prepared.details.as_deref(),
         };
         let (_, rendering) = self.back(&mut run, merged, Some(target), target.id().family())?;
         Ok(rendering.expect("a target gives a rendering"))

@@ -226,6 +226,10 @@ impl Preset {
             .get(role)
             .and_then(|r| r.label.clone())
             .unwrap_or_else(|| {
+                if !role.contains(|c: char| c == '_' || c == '-' || c.is_whitespace()) {
+                    // what the words below give back for a role of one word
+                    return role.to_string();
+                }
                 role.replace(['_', '-'], " ")
                     .split_whitespace()
                     .collect::<Vec<_>>()

@@ -352,25 +352,130 @@ fn plural(label: &str) -> String {
     // a phrase with a preposition pluralises its head: `calls to action`
     for sep in [" to ", " of ", " for "] {
         if let Some((head, tail)) = label.split_once(sep) {
-            return format!("{}{sep}{tail}", plural(head));
+            let mut out = plural(head);
+            out.push_str(sep);
+            out.push_str(tail);
+            return out;
         }
     }
     let (stem, last) = label.rsplit_once(' ').map_or(("", label), |(s, l)| (s, l));
-    let lower = last.to_lowercase();
-    let vowel_y = ["ay", "ey", "oy", "uy"].iter().any(|e| lower.ends_with(e));
-    let many = if lower.ends_with('y') && !vowel_y {
-        format!("{}ies", &last[..last.len() - 1])
-    } else if ["s", "x", "z", "ch", "sh"]
-        .iter()
-        .any(|e| lower.ends_with(e))
-    {
-        format!("{last}es")
-    } else {
-        format!("{last}s")
+    // the endings are ASCII, and no other character lowercases to ASCII but `K` (Kelvin), which
+    // ends none of them: an ASCII case-blind suffix test is the test on the lowercased word
+    let ends = |e: &str| {
+        last.len() >= e.len()
+            && last.as_bytes()[last.len() - e.len()..].eq_ignore_ascii_case(e.as_bytes())
     };
-    if stem.is_empty() {
-        many
+    let vowel_y = ["ay", "ey", "oy", "uy"].iter().any(|e| ends(e));
+    let mut out = String::with_capacity(label.len() + 2);
+    if !stem.is_empty() {
+        out.push_str(stem);
+        out.push(' ');
+    }
+    if ends("y") && !vowel_y {
+        out.push_str(&last[..last.len() - 1]);
+        out.push_str("ies");
     } else {
-        format!("{stem} {many}")
+        out.push_str(last);
+        out.push_str(if ["s", "x", "z", "ch", "sh"].iter().any(|e| ends(e)) {
+            "es"
+        } else {
+            "s"
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plural;
+
+    /// `plural` as it was written first (lowercasing the last word), kept to hold the faster one
+    /// to it.
+    fn plural_by_lowercasing(label: &str) -> String {
+        for sep in [" to ", " of ", " for "] {
+            if let Some((head, tail)) = label.split_once(sep) {
+                return format!("{}{sep}{tail}", plural_by_lowercasing(head));
+            }
+        }
+        let (stem, last) = label.rsplit_once(' ').map_or(("", label), |(s, l)| (s, l));
+        let lower = last.to_lowercase();
+        let vowel_y = ["ay", "ey", "oy", "uy"].iter().any(|e| lower.ends_with(e));
+        let many = if lower.ends_with('y') && !vowel_y {
+            format!("{}ies", &last[..last.len() - 1])
+        } else if ["s", "x", "z", "ch", "sh"]
+            .iter()
+            .any(|e| lower.ends_with(e))
+        {
+            format!("{last}es")
+        } else {
+            format!("{last}s")
+        };
+        if stem.is_empty() {
+            many
+        } else {
+            format!("{stem} {many}")
+        }
+    }
+
+    #[test]
+    fn plurals_are_those_of_the_lowercased_word() {
+        let words = [
+            "",
+            " ",
+            "y",
+            "Y",
+            "day",
+            "DAY",
+            "city",
+            "CITY",
+            "box",
+            "BOX",
+            "church",
+            "dish",
+            "bus",
+            "waltz",
+            "label",
+            "call to action",
+            "body copy",
+            "list of items",
+            "badge for sale",
+            "box ",
+            " box",
+            "a  b",
+            "\u{212A}",
+            "İ",
+            "İy",
+            "Σ",
+            "ΣY",
+            "ÿ",
+            "straße",
+            "ﬀ",
+            "🙂y",
+            "key",
+            "guy",
+            "boy",
+            "CH",
+            "Sh",
+            "x",
+            "to",
+            " to ",
+            " of  for ",
+        ];
+        for w in words {
+            for form in [w.to_string(), format!("the {w}"), format!("{w} to {w}")] {
+                assert_eq!(plural(&form), plural_by_lowercasing(&form), "{form:?}");
+            }
+        }
+        // every character of the Unicode range before the private area, as a last letter
+        for c in (0u32..0xE000).filter_map(char::from_u32) {
+            for form in [
+                format!("a{c}"),
+                format!("{c}y"),
+                format!("{c}h"),
+                format!("c{c}"),
+            ] {
+                assert_eq!(plural(&form), plural_by_lowercasing(&form), "{form:?}");
+            }
+        }
     }
 }

@@ -169,6 +169,11 @@ impl Compiled {
 }
 
 impl Compiled {
+    /// The parts of the context the templates may read.
+    pub fn reads(&self) -> crate::prompt::reads::Reads {
+        self.reads
+    }
+
     /// True when a template of this name was compiled.
     pub fn has(&self, name: &str) -> bool {
         self.sources.iter().any(|t| t.name == name)

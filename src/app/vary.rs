@@ -68,6 +68,9 @@ pub struct Variations {
     axes: Vec<Axis>,
     /// Each path of each choice of each axis, displayed once (the keys of a variant's values).
     names: Vec<Vec<Vec<String>>>,
+    /// Each (path, value) of each choice of each axis as JSON, `["text.a","A"]`: the pieces of
+    /// the text a variant's id hashes.
+    pairs: Vec<Vec<Vec<String>>>,
 }
 
 /// One variant.
@@ -166,7 +169,11 @@ fn sanitize(s: &str) -> String {
 
 /// FNV-1a, 64 bits: a stable short hash (not for security).
 fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    fnv1a_more(0xcbf2_9ce4_8422_2325, bytes)
+}
+
+/// [`fnv1a`] continued from the hash `h` of the bytes before.
+fn fnv1a_more(mut h: u64, bytes: &[u8]) -> u64 {
     for b in bytes {
         h ^= u64::from(*b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
@@ -314,11 +321,27 @@ impl Variations {
                     .collect()
             })
             .collect();
+        let pairs = axes
+            .iter()
+            .map(|a| {
+                a.choices
+                    .iter()
+                    .map(|c| {
+                        c.iter()
+                            .map(|(p, v)| {
+                                serde_json::to_string(&(p.to_string(), v)).unwrap_or_default()
+                            })
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
         Ok(Variations {
             base,
             stem,
             axes,
             names,
+            pairs,
         })
     }
 
@@ -457,12 +480,36 @@ impl Variations {
         let id = if self.axes.is_empty() {
             self.stem.clone()
         } else {
-            let mut sorted: Vec<(&String, &Value)> = values.iter().collect();
-            sorted.sort_by(|a, b| a.0.cmp(b.0));
-            let canonical = serde_json::to_string(&sorted).unwrap_or_default();
-            format!("{}-{:016x}", self.stem, fnv1a(canonical.as_bytes()))
+            format!("{}-{:016x}", self.stem, self.id_hash(picks))
         };
         Picked { index, id, values }
+    }
+
+    /// The hash of a variant's id: FNV-1a of its values as JSON, sorted by path
+    /// (`[["text.a","A"],["text.b","B"]]`, a path set twice with its last value), from the
+    /// pieces serialised once ([`Variations::pairs`]).
+    fn id_hash(&self, picks: &[usize]) -> u64 {
+        let mut parts: Vec<(&str, &str)> = Vec::new();
+        for ((names, pairs), &pick) in self.names.iter().zip(&self.pairs).zip(picks) {
+            for (name, pair) in names[pick].iter().zip(&pairs[pick]) {
+                parts.push((name, pair));
+            }
+        }
+        // stable: of one path set twice, the last is last
+        parts.sort_by(|a, b| a.0.cmp(b.0));
+        let mut h = fnv1a(b"[");
+        let mut first = true;
+        for (i, (name, pair)) in parts.iter().enumerate() {
+            if parts.get(i + 1).is_some_and(|(next, _)| next == name) {
+                continue;
+            }
+            if !first {
+                h = fnv1a_more(h, b",");
+            }
+            first = false;
+            h = fnv1a_more(h, pair.as_bytes());
+        }
+        fnv1a_more(h, b"]")
     }
 
     /// `n` distinct indices chosen with a seeded generator (Floyd's algorithm), in ascending
@@ -600,6 +647,29 @@ mod tests {
 
     fn variations(v: Value) -> Variations {
         Variations::from_brief(&v, "t", None).expect("valid")
+    }
+
+    #[test]
+    fn ids_hash_the_sorted_values_as_json() {
+        // the id as first written: the values map, sorted by path, serialised whole
+        let by_serialising = |v: &Variations, i: u64| {
+            let values = v.picked(i).values;
+            let mut sorted: Vec<(&String, &Value)> = values.iter().collect();
+            sorted.sort_by(|a, b| a.0.cmp(b.0));
+            let canonical = serde_json::to_string(&sorted).expect("json");
+            format!("t-{:016x}", fnv1a(canonical.as_bytes()))
+        };
+        let briefs = [
+            json!({"subject": "s", "vary": {"text.b": ["x", "y\"\u{1F642}"], "text.a": [1, {"k": [null]}]}}),
+            json!({"subject": "s", "vary": {"style.mood": ["calm", "bold"], "set": [{"style.palette": "wild", "text.z": "Z"}, {"avoid": ["x"]}]}}),
+            json!({"subject": "s", "vary": {"set": [{"text.b": "B", "text.a": "A", "text.c": "C"}]}}),
+        ];
+        for brief in briefs {
+            let v = variations(brief);
+            for i in 0..v.count().expect("count") {
+                assert_eq!(v.picked(i).id, by_serialising(&v, i), "variant {i}");
+            }
+        }
     }
 
     #[test]

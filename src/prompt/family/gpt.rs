@@ -40,7 +40,7 @@ fn paragraph(segments: &[Segment]) -> String {
             out.push_str(s.label);
             out.push_str(": ");
         }
-        out.push_str(&end(&s.body));
+        super::push_end(&mut out, &s.body);
     }
     out
 }

@@ -383,15 +383,25 @@ fn opening_sentence(plan: &Plan) -> String {
 
 /// `body` ending with a full stop (unless it ends a sentence already).
 fn end(body: &str) -> String {
-    if body.ends_with(['.', '!', '?', '…']) {
-        body.to_string()
-    } else {
-        format!("{body}.")
+    let mut out = String::with_capacity(body.len() + 1);
+    push_end(&mut out, body);
+    out
+}
+
+/// Appends [`end`]`(body)` to `out`.
+fn push_end(out: &mut String, body: &str) {
+    out.push_str(body);
+    if !body.ends_with(['.', '!', '?', '…']) {
+        out.push('.');
     }
 }
 
 /// The purpose, unless every word of it is already in the opening (it would only echo it).
 fn purpose_phrases(plan: &Plan) -> Vec<&Phrase> {
+    if !plan.usage.iter().any(|p| p.path == "context.purpose") {
+        // only a purpose can echo the opening
+        return plan.usage.iter().collect();
+    }
     let open = opening(plan).to_lowercase();
     let words: std::collections::HashSet<&str> = open
         .split(|c: char| !c.is_alphanumeric())
@@ -511,28 +521,26 @@ fn text_how(t: &PlanText) -> Vec<String> {
 /// (`the labels "A", "B" and "C" (small type)`), each other text alone. Each group is its label,
 /// its quoted texts joined naturally, and how they are set.
 fn text_groups(plan: &Plan) -> Vec<(String, String, Vec<String>)> {
-    let mut out: Vec<(String, Vec<&PlanText>)> = Vec::new();
+    // each group: its first text, how that one is set, and the texts
+    let mut out: Vec<(&PlanText, Vec<String>, Vec<&PlanText>)> = Vec::new();
     for t in &plan.texts {
+        let how = text_how(t);
         match out.last_mut() {
-            Some((role, group)) if *role == t.role && text_how(group[0]) == text_how(t) => {
+            Some((first, first_how, group)) if first.role == t.role && *first_how == how => {
                 group.push(t);
             }
-            _ => out.push((t.role.clone(), vec![t])),
+            _ => out.push((t, how, vec![t])),
         }
     }
     out.into_iter()
-        .map(|(_, group)| {
+        .map(|(first, how, group)| {
             let label = if group.len() > 1 {
-                &group[0].labels
+                &first.labels
             } else {
-                &group[0].label
+                &first.label
             };
             let quotes: Vec<String> = group.iter().map(|t| quoted(&t.content)).collect();
-            (
-                label.clone(),
-                join_natural(&quotes, "and", ", "),
-                text_how(group[0]),
-            )
+            (label.clone(), join_natural(&quotes, "and", ", "), how)
         })
         .collect()
 }

@@ -236,6 +236,7 @@ impl<'e> Shared<'e> {
         engine: &'e Engine,
         variations: &Variations,
         source: Option<&SourceFile>,
+        target: &dyn Target,
     ) -> Option<Shared<'e>> {
         let mut patches = Vec::with_capacity(variations.axes().len());
         let mut paths: Vec<&JsonPath> = Vec::new();
@@ -259,7 +260,7 @@ impl<'e> Shared<'e> {
             return None;
         }
         let first = variations.brief_at(&vec![0; variations.axes().len()]);
-        let prepared = engine.prepare(first, source, &paths)?;
+        let prepared = engine.prepare(first, source, target, &paths)?;
         Some(Shared { prepared, patches })
     }
 
@@ -322,7 +323,7 @@ where
     L: Fn(&Picked, &Rendering) -> String + Sync,
     F: Fn(&Picked, &Diagnostics) -> String + Sync,
 {
-    let shared = Shared::new(engine, variations, source);
+    let shared = Shared::new(engine, variations, source, target);
     let mut summary = StreamSummary::default();
     let mut indices = indices.peekable();
     let mut chunk_size = 1usize;

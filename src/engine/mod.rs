@@ -461,6 +461,7 @@ impl Engine {
             defaulted,
             errors,
             details: None,
+            written: None,
         })
     }
 
@@ -479,6 +480,7 @@ impl Engine {
             defaulted,
             mut errors,
             details,
+            written,
         } = merged;
         // 4. the prompt, written for the target's model family
         let avoid_in_prompt = target
@@ -489,7 +491,13 @@ impl Engine {
             avoid_in_prompt,
             details,
         };
-        let prompt = self.prompt(run, preset, &brief, write, &mut errors)?;
+        let prompt = match written {
+            Some(prompt) => {
+                errors.extend(dropped_texts(preset, &brief, &prompt));
+                prompt
+            }
+            None => self.prompt(run, preset, &brief, write, &mut errors)?,
+        };
         // 5. the payload, validated and priced
         let Some(target) = target else {
             return if errors.is_empty() && run.carried.is_empty() {
@@ -794,6 +802,9 @@ struct Merged<'a> {
     /// The preset's details, when they are known already (the same for every variant of a
     /// prepared brief): not rendered again.
     details: Option<&'a [crate::prompt::plan::Detail]>,
+    /// The prompt, when it is written already (a prepared brief's, from its skeleton): only
+    /// checked for its exact texts.
+    written: Option<String>,
 }
 
 /// One run of the pipeline: the file diagnostics point into, and the schema problems carried to

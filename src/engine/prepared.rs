@@ -28,7 +28,7 @@
 //! let engine = Engine::new().unwrap();
 //! let path = JsonPath::parse("text.headline");
 //! let first = json!({"preset": "poster", "subject": "a jazz night", "text": {"headline": "Blue Notes"}});
-//! let prepared = engine.prepare(first.clone(), None, &[&path]).expect("patchable");
+//! let prepared = engine.prepare(first.clone(), None, &OpenAi, &[&path]).expect("patchable");
 //!
 //! let patch = Patch::new(&path, &json!("Red Notes")).unwrap();
 //! let fast = engine.render_prepared(&prepared, &[&patch], None, &OpenAi).unwrap();
@@ -53,6 +53,90 @@ pub struct Prepared<'e> {
     /// The preset's details, when its templates read none of the varied fields: the same for
     /// every variant, rendered once.
     details: Option<Vec<crate::prompt::plan::Detail>>,
+    /// The prompt with a hole for each varied text, when every varied field is a plain text.
+    skeleton: Option<Skeleton>,
+}
+
+/// A family's prompt written once with a hole where each varied exact text goes: the writers
+/// read an exact text only to quote it ([`crate::prompt::family::quoted`]), so a variant's prompt
+/// is the skeleton with its texts quoted in the holes. The GPT image family also has its long
+/// form, chosen as [`crate::prompt::family::Forms::chosen`] does, by the filled prompt's words.
+#[derive(Debug)]
+struct Skeleton {
+    family: crate::prompt::family::Family,
+    /// The varied roles, in the order of their holes' numbers.
+    roles: Vec<String>,
+    main: Holes,
+    long: Option<(usize, Holes)>,
+}
+
+/// A prompt cut at its holes: `pieces[0] hole pieces[1] hole … pieces[n]`, each hole the number
+/// of the role it quotes.
+#[derive(Debug)]
+struct Holes {
+    pieces: Vec<String>,
+    holes: Vec<usize>,
+}
+
+/// What marks a hole while the skeleton is written (a noncharacter, `U+10FFFF`): `MARK n MARK`.
+const MARK: char = '\u{10FFFF}';
+
+impl Holes {
+    /// `prompt` cut where it quotes each of `n` holes, when it quotes each exactly once and
+    /// holds the mark nowhere else (a user's own text could hold it: then there is no skeleton).
+    fn cut(prompt: &str, n: usize) -> Option<Holes> {
+        if prompt.matches(MARK).count() != 2 * n {
+            return None;
+        }
+        let mut at: Vec<(usize, usize, usize)> = Vec::with_capacity(n);
+        for i in 0..n {
+            let quoted = crate::prompt::family::quoted(&hole(i));
+            let mut found = prompt.match_indices(&quoted);
+            let (start, _) = found.next()?;
+            if found.next().is_some() {
+                return None;
+            }
+            at.push((start, start + quoted.len(), i));
+        }
+        at.sort_unstable();
+        let mut pieces = Vec::with_capacity(n + 1);
+        let mut from = 0;
+        for (start, end, _) in &at {
+            pieces.push(prompt[from..*start].to_string());
+            from = *end;
+        }
+        pieces.push(prompt[from..].to_string());
+        Some(Holes {
+            pieces,
+            holes: at.into_iter().map(|(_, _, i)| i).collect(),
+        })
+    }
+
+    /// The prompt with `texts[i]` quoted in hole `i`.
+    fn fill(&self, texts: &[&str]) -> String {
+        let len = self.pieces.iter().map(String::len).sum::<usize>()
+            + texts.iter().map(|t| t.len() + 8).sum::<usize>();
+        let mut out = String::with_capacity(len);
+        for (piece, &h) in self.pieces.iter().zip(&self.holes) {
+            out.push_str(piece);
+            out.push_str(&crate::prompt::family::quoted(texts[h]));
+        }
+        out.push_str(self.pieces.last().map_or("", String::as_str));
+        out
+    }
+}
+
+/// The text written in hole `i` while the skeleton is written.
+fn hole(i: usize) -> String {
+    format!("{MARK}{i}{MARK}")
+}
+
+/// The plain text of `role` in `brief`, when it is one plain string.
+fn plain<'b>(brief: &'b Brief, role: &str) -> Option<&'b str> {
+    match brief.text.get(role) {
+        Some(TextValue::One(crate::brief::TextEntry::Plain(s))) => Some(s),
+        _ => None,
+    }
 }
 
 /// A value a prepared brief takes: its subject, or the exact text of one role.
@@ -62,6 +146,13 @@ pub enum Patch {
     Subject(String),
     /// `text.<role>`, read into its type.
     Text(String, TextValue),
+}
+
+impl Prepared<'_> {
+    /// True when its variants' prompts are filled into a skeleton rather than written.
+    pub fn has_skeleton(&self) -> bool {
+        self.skeleton.is_some()
+    }
 }
 
 impl Patch {
@@ -113,16 +204,18 @@ fn defaulted_at(defaults: &Map<String, Value>, path: &JsonPath) -> bool {
 }
 
 impl Engine {
-    /// Runs steps 1 to 3 on `first`, a variant's whole brief, for variants that differ from it
-    /// only at `paths` (each `subject` or `text.<role>`, set in `first`). `None` when they cannot
+    /// Runs steps 1 to 3 on `first`, a variant's whole brief, for variants rendered for `target`
+    /// that differ from it only at `paths` (each `subject` or `text.<role>`, set in `first`). `None` when they cannot
     /// share them: another kind of path, a preset default at one of the paths, or any problem in
     /// `first` before its prompt. Then render every variant whole.
     pub fn prepare(
         &self,
         first: Value,
         source: Option<&SourceFile>,
+        target: &dyn Target,
         paths: &[&JsonPath],
     ) -> Option<Prepared<'_>> {
+        let family = target.id().family();
         let mut run = Run {
             source,
             carried: Vec::new(),
@@ -150,11 +243,86 @@ impl Engine {
             return None;
         }
         let details = self.shared_details(preset, &brief, paths);
+        let skeleton = details
+            .as_deref()
+            .and_then(|d| self.skeleton(preset, &brief, d, paths, family));
         Some(Prepared {
             preset,
             brief,
             defaulted,
             details,
+            skeleton,
+        })
+    }
+
+    /// The skeleton of `family`'s prompt, when every path is a text whose value in `brief` is
+    /// one plain string, and the family is written by its writer around `details` (not by a
+    /// template of the preset's own).
+    fn skeleton(
+        &self,
+        preset: &crate::preset::Preset,
+        brief: &Brief,
+        details: &[crate::prompt::plan::Detail],
+        paths: &[&JsonPath],
+        family: crate::prompt::family::Family,
+    ) -> Option<Skeleton> {
+        let mut roles: Vec<String> = Vec::new();
+        for p in paths {
+            let [Segment::Key(k), Segment::Key(role)] = p.0.as_slice() else {
+                return None;
+            };
+            if k != "text" || plain(brief, role).is_none() {
+                return None;
+            }
+            if !roles.contains(role) {
+                roles.push(role.clone());
+            }
+        }
+        let compiled = self.compiled.get(&self.catalog, preset).ok()?;
+        if super::family_template(preset, compiled, family).is_some() {
+            return None;
+        }
+        let mut plan = crate::prompt::plan::Plan::new(brief, preset, details);
+        for (i, role) in roles.iter().enumerate() {
+            let mut of_role = plan.texts.iter_mut().filter(|t| t.role == *role);
+            let (Some(text), None) = (of_role.next(), of_role.next()) else {
+                return None;
+            };
+            text.content = hole(i);
+        }
+        let forms = family.forms(&plan, &self.families);
+        let main = Holes::cut(&forms.main, roles.len())?;
+        let long = match forms.long {
+            Some((max, long)) => Some((max, Holes::cut(&long, roles.len())?)),
+            None => None,
+        };
+        Some(Skeleton {
+            family,
+            roles,
+            main,
+            long,
+        })
+    }
+
+    /// The prompt of a patched brief from the skeleton, when it has one for this family and
+    /// every varied text is one plain string.
+    fn from_skeleton(
+        prepared: &Prepared<'_>,
+        brief: &Brief,
+        family: crate::prompt::family::Family,
+    ) -> Option<String> {
+        let skeleton = prepared.skeleton.as_ref().filter(|s| s.family == family)?;
+        let texts: Vec<&str> = skeleton
+            .roles
+            .iter()
+            .map(|r| plain(brief, r))
+            .collect::<Option<_>>()?;
+        let main = skeleton.main.fill(&texts);
+        Some(match &skeleton.long {
+            Some((max, long)) if crate::prompt::family::word_count(&main) > *max => {
+                long.fill(&texts)
+            }
+            _ => main,
         })
     }
 
@@ -210,8 +378,12 @@ impl Engine {
             defaulted: prepared.defaulted.clone(),
             errors: Vec::new(),
             details: prepared.details.as_deref(),
+            written: None,
         };
-        let (_, rendering) = self.back(&mut run, merged, Some(target), target.id().family())?;
+        let family = target.id().family();
+        let written = Self::from_skeleton(prepared, &merged.brief, family);
+        let merged = Merged { written, ..merged };
+        let (_, rendering) = self.back(&mut run, merged, Some(target), family)?;
         Ok(rendering.expect("a target gives a rendering"))
     }
 }
@@ -219,6 +391,7 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::targets::OpenAi;
     use serde_json::json;
 
     /// Keywords that relate one field of an object to another (or count its fields): with any of
@@ -274,7 +447,9 @@ mod tests {
         ] {
             let p = JsonPath::parse(path);
             assert!(
-                engine.prepare(first.clone(), None, &[&p]).is_none(),
+                engine
+                    .prepare(first.clone(), None, &OpenAi, &[&p])
+                    .is_none(),
                 "{path} is not patchable"
             );
         }
@@ -283,7 +458,41 @@ mod tests {
         // a first variant with a problem is not prepared: its variants render whole
         let bad = json!({"preset": "poster", "subject": "s", "text": {"headline": "A"}, "params": {"nope": 1}});
         let p = JsonPath::parse("text.headline");
-        assert!(engine.prepare(bad, None, &[&p]).is_none());
+        assert!(engine.prepare(bad, None, &OpenAi, &[&p]).is_none());
+    }
+
+    #[test]
+    fn the_skeleton_gives_the_long_form_when_the_texts_make_the_prompt_long() {
+        let engine = Engine::new().expect("engine");
+        let path = JsonPath::parse("text.a");
+        let first = json!({"subject": "a shop sign", "text": {"a": "Hi", "b": "Open"}});
+        let prepared = engine
+            .prepare(first.clone(), None, &OpenAi, &[&path])
+            .expect("patchable");
+        assert!(prepared.has_skeleton(), "plain texts give a skeleton");
+        let long = ["word"; 200].join(" ");
+        let mut forms = Vec::new();
+        for value in ["Hi", long.as_str(), "a \"quoted\" «text»", ""] {
+            let patch = Patch::new(&path, &json!(value)).expect("a plain text");
+            let fast = engine.render_prepared(&prepared, &[&patch], None, &OpenAi);
+            let mut whole = first.clone();
+            whole["text"]["a"] = json!(value);
+            let whole = engine.render_value(whole, None, &OpenAi);
+            match (fast, whole) {
+                (Ok(f), Ok(w)) => {
+                    assert_eq!(f.prompt, w.prompt, "{value:?}");
+                    assert_eq!(f.payload.body, w.payload.body, "{value:?}");
+                    forms.push(f.prompt.contains('\n'));
+                }
+                (Err(f), Err(w)) => assert_eq!(f.render(false), w.render(false), "{value:?}"),
+                (f, w) => panic!("{value:?}: {f:?} against {w:?}"),
+            }
+        }
+        assert_eq!(
+            forms[..2],
+            [false, true],
+            "the short form, then the long one"
+        );
     }
 
     #[test]

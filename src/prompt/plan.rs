@@ -350,7 +350,10 @@ fn singular(label: &str) -> String {
 /// `badge` → `badges`, `box` → `boxes`.
 fn plural(label: &str) -> String {
     // a phrase with a preposition pluralises its head: `calls to action`
-    for sep in [" to ", " of ", " for "].iter().filter(|_| label.contains(' ')) {
+    for sep in [" to ", " of ", " for "]
+        .iter()
+        .filter(|_| label.contains(' '))
+    {
         if let Some((head, tail)) = label.split_once(sep) {
             let mut out = plural(head);
             out.push_str(sep);

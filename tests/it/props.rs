@@ -1395,10 +1395,11 @@ fn rendered(r: &Result<Rendering, Diagnostics>) -> String {
 #[test]
 fn variants_sharing_their_first_steps_render_as_whole_briefs() {
     static PREPARED: AtomicU64 = AtomicU64::new(0);
+    static SKELETONS: AtomicU64 = AtomicU64::new(0);
     static CASES: AtomicU64 = AtomicU64::new(0);
     big_stack(|| {
         check(
-            (48, 2),
+            (256, 4),
             (
                 prop_oneof![3 => brief_base(), 1 => brief().prop_map(|j| j.0)],
                 text_vary(),
@@ -1422,11 +1423,13 @@ fn variants_sharing_their_first_steps_render_as_whole_briefs() {
                     .iter()
                     .flat_map(|a| a.choices[0].iter().map(|(p, _)| p))
                     .collect();
-                if engine()
-                    .prepare(v.variant(0).brief, Some(&source), &paths)
-                    .is_some()
+                if let Some(p) =
+                    engine().prepare(v.variant(0).brief, Some(&source), &OpenAi, &paths)
                 {
                     PREPARED.fetch_add(1, Ordering::Relaxed);
+                    if p.has_skeleton() {
+                        SKELETONS.fetch_add(1, Ordering::Relaxed);
+                    }
                 }
                 for target in imgprompt::targets::all() {
                     let mut out = Vec::new();
@@ -1469,10 +1472,13 @@ fn variants_sharing_their_first_steps_render_as_whole_briefs() {
         PREPARED.load(Ordering::Relaxed),
         CASES.load(Ordering::Relaxed),
     );
-    eprintln!("{prepared} of {cases} briefs with variants took the shared path");
+    let skeletons = SKELETONS.load(Ordering::Relaxed);
+    eprintln!(
+        "{prepared} of {cases} briefs with variants took the shared path, {skeletons} with a skeleton"
+    );
     assert!(
-        prepared > 0,
-        "none of {cases} briefs took the shared path: the property tested nothing"
+        prepared > 0 && skeletons > 0,
+        "of {cases} briefs, {prepared} took the shared path and {skeletons} had a skeleton: the property tested too little"
     );
 }
 

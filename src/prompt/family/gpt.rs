@@ -18,13 +18,28 @@ pub(super) fn write(plan: &Plan, rules: &Rules) -> String {
     let segments = segments(plan, rules);
     let paragraph = paragraph(&segments);
     match rules.segments_over_words {
-        Some(max) if word_count(&paragraph) > max => segments
-            .iter()
-            .map(|s| format!("{}: {}", s.label, end(&s.body)))
-            .collect::<Vec<_>>()
-            .join("\n"),
+        Some(max) if word_count(&paragraph) > max => lines(&segments),
         _ => paragraph,
     }
+}
+
+/// Both forms [`write`] chooses between: the paragraph, and with the family's threshold the
+/// labelled lines.
+pub(super) fn forms(plan: &Plan, rules: &Rules) -> super::Forms {
+    let segments = segments(plan, rules);
+    super::Forms {
+        main: paragraph(&segments),
+        long: rules.segments_over_words.map(|max| (max, lines(&segments))),
+    }
+}
+
+/// The long form: one labelled segment per line.
+fn lines(segments: &[Segment]) -> String {
+    segments
+        .iter()
+        .map(|s| format!("{}: {}", s.label, end(&s.body)))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The short form: the subject as a `Create …` sentence, the other segments labelled.

@@ -66,6 +66,18 @@ impl Family {
         Family::ALL.into_iter().find(|f| f.name() == name)
     }
 
+    /// [`Family::write`] in both the forms it chooses between by the prompt's length (GPT
+    /// image's paragraph and labelled lines); one form for the other families.
+    pub fn forms(self, plan: &Plan, book: &Book) -> Forms {
+        match self {
+            Family::Gpt => gpt::forms(plan, book.rules(self)),
+            _ => Forms {
+                main: self.write(plan, book),
+                long: None,
+            },
+        }
+    }
+
     /// The family's prompt for `plan`, written the way its guide says (`book` holds the guides'
     /// data: thresholds, rewrites).
     pub fn write(self, plan: &Plan, book: &Book) -> String {
@@ -76,6 +88,25 @@ impl Family {
             Family::Flux => prose::write(plan, book, prose::Voice::Flux),
             Family::Stability => prose::write(plan, book, prose::Voice::Stability),
             Family::Midjourney => midjourney::write(plan),
+        }
+    }
+}
+
+/// A family's prompt in the forms its length chooses between ([`Family::forms`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Forms {
+    /// The prompt.
+    pub main: String,
+    /// The prompt when `main` has more words than the threshold: (threshold, prompt).
+    pub long: Option<(usize, String)>,
+}
+
+impl Forms {
+    /// The form [`Family::write`] gives.
+    pub fn chosen(self) -> String {
+        match self.long {
+            Some((max, long)) if word_count(&self.main) > max => long,
+            _ => self.main,
         }
     }
 }
@@ -403,22 +434,24 @@ fn purpose_phrases(plan: &Plan) -> Vec<&Phrase> {
         return plan.usage.iter().collect();
     }
     let open = opening(plan).to_lowercase();
-    let words: std::collections::HashSet<&str> = open
+    // a few dozen words: a list is quicker to build and search than a hashed set
+    let words: Vec<&str> = open
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .collect();
     plan.usage
         .iter()
         .filter(|p| {
+            if p.path != "context.purpose" {
+                return true;
+            }
             let lower = p.text.to_lowercase();
             let content: Vec<&str> = lower
                 .split(|c: char| !c.is_alphanumeric())
                 .filter(|w| w.len() > 2)
                 .collect();
             // an echo: a purpose of content words the opening says already
-            p.path != "context.purpose"
-                || content.is_empty()
-                || !content.iter().all(|w| words.contains(w))
+            content.is_empty() || !content.iter().all(|w| words.contains(w))
         })
         .collect()
 }

@@ -604,53 +604,50 @@ fn chunked(
         }
         return Ok(out.summary);
     }
-    std::thread::scope(|scope| {
-        let mut pending: Option<std::thread::ScopedJoinHandle<'_, Vec<LineOutput>>> = None;
-        loop {
-            let chunk = match reader.next(&mut input) {
-                Ok(chunk) => chunk,
-                Err(e) => {
-                    // the chunk read before the error is written first, as without reading
-                    // ahead; the error ends the batch
-                    if let Some(done) = pending.take() {
-                        write(joined(done), &mut out)?;
-                    }
-                    return Err(e);
-                }
-            };
-            let next = match chunk {
-                // the thread renders a chunk of one line itself, so it has a main thread's stack
-                // (the deepest briefs the readers accept need it in a debug build); a larger
-                // chunk goes to the render threads
-                Some(chunk) => Some(
-                    std::thread::Builder::new()
-                        .stack_size(RENDER_STACK)
-                        .spawn_scoped(scope, move || render(chunk))?,
-                ),
-                None => None,
-            };
-            if let Some(done) = pending.take()
-                && write(joined(done), &mut out)?
-            {
-                return Ok(out.summary);
+    // each chunk renders as a job on the current rayon pool (the caller's, where `run` renders
+    // its lines too) while this thread writes the chunk before and reads the next
+    let mut chunk = reader.next(&mut input)?;
+    let mut before: Option<Vec<LineOutput>> = None;
+    loop {
+        let Some(this) = chunk.take() else {
+            if let Some(done) = before.take() {
+                write(done, &mut out)?;
             }
-            match next {
-                Some(handle) => pending = Some(handle),
-                None => return Ok(out.summary),
-            }
+            return Ok(out.summary);
+        };
+        let mut rendered: Option<Vec<LineOutput>> = None;
+        let (written, read) = rayon::in_place_scope(|scope| {
+            scope.spawn(|_| rendered = Some(render(this)));
+            let written = match before.take() {
+                Some(done) => write(done, &mut out),
+                None => Ok(false),
+            };
+            let read = matches!(written, Ok(false)).then(|| reader.next(&mut input));
+            (written, read)
+        });
+        if written? {
+            return Ok(out.summary);
         }
-    })
+        before = rendered;
+        match read {
+            Some(Ok(next)) => chunk = next,
+            Some(Err(e)) => {
+                // the chunk read before the error is written first, as without reading ahead;
+                // the error ends the batch
+                if let Some(done) = before.take() {
+                    write(done, &mut out)?;
+                }
+                return Err(e);
+            }
+            None => unreachable!("the next chunk is read unless writing stopped or failed"),
+        }
+    }
 }
 
-/// The records a render thread made (its panic, should one escape [`guarded_line`], goes on).
-fn joined(done: std::thread::ScopedJoinHandle<'_, Vec<LineOutput>>) -> Vec<LineOutput> {
-    done.join()
-        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-}
-
-/// The stack of the thread that hands a chunk to the render threads (and renders a chunk of one
-/// line itself): a main thread's.
-const RENDER_STACK: usize = 8 << 20;
+/// The stack a thread rendering briefs needs: a main thread's (the deepest briefs the readers
+/// accept need more than 2 MiB in a debug build). The command line gives it to rayon's threads,
+/// where batches and expansions render.
+pub const RENDER_STACK: usize = 8 << 20;
 
 /// Reads the input in chunks of lines that grow from 1 to 1,024: the first records appear at
 /// once, then chunks are large enough for throughput.

@@ -301,6 +301,10 @@ pub fn main() -> ExitCode {
         }
     };
     let color = color_stderr(cli.color);
+    // rayon's threads render batches and expansions: they get a main thread's stack
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(crate::app::batch::RENDER_STACK)
+        .build_global();
     match run(cli, color) {
         Ok(code) => ExitCode::from(code),
         Err(f) if is_broken_pipe(&f) => ExitCode::SUCCESS,

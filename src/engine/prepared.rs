@@ -16,6 +16,10 @@
 //!   text. The roles a preset declares are checked by key, and every variant has the same keys.
 //! * **The typed value.** A text is read into its type once per value, by the same `Deserialize`
 //!   the whole brief uses; a value it refuses is not patched.
+//! * **The template's delimiters.** They are private-use characters the whole brief does not
+//!   hold (`src/prompt/render.rs`): a varied value holding one would change them, so a variant
+//!   with such a value has its details rendered and its prompt written, and a first variant with
+//!   one shares neither.
 //! * **Problems.** A first variant with any problem before its prompt is not prepared: every
 //!   variant is then rendered whole, so its errors are the whole rendering's.
 //!
@@ -139,9 +143,19 @@ fn plain<'b>(brief: &'b Brief, role: &str) -> Option<&'b str> {
     }
 }
 
-/// A value a prepared brief takes: its subject, or the exact text of one role.
+/// A value a prepared brief takes: its subject, or the exact text of one role
+/// ([`Patch::new`]).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Patch {
+pub struct Patch {
+    slot: Slot,
+    /// The value holds a character of those the template's delimiters are chosen from: the
+    /// details and the skeleton written for the first variant do not hold for it.
+    private_use: bool,
+}
+
+/// Where a patch goes.
+#[derive(Debug, Clone, PartialEq)]
+enum Slot {
     /// `subject`.
     Subject(String),
     /// `text.<role>`, read into its type.
@@ -159,30 +173,38 @@ impl Patch {
     /// The patch setting `value` at `path`; `None` for a path that is not `subject` or
     /// `text.<role>`, or a value those fields do not read (which a whole rendering refuses).
     pub fn new(path: &JsonPath, value: &Value) -> Option<Patch> {
-        match path.0.as_slice() {
-            [Segment::Key(k)] if k == "subject" => {
-                value.as_str().map(|s| Patch::Subject(s.to_string()))
-            }
+        let slot = match path.0.as_slice() {
+            [Segment::Key(k)] if k == "subject" => Slot::Subject(value.as_str()?.to_string()),
             [Segment::Key(k), Segment::Key(role)] if k == "text" => {
-                serde_json::from_value(value.clone())
-                    .ok()
-                    .map(|v| Patch::Text(role.clone(), v))
+                Slot::Text(role.clone(), serde_json::from_value(value.clone()).ok()?)
             }
-            _ => None,
-        }
+            _ => return None,
+        };
+        Some(Patch {
+            slot,
+            private_use: crate::prompt::render::holds_private_use(value),
+        })
     }
 
     /// Sets the value into `brief`; false when the brief has no such place (a role it lacks).
     fn apply(&self, brief: &mut Brief) -> bool {
-        match self {
-            Patch::Subject(s) => s.clone_into(&mut brief.subject),
-            Patch::Text(role, value) => match brief.text.get_mut(role) {
+        match &self.slot {
+            Slot::Subject(s) => s.clone_into(&mut brief.subject),
+            Slot::Text(role, value) => match brief.text.get_mut(role) {
                 Some(slot) => value.clone_into(slot),
                 None => return false,
             },
         }
         true
     }
+}
+
+/// The value at `path` in `v`.
+fn value_at<'v>(v: &'v Value, path: &JsonPath) -> Option<&'v Value> {
+    path.0.iter().try_fold(v, |at, seg| match seg {
+        Segment::Key(k) => at.get(k.as_str()),
+        Segment::Index(i) => at.get(*i),
+    })
 }
 
 /// Whether the preset's defaults hold a value at `path` (which the merge would combine with the
@@ -216,6 +238,11 @@ impl Engine {
         paths: &[&JsonPath],
     ) -> Option<Prepared<'_>> {
         let family = target.id().family();
+        // a private-use character in a varied value of the first variant chose its delimiters:
+        // its details and skeleton would not hold for the others
+        let private_use = paths
+            .iter()
+            .any(|p| value_at(&first, p).is_some_and(crate::prompt::render::holds_private_use));
         let mut run = Run {
             source,
             carried: Vec::new(),
@@ -242,7 +269,9 @@ impl Engine {
         {
             return None;
         }
-        let details = self.shared_details(preset, &brief, paths);
+        let details = self
+            .shared_details(preset, &brief, paths)
+            .filter(|_| !private_use);
         let skeleton = details
             .as_deref()
             .and_then(|d| self.skeleton(preset, &brief, d, paths, family));
@@ -368,6 +397,9 @@ impl Engine {
         for p in patches {
             assert!(p.apply(&mut brief), "a patch outside the prepared paths");
         }
+        // a value with a private-use character changes the template's delimiters: its details
+        // are rendered, and its prompt written, as a whole rendering does
+        let shared = !patches.iter().any(|p| p.private_use);
         let mut run = Run {
             source,
             carried: Vec::new(),
@@ -377,11 +409,13 @@ impl Engine {
             brief,
             defaulted: prepared.defaulted.clone(),
             errors: Vec::new(),
-            details: prepared.details.as_deref(),
+            details: prepared.details.as_deref().filter(|_| shared),
             written: None,
         };
         let family = target.id().family();
-        let written = Self::from_skeleton(prepared, &merged.brief, family);
+        let written = shared
+            .then(|| Self::from_skeleton(prepared, &merged.brief, family))
+            .flatten();
         let merged = Merged { written, ..merged };
         let (_, rendering) = self.back(&mut run, merged, Some(target), family)?;
         Ok(rendering.expect("a target gives a rendering"))
@@ -493,6 +527,43 @@ mod tests {
             [false, true],
             "the short form, then the long one"
         );
+    }
+
+    /// A details template that shows the delimiters around a user phrase (`reverse` prints a
+    /// list's debug form): they are chosen among the private-use characters the brief lacks.
+    #[test]
+    fn a_private_use_character_in_a_varied_value_renders_the_details_again() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let preset = dir.path().join("mp");
+        std::fs::create_dir(&preset).expect("the preset folder");
+        std::fs::write(
+            preset.join("preset.yaml"),
+            "name: mp\ndescription: shows its marks\nversion: 1.0.0\ntemplate: prompt.tera\nwrites: details\n",
+        )
+        .expect("the manifest");
+        std::fs::write(
+            preset.join("prompt.tera"),
+            "{% if style.mood %}detail: styled {{ style.mood | reverse }}{% endif %}",
+        )
+        .expect("the template");
+        let catalog =
+            crate::preset::catalog::Catalog::load(&[dir.path().to_path_buf()]).expect("catalog");
+        let engine = Engine::with(catalog, crate::validate::models::ModelTable::builtin());
+        let path = JsonPath::parse("text.headline");
+        for (first, other) in [("A", "B\u{E000}"), ("A\u{E001}", "B")] {
+            let brief = json!({"preset": "mp", "subject": "a jazz night", "style": {"mood": "calm"}, "text": {"headline": first}});
+            let prepared = engine
+                .prepare(brief.clone(), None, &OpenAi, &[&path])
+                .expect("patchable");
+            let patch = Patch::new(&path, &json!(other)).expect("a text");
+            let fast = engine
+                .render_prepared(&prepared, &[&patch], None, &OpenAi)
+                .expect("renders");
+            let mut whole = brief;
+            whole["text"]["headline"] = json!(other);
+            let whole = engine.render_value(whole, None, &OpenAi).expect("renders");
+            assert_eq!(fast.prompt, whole.prompt, "{first:?} then {other:?}");
+        }
     }
 
     #[test]

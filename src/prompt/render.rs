@@ -526,6 +526,15 @@ fn is_private_use(c: char) -> bool {
     PRIVATE_USE.iter().any(|r| r.contains(&u32::from(c)))
 }
 
+/// True when a string (or key) of `v` holds a private-use character of those the template's
+/// delimiters are chosen from: they are chosen among the ones the whole brief does not hold, so
+/// such a value changes them (and what a template that shows them writes).
+pub fn holds_private_use(v: &Value) -> bool {
+    let mut seen = PrivateUse::default();
+    seen.see_json(v);
+    !seen.0.is_empty()
+}
+
 /// The private-use characters ([`PRIVATE_USE`]) seen in the strings of a brief.
 #[derive(Default)]
 struct PrivateUse(std::collections::BTreeSet<char>);

@@ -791,16 +791,16 @@ fn family_prompts(
 ) -> Vec<FamilyPrompt> {
     let own = r.payload.target.family();
     let book = engine.family_book();
-    std::iter::once(own)
-        .chain(Family::ALL.into_iter().filter(|f| *f != own))
-        .map(|f| {
-            let written = if f == own {
-                Ok(r.payload
-                    .paste_line()
-                    .map_or_else(|| r.prompt.clone(), str::to_string))
-            } else {
-                engine.family_sent(value.clone(), Some(src), f)
-            };
+    let others: Vec<Family> = Family::ALL.into_iter().filter(|f| *f != own).collect();
+    let mine = Ok(r
+        .payload
+        .paste_line()
+        .map_or_else(|| r.prompt.clone(), str::to_string));
+    // the brief is checked and merged once for the other families
+    let theirs = engine.families_sent(value, Some(src), &others);
+    std::iter::once((own, mine))
+        .chain(others.iter().copied().zip(theirs))
+        .map(|(f, written)| {
             let rules = book.rules(f);
             let (prompt, error) = match written {
                 Ok(p) => (Some(p), None),

@@ -56,26 +56,24 @@ pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
     if *form == Emit::Report {
         // what every model family would receive for the same brief
         let own = rendering.payload.target.family();
-        let prompts: Vec<_> = std::iter::once(own)
-            .chain(
-                crate::prompt::family::Family::ALL
-                    .into_iter()
-                    .filter(|f| *f != own),
-            )
-            .map(|f| {
-                let p = if f == own {
-                    Ok(rendering
-                        .payload
-                        .paste_line()
-                        .map_or_else(|| rendering.prompt.clone(), str::to_string))
-                } else {
-                    source
-                        .parse_brief()
-                        .map_err(|d| Diagnostics(vec![d]))
-                        .and_then(|v| engine.family_sent(v, Some(&source), f))
-                };
-                (f, p)
-            })
+        let others: Vec<_> = crate::prompt::family::Family::ALL
+            .into_iter()
+            .filter(|f| *f != own)
+            .collect();
+        let mine = Ok(rendering
+            .payload
+            .paste_line()
+            .map_or_else(|| rendering.prompt.clone(), str::to_string));
+        // the brief is checked and merged once for the other families
+        let theirs = match source.parse_brief() {
+            Ok(v) => engine.families_sent(v, Some(&source), &others),
+            Err(d) => others
+                .iter()
+                .map(|_| Err(Diagnostics(vec![d.clone()])))
+                .collect(),
+        };
+        let prompts: Vec<_> = std::iter::once((own, mine))
+            .chain(others.iter().copied().zip(theirs))
             .collect();
         text.push_str(&crate::emit::family_section(
             &rendering,

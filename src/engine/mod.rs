@@ -389,19 +389,53 @@ impl Engine {
         source: Option<&SourceFile>,
         family: Family,
     ) -> Result<String, Diagnostics> {
+        let mut sent = self.families_sent(value, source, &[family]);
+        sent.pop().expect("one family, one answer")
+    }
+
+    /// [`Engine::family_sent`] for each of `families`, in order: the brief is checked, its preset
+    /// resolved and its defaults merged once for them all.
+    pub fn families_sent(
+        &self,
+        value: Value,
+        source: Option<&SourceFile>,
+        families: &[Family],
+    ) -> Vec<Result<String, Diagnostics>> {
+        let mut run = Run {
+            source,
+            carried: Vec::new(),
+        };
+        match self.front(&mut run, value) {
+            Ok(merged) => families
+                .iter()
+                .map(|&family| self.sent(&run, &merged, family))
+                .collect(),
+            Err(d) => families.iter().map(|_| Err(d.clone())).collect(),
+        }
+    }
+
+    /// What `family` is sent, from steps 1 to 3 done ([`Engine::family_sent`]).
+    fn sent(
+        &self,
+        run: &Run<'_>,
+        merged: &Merged<'_>,
+        family: Family,
+    ) -> Result<String, Diagnostics> {
         let target = crate::targets::TargetId::of_family(family).target();
+        let written =
+            |to: Option<&dyn Target>| self.back(&mut run.clone(), merged.clone(), to, family);
         if !target.pastes() {
             // the family is sent the prompt alone, which the request's build never changes:
             // written without building (and validating, pricing, pointing the warnings of) a
             // request, it is the same prompt, or the same error
-            return self.family_prompt_value(value, source, family);
+            return written(None).map(|(prompt, _)| prompt);
         }
-        match self.render_value(value.clone(), source, target) {
-            Ok(r) => Ok(r
+        match written(Some(target)) {
+            Ok((_, Some(r))) => Ok(r
                 .payload
                 .paste_line()
                 .map_or_else(|| r.prompt.clone(), str::to_string)),
-            Err(_) => self.family_prompt_value(value, source, family),
+            _ => written(None).map(|(prompt, _)| prompt),
         }
     }
 
@@ -794,6 +828,7 @@ fn family_template(
 
 /// A brief after steps 1 to 3: its preset, the typed brief with the defaults merged, the
 /// `output` fields only the defaults set, and the problems found so far.
+#[derive(Clone)]
 struct Merged<'a> {
     preset: &'a crate::preset::Preset,
     brief: Brief,
@@ -809,6 +844,7 @@ struct Merged<'a> {
 
 /// One run of the pipeline: the file diagnostics point into, and the schema problems carried to
 /// the end (the rest of the brief is still checked without the offending values).
+#[derive(Clone)]
 struct Run<'s> {
     source: Option<&'s SourceFile>,
     carried: Vec<Diagnostic>,

@@ -38,7 +38,6 @@ use crate::brief::source::{Format, SourceFile};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::emit::handoff::HandOff;
 use crate::engine::{Engine, Rendering};
-use crate::prompt::family::Family;
 use crate::targets::Target;
 
 mod conn;
@@ -789,17 +788,10 @@ fn family_prompts(
     value: Value,
     r: &Rendering,
 ) -> Vec<FamilyPrompt> {
-    let own = r.payload.target.family();
     let book = engine.family_book();
-    let others: Vec<Family> = Family::ALL.into_iter().filter(|f| *f != own).collect();
-    let mine = Ok(r
-        .payload
-        .paste_line()
-        .map_or_else(|| r.prompt.clone(), str::to_string));
-    // the brief is checked and merged once for the other families
-    let theirs = engine.families_sent(value, Some(src), &others);
-    std::iter::once((own, mine))
-        .chain(others.iter().copied().zip(theirs))
+    engine
+        .every_family_sent(r, value, Some(src))
+        .into_iter()
         .map(|(f, written)| {
             let rules = book.rules(f);
             let (prompt, error) = match written {

@@ -66,11 +66,16 @@ pub struct Variations {
     base: Value,
     stem: String,
     axes: Vec<Axis>,
-    /// Each path of each choice of each axis, displayed once (the keys of a variant's values).
-    names: Vec<Vec<Vec<String>>>,
-    /// Each (path, value) of each choice of each axis as JSON, `["text.a","A"]`: the pieces of
-    /// the text a variant's id hashes.
-    pairs: Vec<Vec<Vec<String>>>,
+    /// Each (path, value) of each choice of each axis, displayed once ([`Shown`]).
+    shown: Vec<Vec<Vec<Shown>>>,
+}
+
+/// One (path, value) of a choice as records show it: the path displayed (a key of a variant's
+/// values) and the pair as JSON, `["text.a","A"]` (a piece of the text its id hashes).
+#[derive(Debug, Clone)]
+struct Shown {
+    name: String,
+    pair: String,
 }
 
 /// One variant.
@@ -312,16 +317,7 @@ impl Variations {
         if !errors.is_empty() {
             return Err(Diagnostics(errors));
         }
-        let names = axes
-            .iter()
-            .map(|a| {
-                a.choices
-                    .iter()
-                    .map(|c| c.iter().map(|(p, _)| p.to_string()).collect())
-                    .collect()
-            })
-            .collect();
-        let pairs = axes
+        let shown = axes
             .iter()
             .map(|a| {
                 a.choices
@@ -329,7 +325,9 @@ impl Variations {
                     .map(|c| {
                         c.iter()
                             .map(|(p, v)| {
-                                serde_json::to_string(&(p.to_string(), v)).unwrap_or_default()
+                                let name = p.to_string();
+                                let pair = serde_json::to_string(&(&name, v)).unwrap_or_default();
+                                Shown { name, pair }
                             })
                             .collect()
                     })
@@ -340,8 +338,7 @@ impl Variations {
             base,
             stem,
             axes,
-            names,
-            pairs,
+            shown,
         })
     }
 
@@ -472,9 +469,9 @@ impl Variations {
     /// [`Variations::picked`] of the given choices (its `index` as given).
     pub fn picked_at(&self, picks: &[usize], index: u64) -> Picked {
         let mut values = Map::new();
-        for ((axis, names), &pick) in self.axes.iter().zip(&self.names).zip(picks) {
-            for ((_, v), name) in axis.choices[pick].iter().zip(&names[pick]) {
-                values.insert(name.clone(), v.clone());
+        for ((axis, shown), &pick) in self.axes.iter().zip(&self.shown).zip(picks) {
+            for ((_, v), s) in axis.choices[pick].iter().zip(&shown[pick]) {
+                values.insert(s.name.clone(), v.clone());
             }
         }
         let id = if self.axes.is_empty() {
@@ -487,27 +484,27 @@ impl Variations {
 
     /// The hash of a variant's id: FNV-1a of its values as JSON, sorted by path
     /// (`[["text.a","A"],["text.b","B"]]`, a path set twice with its last value), from the
-    /// pieces serialised once ([`Variations::pairs`]).
+    /// pieces serialised once ([`Shown`]).
     fn id_hash(&self, picks: &[usize]) -> u64 {
-        let mut parts: Vec<(&str, &str)> = Vec::new();
-        for ((names, pairs), &pick) in self.names.iter().zip(&self.pairs).zip(picks) {
-            for (name, pair) in names[pick].iter().zip(&pairs[pick]) {
-                parts.push((name, pair));
-            }
-        }
+        let mut parts: Vec<&Shown> = self
+            .shown
+            .iter()
+            .zip(picks)
+            .flat_map(|(shown, &pick)| &shown[pick])
+            .collect();
         // stable: of one path set twice, the last is last
-        parts.sort_by(|a, b| a.0.cmp(b.0));
+        parts.sort_by(|a, b| a.name.cmp(&b.name));
         let mut h = fnv1a(b"[");
         let mut first = true;
-        for (i, (name, pair)) in parts.iter().enumerate() {
-            if parts.get(i + 1).is_some_and(|(next, _)| next == name) {
+        for (i, s) in parts.iter().enumerate() {
+            if parts.get(i + 1).is_some_and(|next| next.name == s.name) {
                 continue;
             }
             if !first {
                 h = fnv1a_more(h, b",");
             }
             first = false;
-            h = fnv1a_more(h, pair.as_bytes());
+            h = fnv1a_more(h, s.pair.as_bytes());
         }
         fnv1a_more(h, b"]")
     }

@@ -49,32 +49,18 @@ pub(super) fn run(cli: &Cli, args: &Args, color: bool) -> Result<u8, Failure> {
         batch_api_target(target.as_ref())?;
     }
     let source = SourceFile::read(brief, input_format.map(Into::into)).map_err(Failure::of)?;
+    let value = source
+        .parse_brief()
+        .map_err(|d| Failure::invalid(Diagnostics(vec![d])))?;
+    // the brief is kept for the other families only when the report shows them
+    let kept = (*form == Emit::Report).then(|| value.clone());
     let rendering = engine
-        .render(&source, target.as_ref())
+        .render_value(value, Some(&source), target.as_ref())
         .map_err(Failure::invalid)?;
     let mut text = emit(&rendering, *form).map_err(Failure::of)?;
-    if *form == Emit::Report {
+    if let Some(value) = kept {
         // what every model family would receive for the same brief
-        let own = rendering.payload.target.family();
-        let others: Vec<_> = crate::prompt::family::Family::ALL
-            .into_iter()
-            .filter(|f| *f != own)
-            .collect();
-        let mine = Ok(rendering
-            .payload
-            .paste_line()
-            .map_or_else(|| rendering.prompt.clone(), str::to_string));
-        // the brief is checked and merged once for the other families
-        let theirs = match source.parse_brief() {
-            Ok(v) => engine.families_sent(v, Some(&source), &others),
-            Err(d) => others
-                .iter()
-                .map(|_| Err(Diagnostics(vec![d.clone()])))
-                .collect(),
-        };
-        let prompts: Vec<_> = std::iter::once((own, mine))
-            .chain(others.iter().copied().zip(theirs))
-            .collect();
+        let prompts = engine.every_family_sent(&rendering, value, Some(&source));
         text.push_str(&crate::emit::family_section(
             &rendering,
             &prompts,

@@ -414,6 +414,28 @@ impl Engine {
         }
     }
 
+    /// What every family is sent for a brief (`value`) rendered as `r`: the rendering's own
+    /// family first, with its prompt (for Midjourney its line), then the others in the order of
+    /// [`Family::ALL`] ([`Engine::families_sent`]). What reports and the playground show.
+    pub fn every_family_sent(
+        &self,
+        r: &Rendering,
+        value: Value,
+        source: Option<&SourceFile>,
+    ) -> Vec<(Family, Result<String, Diagnostics>)> {
+        let own = r.payload.target.family();
+        let others: Vec<Family> = Family::ALL.into_iter().filter(|f| *f != own).collect();
+        let mine = Ok(r
+            .payload
+            .paste_line()
+            .map_or_else(|| r.prompt.clone(), str::to_string));
+        // the brief is checked and merged once for the other families
+        let theirs = self.families_sent(value, source, &others);
+        std::iter::once((own, mine))
+            .chain(others.into_iter().zip(theirs))
+            .collect()
+    }
+
     /// What `family` is sent, from steps 1 to 3 done ([`Engine::family_sent`]).
     fn sent(
         &self,

@@ -64,7 +64,8 @@ pub struct Prepared<'e> {
 /// A family's prompt written once with a hole where each varied exact text goes: the writers
 /// read an exact text only to quote it ([`crate::prompt::family::quoted`]), so a variant's prompt
 /// is the skeleton with its texts quoted in the holes. The GPT image family also has its long
-/// form, chosen as [`crate::prompt::family::Forms::chosen`] does, by the filled prompt's words.
+/// form, chosen by the filled prompt's words ([`crate::prompt::family::wants_long_form`]), as its
+/// writer chooses.
 #[derive(Debug)]
 struct Skeleton {
     family: crate::prompt::family::Family,
@@ -348,7 +349,7 @@ impl Engine {
             .collect::<Option<_>>()?;
         let main = skeleton.main.fill(&texts);
         Some(match &skeleton.long {
-            Some((max, long)) if crate::prompt::family::word_count(&main) > *max => {
+            Some((max, long)) if crate::prompt::family::wants_long_form(&main, *max) => {
                 long.fill(&texts)
             }
             _ => main,

@@ -350,20 +350,20 @@ fn singular(label: &str) -> String {
 /// `badge` → `badges`, `box` → `boxes`.
 fn plural(label: &str) -> String {
     // a phrase with a preposition pluralises its head: `calls to action`
-    for sep in [" to ", " of ", " for "]
-        .iter()
-        .filter(|_| label.contains(' '))
-    {
-        if let Some((head, tail)) = label.split_once(sep) {
-            let mut out = plural(head);
-            out.push_str(sep);
-            out.push_str(tail);
-            return out;
+    if label.contains(' ') {
+        for sep in [" to ", " of ", " for "] {
+            if let Some((head, tail)) = label.split_once(sep) {
+                let mut out = plural(head);
+                out.push_str(sep);
+                out.push_str(tail);
+                return out;
+            }
         }
     }
     let (stem, last) = label.rsplit_once(' ').map_or(("", label), |(s, l)| (s, l));
-    // the endings are ASCII, and no other character lowercases to ASCII but `K` (Kelvin), which
-    // ends none of them: an ASCII case-blind suffix test is the test on the lowercased word
+    // the endings are ASCII; of the other characters only `K` (Kelvin) lowercases to an ASCII
+    // letter (`k`, in no ending) and `İ` to one followed by a combining dot (which ends no
+    // ending): an ASCII case-blind suffix test is the test on the lowercased word
     let ends = |e: &str| {
         last.len() >= e.len()
             && last.as_bytes()[last.len() - e.len()..].eq_ignore_ascii_case(e.as_bytes())

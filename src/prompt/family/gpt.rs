@@ -2,7 +2,7 @@
 //! intended use sets the mode; literal text in quotes with its typography as constraints, asked
 //! for once and with no extra text; "photorealistic" for photographs; short labelled segments on
 //! their own lines once the prompt is long.
-use super::{Rules, and_list, end, opening, usage, word_count};
+use super::{Rules, and_list, end, opening, usage};
 use crate::prompt::filters::with_article;
 use crate::prompt::plan::Plan;
 
@@ -18,7 +18,7 @@ pub(super) fn write(plan: &Plan, rules: &Rules) -> String {
     let segments = segments(plan, rules);
     let paragraph = paragraph(&segments);
     match rules.segments_over_words {
-        Some(max) if word_count(&paragraph) > max => lines(&segments),
+        Some(max) if super::wants_long_form(&paragraph, max) => lines(&segments),
         _ => paragraph,
     }
 }

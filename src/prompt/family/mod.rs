@@ -97,18 +97,15 @@ impl Family {
 pub struct Forms {
     /// The prompt.
     pub main: String,
-    /// The prompt when `main` has more words than the threshold: (threshold, prompt).
+    /// The prompt sent when `main` has more words than the threshold ([`wants_long_form`]):
+    /// (threshold, prompt).
     pub long: Option<(usize, String)>,
 }
 
-impl Forms {
-    /// The form [`Family::write`] gives.
-    pub fn chosen(self) -> String {
-        match self.long {
-            Some((max, long)) if word_count(&self.main) > max => long,
-            _ => self.main,
-        }
-    }
+/// True when a prompt of the short form `main` is too long for it: it has more words than the
+/// family's threshold `max`, and the long form is sent instead (GPT image's labelled lines).
+pub fn wants_long_form(main: &str, max: usize) -> bool {
+    word_count(main) > max
 }
 
 impl std::fmt::Display for Family {
